@@ -1,0 +1,44 @@
+package io.thrume;
+
+import io.thrume.account.AccountVerticle;
+import io.thrume.auth.JwtSecret;
+import io.thrume.chat.ChatVerticle;
+import io.thrume.config.ConfigKeys;
+import io.thrume.config.Settings;
+import io.thrume.http.HttpConfig;
+import io.thrume.http.HttpVerticle;
+import io.thrume.store.StoreVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Deploys Thrume in dependency order: the store (database up and migrated), then the services
+ * that use it, then the HTTP front door, which starts taking requests only when all is ready.
+ */
+public class MainVerticle extends VerticleBase {
+
+  @Override
+  public Future<?> start() {
+    JsonObject config = config().copy();
+    Settings settings = new Settings(config);
+    Path dataDir = Path.of(settings.string(ConfigKeys.DATA_DIR));
+    return vertx.executeBlocking(() -> {
+        Files.createDirectories(dataDir);
+        return JwtSecret.resolve(settings.string(ConfigKeys.AUTH_JWT_SECRET), dataDir);
+      })
+      .compose(secret -> {
+        config.getJsonObject("auth").put("jwtSecret", secret);
+        DeploymentOptions one = new DeploymentOptions().setConfig(config);
+        return vertx.deployVerticle(new StoreVerticle(), one)
+          .compose(id -> vertx.deployVerticle(new AccountVerticle(), one))
+          .compose(id -> vertx.deployVerticle(new ChatVerticle(), one))
+          .compose(id -> vertx.deployVerticle(HttpVerticle::new,
+            new DeploymentOptions(one).setInstances(HttpConfig.from(config).effectiveInstances())));
+      });
+  }
+}

@@ -1,0 +1,82 @@
+package io.thrume.account;
+
+import io.thrume.auth.PasswordHasher;
+import io.thrume.auth.TokenService;
+import io.thrume.bus.Addresses;
+import io.thrume.bus.Failure;
+import io.thrume.bus.Handlers;
+import io.thrume.limit.TokenBuckets;
+import io.thrume.validate.Fields;
+import io.thrume.validate.Text;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Registration and login: validation, a per-client-address throttle (one instance per node, so
+ * one set of buckets), password hashing on worker threads, and token issue.
+ * Message shapes: {username, password, displayName?, clientAddress} → {account, token, expiresAt}.
+ */
+public class AccountVerticle extends VerticleBase {
+  private static final long SWEEP_MS = 60_000;
+  private PasswordHasher hasher;
+  private TokenService tokens;
+  private TokenBuckets attempts;
+  /** Verified when the username is unknown, so that both failures take the same time. */
+  private String decoyHash;
+
+  @Override
+  public Future<?> start() {
+    AccountConfig config = AccountConfig.from(config());
+    hasher = new PasswordHasher(config.pbkdf2Iterations());
+    tokens = new TokenService(vertx, config.jwtSecret(), config.tokenMinutes());
+    attempts = new TokenBuckets(config.attemptsBurst(), config.attemptsPerMinute() / 60.0);
+    vertx.setPeriodic(SWEEP_MS, id -> attempts.sweep());
+    return vertx.executeBlocking(() -> hasher.hash("decoy password, never a real one"), false)
+      .onSuccess(hash -> {
+        decoyHash = hash;
+        EventBus bus = vertx.eventBus();
+        Handlers.serve(bus, Addresses.ACCOUNT_REGISTER, m -> register(m.body()));
+        Handlers.serve(bus, Addresses.ACCOUNT_LOGIN, m -> login(m.body()));
+      });
+  }
+
+  private Future<JsonObject> register(JsonObject body) {
+    String username = Text.username(Fields.requiredString(body, "username"));
+    String password = Text.password(Fields.requiredString(body, "password"));
+    String displayName = Text.displayName(Fields.requiredString(body, "displayName"));
+    throttle(body);
+    return vertx.executeBlocking(() -> hasher.hash(password), false)
+      .compose(hash -> vertx.eventBus().<JsonObject>request(Addresses.STORE_ACCOUNT_CREATE, new JsonObject()
+        .put("username", username).put("displayName", displayName).put("passwordHash", hash)))
+      .map(reply -> session(reply.body()));
+  }
+
+  private Future<JsonObject> login(JsonObject body) {
+    String username = Fields.requiredString(body, "username");
+    String password = Fields.requiredString(body, "password");
+    throttle(body);
+    return vertx.eventBus().<JsonObject>request(Addresses.STORE_ACCOUNT_CREDENTIALS,
+        new JsonObject().put("username", username))
+      .compose(reply -> {
+        JsonObject found = reply.body();
+        String hash = found == null ? decoyHash : found.getString("passwordHash");
+        return vertx.executeBlocking(() -> hasher.verify(password, hash), false)
+          .compose(ok -> ok && found != null
+            ? Future.succeededFuture(session(found.getJsonObject("account")))
+            : Future.failedFuture(Failure.UNAUTHORIZED.exception("wrong username or password")));
+      });
+  }
+
+  private void throttle(JsonObject body) {
+    long wait = attempts.take(body.getString("clientAddress", "unknown"));
+    if (wait > 0) {
+      throw Failure.rateLimited(wait);
+    }
+  }
+
+  private JsonObject session(JsonObject account) {
+    return tokens.issue(account.getString("id"), account.getString("username")).put("account", account);
+  }
+}

@@ -1,0 +1,48 @@
+package io.thrume.bus;
+
+/**
+ * Every event-bus address Thrume uses, named once. The public ones (chat.*, presence.update,
+ * conversation.*, user.*) are part of the contract in DESIGN.md; the thrume.* ones are internal
+ * and listed with their message shapes in the README.
+ */
+public final class Addresses {
+  // Public: clients send to these (through the bridge) and REST handlers use the same path.
+  public static final String CHAT_SEND = "chat.send";
+  public static final String CHAT_READ = "chat.read";
+
+  // Internal: the store verticle, the only owner of the database.
+  public static final String STORE_ACCOUNT_CREATE = "thrume.store.account.create";
+  public static final String STORE_ACCOUNT_CREDENTIALS = "thrume.store.account.credentials";
+  public static final String STORE_ACCOUNT_GET = "thrume.store.account.get";
+  public static final String STORE_ACCOUNT_SEARCH = "thrume.store.account.search";
+  public static final String STORE_CONVERSATION_CREATE = "thrume.store.conversation.create";
+  public static final String STORE_CONVERSATION_LIST = "thrume.store.conversation.list";
+  public static final String STORE_CONVERSATION_GET = "thrume.store.conversation.get";
+  public static final String STORE_MESSAGE_INSERT = "thrume.store.message.insert";
+  public static final String STORE_MESSAGE_PAGE = "thrume.store.message.page";
+  public static final String STORE_READ_MARK = "thrume.store.read.mark";
+  public static final String STORE_PING = "thrume.store.ping";
+
+  // Internal: the account verticle (registration, login, password hashing, attempt throttling).
+  public static final String ACCOUNT_REGISTER = "thrume.account.register";
+  public static final String ACCOUNT_LOGIN = "thrume.account.login";
+
+  // Internal: conversation creation goes through the chat verticle so that it can announce it.
+  public static final String CHAT_CONVERSATION_CREATE = "thrume.chat.conversation.create";
+
+  /** Header carrying the authenticated user id; set by the server, never taken from a client. */
+  public static final String USER_HEADER = "thrume-user";
+  /** Reply header: "true" when chat.send stored a new message, "false" for a repeated clientMessageId. */
+  public static final String CREATED_HEADER = "thrume-created";
+
+  public static String conversation(String conversationId) {
+    return "conversation." + conversationId;
+  }
+
+  public static String user(String userId) {
+    return "user." + userId;
+  }
+
+  private Addresses() {
+  }
+}

@@ -1,0 +1,74 @@
+package io.thrume.bus;
+
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The stable failure codes of the contract. A failure travels over the event bus as a
+ * {@link ReplyException} whose failureCode is the HTTP status and whose message is
+ * "CODE: human detail", so REST and bridge frames render the same failure the same way.
+ */
+public enum Failure {
+  INVALID(400),
+  UNAUTHORIZED(401),
+  FORBIDDEN(403),
+  NOT_FOUND(404),
+  CONFLICT(409),
+  CONNECTION_LIMIT(409),
+  TOO_LARGE(413),
+  RATE_LIMITED(429),
+  INTERNAL(500),
+  UNAVAILABLE(503);
+
+  private static final Pattern RETRY_AFTER = Pattern.compile("retry after (\\d+) s");
+
+  public final int status;
+
+  Failure(int status) {
+    this.status = status;
+  }
+
+  public ReplyException exception(String detail) {
+    return new ReplyException(ReplyFailure.RECIPIENT_FAILURE, status, name() + ": " + detail);
+  }
+
+  public static ReplyException rateLimited(long retryAfterSeconds) {
+    return RATE_LIMITED.exception("retry after " + retryAfterSeconds + " s");
+  }
+
+  /** The seconds in a RATE_LIMITED message, or -1. */
+  public static long retryAfterSeconds(String message) {
+    if (message == null) {
+      return -1;
+    }
+    Matcher m = RETRY_AFTER.matcher(message);
+    return m.find() ? Long.parseLong(m.group(1)) : -1;
+  }
+
+  /** The code part of a "CODE: detail" message, or null when the message has none. */
+  public static Failure codeOf(String message) {
+    if (message == null) {
+      return null;
+    }
+    int colon = message.indexOf(':');
+    if (colon <= 0) {
+      return null;
+    }
+    try {
+      return valueOf(message.substring(0, colon));
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  /** The human part of a "CODE: detail" message. */
+  public static String detailOf(String message) {
+    if (message == null) {
+      return "";
+    }
+    return codeOf(message) == null ? message : message.substring(message.indexOf(':') + 1).trim();
+  }
+}

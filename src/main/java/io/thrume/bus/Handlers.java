@@ -1,0 +1,60 @@
+package io.thrume.bus;
+
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.function.Function;
+
+/** Binds an address to a Future-returning handler: success replies, failure fails with a contract code. */
+public final class Handlers {
+  private static final Logger LOG = LoggerFactory.getLogger(Handlers.class);
+
+  private Handlers() {
+  }
+
+  public static MessageConsumer<JsonObject> serve(EventBus bus, String address,
+                                                  Function<Message<JsonObject>, Future<?>> handler) {
+    return bus.consumer(address, message -> {
+      Future<?> result;
+      try {
+        result = handler.apply(message);
+      } catch (RuntimeException e) {
+        result = Future.failedFuture(e);
+      }
+      result.onComplete(ar -> {
+        if (ar.succeeded() && ar.result() instanceof Reply reply) {
+          message.reply(reply.body(), reply.options());
+        } else if (ar.succeeded()) {
+          message.reply(ar.result());
+        } else {
+          ReplyException failure = toReplyException(address, ar.cause());
+          message.fail(failure.failureCode(), failure.getMessage());
+        }
+      });
+    });
+  }
+
+  /** Known failures pass through; anything else is logged here and hidden behind a generic message. */
+  public static ReplyException toReplyException(String address, Throwable cause) {
+    if (cause instanceof ReplyException re && Failure.codeOf(re.getMessage()) != null) {
+      return re;
+    }
+    if (cause instanceof ReplyException re && re.failureType() != io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE) {
+      return Failure.UNAVAILABLE.exception("a service did not answer");
+    }
+    if (cause instanceof PgException || cause instanceof io.vertx.core.VertxException
+        || cause instanceof java.net.ConnectException) {
+      LOG.warn("{} failed: {}", address, cause.toString());
+      return Failure.UNAVAILABLE.exception("the database is not available");
+    }
+    LOG.error("{} failed", address, cause);
+    return Failure.INTERNAL.exception("unexpected error");
+  }
+}

@@ -1,0 +1,77 @@
+package io.thrume.http;
+
+import io.thrume.bus.Addresses;
+import io.thrume.bus.Failure;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RequestBody;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.function.Function;
+
+/** What every REST handler does: read a JSON body, call a service over the event bus, answer JSON or a problem. */
+final class Api {
+  /** A handler's answer: status and JSON body. */
+  record Response(int status, Object body) {
+  }
+
+  private final EventBus bus;
+
+  Api(EventBus bus) {
+    this.bus = bus;
+  }
+
+  /** Adapts a Future-returning handler: its failures, thrown or returned, become problem responses. */
+  static Handler<RoutingContext> handle(Function<RoutingContext, Future<Response>> handler) {
+    return ctx -> {
+      Future<Response> result;
+      try {
+        result = handler.apply(ctx);
+      } catch (RuntimeException e) {
+        result = Future.failedFuture(e);
+      }
+      result.onComplete(ar -> {
+        if (ar.failed()) {
+          Problems.fail(ctx, ar.cause());
+        } else if (!ctx.response().ended()) {
+          Object body = ar.result().body();
+          String json = body instanceof JsonObject o ? o.encode() : body instanceof JsonArray a ? a.encode() : "{}";
+          ctx.response().setStatusCode(ar.result().status()).putHeader("Content-Type", "application/json").end(json);
+        }
+      });
+    };
+  }
+
+  /** The request body as a JSON object; INVALID when it is missing, malformed or not an object. */
+  static JsonObject jsonBody(RoutingContext ctx) {
+    RequestBody body = ctx.body();
+    if (body == null || body.length() == 0) {
+      throw Failure.INVALID.exception("a JSON object body is required");
+    }
+    Object parsed;
+    try {
+      parsed = body.asJsonObject();
+    } catch (DecodeException | ClassCastException e) {
+      throw Failure.INVALID.exception("the body is not a JSON object");
+    }
+    if (parsed == null) {
+      throw Failure.INVALID.exception("the body is not a JSON object");
+    }
+    return (JsonObject) parsed;
+  }
+
+  /** Calls a service as the authenticated user of the request (stamped in the user header). */
+  Future<Message<Object>> asUser(RoutingContext ctx, String address, JsonObject body) {
+    return bus.request(address, body, new DeliveryOptions().addHeader(Addresses.USER_HEADER, BearerAuth.userId(ctx)));
+  }
+
+  Future<Object> call(String address, JsonObject body) {
+    return bus.request(address, body).map(Message::body);
+  }
+}

@@ -1,0 +1,80 @@
+package io.thrume.http;
+
+import io.thrume.bus.Addresses;
+import io.thrume.bus.Failure;
+import io.thrume.validate.Fields;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/** Conversations, their messages and read markers. Every route answers 404 to non-participants. */
+final class ConversationRoutes {
+  static final int DEFAULT_PAGE = 50;
+  static final int MAX_PAGE = 200;
+
+  private ConversationRoutes() {
+  }
+
+  static void mount(Router router, Api api) {
+    router.post("/api/conversations").handler(Api.handle(ctx ->
+      api.asUser(ctx, Addresses.CHAT_CONVERSATION_CREATE, Api.jsonBody(ctx))
+        .map(reply -> new Api.Response(201, reply.body()))));
+
+    router.get("/api/conversations").handler(Api.handle(ctx ->
+      api.call(Addresses.STORE_CONVERSATION_LIST, new JsonObject().put("userId", BearerAuth.userId(ctx)))
+        .map(list -> new Api.Response(200, ((JsonObject) list).getJsonArray("conversations")))));
+
+    router.get("/api/conversations/:id").handler(Api.handle(ctx ->
+      api.call(Addresses.STORE_CONVERSATION_GET, new JsonObject().put("userId", BearerAuth.userId(ctx))
+          .put("conversationId", conversationId(ctx)))
+        .map(conversation -> new Api.Response(200, conversation))));
+
+    router.get("/api/conversations/:id/messages").handler(Api.handle(ctx -> {
+      JsonObject query = new JsonObject().put("userId", BearerAuth.userId(ctx)).put("conversationId", conversationId(ctx))
+        .put("limit", (int) longParam(ctx, "limit", 1, MAX_PAGE, DEFAULT_PAGE));
+      if (ctx.request().getParam("afterSeq") != null) {
+        query.put("afterSeq", longParam(ctx, "afterSeq", 0, Long.MAX_VALUE, 0));
+      }
+      if (ctx.request().getParam("beforeSeq") != null) {
+        query.put("beforeSeq", longParam(ctx, "beforeSeq", 1, Long.MAX_VALUE, 0));
+      }
+      return api.call(Addresses.STORE_MESSAGE_PAGE, query).map(page -> new Api.Response(200, page));
+    }));
+
+    router.post("/api/conversations/:id/messages").handler(Api.handle(ctx -> {
+      JsonObject body = Api.jsonBody(ctx);
+      String id = conversationId(ctx);
+      JsonObject send = new JsonObject().put("conversationId", id)
+        .put("content", body.getValue("content")).put("clientMessageId", body.getValue("clientMessageId"));
+      return api.asUser(ctx, Addresses.CHAT_SEND, send).map(reply ->
+        new Api.Response("true".equals(reply.headers().get(Addresses.CREATED_HEADER)) ? 201 : 200, reply.body()));
+    }));
+
+    router.post("/api/conversations/:id/read").handler(Api.handle(ctx -> {
+      JsonObject body = Api.jsonBody(ctx);
+      JsonObject read = new JsonObject().put("conversationId", conversationId(ctx)).put("seq", body.getValue("seq"));
+      return api.asUser(ctx, Addresses.CHAT_READ, read).map(reply -> new Api.Response(200, reply.body()));
+    }));
+  }
+
+  private static String conversationId(RoutingContext ctx) {
+    return Fields.uuid(ctx.pathParam("id"), "conversation id").toString();
+  }
+
+  private static long longParam(RoutingContext ctx, String name, long min, long max, long fallback) {
+    String raw = ctx.request().getParam(name);
+    if (raw == null) {
+      return fallback;
+    }
+    long value;
+    try {
+      value = Long.parseLong(raw.trim());
+    } catch (NumberFormatException e) {
+      throw Failure.INVALID.exception(name + " must be a whole number");
+    }
+    if (value < min || value > max) {
+      throw Failure.INVALID.exception(name + " must be between " + min + " and " + max);
+    }
+    return value;
+  }
+}

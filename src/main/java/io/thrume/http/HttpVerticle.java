@@ -1,0 +1,62 @@
+package io.thrume.http;
+
+import io.thrume.auth.TokenService;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
+import io.vertx.ext.web.handler.StaticHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Set;
+
+/**
+ * The HTTP front door, one instance per core: security headers, CORS, the REST API (which
+ * turns requests into event-bus calls) and the static web client.
+ */
+public class HttpVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);
+
+  @Override
+  public Future<?> start() {
+    HttpConfig config = HttpConfig.from(config());
+    TokenService tokens = new TokenService(vertx, config.jwtSecret(), config.tokenMinutes());
+    Api api = new Api(vertx.eventBus());
+
+    Router router = Router.router(vertx);
+    router.route().handler(new SecurityHeaders());
+    if (!config.allowedOrigins().isEmpty()) {
+      router.route().handler(CorsHandler.create()
+        .addOrigins(config.allowedOrigins())
+        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST))
+        .allowedHeaders(Set.of("Authorization", "Content-Type"))
+        .maxAgeSeconds(600));
+    }
+    router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
+    AuthRoutes.mount(router, api);
+    router.route("/api/*").handler(new BearerAuth(tokens));
+    AccountRoutes.mount(router, api);
+    ConversationRoutes.mount(router, api);
+    HealthRoutes.mount(router, vertx);
+    router.route("/api/*").handler(ctx -> Problems.status(ctx, 404));
+    router.route().handler(StaticHandler.create("webroot").setIndexPage("index.html"));
+    router.route().failureHandler(ctx -> {
+      if (ctx.failure() != null) {
+        Problems.fail(ctx, ctx.failure());
+      } else {
+        Problems.status(ctx, ctx.statusCode());
+      }
+    });
+    router.errorHandler(404, ctx -> Problems.status(ctx, 404));
+    router.errorHandler(405, ctx -> Problems.status(ctx, 405));
+
+    return vertx.createHttpServer(new HttpServerOptions().setPort(config.port()))
+      .requestHandler(router)
+      .listen()
+      .onSuccess(server -> LOG.debug("HTTP verticle listening on {}", server.actualPort()));
+  }
+}

@@ -1,0 +1,80 @@
+package io.thrume.http;
+
+import io.thrume.bus.Failure;
+import io.thrume.bus.Handlers;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.Locale;
+
+/** Errors as application/problem+json {type, title, status, detail} (RFC 9457). */
+final class Problems {
+  static final String CONTENT_TYPE = "application/problem+json";
+
+  private Problems() {
+  }
+
+  /** Renders any failure: contract failures keep their code and detail, the rest become 500/503. */
+  static void fail(RoutingContext ctx, Throwable cause) {
+    ReplyException e = Handlers.toReplyException(ctx.request().path(), cause);
+    Failure code = Failure.codeOf(e.getMessage());
+    send(ctx, e.failureCode(), code == null ? Failure.INTERNAL : code, Failure.detailOf(e.getMessage()));
+  }
+
+  static void send(RoutingContext ctx, int status, Failure code, String detail) {
+    HttpServerResponse response = ctx.response();
+    if (response.ended()) {
+      return;
+    }
+    if (code == Failure.RATE_LIMITED) {
+      long retry = Failure.retryAfterSeconds(detail);
+      response.putHeader("Retry-After", Long.toString(Math.max(1, retry)));
+    }
+    if (status == 401) {
+      response.putHeader("WWW-Authenticate", "Bearer");
+    }
+    JsonObject problem = new JsonObject()
+      .put("type", "urn:thrume:problem:" + code.name().toLowerCase(Locale.ROOT).replace('_', '-'))
+      .put("title", title(status))
+      .put("status", status)
+      .put("detail", detail);
+    response.setStatusCode(status).putHeader("Content-Type", CONTENT_TYPE).end(problem.encode());
+  }
+
+  /** For failures raised by Vert.x itself (unmatched route, body too large, …). */
+  static void status(RoutingContext ctx, int status) {
+    Failure code = switch (status) {
+      case 400 -> Failure.INVALID;
+      case 401 -> Failure.UNAUTHORIZED;
+      case 403 -> Failure.FORBIDDEN;
+      case 404, 405 -> Failure.NOT_FOUND;
+      case 413 -> Failure.TOO_LARGE;
+      case 503 -> Failure.UNAVAILABLE;
+      default -> Failure.INTERNAL;
+    };
+    String detail = switch (status) {
+      case 404 -> "no such resource";
+      case 405 -> "method not allowed on this resource";
+      case 413 -> "the request body is larger than allowed";
+      default -> title(status);
+    };
+    send(ctx, status, code, detail);
+  }
+
+  private static String title(int status) {
+    return switch (status) {
+      case 400 -> "Bad Request";
+      case 401 -> "Unauthorized";
+      case 403 -> "Forbidden";
+      case 404 -> "Not Found";
+      case 405 -> "Method Not Allowed";
+      case 409 -> "Conflict";
+      case 413 -> "Content Too Large";
+      case 429 -> "Too Many Requests";
+      case 503 -> "Service Unavailable";
+      default -> "Internal Server Error";
+    };
+  }
+}

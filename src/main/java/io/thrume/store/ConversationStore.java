@@ -1,0 +1,133 @@
+package io.thrume.store;
+
+import io.thrume.bus.Failure;
+import io.thrume.model.Account;
+import io.thrume.model.Conversation;
+import io.thrume.model.Timestamps;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/** Conversations and their participants. */
+final class ConversationStore {
+  private static final String INSERT =
+    "INSERT INTO conversation (title) VALUES ($1) RETURNING id, title, created_at, last_seq";
+  private static final String ADD_PARTICIPANTS =
+    "INSERT INTO participant (conversation_id, account_id) SELECT $1, a.id FROM account a WHERE a.id = ANY($2)";
+  private static final String PARTICIPANTS =
+    "SELECT p.conversation_id, a.id, a.username, a.display_name FROM participant p "
+      + "JOIN account a ON a.id = p.account_id WHERE p.conversation_id = ANY($1) "
+      + "ORDER BY p.joined_at, lower(a.username)";
+  private static final String ONE =
+    "SELECT c.id, c.title, c.created_at, c.last_seq FROM conversation c "
+      + "JOIN participant p ON p.conversation_id = c.id AND p.account_id = $2 WHERE c.id = $1";
+  private static final String LIST =
+    "SELECT c.id, c.title, c.created_at, c.last_seq, p.read_seq, "
+      + "m.id AS message_id, m.seq, m.sender_id, s.display_name, m.content, m.sent_at, m.client_message_id "
+      + "FROM participant p JOIN conversation c ON c.id = p.conversation_id "
+      + "LEFT JOIN message m ON m.conversation_id = c.id AND m.seq = c.last_seq "
+      + "LEFT JOIN account s ON s.id = m.sender_id "
+      + "WHERE p.account_id = $1 ORDER BY c.last_activity_at DESC, c.created_at DESC, c.id";
+
+  private final Pool pool;
+
+  ConversationStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  /** {creatorId, participantIds, title} → conversation; INVALID when a participant does not exist. */
+  Future<JsonObject> create(JsonObject body) {
+    Set<UUID> people = new LinkedHashSet<>();
+    people.add(UUID.fromString(body.getString("creatorId")));
+    body.getJsonArray("participantIds").forEach(id -> people.add(UUID.fromString((String) id)));
+    UUID[] ids = people.toArray(UUID[]::new);
+    return pool.withTransaction(conn -> conn.preparedQuery(INSERT).execute(Tuple.of(body.getString("title")))
+      .compose(rows -> {
+        Row c = rows.iterator().next();
+        UUID id = c.getUUID("id");
+        return conn.preparedQuery(ADD_PARTICIPANTS).execute(Tuple.of(id).addArrayOfUUID(ids))
+          .compose(added -> added.rowCount() != ids.length
+            ? Future.failedFuture(Failure.INVALID.exception("participantIds contains an unknown account"))
+            : participants(conn, new UUID[]{id}))
+          .map(byConversation -> new Conversation(id, c.getString("title"), byConversation.get(id),
+            c.getOffsetDateTime("created_at"), c.getLong("last_seq")).toJson());
+      }));
+  }
+
+  /** {userId, conversationId} → conversation; NOT_FOUND when absent or the user is not in it. */
+  Future<JsonObject> get(JsonObject body) {
+    UUID id = UUID.fromString(body.getString("conversationId"));
+    return pool.preparedQuery(ONE).execute(Tuple.of(id, UUID.fromString(body.getString("userId"))))
+      .compose(rows -> {
+        if (rows.size() == 0) {
+          return Future.failedFuture(Failure.NOT_FOUND.exception("conversation not found"));
+        }
+        Row c = rows.iterator().next();
+        return participants(pool, new UUID[]{id}).map(byConversation -> new Conversation(id, c.getString("title"),
+          byConversation.get(id), c.getOffsetDateTime("created_at"), c.getLong("last_seq")).toJson());
+      });
+  }
+
+  /** {userId} → {conversations: [...]}, newest activity first, each with lastMessage and unreadCount. */
+  Future<JsonObject> list(JsonObject body) {
+    return pool.preparedQuery(LIST).execute(Tuple.of(UUID.fromString(body.getString("userId"))))
+      .compose(rows -> {
+        List<Row> list = new ArrayList<>();
+        rows.forEach(list::add);
+        UUID[] ids = list.stream().map(r -> r.getUUID("id")).toArray(UUID[]::new);
+        return participants(pool, ids).map(byConversation -> {
+          JsonArray out = new JsonArray();
+          for (Row r : list) {
+            UUID id = r.getUUID("id");
+            long lastSeq = r.getLong("last_seq");
+            JsonObject json = new Conversation(id, r.getString("title"), byConversation.getOrDefault(id, List.of()),
+              r.getOffsetDateTime("created_at"), lastSeq).toJson();
+            json.put("lastMessage", lastMessage(r));
+            json.put("unreadCount", Math.max(0, lastSeq - r.getLong("read_seq")));
+            out.add(json);
+          }
+          return new JsonObject().put("conversations", out);
+        });
+      });
+  }
+
+  private static JsonObject lastMessage(Row r) {
+    UUID messageId = r.getUUID("message_id");
+    if (messageId == null) {
+      return null;
+    }
+    return new JsonObject()
+      .put("id", messageId.toString())
+      .put("conversationId", r.getUUID("id").toString())
+      .put("seq", r.getLong("seq"))
+      .put("senderId", r.getUUID("sender_id").toString())
+      .put("senderDisplayName", r.getString("display_name"))
+      .put("content", r.getString("content"))
+      .put("sentAt", Timestamps.iso(r.getOffsetDateTime("sent_at")))
+      .put("clientMessageId", r.getString("client_message_id"));
+  }
+
+  private static Future<Map<UUID, List<Account>>> participants(SqlClient client, UUID[] conversationIds) {
+    if (conversationIds.length == 0) {
+      return Future.succeededFuture(Map.of());
+    }
+    return client.preparedQuery(PARTICIPANTS).execute(Tuple.tuple().addArrayOfUUID(conversationIds)).map(rows -> {
+      Map<UUID, List<Account>> byConversation = new HashMap<>();
+      rows.forEach(row -> byConversation.computeIfAbsent(row.getUUID("conversation_id"), k -> new ArrayList<>())
+        .add(Account.fromRow(row)));
+      return byConversation;
+    });
+  }
+}

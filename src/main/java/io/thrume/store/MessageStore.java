@@ -1,0 +1,165 @@
+package io.thrume.store;
+
+import io.thrume.bus.Failure;
+import io.thrume.model.Message;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+
+/** Messages: idempotent, gap-free inserts; pages by seq; read markers. */
+final class MessageStore {
+  private static final String COLUMNS =
+    "m.id, m.conversation_id, m.seq, m.sender_id, a.display_name, m.content, m.sent_at, m.client_message_id";
+  private static final String BY_CLIENT_ID =
+    "SELECT " + COLUMNS + " FROM message m JOIN account a ON a.id = m.sender_id "
+      + "WHERE m.sender_id = $1 AND m.client_message_id = $2";
+  // Takes the conversation row lock (serializing this conversation's senders) and moves the
+  // sender's own markers to the new message, in one statement. No row: not a participant.
+  private static final String NEXT_SEQ =
+    "WITH c AS (UPDATE conversation SET last_seq = last_seq + 1, last_activity_at = now() "
+      + "WHERE id = $1 AND EXISTS (SELECT 1 FROM participant WHERE conversation_id = $1 AND account_id = $2) "
+      + "RETURNING last_seq) "
+      + "UPDATE participant p SET read_seq = c.last_seq, delivered_seq = GREATEST(p.delivered_seq, c.last_seq) "
+      + "FROM c WHERE p.conversation_id = $1 AND p.account_id = $2 RETURNING c.last_seq";
+  private static final String INSERT =
+    "WITH m AS (INSERT INTO message (conversation_id, seq, sender_id, content, client_message_id) "
+      + "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sender_id, client_message_id) DO NOTHING RETURNING *) "
+      + "SELECT " + COLUMNS + " FROM m JOIN account a ON a.id = m.sender_id";
+  private static final String MEMBERSHIP =
+    "SELECT c.last_seq, p.read_seq FROM participant p JOIN conversation c ON c.id = p.conversation_id "
+      + "WHERE p.conversation_id = $1 AND p.account_id = $2";
+  private static final String PAGE_AFTER =
+    "SELECT " + COLUMNS + " FROM message m JOIN account a ON a.id = m.sender_id "
+      + "WHERE m.conversation_id = $1 AND m.seq > $2 AND m.seq < $3 ORDER BY m.seq ASC LIMIT $4";
+  private static final String PAGE_BEFORE =
+    "SELECT " + COLUMNS + " FROM message m JOIN account a ON a.id = m.sender_id "
+      + "WHERE m.conversation_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3";
+  private static final String MARK_READ =
+    "UPDATE participant SET read_seq = GREATEST(read_seq, $3), delivered_seq = GREATEST(delivered_seq, $3) "
+      + "WHERE conversation_id = $1 AND account_id = $2 RETURNING read_seq";
+
+  /** Signals, inside the insert transaction, that the clientMessageId was taken concurrently: roll back. */
+  private static final RuntimeException DUPLICATE = new RuntimeException("duplicate clientMessageId", null, false, false) {
+  };
+
+  private final Pool pool;
+
+  MessageStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  /**
+   * {senderId, conversationId, content, clientMessageId} → {message, created}. A repeated
+   * clientMessageId answers the stored message with created=false and stores nothing.
+   */
+  Future<JsonObject> insert(JsonObject body) {
+    UUID sender = UUID.fromString(body.getString("senderId"));
+    UUID conversation = UUID.fromString(body.getString("conversationId"));
+    String clientMessageId = body.getString("clientMessageId");
+    return existing(sender, conversation, clientMessageId).compose(found -> {
+      if (found != null) {
+        return Future.succeededFuture(found);
+      }
+      return pool.withTransaction(conn -> conn.preparedQuery(NEXT_SEQ).execute(Tuple.of(conversation, sender))
+          .compose(rows -> {
+            if (rows.size() == 0) {
+              return Future.failedFuture(Failure.NOT_FOUND.exception("conversation not found"));
+            }
+            long seq = rows.iterator().next().getLong(0);
+            return conn.preparedQuery(INSERT)
+              .execute(Tuple.of(conversation, seq, sender, body.getString("content"), clientMessageId));
+          })
+          .compose(rows -> rows.size() == 0
+            ? Future.<JsonObject>failedFuture(DUPLICATE)
+            : Future.succeededFuture(result(Message.fromRow(rows.iterator().next()), true))))
+        // a concurrent send with the same clientMessageId won: roll back (no seq used), answer the stored one
+        .recover(e -> e == DUPLICATE ? existing(sender, conversation, clientMessageId) : Future.failedFuture(e));
+    });
+  }
+
+  private Future<JsonObject> existing(UUID sender, UUID conversation, String clientMessageId) {
+    return pool.preparedQuery(BY_CLIENT_ID).execute(Tuple.of(sender, clientMessageId)).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.succeededFuture(null);
+      }
+      Message m = Message.fromRow(rows.iterator().next());
+      if (!m.conversationId().equals(conversation)) {
+        return Future.failedFuture(Failure.INVALID.exception("clientMessageId was already used for another conversation"));
+      }
+      return Future.succeededFuture(result(m, false));
+    });
+  }
+
+  private static JsonObject result(Message m, boolean created) {
+    return new JsonObject().put("message", m.toJson()).put("created", created);
+  }
+
+  /**
+   * {userId, conversationId, afterSeq?, beforeSeq?, limit} → {messages, hasMore}, seq ascending.
+   * With afterSeq the page starts just after it (hasMore: newer ones remain); otherwise it ends
+   * just before beforeSeq, or at the newest message (hasMore: older ones remain).
+   */
+  Future<JsonObject> page(JsonObject body) {
+    UUID conversation = UUID.fromString(body.getString("conversationId"));
+    UUID user = UUID.fromString(body.getString("userId"));
+    Long after = body.getLong("afterSeq");
+    Long before = body.getLong("beforeSeq");
+    int limit = body.getInteger("limit");
+    return membership(conversation, user).compose(member -> {
+      Future<RowSet<Row>> rows = after != null
+        ? pool.preparedQuery(PAGE_AFTER).execute(Tuple.of(conversation, after, before == null ? Long.MAX_VALUE : before, limit + 1))
+        : pool.preparedQuery(PAGE_BEFORE).execute(Tuple.of(conversation, before == null ? Long.MAX_VALUE : before, limit + 1));
+      return rows.map(set -> {
+        List<Message> messages = new ArrayList<>();
+        set.forEach(row -> messages.add(Message.fromRow(row)));
+        boolean hasMore = messages.size() > limit;
+        if (hasMore) {
+          messages.remove(messages.size() - 1);
+        }
+        if (after == null) {
+          Collections.reverse(messages);
+        }
+        JsonArray out = new JsonArray();
+        messages.forEach(m -> out.add(m.toJson()));
+        return new JsonObject().put("messages", out).put("hasMore", hasMore);
+      });
+    });
+  }
+
+  /**
+   * {userId, conversationId, seq} → {conversationId, readSeq, lastSeq, unreadCount, advanced}.
+   * The marker only moves forward; a seq past the last message is INVALID.
+   */
+  Future<JsonObject> markRead(JsonObject body) {
+    UUID conversation = UUID.fromString(body.getString("conversationId"));
+    UUID user = UUID.fromString(body.getString("userId"));
+    long seq = body.getLong("seq");
+    return membership(conversation, user).compose(member -> {
+      long lastSeq = member.getLong("last_seq");
+      if (seq > lastSeq) {
+        return Future.failedFuture(Failure.INVALID.exception("seq must not exceed the conversation's last seq (" + lastSeq + ")"));
+      }
+      long before = member.getLong("read_seq");
+      return pool.preparedQuery(MARK_READ).execute(Tuple.of(conversation, user, seq)).map(rows -> {
+        long readSeq = rows.iterator().next().getLong("read_seq");
+        return new JsonObject().put("conversationId", conversation.toString()).put("readSeq", readSeq)
+          .put("lastSeq", lastSeq).put("unreadCount", Math.max(0, lastSeq - readSeq)).put("advanced", readSeq > before);
+      });
+    });
+  }
+
+  private Future<Row> membership(UUID conversation, UUID user) {
+    return pool.preparedQuery(MEMBERSHIP).execute(Tuple.of(conversation, user)).compose(rows -> rows.size() == 0
+      ? Future.failedFuture(Failure.NOT_FOUND.exception("conversation not found"))
+      : Future.succeededFuture(rows.iterator().next()));
+  }
+}

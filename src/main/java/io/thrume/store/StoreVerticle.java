@@ -1,0 +1,79 @@
+package io.thrume.store;
+
+import io.thrume.bus.Addresses;
+import io.thrume.bus.Handlers;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns the PostgreSQL pool and the schema; the rest of Thrume reaches the database only
+ * through the thrume.store.* addresses this verticle serves.
+ */
+public class StoreVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(StoreVerticle.class);
+  private EmbeddedDatabase embedded;
+  private Pool pool;
+
+  @Override
+  public Future<?> start() {
+    StoreConfig config = StoreConfig.from(config());
+    return vertx.executeBlocking(() -> {
+        PgConnectOptions options;
+        if (config.embedded()) {
+          embedded = EmbeddedDatabase.start(config.dataDir(), config.embeddedPort());
+          options = embedded.connectOptions();
+        } else {
+          options = PgConnectOptions.fromUri(config.dbUrl());
+        }
+        Migrations.apply(options);
+        return options;
+      })
+      .map(options -> {
+        pool = PgBuilder.pool()
+          .with(new PoolOptions().setMaxSize(config.poolSize()))
+          .connectingTo(options)
+          .using(vertx)
+          .build();
+        serve();
+        LOG.info("Store ready ({} PostgreSQL at {}:{})", config.embedded() ? "embedded" : "external",
+          options.getHost(), options.getPort());
+        return null;
+      });
+  }
+
+  private void serve() {
+    EventBus bus = vertx.eventBus();
+    AccountStore accounts = new AccountStore(pool);
+    ConversationStore conversations = new ConversationStore(pool);
+    MessageStore messages = new MessageStore(pool);
+    Handlers.serve(bus, Addresses.STORE_ACCOUNT_CREATE, m -> accounts.create(m.body()));
+    Handlers.serve(bus, Addresses.STORE_ACCOUNT_CREDENTIALS, m -> accounts.credentials(m.body()));
+    Handlers.serve(bus, Addresses.STORE_ACCOUNT_GET, m -> accounts.get(m.body()));
+    Handlers.serve(bus, Addresses.STORE_ACCOUNT_SEARCH, m -> accounts.search(m.body()));
+    Handlers.serve(bus, Addresses.STORE_CONVERSATION_CREATE, m -> conversations.create(m.body()));
+    Handlers.serve(bus, Addresses.STORE_CONVERSATION_LIST, m -> conversations.list(m.body()));
+    Handlers.serve(bus, Addresses.STORE_CONVERSATION_GET, m -> conversations.get(m.body()));
+    Handlers.serve(bus, Addresses.STORE_MESSAGE_INSERT, m -> messages.insert(m.body()));
+    Handlers.serve(bus, Addresses.STORE_MESSAGE_PAGE, m -> messages.page(m.body()));
+    Handlers.serve(bus, Addresses.STORE_READ_MARK, m -> messages.markRead(m.body()));
+    Handlers.serve(bus, Addresses.STORE_PING, m -> pool.query("SELECT 1").execute().map(rows -> new JsonObject()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    Future<Void> closed = pool == null ? Future.succeededFuture() : pool.close();
+    return closed.compose(v -> embedded == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
+      embedded.close();
+      LOG.info("Embedded PostgreSQL stopped");
+      return null;
+    }));
+  }
+}

@@ -1,0 +1,76 @@
+package io.thrume.validate;
+
+import io.thrume.bus.Failure;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.UUID;
+
+/** Typed reads from request bodies; a wrong or missing field fails with INVALID naming the field. */
+public final class Fields {
+  private Fields() {
+  }
+
+  public static String requiredString(JsonObject body, String field) {
+    Object v = body.getValue(field);
+    if (v == null) {
+      throw Failure.INVALID.exception(field + " is required");
+    }
+    if (!(v instanceof String s)) {
+      throw Failure.INVALID.exception(field + " must be a string");
+    }
+    return s;
+  }
+
+  public static String optionalString(JsonObject body, String field) {
+    Object v = body.getValue(field);
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof String s)) {
+      throw Failure.INVALID.exception(field + " must be a string");
+    }
+    return s;
+  }
+
+  public static UUID requiredUuid(JsonObject body, String field) {
+    return uuid(requiredString(body, field), field);
+  }
+
+  public static UUID uuid(String value, String field) {
+    try {
+      if (value.length() != 36) {
+        throw new IllegalArgumentException();
+      }
+      return UUID.fromString(value);
+    } catch (IllegalArgumentException e) {
+      throw Failure.INVALID.exception(field + " must be a UUID");
+    }
+  }
+
+  public static long requiredLong(JsonObject body, String field, long min, long max) {
+    Object v = body.getValue(field);
+    if (v == null) {
+      throw Failure.INVALID.exception(field + " is required");
+    }
+    if (!(v instanceof Integer || v instanceof Long)) {
+      throw Failure.INVALID.exception(field + " must be a whole number");
+    }
+    long n = ((Number) v).longValue();
+    if (n < min || n > max) {
+      throw Failure.INVALID.exception(field + " must be between " + min + " and " + max);
+    }
+    return n;
+  }
+
+  public static JsonArray requiredArray(JsonObject body, String field) {
+    Object v = body.getValue(field);
+    if (v == null) {
+      throw Failure.INVALID.exception(field + " is required");
+    }
+    if (!(v instanceof JsonArray a)) {
+      throw Failure.INVALID.exception(field + " must be an array");
+    }
+    return a;
+  }
+}
