@@ -1,0 +1,158 @@
+package io.thrume.support;
+
+import io.thrume.MainVerticle;
+import io.thrume.config.ConfigLoader;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Thrume for tests: its own Vert.x, HTTP port and embedded PostgreSQL in a temporary
+ * data dir. {@link #shared()} is one instance for the whole test JVM, with the register/login
+ * throttle and the send limit relaxed so that tests can create many users and messages; tests
+ * of those limits start their own instance with the defaults.
+ */
+public final class TestThrume implements AutoCloseable {
+  public static final String JWT_SECRET = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
+  private static TestThrume shared;
+
+  public final Vertx vertx;
+  public final int port;
+  public final int dbPort;
+  public final Path dataDir;
+  public final JsonObject config;
+  private final String deploymentId;
+
+  private TestThrume(Vertx vertx, JsonObject config, String deploymentId) {
+    this.vertx = vertx;
+    this.config = config;
+    this.port = config.getJsonObject("http").getInteger("port");
+    this.dbPort = config.getJsonObject("db").getInteger("embeddedPort");
+    this.dataDir = Path.of(config.getString("dataDir"));
+    this.deploymentId = deploymentId;
+  }
+
+  public static synchronized TestThrume shared() {
+    if (shared == null) {
+      JsonObject relaxed = new JsonObject()
+        .put("auth", new JsonObject().put("attemptsBurst", 100_000).put("attemptsPerMinute", 100_000))
+        .put("chat", new JsonObject().put("sendBurst", 100_000).put("sendPerSecond", 100_000.0));
+      shared = start(relaxed, tempDir());
+      Runtime.getRuntime().addShutdownHook(new Thread(shared::close));
+    }
+    return shared;
+  }
+
+  public static Path tempDir() {
+    try {
+      return Files.createTempDirectory("thrume-test-");
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Starts Thrume with the shipped defaults, then the overrides, on the given data dir. The JWT
+   * secret is {@link #JWT_SECRET} unless the overrides name one (null: generate and keep one).
+   */
+  public static TestThrume start(JsonObject overrides, Path dataDir) {
+    JsonObject config = ConfigLoader.defaults().mergeIn(overrides, true);
+    config.put("dataDir", dataDir.toString());
+    config.getJsonObject("http").put("port", freePort()).put("instances", 2);
+    config.getJsonObject("db").put("embeddedPort", freePort());
+    JsonObject authOverrides = overrides.getJsonObject("auth");
+    if (authOverrides == null || !authOverrides.containsKey("jwtSecret")) {
+      config.getJsonObject("auth").put("jwtSecret", JWT_SECRET);
+    }
+    Vertx vertx = Vertx.vertx();
+    String id = await(vertx.deployVerticle(new MainVerticle(), new DeploymentOptions().setConfig(config)), 120);
+    return new TestThrume(vertx, config, id);
+  }
+
+  /** Stops this instance and starts a new one on the same data dir and config. */
+  public TestThrume restart() {
+    close();
+    JsonObject again = config.copy();
+    Vertx next = Vertx.vertx();
+    String id = await(next.deployVerticle(new MainVerticle(), new DeploymentOptions().setConfig(again)), 120);
+    return new TestThrume(next, again, id);
+  }
+
+  public RestClient client() {
+    return new RestClient(vertx, port, null);
+  }
+
+  /** A client whose connections come from another loopback address (127.0.0.x), as another machine would. */
+  public RestClient clientFrom(String localAddress) {
+    return new RestClient(vertx, port, localAddress);
+  }
+
+  /** One number from SQL, read straight from the database (to check what a request changed). */
+  public long count(String sql) {
+    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + dbPort + "/postgres", "postgres", "");
+         Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public String string(String sql) {
+    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + dbPort + "/postgres", "postgres", "");
+         Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery(sql)) {
+      return rs.next() ? rs.getString(1) : null;
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Row counts of every table, to show that a refused request changed nothing. */
+  public String tableCounts() {
+    return count("SELECT count(*) FROM account") + "/" + count("SELECT count(*) FROM conversation") + "/"
+      + count("SELECT count(*) FROM participant") + "/" + count("SELECT count(*) FROM message") + "/"
+      + count("SELECT coalesce(sum(read_seq + delivered_seq), 0) FROM participant") + "/"
+      + count("SELECT coalesce(sum(last_seq), 0) FROM conversation");
+  }
+
+  @Override
+  public void close() {
+    if (vertx != null) {
+      try {
+        await(vertx.close(), 60);
+      } catch (RuntimeException ignored) {
+        // already closed
+      }
+    }
+  }
+
+  public static <T> T await(Future<T> future, int seconds) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
