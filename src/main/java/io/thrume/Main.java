@@ -10,7 +10,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Arrays;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -41,21 +40,14 @@ public final class Main {
       return;
     }
     Vertx vertx = Vertx.vertx();
-    CompletableFuture<Void> stopped = new CompletableFuture<>();
     vertx.deployVerticle(new MainVerticle(), new DeploymentOptions().setConfig(config))
       .onSuccess(id -> {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(vertx), "thrume-shutdown"));
         LOG.info("Thrume ready: http://localhost:{}/ (single node)", new Settings(config).integer(ConfigKeys.HTTP_PORT));
       })
       .onFailure(e -> {
-        LOG.error("Cannot start Thrume: {}", e.getMessage(), e);
-        vertx.close().onComplete(ar -> stopped.complete(null));
-        try {
-          stopped.get(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (Exception ignored) {
-          // exiting anyway
-        }
-        System.exit(1);
+        LOG.error("Cannot start Thrume: {}", e.getMessage(), LOG.isDebugEnabled() ? e : null);
+        vertx.close().onComplete(ar -> System.exit(1));
       });
   }
 

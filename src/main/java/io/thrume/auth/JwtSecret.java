@@ -23,7 +23,7 @@ public final class JwtSecret {
   public static String resolve(String configured, Path dataDir) throws IOException {
     if (configured != null && !configured.isBlank()) {
       if (configured.length() < MIN_LENGTH) {
-        throw new IllegalArgumentException("THRUME_JWT_SECRET must be at least " + MIN_LENGTH + " characters");
+        throw new IllegalArgumentException("the JWT secret (THRUME_JWT_SECRET or auth.jwtSecret) must be at least " + MIN_LENGTH + " characters");
       }
       return configured;
     }

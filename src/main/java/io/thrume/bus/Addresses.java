@@ -19,6 +19,7 @@ public final class Addresses {
   public static final String STORE_CONVERSATION_LIST = "thrume.store.conversation.list";
   public static final String STORE_CONVERSATION_GET = "thrume.store.conversation.get";
   public static final String STORE_MESSAGE_INSERT = "thrume.store.message.insert";
+  public static final String STORE_MESSAGE_FIND = "thrume.store.message.find";
   public static final String STORE_MESSAGE_PAGE = "thrume.store.message.page";
   public static final String STORE_READ_MARK = "thrume.store.read.mark";
   public static final String STORE_PING = "thrume.store.ping";

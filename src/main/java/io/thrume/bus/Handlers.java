@@ -12,7 +12,11 @@ import org.slf4j.LoggerFactory;
 
 import java.util.function.Function;
 
-/** Binds an address to a Future-returning handler: success replies, failure fails with a contract code. */
+/**
+ * Binds an address to a Future-returning handler: success replies, failure fails with a contract
+ * code. Services are local consumers: each node answers its own requests (its own database pool,
+ * its own sockets' typing timers), so clustering never routes a request to another node.
+ */
 public final class Handlers {
   private static final Logger LOG = LoggerFactory.getLogger(Handlers.class);
 
@@ -21,7 +25,7 @@ public final class Handlers {
 
   public static MessageConsumer<JsonObject> serve(EventBus bus, String address,
                                                   Function<Message<JsonObject>, Future<?>> handler) {
-    return bus.consumer(address, message -> {
+    return bus.localConsumer(address, message -> {
       Future<?> result;
       try {
         result = handler.apply(message);
@@ -49,8 +53,8 @@ public final class Handlers {
     if (cause instanceof ReplyException re && re.failureType() != io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE) {
       return Failure.UNAVAILABLE.exception("a service did not answer");
     }
-    if (cause instanceof PgException || cause instanceof io.vertx.core.VertxException
-        || cause instanceof java.net.ConnectException) {
+    if (cause instanceof PgException || cause instanceof java.net.ConnectException
+        || cause instanceof io.vertx.sqlclient.ClosedConnectionException) {
       LOG.warn("{} failed: {}", address, cause.toString());
       return Failure.UNAVAILABLE.exception("the database is not available");
     }

@@ -48,13 +48,14 @@ public class ChatVerticle extends VerticleBase {
     UUID conversationId = Fields.requiredUuid(body, "conversationId");
     String content = Text.content(Fields.requiredString(body, "content"));
     String clientMessageId = Text.clientMessageId(Fields.requiredString(body, "clientMessageId"));
-    long wait = sends.take(user);
-    if (wait > 0) {
-      return Future.failedFuture(Failure.rateLimited(wait));
-    }
     JsonObject insert = new JsonObject().put("senderId", user).put("conversationId", conversationId.toString())
       .put("content", content).put("clientMessageId", clientMessageId);
-    return store(Addresses.STORE_MESSAGE_INSERT, insert).map(result -> {
+    long wait = sends.take(user);
+    // over the limit, a retry of a message already stored still gets its answer; anything new waits
+    Future<JsonObject> stored = wait == 0 ? store(Addresses.STORE_MESSAGE_INSERT, insert)
+      : store(Addresses.STORE_MESSAGE_FIND, insert).compose(found -> found != null
+        ? Future.succeededFuture(found) : Future.failedFuture(Failure.rateLimited(wait)));
+    return stored.map(result -> {
       JsonObject message = result.getJsonObject("message");
       boolean created = result.getBoolean("created");
       if (created) {

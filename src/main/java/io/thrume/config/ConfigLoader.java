@@ -38,7 +38,11 @@ public final class ConfigLoader {
 
   public static JsonObject load(Map<String, String> env) {
     JsonObject config = defaults();
-    Path file = Path.of(env.getOrDefault("THRUME_CONFIG", "conf/config.json"));
+    String named = env.get("THRUME_CONFIG");
+    Path file = Path.of(named != null ? named : "conf/config.json");
+    if (named != null && !Files.isRegularFile(file)) {
+      throw new IllegalArgumentException("THRUME_CONFIG names " + file + ", which is not a readable file");
+    }
     if (Files.isRegularFile(file)) {
       try {
         config.mergeIn(new JsonObject(Files.readString(file)), true);

@@ -30,11 +30,11 @@ public class HttpVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     router.route().handler(new SecurityHeaders());
     if (!config.allowedOrigins().isEmpty()) {
-      router.route().handler(CorsHandler.create()
+      router.route().handler(new CrossOrigin(CorsHandler.create()
         .addOrigins(config.allowedOrigins())
         .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST))
         .allowedHeaders(Set.of("Authorization", "Content-Type"))
-        .maxAgeSeconds(600));
+        .maxAgeSeconds(600)));
     }
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
     AuthRoutes.mount(router, api);
@@ -45,10 +45,10 @@ public class HttpVerticle extends VerticleBase {
     router.route("/api/*").handler(ctx -> Problems.status(ctx, 404));
     router.route().handler(StaticHandler.create("webroot").setIndexPage("index.html"));
     router.route().failureHandler(ctx -> {
-      if (ctx.failure() != null) {
-        Problems.fail(ctx, ctx.failure());
-      } else {
+      if (ctx.statusCode() > 0) {
         Problems.status(ctx, ctx.statusCode());
+      } else {
+        Problems.fail(ctx, ctx.failure());
       }
     });
     router.errorHandler(404, ctx -> Problems.status(ctx, 404));

@@ -86,6 +86,12 @@ final class MessageStore {
     });
   }
 
+  /** {senderId, conversationId, clientMessageId} → {message, created: false}, or null when nothing was stored. */
+  Future<JsonObject> find(JsonObject body) {
+    return existing(UUID.fromString(body.getString("senderId")), UUID.fromString(body.getString("conversationId")),
+      body.getString("clientMessageId"));
+  }
+
   private Future<JsonObject> existing(UUID sender, UUID conversation, String clientMessageId) {
     return pool.preparedQuery(BY_CLIENT_ID).execute(Tuple.of(sender, clientMessageId)).compose(rows -> {
       if (rows.size() == 0) {

@@ -14,12 +14,11 @@ final class Migrations {
 
   static void apply(PgConnectOptions options) {
     String jdbcUrl = "jdbc:postgresql://" + options.getHost() + ":" + options.getPort() + "/" + options.getDatabase();
-    var result = Flyway.configure()
+    Flyway flyway = Flyway.configure()
       .dataSource(jdbcUrl, options.getUser(), options.getPassword())
       .locations("classpath:db/migration")
-      .load()
-      .migrate();
-    LOG.info("Database schema at version {} ({} migrations applied now)", result.targetSchemaVersion,
-      result.migrationsExecuted);
+      .load();
+    int applied = flyway.migrate().migrationsExecuted;
+    LOG.info("Database schema at version {} ({} migrations applied now)", flyway.info().current().getVersion(), applied);
   }
 }

@@ -16,7 +16,7 @@ class ConfigLoaderTest {
 
   @Test
   void defaultsMatchTheDesign() {
-    Settings s = new Settings(ConfigLoader.load(Map.of("THRUME_CONFIG", "/nonexistent/config.json")));
+    Settings s = new Settings(ConfigLoader.load(Map.of()));
     assertEquals(8080, s.integer(ConfigKeys.HTTP_PORT));
     assertEquals("./data", s.string(ConfigKeys.DATA_DIR));
     assertNull(s.string(ConfigKeys.DB_URL));
@@ -31,7 +31,6 @@ class ConfigLoaderTest {
   @Test
   void everyEnvironmentVariableOverridesItsKey() {
     Map<String, String> env = Map.of(
-      "THRUME_CONFIG", "/nonexistent/config.json",
       "THRUME_HTTP_PORT", "9090",
       "THRUME_DATA_DIR", "/var/lib/thrume",
       "THRUME_DB_URL", "postgresql://u:p@db:5432/chat",
@@ -47,7 +46,7 @@ class ConfigLoaderTest {
     assertEquals(5801, s.integer(ConfigKeys.CLUSTER_PORT));
     assertEquals("10.0.0.1:5801,10.0.0.2:5801", s.string(ConfigKeys.CLUSTER_MEMBERS));
     assertEquals(java.util.List.of("https://a.example", "https://b.example"), s.strings(ConfigKeys.HTTP_ALLOWED_ORIGINS));
-    assertEquals(ConfigLoader.ENVIRONMENT.size() + 1, env.size(), "every documented variable is covered here");
+    assertEquals(ConfigLoader.ENVIRONMENT.size(), env.size(), "every documented variable is covered here");
   }
 
   @Test
@@ -65,7 +64,14 @@ class ConfigLoaderTest {
   @Test
   void aBadNumberIsAClearError() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-      () -> ConfigLoader.load(Map.of("THRUME_CONFIG", "/nonexistent", "THRUME_HTTP_PORT", "eighty")));
+      () -> ConfigLoader.load(Map.of("THRUME_HTTP_PORT", "eighty")));
     assertEquals("THRUME_HTTP_PORT must be a whole number, got 'eighty'", e.getMessage());
+  }
+
+  @Test
+  void aMissingNamedConfigFileIsAClearError() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+      () -> ConfigLoader.load(Map.of("THRUME_CONFIG", "/nonexistent/thrume.json")));
+    assertEquals("THRUME_CONFIG names /nonexistent/thrume.json, which is not a readable file", e.getMessage());
   }
 }

@@ -68,6 +68,11 @@ class LimitsTest {
     assertTrue(Long.parseLong(limited.header("Retry-After")) >= 1);
     assertTrue(limited.json().getString("detail").startsWith("retry after"));
     assertEquals(before, thrume.tableCounts());
+    // a retry of a message already stored is answered even over the limit, and stores nothing
+    Response retry = client.sendMessage(alice, id, "burst 3", "burst-3");
+    assertEquals(200, retry.status(), retry.toString());
+    assertEquals(4, retry.json().getLong("seq"));
+    assertEquals(before, thrume.tableCounts());
     // bob has a bucket of his own
     assertEquals(201, client.sendMessage(bob, id, "my turn", "bob-1").status());
   }

@@ -72,6 +72,14 @@ class SecurityHeadersTest {
 
     MultiMap evil = MultiMap.caseInsensitiveMultiMap().add("Origin", "https://evil.example.test");
     Response refused = client.send(HttpMethod.GET, "/health/live", null, null, evil);
+    assertEquals(403, refused.status(), refused.toString());
+    assertEquals("application/problem+json", refused.header("Content-Type"));
     assertNull(refused.header("Access-Control-Allow-Origin"));
+
+    // the web client's own (same-origin) requests carry Origin too, and pass
+    MultiMap own = MultiMap.caseInsensitiveMultiMap().add("Origin", "http://127.0.0.1:" + thrume.port);
+    Response same = client.send(HttpMethod.POST, "/api/auth/login", null,
+      new JsonObject().put("username", "nobody-here").put("password", "whatever-1").toBuffer(), own);
+    assertEquals(401, same.status(), same.toString());
   }
 }
