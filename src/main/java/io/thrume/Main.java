@@ -3,6 +3,7 @@ package io.thrume;
 import io.thrume.config.ConfigKeys;
 import io.thrume.config.ConfigLoader;
 import io.thrume.config.Settings;
+import io.thrume.metrics.ThrumeMetrics;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -39,8 +40,9 @@ public final class Main {
       System.exit(2);
       return;
     }
-    Vertx vertx = Vertx.vertx();
-    vertx.deployVerticle(new MainVerticle(), new DeploymentOptions().setConfig(config))
+    ThrumeMetrics metrics = ThrumeMetrics.create();
+    Vertx vertx = ThrumeVertx.create(metrics);
+    vertx.deployVerticle(new MainVerticle(metrics), new DeploymentOptions().setConfig(config))
       .onSuccess(id -> {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(vertx), "thrume-shutdown"));
         LOG.info("Thrume ready: http://localhost:{}/ (single node)", new Settings(config).integer(ConfigKeys.HTTP_PORT));

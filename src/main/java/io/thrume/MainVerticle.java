@@ -2,11 +2,15 @@ package io.thrume;
 
 import io.thrume.account.AccountVerticle;
 import io.thrume.auth.JwtSecret;
+import io.thrume.bridge.BridgeConfig;
+import io.thrume.bridge.BridgeNode;
 import io.thrume.chat.ChatVerticle;
 import io.thrume.config.ConfigKeys;
 import io.thrume.config.Settings;
 import io.thrume.http.HttpConfig;
 import io.thrume.http.HttpVerticle;
+import io.thrume.metrics.ThrumeMetrics;
+import io.thrume.presence.PresenceVerticle;
 import io.thrume.store.StoreVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -15,30 +19,48 @@ import io.vertx.core.json.JsonObject;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.UUID;
 
 /**
- * Deploys Thrume in dependency order: the store (database up and migrated), then the services
- * that use it, then the HTTP front door, which starts taking requests only when all is ready.
+ * Deploys a Thrume node in dependency order: the store (database up and migrated), then the
+ * services that use it, then the HTTP front door (REST, bridge, web client), which starts taking
+ * requests only when all is ready.
  */
 public class MainVerticle extends VerticleBase {
+  private final ThrumeMetrics metrics;
+  private BridgeNode bridge;
+
+  public MainVerticle(ThrumeMetrics metrics) {
+    this.metrics = metrics;
+  }
 
   @Override
   public Future<?> start() {
     JsonObject config = config().copy();
     Settings settings = new Settings(config);
     Path dataDir = Path.of(settings.string(ConfigKeys.DATA_DIR));
+    String nodeId = UUID.randomUUID().toString();
+    config.put(ConfigKeys.NODE_ID, nodeId);
     return vertx.executeBlocking(() -> {
         Files.createDirectories(dataDir);
         return JwtSecret.resolve(settings.string(ConfigKeys.AUTH_JWT_SECRET), dataDir);
       })
       .compose(secret -> {
         config.getJsonObject("auth").put("jwtSecret", secret);
+        bridge = new BridgeNode(vertx, nodeId, BridgeConfig.from(config), metrics);
         DeploymentOptions one = new DeploymentOptions().setConfig(config);
         return vertx.deployVerticle(new StoreVerticle(), one)
           .compose(id -> vertx.deployVerticle(new AccountVerticle(), one))
-          .compose(id -> vertx.deployVerticle(new ChatVerticle(), one))
-          .compose(id -> vertx.deployVerticle(HttpVerticle::new,
+          .compose(id -> vertx.deployVerticle(new ChatVerticle(metrics), one))
+          .compose(id -> vertx.deployVerticle(new PresenceVerticle(), one))
+          .compose(id -> bridge.start())
+          .compose(v -> vertx.deployVerticle(() -> new HttpVerticle(bridge, metrics),
             new DeploymentOptions(one).setInstances(HttpConfig.from(config).effectiveInstances())));
       });
+  }
+
+  @Override
+  public Future<?> stop() {
+    return bridge == null ? Future.succeededFuture() : bridge.stop();
   }
 }

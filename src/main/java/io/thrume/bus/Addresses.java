@@ -9,6 +9,16 @@ public final class Addresses {
   // Public: clients send to these (through the bridge) and REST handlers use the same path.
   public static final String CHAT_SEND = "chat.send";
   public static final String CHAT_READ = "chat.read";
+  public static final String CHAT_DELIVERED = "chat.delivered";
+  public static final String CHAT_TYPING = "chat.typing";
+  public static final String CHAT_SYNC = "chat.sync";
+  public static final String PRESENCE_UPDATE = "presence.update";
+
+  /** The only addresses a bridge client may send to. */
+  public static final java.util.Set<String> CLIENT_INBOUND =
+    java.util.Set.of(CHAT_SEND, CHAT_READ, CHAT_DELIVERED, CHAT_TYPING, CHAT_SYNC, PRESENCE_UPDATE);
+  public static final String CONVERSATION_PREFIX = "conversation.";
+  public static final String USER_PREFIX = "user.";
 
   // Internal: the store verticle, the only owner of the database.
   public static final String STORE_ACCOUNT_CREATE = "thrume.store.account.create";
@@ -22,6 +32,11 @@ public final class Addresses {
   public static final String STORE_MESSAGE_FIND = "thrume.store.message.find";
   public static final String STORE_MESSAGE_PAGE = "thrume.store.message.page";
   public static final String STORE_READ_MARK = "thrume.store.read.mark";
+  public static final String STORE_DELIVERED_MARK = "thrume.store.delivered.mark";
+  public static final String STORE_MESSAGE_SYNC = "thrume.store.message.sync";
+  public static final String STORE_MEMBERSHIP = "thrume.store.membership";
+  public static final String STORE_CONTACTS = "thrume.store.contacts";
+  public static final String STORE_LAST_SEEN = "thrume.store.lastseen";
   public static final String STORE_PING = "thrume.store.ping";
 
   // Internal: the account verticle (registration, login, password hashing, attempt throttling).
@@ -30,6 +45,18 @@ public final class Addresses {
 
   // Internal: conversation creation goes through the chat verticle so that it can announce it.
   public static final String CHAT_CONVERSATION_CREATE = "thrume.chat.conversation.create";
+  /** The bridge tells the chat verticle a user's socket went away (typing state is cleared). */
+  public static final String CHAT_SOCKET_CLOSED = "thrume.chat.socket.closed";
+
+  // Internal: the presence verticle.
+  public static final String PRESENCE_CONNECTED = "thrume.presence.connected";
+  public static final String PRESENCE_DISCONNECTED = "thrume.presence.disconnected";
+  public static final String PRESENCE_QUERY = "thrume.presence.query";
+
+  /** Each node's bridge listens here for connections to close (evicted by the connection limit). */
+  public static String bridgeEvict(String nodeId) {
+    return "thrume.bridge." + nodeId + ".evict";
+  }
 
   /** Header carrying the authenticated user id; set by the server, never taken from a client. */
   public static final String USER_HEADER = "thrume-user";
@@ -37,11 +64,11 @@ public final class Addresses {
   public static final String CREATED_HEADER = "thrume-created";
 
   public static String conversation(String conversationId) {
-    return "conversation." + conversationId;
+    return CONVERSATION_PREFIX + conversationId;
   }
 
   public static String user(String userId) {
-    return "user." + userId;
+    return USER_PREFIX + userId;
   }
 
   private Addresses() {

@@ -5,6 +5,7 @@ import io.thrume.bus.Failure;
 import io.thrume.bus.Handlers;
 import io.thrume.bus.Reply;
 import io.thrume.limit.TokenBuckets;
+import io.thrume.metrics.ThrumeMetrics;
 import io.thrume.validate.Fields;
 import io.thrume.validate.Text;
 import io.vertx.core.Future;
@@ -26,23 +27,48 @@ import java.util.UUID;
  */
 public class ChatVerticle extends VerticleBase {
   static final int MAX_PARTICIPANTS = 1000;
+  static final int MAX_SYNC_CONVERSATIONS = 100;
+  static final int SYNC_PAGE = 100;
   private static final long SWEEP_MS = 60_000;
   private TokenBuckets sends;
+  /** Typing, receipts and sync: generous, but a client cannot flood the database or the bus. */
+  private TokenBuckets actions;
+  private Membership membership;
+  private TypingState typing;
+  private final ThrumeMetrics metrics;
+
+  public ChatVerticle(ThrumeMetrics metrics) {
+    this.metrics = metrics;
+  }
 
   @Override
   public Future<?> start() {
     ChatConfig config = ChatConfig.from(config());
     sends = new TokenBuckets(config.sendBurst(), config.sendPerSecond());
-    vertx.setPeriodic(SWEEP_MS, id -> sends.sweep());
+    actions = new TokenBuckets(config.actionBurst(), config.actionPerSecond());
+    vertx.setPeriodic(SWEEP_MS, id -> {
+      sends.sweep();
+      actions.sweep();
+    });
+    membership = new Membership(vertx.eventBus());
+    typing = new TypingState(vertx, config.typingTimeoutMs());
     EventBus bus = vertx.eventBus();
     Handlers.serve(bus, Addresses.CHAT_SEND, this::send);
     Handlers.serve(bus, Addresses.CHAT_READ, this::read);
+    Handlers.serve(bus, Addresses.CHAT_DELIVERED, this::delivered);
+    Handlers.serve(bus, Addresses.CHAT_TYPING, this::typing);
+    Handlers.serve(bus, Addresses.CHAT_SYNC, this::sync);
     Handlers.serve(bus, Addresses.CHAT_CONVERSATION_CREATE, this::createConversation);
+    Handlers.serve(bus, Addresses.CHAT_SOCKET_CLOSED, m -> {
+      typing.clearUser(m.body().getString("userId"));
+      return Future.succeededFuture(new JsonObject());
+    });
     return Future.succeededFuture();
   }
 
   /** {conversationId, content, clientMessageId} → the persisted message (header created: true|false). */
   private Future<Reply> send(Message<JsonObject> request) {
+    long received = System.nanoTime();
     String user = actingUser(request);
     JsonObject body = body(request);
     UUID conversationId = Fields.requiredUuid(body, "conversationId");
@@ -59,8 +85,11 @@ public class ChatVerticle extends VerticleBase {
       JsonObject message = result.getJsonObject("message");
       boolean created = result.getBoolean("created");
       if (created) {
+        membership.remember(user, conversationId.toString());
+        typing.stop(conversationId.toString(), user);
         vertx.eventBus().publish(Addresses.conversation(conversationId.toString()),
           new JsonObject().put("type", "message").put("message", message));
+        metrics.persisted(received);
       }
       return new Reply(message, new DeliveryOptions().addHeader(Addresses.CREATED_HEADER, Boolean.toString(created)));
     });
@@ -72,6 +101,7 @@ public class ChatVerticle extends VerticleBase {
     JsonObject body = body(request);
     UUID conversationId = Fields.requiredUuid(body, "conversationId");
     long seq = Fields.requiredLong(body, "seq", 0, Long.MAX_VALUE);
+    limitActions(user);
     JsonObject mark = new JsonObject().put("userId", user).put("conversationId", conversationId.toString()).put("seq", seq);
     return store(Addresses.STORE_READ_MARK, mark).map(result -> {
       long readSeq = result.getLong("readSeq");
@@ -86,6 +116,77 @@ public class ChatVerticle extends VerticleBase {
       return new JsonObject().put("conversationId", conversationId.toString()).put("readSeq", readSeq)
         .put("unreadCount", unread);
     });
+  }
+
+  /** {conversationId, seq} → {conversationId, deliveredSeq}; the marker only moves forward. */
+  private Future<JsonObject> delivered(Message<JsonObject> request) {
+    String user = actingUser(request);
+    JsonObject body = body(request);
+    String conversationId = Fields.requiredUuid(body, "conversationId").toString();
+    long seq = Fields.requiredLong(body, "seq", 0, Long.MAX_VALUE);
+    limitActions(user);
+    JsonObject mark = new JsonObject().put("userId", user).put("conversationId", conversationId).put("seq", seq);
+    return store(Addresses.STORE_DELIVERED_MARK, mark).map(result -> {
+      if (result.getBoolean("advanced")) {
+        vertx.eventBus().publish(Addresses.conversation(conversationId),
+          new JsonObject().put("type", "delivered").put("userId", user).put("seq", seq));
+      }
+      return new JsonObject().put("conversationId", conversationId).put("deliveredSeq", seq);
+    });
+  }
+
+  /** {conversationId, typing} → {}: publishes typing events; the state ends by itself after a silence. */
+  private Future<JsonObject> typing(Message<JsonObject> request) {
+    String user = actingUser(request);
+    JsonObject body = body(request);
+    String conversationId = Fields.requiredUuid(body, "conversationId").toString();
+    Object flag = body.getValue("typing");
+    if (!(flag instanceof Boolean isTyping)) {
+      throw Failure.INVALID.exception("typing must be true or false");
+    }
+    limitActions(user);
+    return membership.require(user, conversationId).map(v -> {
+      if (isTyping) {
+        typing.start(conversationId, user);
+      } else {
+        typing.stop(conversationId, user);
+      }
+      return new JsonObject();
+    });
+  }
+
+  /**
+   * {positions: {conversationId: lastSeq}} → {conversations: {id: {messages, hasMore, lastSeq}}}:
+   * what the user missed after each position, up to a page per conversation (ask again from the
+   * last seq received while hasMore). Conversations the user is not in are left out.
+   */
+  private Future<JsonObject> sync(Message<JsonObject> request) {
+    String user = actingUser(request);
+    JsonObject body = body(request);
+    Object raw = body.getValue("positions");
+    if (!(raw instanceof JsonObject positions)) {
+      throw Failure.INVALID.exception("positions must be an object of conversationId: lastSeq");
+    }
+    if (positions.size() > MAX_SYNC_CONVERSATIONS) {
+      throw Failure.INVALID.exception("positions allows at most " + MAX_SYNC_CONVERSATIONS + " conversations");
+    }
+    JsonObject clean = new JsonObject();
+    for (String id : positions.fieldNames()) {
+      clean.put(Fields.uuid(id, "positions").toString(), Fields.requiredLong(positions, id, 0, Long.MAX_VALUE));
+    }
+    limitActions(user);
+    if (clean.isEmpty()) {
+      return Future.succeededFuture(new JsonObject().put("conversations", new JsonObject()));
+    }
+    return store(Addresses.STORE_MESSAGE_SYNC, new JsonObject().put("userId", user).put("positions", clean)
+      .put("limit", SYNC_PAGE));
+  }
+
+  private void limitActions(String user) {
+    long wait = actions.take(user);
+    if (wait > 0) {
+      throw Failure.rateLimited(wait);
+    }
   }
 
   /** {participantIds, title?} → the conversation, announced on every participant's user address. */
@@ -108,8 +209,12 @@ public class ChatVerticle extends VerticleBase {
     JsonObject create = new JsonObject().put("creatorId", user).put("participantIds", new JsonArray(people.stream().toList()))
       .put("title", title);
     return store(Addresses.STORE_CONVERSATION_CREATE, create).onSuccess(conversation -> {
+      String conversationId = conversation.getString("id");
       JsonObject event = new JsonObject().put("type", "conversation.created").put("conversation", conversation);
-      people.forEach(id -> vertx.eventBus().publish(Addresses.user(id), event));
+      people.forEach(person -> {
+        membership.remember(person, conversationId);
+        vertx.eventBus().publish(Addresses.user(person), event);
+      });
     });
   }
 

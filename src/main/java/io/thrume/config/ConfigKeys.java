@@ -21,6 +21,22 @@ public final class ConfigKeys {
 
   public static final String CHAT_SEND_BURST = "chat.sendBurst";
   public static final String CHAT_SEND_PER_SECOND = "chat.sendPerSecond";
+  public static final String CHAT_ACTION_BURST = "chat.actionBurst";
+  public static final String CHAT_ACTION_PER_SECOND = "chat.actionPerSecond";
+  public static final String CHAT_TYPING_TIMEOUT_MS = "chat.typingTimeoutMs";
+
+  public static final String BRIDGE_MAX_FRAME_BYTES = "bridge.maxFrameBytes";
+  public static final String BRIDGE_IDLE_TIMEOUT_MS = "bridge.idleTimeoutMs";
+  public static final String BRIDGE_SWEEP_MS = "bridge.sweepMs";
+  public static final String BRIDGE_TICKET_SECONDS = "bridge.ticketSeconds";
+  public static final String BRIDGE_OUTBOUND_QUEUE_BYTES = "bridge.outboundQueueBytes";
+  public static final String BRIDGE_MAX_OVERFLOW_FRAMES = "bridge.maxOverflowFrames";
+
+  public static final String PRESENCE_MAX_CONNECTIONS = "presence.maxConnectionsPerUser";
+  public static final String PRESENCE_OFFLINE_GRACE_MS = "presence.offlineGraceMs";
+
+  /** Set at start-up, not in the file: this process' identity among the nodes. */
+  public static final String NODE_ID = "nodeId";
 
   public static final String CLUSTER_PORT = "cluster.port";
   public static final String CLUSTER_MEMBERS = "cluster.members";

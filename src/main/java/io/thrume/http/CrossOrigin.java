@@ -18,8 +18,7 @@ final class CrossOrigin implements Handler<RoutingContext> {
   @Override
   public void handle(RoutingContext ctx) {
     String origin = ctx.request().getHeader("Origin");
-    String host = ctx.request().authority() == null ? null : ctx.request().authority().toString();
-    if (origin == null || (host != null && (origin.equals("http://" + host) || origin.equals("https://" + host)))) {
+    if (origin == null || OriginPolicy.sameOrigin(ctx.request(), origin)) {
       ctx.next();
     } else {
       cors.handle(ctx);

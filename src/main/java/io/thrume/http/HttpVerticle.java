@@ -1,6 +1,10 @@
 package io.thrume.http;
 
 import io.thrume.auth.TokenService;
+import io.thrume.bridge.BridgeNode;
+import io.thrume.bridge.BridgeRoutes;
+import io.thrume.metrics.ThrumeMetrics;
+import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpMethod;
@@ -20,6 +24,13 @@ import java.util.Set;
  */
 public class HttpVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);
+  private final BridgeNode bridge;
+  private final ThrumeMetrics metrics;
+
+  public HttpVerticle(BridgeNode bridge, ThrumeMetrics metrics) {
+    this.bridge = bridge;
+    this.metrics = metrics;
+  }
 
   @Override
   public Future<?> start() {
@@ -28,6 +39,7 @@ public class HttpVerticle extends VerticleBase {
     Api api = new Api(vertx.eventBus());
 
     Router router = Router.router(vertx);
+    OriginPolicy origins = new OriginPolicy(config.allowedOrigins());
     router.route().handler(new SecurityHeaders());
     if (!config.allowedOrigins().isEmpty()) {
       router.route().handler(new CrossOrigin(CorsHandler.create()
@@ -41,7 +53,10 @@ public class HttpVerticle extends VerticleBase {
     router.route("/api/*").handler(new BearerAuth(tokens));
     AccountRoutes.mount(router, api);
     ConversationRoutes.mount(router, api);
+    RealtimeRoutes.mount(router, api, bridge.tickets());
     HealthRoutes.mount(router, vertx);
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registry()));
+    BridgeRoutes.mount(router, vertx, bridge, origins);
     router.route("/api/*").handler(ctx -> Problems.status(ctx, 404));
     router.route().handler(StaticHandler.create("webroot").setIndexPage("index.html"));
     router.route().failureHandler(ctx -> {
@@ -54,7 +69,12 @@ public class HttpVerticle extends VerticleBase {
     router.errorHandler(404, ctx -> Problems.status(ctx, 404));
     router.errorHandler(405, ctx -> Problems.status(ctx, 405));
 
-    return vertx.createHttpServer(new HttpServerOptions().setPort(config.port()))
+    // frames up to twice the limit reach the bridge, which refuses them with TOO_LARGE; larger ones close the socket
+    HttpServerOptions options = new HttpServerOptions().setPort(config.port())
+      .setMaxWebSocketFrameSize(bridge.config().maxFrameBytes() * 2)
+      .setMaxWebSocketMessageSize(bridge.config().maxFrameBytes() * 2)
+      .setRegisterWebSocketWriteHandlers(false);
+    return vertx.createHttpServer(options)
       .requestHandler(router)
       .listen()
       .onSuccess(server -> LOG.debug("HTTP verticle listening on {}", server.actualPort()));

@@ -10,7 +10,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.Locale;
 
 /** Errors as application/problem+json {type, title, status, detail} (RFC 9457). */
-final class Problems {
+public final class Problems {
   static final String CONTENT_TYPE = "application/problem+json";
 
   private Problems() {
@@ -23,7 +23,7 @@ final class Problems {
     send(ctx, e.failureCode(), code == null ? Failure.INTERNAL : code, Failure.detailOf(e.getMessage()));
   }
 
-  static void send(RoutingContext ctx, int status, Failure code, String detail) {
+  public static void send(RoutingContext ctx, int status, Failure code, String detail) {
     HttpServerResponse response = ctx.response();
     if (response.ended()) {
       return;

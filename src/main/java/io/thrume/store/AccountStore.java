@@ -27,6 +27,8 @@ final class AccountStore {
       + "WHERE (lower(username) LIKE $1 OR lower(display_name) LIKE $1) AND id <> $2 "
       + "ORDER BY lower(username) LIMIT $3";
 
+  private static final String SET_LAST_SEEN = "UPDATE account SET last_seen_at = $2 WHERE id = $1";
+
   private final Pool pool;
 
   AccountStore(Pool pool) {
@@ -74,6 +76,13 @@ final class AccountStore {
         rows.forEach(row -> accounts.add(Account.fromRow(row).toJson()));
         return new JsonObject().put("accounts", accounts);
       });
+  }
+
+  /** {userId, at} → {}: remembers when the user was last connected. */
+  Future<JsonObject> lastSeen(JsonObject body) {
+    return pool.preparedQuery(SET_LAST_SEEN)
+      .execute(Tuple.of(UUID.fromString(body.getString("userId")), java.time.OffsetDateTime.parse(body.getString("at"))))
+      .map(rows -> new JsonObject());
   }
 
   private static String escapeLike(String s) {

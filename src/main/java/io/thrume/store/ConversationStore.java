@@ -41,6 +41,15 @@ final class ConversationStore {
       + "LEFT JOIN account s ON s.id = m.sender_id "
       + "WHERE p.account_id = $1 ORDER BY c.last_activity_at DESC, c.created_at DESC, c.id";
 
+  private static final String MEMBER =
+    "SELECT 1 FROM participant WHERE conversation_id = $1 AND account_id = $2";
+  // People who share a conversation with $1 (optionally only those among $2), with when they were last seen.
+  private static final String CONTACTS =
+    "SELECT DISTINCT a.id, a.last_seen_at FROM participant mine "
+      + "JOIN participant theirs ON theirs.conversation_id = mine.conversation_id AND theirs.account_id <> mine.account_id "
+      + "JOIN account a ON a.id = theirs.account_id "
+      + "WHERE mine.account_id = $1 AND ($2::uuid[] IS NULL OR a.id = ANY($2))";
+
   private final Pool pool;
 
   ConversationStore(Pool pool) {
@@ -101,6 +110,31 @@ final class ConversationStore {
           return new JsonObject().put("conversations", out);
         });
       });
+  }
+
+  /** {userId, conversationId} → {member: true|false}. */
+  Future<JsonObject> membership(JsonObject body) {
+    return pool.preparedQuery(MEMBER)
+      .execute(Tuple.of(UUID.fromString(body.getString("conversationId")), UUID.fromString(body.getString("userId"))))
+      .map(rows -> new JsonObject().put("member", rows.size() > 0));
+  }
+
+  /** {userId, among?: [id…]} → {contacts: [{id, lastSeen}]}: the people who share a conversation with the user. */
+  Future<JsonObject> contacts(JsonObject body) {
+    JsonArray among = body.getJsonArray("among");
+    UUID[] filter = among == null ? null : among.stream().map(o -> UUID.fromString((String) o)).toArray(UUID[]::new);
+    Tuple args = Tuple.of(UUID.fromString(body.getString("userId")));
+    if (filter == null) {
+      args.addValue(null);
+    } else {
+      args.addArrayOfUUID(filter);
+    }
+    return pool.preparedQuery(CONTACTS).execute(args).map(rows -> {
+      JsonArray contacts = new JsonArray();
+      rows.forEach(r -> contacts.add(new JsonObject().put("id", r.getUUID("id").toString())
+        .put("lastSeen", Timestamps.iso(r.getOffsetDateTime("last_seen_at")))));
+      return new JsonObject().put("contacts", contacts);
+    });
   }
 
   private static JsonObject lastMessage(Row r) {

@@ -43,6 +43,18 @@ final class MessageStore {
   private static final String PAGE_BEFORE =
     "SELECT " + COLUMNS + " FROM message m JOIN account a ON a.id = m.sender_id "
       + "WHERE m.conversation_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3";
+  private static final String MARK_DELIVERED =
+    "UPDATE participant SET delivered_seq = $3 WHERE conversation_id = $1 AND account_id = $2 AND delivered_seq < $3 "
+      + "RETURNING delivered_seq";
+  // Every conversation of the positions the user is in, with up to $4 messages after its position.
+  private static final String SYNC =
+    "SELECT pos.conversation_id AS position_id, c.last_seq AS conversation_last_seq, m.* "
+      + "FROM unnest($2::uuid[], $3::bigint[]) AS pos (conversation_id, after_seq) "
+      + "JOIN participant p ON p.conversation_id = pos.conversation_id AND p.account_id = $1 "
+      + "JOIN conversation c ON c.id = pos.conversation_id "
+      + "LEFT JOIN LATERAL (SELECT " + COLUMNS + " FROM message m JOIN account a ON a.id = m.sender_id "
+      + "  WHERE m.conversation_id = pos.conversation_id AND m.seq > pos.after_seq ORDER BY m.seq LIMIT $4) m ON true "
+      + "ORDER BY pos.conversation_id, m.seq";
   private static final String MARK_READ =
     "UPDATE participant SET read_seq = GREATEST(read_seq, $3), delivered_seq = GREATEST(delivered_seq, $3) "
       + "WHERE conversation_id = $1 AND account_id = $2 RETURNING read_seq";
@@ -160,6 +172,65 @@ final class MessageStore {
         return new JsonObject().put("conversationId", conversation.toString()).put("readSeq", readSeq)
           .put("lastSeq", lastSeq).put("unreadCount", Math.max(0, lastSeq - readSeq)).put("advanced", readSeq > before);
       });
+    });
+  }
+
+  /**
+   * {userId, conversationId, seq} → {conversationId, deliveredSeq, advanced}. Forward only; a seq
+   * past the last message is INVALID.
+   */
+  Future<JsonObject> markDelivered(JsonObject body) {
+    UUID conversation = UUID.fromString(body.getString("conversationId"));
+    UUID user = UUID.fromString(body.getString("userId"));
+    long seq = body.getLong("seq");
+    return membership(conversation, user).compose(member -> {
+      long lastSeq = member.getLong("last_seq");
+      if (seq > lastSeq) {
+        return Future.failedFuture(Failure.INVALID.exception("seq must not exceed the conversation's last seq (" + lastSeq + ")"));
+      }
+      return pool.preparedQuery(MARK_DELIVERED).execute(Tuple.of(conversation, user, seq)).map(rows ->
+        new JsonObject().put("conversationId", conversation.toString()).put("deliveredSeq", seq)
+          .put("advanced", rows.rowCount() > 0));
+    });
+  }
+
+  /**
+   * {userId, positions: {conversationId: lastSeq}, limit} → {conversations: {id: {messages, hasMore, lastSeq}}}.
+   * Conversations the user is not in are left out of the answer.
+   */
+  Future<JsonObject> sync(JsonObject body) {
+    UUID user = UUID.fromString(body.getString("userId"));
+    JsonObject positions = body.getJsonObject("positions");
+    int limit = body.getInteger("limit");
+    UUID[] ids = new UUID[positions.size()];
+    Long[] after = new Long[positions.size()];
+    int i = 0;
+    for (String id : positions.fieldNames()) {
+      ids[i] = UUID.fromString(id);
+      after[i++] = positions.getLong(id);
+    }
+    Tuple args = Tuple.of(user).addArrayOfUUID(ids).addArrayOfLong(after).addInteger(limit + 1);
+    return pool.preparedQuery(SYNC).execute(args).map(rows -> {
+      JsonObject out = new JsonObject();
+      for (Row row : rows) {
+        String id = row.getUUID("position_id").toString();
+        JsonObject entry = out.getJsonObject(id);
+        if (entry == null) {
+          entry = new JsonObject().put("messages", new JsonArray()).put("hasMore", false)
+            .put("lastSeq", row.getLong("conversation_last_seq"));
+          out.put(id, entry);
+        }
+        if (row.getUUID("id") == null) {
+          continue;
+        }
+        JsonArray messages = entry.getJsonArray("messages");
+        if (messages.size() == limit) {
+          entry.put("hasMore", true);
+        } else {
+          messages.add(Message.fromRow(row).toJson());
+        }
+      }
+      return new JsonObject().put("conversations", out);
     });
   }
 

@@ -1,6 +1,8 @@
 package io.thrume.support;
 
 import io.thrume.MainVerticle;
+import io.thrume.ThrumeVertx;
+import io.thrume.metrics.ThrumeMetrics;
 import io.thrume.config.ConfigLoader;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -76,8 +78,9 @@ public final class TestThrume implements AutoCloseable {
     if (authOverrides == null || !authOverrides.containsKey("jwtSecret")) {
       config.getJsonObject("auth").put("jwtSecret", JWT_SECRET);
     }
-    Vertx vertx = Vertx.vertx();
-    String id = await(vertx.deployVerticle(new MainVerticle(), new DeploymentOptions().setConfig(config)), 120);
+    ThrumeMetrics metrics = ThrumeMetrics.create();
+    Vertx vertx = ThrumeVertx.create(metrics);
+    String id = await(vertx.deployVerticle(new MainVerticle(metrics), new DeploymentOptions().setConfig(config)), 120);
     return new TestThrume(vertx, config, id);
   }
 
@@ -85,8 +88,9 @@ public final class TestThrume implements AutoCloseable {
   public TestThrume restart() {
     close();
     JsonObject again = config.copy();
-    Vertx next = Vertx.vertx();
-    String id = await(next.deployVerticle(new MainVerticle(), new DeploymentOptions().setConfig(again)), 120);
+    ThrumeMetrics metrics = ThrumeMetrics.create();
+    Vertx next = ThrumeVertx.create(metrics);
+    String id = await(next.deployVerticle(new MainVerticle(metrics), new DeploymentOptions().setConfig(again)), 120);
     return new TestThrume(next, again, id);
   }
 

@@ -1,0 +1,28 @@
+package io.thrume;
+
+import io.thrume.metrics.ThrumeMetrics;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+
+import java.util.UUID;
+
+/** Builds the Vert.x instance of a Thrume node, with its metrics going to the node's registry. */
+public final class ThrumeVertx {
+  private ThrumeVertx() {
+  }
+
+  public static Vertx create(ThrumeMetrics metrics) {
+    return Vertx.builder()
+      .with(options())
+      .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
+      .build();
+  }
+
+  static VertxOptions options() {
+    return new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
+      // one registry per Vert.x instance, even when tests run several in one JVM
+      .setRegistryName("thrume-" + UUID.randomUUID()));
+  }
+}

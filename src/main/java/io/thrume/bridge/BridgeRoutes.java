@@ -1,0 +1,91 @@
+package io.thrume.bridge;
+
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.thrume.bus.Failure;
+import io.thrume.http.OriginPolicy;
+import io.thrume.http.Problems;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.sockjs.SockJSHandler;
+import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
+import io.vertx.ext.web.handler.sockjs.SockJSSocket;
+
+import java.util.List;
+
+/**
+ * Where sockets come in: /eventbus/websocket (raw WebSocket; refused with 401 before the upgrade
+ * without a valid ticket) and /eventbus (SockJS, all transports; closed at once without one).
+ * Browsers must come from the server's own origin or an allowed one.
+ */
+public final class BridgeRoutes {
+  static final String PATH = "/eventbus";
+
+  private BridgeRoutes() {
+  }
+
+  public static void mount(Router router, Vertx vertx, BridgeNode node, OriginPolicy origins) {
+    BridgeConfig config = node.config();
+    router.route(PATH + "/*").handler(ctx -> {
+      if (origins.allows(ctx.request())) {
+        ctx.next();
+      } else {
+        node.refused(Failure.FORBIDDEN.name());
+        Problems.send(ctx, 403, Failure.FORBIDDEN, "this origin may not open the bridge");
+      }
+    });
+    router.get(PATH + "/websocket").handler(ctx -> upgrade(ctx, node));
+    // SockJS' XHR transports post frames in request bodies
+    router.post(PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(config.maxFrameBytes() * 2L));
+    SockJSHandlerOptions options = new SockJSHandlerOptions()
+      .setRegisterWriteHandler(false)
+      .setInsertJSESSIONID(false);
+    router.route(PATH + "/*").subRouter(SockJSHandler.create(vertx, options).socketHandler(socket -> open(socket, node)));
+  }
+
+  /** Raw WebSocket: the ticket is checked before the upgrade, so a bad one gets a plain 401. */
+  private static void upgrade(RoutingContext ctx, BridgeNode node) {
+    HttpServerRequest request = ctx.request();
+    if (!request.canUpgradeToWebSocket()) {
+      Problems.send(ctx, 400, Failure.INVALID, "this endpoint only upgrades to WebSocket");
+      return;
+    }
+    request.pause();
+    node.tickets().redeem(request.getParam("ticket")).onComplete(ar -> {
+      String userId = ar.succeeded() ? ar.result() : null;
+      if (userId == null) {
+        request.resume();
+        node.refused(Failure.UNAUTHORIZED.name());
+        if (ar.succeeded()) {
+          Problems.send(ctx, 401, Failure.UNAUTHORIZED,
+            "a valid ticket is required: POST /api/realtime/ticket, then connect within its lifetime");
+        } else {
+          Problems.send(ctx, 503, Failure.UNAVAILABLE, "tickets cannot be checked now, try again");
+        }
+        return;
+      }
+      request.toWebSocket().onSuccess(ws -> node.accept(new WebSocketTransport(ws, node.config().outboundQueueBytes()), userId))
+        .onFailure(ctx::fail);
+      request.resume();
+    });
+  }
+
+  /** SockJS: the session is open already; without a valid ticket it is told why and closed. */
+  private static void open(SockJSSocket socket, BridgeNode node) {
+    socket.pause();
+    List<String> tickets = new QueryStringDecoder(socket.uri()).parameters().get("ticket");
+    node.tickets().redeem(tickets == null ? null : tickets.get(0)).onComplete(ar -> {
+      String userId = ar.succeeded() ? ar.result() : null;
+      if (userId == null) {
+        node.refused(Failure.UNAUTHORIZED.name());
+        socket.write(Frames.err(null, Failure.UNAUTHORIZED, "a valid ticket is required"));
+        socket.close(4401, "unauthorized");
+        return;
+      }
+      node.accept(new SockJSTransport(socket, node.config().outboundQueueBytes()), userId);
+      socket.resume();
+    });
+  }
+}

@@ -1,0 +1,44 @@
+package io.thrume.bridge;
+
+import io.thrume.bus.Failure;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+
+/** The standard Vert.x event-bus bridge frames Thrume writes: rec and err. */
+public final class Frames {
+  private Frames() {
+  }
+
+  /** {type: "rec", address, body}: an event on a registered address, or a reply. Encoded once per event. */
+  public static Buffer rec(String address, Object body) {
+    return new JsonObject().put("type", "rec").put("address", address).put("body", body).toBuffer();
+  }
+
+  /**
+   * {type: "err", address?, failureCode, failureType, message}. The address is the request's
+   * replyAddress for a failed reply, the refused address for a register, and absent otherwise.
+   */
+  public static Buffer err(String address, Failure code, String detail) {
+    JsonObject frame = new JsonObject().put("type", "err");
+    if (address != null) {
+      frame.put("address", address);
+    }
+    return frame.put("failureCode", code.status).put("failureType", "RECIPIENT_FAILURE")
+      .put("message", code.name() + ": " + detail).toBuffer();
+  }
+
+  /** A service's failure as the bridge shows it: only the bridge's codes, no existence leaks. */
+  public static Buffer err(String address, ReplyException failure) {
+    Failure code = Failure.codeOf(failure.getMessage());
+    String detail = Failure.detailOf(failure.getMessage());
+    if (code == null || code == Failure.INTERNAL) {
+      return err(address, Failure.UNAVAILABLE, "the service could not answer, try again");
+    }
+    return switch (code) {
+      case NOT_FOUND -> err(address, Failure.FORBIDDEN, "not a participant of this conversation");
+      case CONFLICT -> err(address, Failure.INVALID, detail);
+      default -> err(address, code, detail);
+    };
+  }
+}

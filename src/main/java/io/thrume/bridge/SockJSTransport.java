@@ -1,0 +1,55 @@
+package io.thrume.bridge;
+
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.handler.sockjs.SockJSSocket;
+
+/** /eventbus: a SockJS session (WebSocket, XHR streaming or polling); frames travel as text. */
+final class SockJSTransport implements Transport {
+  private final SockJSSocket socket;
+
+  SockJSTransport(SockJSSocket socket, int outboundQueueBytes) {
+    this.socket = socket;
+    socket.setWriteQueueMaxSize(outboundQueueBytes);
+  }
+
+  @Override
+  public void write(Buffer frame) {
+    socket.write(frame);
+  }
+
+  @Override
+  public boolean writeQueueFull() {
+    return socket.writeQueueFull();
+  }
+
+  @Override
+  public void drainHandler(Handler<Void> handler) {
+    socket.drainHandler(handler);
+  }
+
+  @Override
+  public void frameHandler(Handler<Buffer> handler) {
+    socket.handler(handler);
+  }
+
+  @Override
+  public void closeHandler(Handler<Void> handler) {
+    socket.closeHandler(handler);
+  }
+
+  @Override
+  public void pause() {
+    socket.pause();
+  }
+
+  @Override
+  public void resume() {
+    socket.resume();
+  }
+
+  @Override
+  public void close(int code, String reason) {
+    socket.close(code, reason);
+  }
+}

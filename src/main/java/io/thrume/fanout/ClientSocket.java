@@ -1,0 +1,116 @@
+package io.thrume.fanout;
+
+import io.thrume.bridge.Transport;
+import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One authenticated client connection, kept small: who it is, what it registered, when it was
+ * last heard, and its slow-consumer state. Touched only on its own context (event loop).
+ */
+public final class ClientSocket {
+  public final String id;
+  public final String userId;
+  public final Context context;
+  private final Transport transport;
+  private final int maxOverflowFrames;
+  /** Registered addresses (conversation.*, user.*): a handful per socket. */
+  final Set<String> addresses = new HashSet<>(4);
+  private long lastHeardNanos = System.nanoTime();
+  private int overflow;
+  /** Presence frames held back while the socket is behind: the newest per user only. */
+  private Map<String, Buffer> heldPresence;
+  private boolean closed;
+  long deliveries;
+
+  public ClientSocket(String id, String userId, Context context, Transport transport, int maxOverflowFrames) {
+    this.id = id;
+    this.userId = userId;
+    this.context = context;
+    this.transport = transport;
+    this.maxOverflowFrames = maxOverflowFrames;
+  }
+
+  public void heard() {
+    lastHeardNanos = System.nanoTime();
+  }
+
+  long silentNanos(long now) {
+    return now - lastHeardNanos;
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  public boolean isRegistered(String address) {
+    return addresses.contains(address);
+  }
+
+  /** Writes a reply or an error frame: always sent, whatever the queue. */
+  public void send(Buffer frame) {
+    if (!closed) {
+      transport.write(frame);
+    }
+  }
+
+  /** Delivers a fanned-out event, applying the slow-consumer policy. */
+  void offer(Buffer frame, EventKind kind, String coalesceKey) {
+    if (closed) {
+      return;
+    }
+    if (!transport.writeQueueFull()) {
+      transport.write(frame);
+      deliveries++;
+      return;
+    }
+    switch (kind) {
+      case TYPING -> {
+        // ephemeral: a slow socket loses nothing that matters
+      }
+      case PRESENCE -> {
+        if (heldPresence == null) {
+          heldPresence = new HashMap<>();
+          transport.drainHandler(v -> drained());
+        }
+        heldPresence.put(coalesceKey, frame);
+      }
+      case ESSENTIAL -> {
+        if (++overflow > maxOverflowFrames) {
+          // the client reconnects and catches up by seq: closing loses nothing
+          close(1013, "too slow: reconnect and sync");
+          return;
+        }
+        transport.write(frame);
+        deliveries++;
+      }
+    }
+  }
+
+  private void drained() {
+    overflow = 0;
+    Map<String, Buffer> held = heldPresence;
+    heldPresence = null;
+    transport.drainHandler(null);
+    if (held != null) {
+      held.values().forEach(this::send);
+    }
+  }
+
+  public void close(int code, String reason) {
+    if (!closed) {
+      closed = true;
+      transport.close(code, reason);
+    }
+  }
+
+  /** Marks it closed when the peer went away (no close frame to send). */
+  void markClosed() {
+    closed = true;
+  }
+}

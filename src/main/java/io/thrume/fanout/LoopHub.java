@@ -1,0 +1,71 @@
+package io.thrume.fanout;
+
+import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** The sockets of one event loop, by address. Used only on that loop, so it needs no locks. */
+final class LoopHub {
+  final Context context;
+  private final Map<String, List<ClientSocket>> byAddress = new HashMap<>();
+  private final Set<ClientSocket> sockets = new HashSet<>();
+
+  LoopHub(Context context) {
+    this.context = context;
+  }
+
+  void add(ClientSocket socket) {
+    sockets.add(socket);
+  }
+
+  void remove(ClientSocket socket) {
+    sockets.remove(socket);
+  }
+
+  void subscribe(String address, ClientSocket socket) {
+    byAddress.computeIfAbsent(address, a -> new ArrayList<>(2)).add(socket);
+  }
+
+  void unsubscribe(String address, ClientSocket socket) {
+    List<ClientSocket> list = byAddress.get(address);
+    if (list != null && list.remove(socket) && list.isEmpty()) {
+      byAddress.remove(address);
+    }
+  }
+
+  /** Writes one already-encoded frame to every socket of this loop on the address; answers how many. */
+  int deliver(String address, Buffer frame, EventKind kind, String coalesceKey) {
+    List<ClientSocket> list = byAddress.get(address);
+    if (list == null) {
+      return 0;
+    }
+    // a socket closed by the slow-consumer rule leaves the list while we iterate: iterate a copy then
+    ClientSocket[] targets = list.toArray(new ClientSocket[0]);
+    for (ClientSocket socket : targets) {
+      socket.offer(frame, kind, coalesceKey);
+    }
+    return targets.length;
+  }
+
+  /** The sockets silent for longer than the limit (the caller closes them). */
+  List<ClientSocket> silentFor(long limitNanos) {
+    long now = System.nanoTime();
+    List<ClientSocket> silent = new ArrayList<>();
+    for (ClientSocket socket : sockets) {
+      if (socket.silentNanos(now) > limitNanos) {
+        silent.add(socket);
+      }
+    }
+    return silent;
+  }
+
+  int size() {
+    return sockets.size();
+  }
+}

@@ -1,0 +1,39 @@
+package io.thrume.http;
+
+import io.thrume.bridge.Tickets;
+import io.thrume.bus.Addresses;
+import io.thrume.bus.Failure;
+import io.thrume.validate.Fields;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+
+import java.util.Arrays;
+
+/** POST /api/realtime/ticket (a single-use ticket for the bridge) and GET /api/presence?userIds=. */
+final class RealtimeRoutes {
+  static final int MAX_PRESENCE_IDS = 200;
+
+  private RealtimeRoutes() {
+  }
+
+  static void mount(Router router, Api api, Tickets tickets) {
+    router.post("/api/realtime/ticket").handler(Api.handle(ctx ->
+      tickets.issue(BearerAuth.userId(ctx)).map(ticket -> new Api.Response(200, ticket))));
+
+    router.get("/api/presence").handler(Api.handle(ctx -> {
+      String raw = ctx.request().getParam("userIds");
+      if (raw == null || raw.isBlank()) {
+        throw Failure.INVALID.exception("userIds is required: comma-separated account ids");
+      }
+      String[] ids = raw.split(",");
+      if (ids.length > MAX_PRESENCE_IDS) {
+        throw Failure.INVALID.exception("userIds allows at most " + MAX_PRESENCE_IDS + " ids");
+      }
+      JsonArray userIds = new JsonArray(Arrays.stream(ids).map(String::trim)
+        .map(id -> Fields.uuid(id, "userIds").toString()).distinct().toList());
+      return api.call(Addresses.PRESENCE_QUERY, new JsonObject().put("userId", BearerAuth.userId(ctx)).put("userIds", userIds))
+        .map(presence -> new Api.Response(200, presence));
+    }));
+  }
+}

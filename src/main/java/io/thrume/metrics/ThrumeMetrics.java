@@ -1,0 +1,58 @@
+package io.thrume.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/** Thrume's own meters, beside Vert.x's, in one Prometheus registry per process (GET /metrics). */
+public final class ThrumeMetrics {
+  private final PrometheusMeterRegistry registry;
+  private final Counter persisted;
+  private final Timer sendToPublish;
+
+  public ThrumeMetrics(PrometheusMeterRegistry registry) {
+    this.registry = registry;
+    this.persisted = Counter.builder("thrume.messages.persisted")
+      .description("Messages committed to the database").register(registry);
+    this.sendToPublish = Timer.builder("thrume.send.publish")
+      .description("From a send reaching the chat service to its event being published, after the commit")
+      .publishPercentileHistogram()
+      .minimumExpectedValue(Duration.ofMillis(1))
+      .maximumExpectedValue(Duration.ofSeconds(10))
+      .register(registry);
+  }
+
+  public static ThrumeMetrics create() {
+    return new ThrumeMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  public void persisted(long startNanos) {
+    persisted.increment();
+    sendToPublish.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** A bridge frame refused, by reason (INVALID, FORBIDDEN, TOO_LARGE, UNAUTHORIZED, CONNECTION_LIMIT, …). */
+  public void rejected(String reason) {
+    Counter.builder("thrume.frames.rejected").description("Bridge frames and sockets refused, by reason")
+      .tag("reason", reason).register(registry).increment();
+  }
+
+  public void sockets(Supplier<Number> open, Supplier<Number> consumers, Supplier<Number> deliveries) {
+    Gauge.builder("thrume.sockets.open", open).description("Open bridge sockets on this node").register(registry);
+    Gauge.builder("thrume.fanout.consumers", consumers)
+      .description("Event-bus consumers this node holds for client addresses (one per address)").register(registry);
+    FunctionCounter.builder("thrume.deliveries", deliveries, s -> s.get().doubleValue())
+      .description("Events written to sockets").register(registry);
+  }
+}

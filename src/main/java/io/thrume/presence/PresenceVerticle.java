@@ -1,0 +1,253 @@
+package io.thrume.presence;
+
+import io.thrume.bus.Addresses;
+import io.thrume.bus.Failure;
+import io.thrume.bus.Handlers;
+import io.thrume.model.Timestamps;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.AsyncMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+/**
+ * Who is online. Each user's entry lives in a shared map (local on one node, Hazelcast when
+ * clustered), so every node sees the same thing:
+ * {online, status, lastSeen, connections: [{id, node, at}…]}, oldest connection first.
+ * Entries change by compare-and-set, so nodes never overwrite each other.
+ * <ul>
+ *   <li>a user's first connection makes them online (a presence event to the people they share a
+ *   conversation with); a connection past the limit evicts the oldest, on whatever node it is;</li>
+ *   <li>a user without connections goes offline only after a grace period, so reloads do not flap;</li>
+ *   <li>presence.update sets "online" or "away".</li>
+ * </ul>
+ */
+public class PresenceVerticle extends VerticleBase {
+  static final String MAP = "thrume.presence";
+  private static final Logger LOG = LoggerFactory.getLogger(PresenceVerticle.class);
+  private static final int MAX_CAS_ATTEMPTS = 50;
+  private static final int MAX_QUERY = 200;
+  private PresenceConfig config;
+  private AsyncMap<String, JsonObject> entries;
+  /** Grace timers of users whose last connection left this node. */
+  private final Map<String, Long> graceTimers = new HashMap<>();
+
+  /** What a compare-and-set changed: the entry before (null if none) and after (null if removed). */
+  private record Change(JsonObject before, JsonObject after) {
+  }
+
+  @Override
+  public Future<?> start() {
+    config = PresenceConfig.from(config());
+    return vertx.sharedData().<String, JsonObject>getAsyncMap(MAP).onSuccess(map -> {
+      entries = map;
+      EventBus bus = vertx.eventBus();
+      Handlers.serve(bus, Addresses.PRESENCE_CONNECTED, m -> connected(m.body()));
+      Handlers.serve(bus, Addresses.PRESENCE_DISCONNECTED, m -> disconnected(m.body()));
+      Handlers.serve(bus, Addresses.PRESENCE_UPDATE, this::update);
+      Handlers.serve(bus, Addresses.PRESENCE_QUERY, m -> query(m.body()));
+    });
+  }
+
+  /** {userId, connectionId, nodeId} → {evicted: [connectionId…]}. */
+  private Future<JsonObject> connected(JsonObject body) {
+    String userId = body.getString("userId");
+    JsonObject connection = new JsonObject().put("id", body.getString("connectionId"))
+      .put("node", body.getString("nodeId")).put("at", System.currentTimeMillis());
+    cancelGrace(userId);
+    return change(userId, entry -> {
+      JsonObject next = entry == null ? new JsonObject().put("online", false) : entry;
+      JsonArray connections = next.getJsonArray("connections", new JsonArray()).copy().add(connection);
+      if (!next.getBoolean("online")) {
+        next.put("status", "online");
+      }
+      return next.put("online", true).put("connections", connections);
+    }).compose(change -> {
+      JsonArray all = change.after().getJsonArray("connections");
+      int excess = all.size() - config.maxConnectionsPerUser();
+      List<JsonObject> evicted = excess <= 0 ? List.of()
+        : all.stream().limit(excess).map(o -> (JsonObject) o).toList();
+      Future<?> done = evicted.isEmpty() ? Future.succeededFuture() : evict(userId, evicted);
+      if (change.before() == null || !change.before().getBoolean("online", false)) {
+        done = done.compose(v -> announce(userId, change.after()));
+      }
+      return done.map(v -> new JsonObject().put("evicted",
+        new JsonArray(evicted.stream().map(c -> c.getString("id")).toList())));
+    });
+  }
+
+  /** Removes the oldest connections from the entry, and tells their nodes to close them. */
+  private Future<Void> evict(String userId, List<JsonObject> oldest) {
+    List<String> ids = oldest.stream().map(c -> c.getString("id")).toList();
+    return change(userId, entry -> {
+      if (entry == null) {
+        return null;
+      }
+      JsonArray kept = new JsonArray(entry.getJsonArray("connections").stream()
+        .filter(c -> !ids.contains(((JsonObject) c).getString("id"))).toList());
+      return entry.put("connections", kept);
+    }).onSuccess(v -> oldest.forEach(c -> vertx.eventBus().send(Addresses.bridgeEvict(c.getString("node")),
+      new JsonObject().put("connectionId", c.getString("id"))
+        .put("reason", "a newer connection of yours replaced this one (at most " + config.maxConnectionsPerUser()
+          + " at a time)")))).mapEmpty();
+  }
+
+  /** {userId, connectionId} → {}: the connection is gone; the user may go offline after the grace. */
+  private Future<JsonObject> disconnected(JsonObject body) {
+    String userId = body.getString("userId");
+    String connectionId = body.getString("connectionId");
+    return change(userId, entry -> {
+      if (entry == null) {
+        return null;
+      }
+      JsonArray kept = new JsonArray(entry.getJsonArray("connections").stream()
+        .filter(c -> !connectionId.equals(((JsonObject) c).getString("id"))).toList());
+      return entry.put("connections", kept).put("lastSeen", now());
+    }).map(change -> {
+      if (change.after() != null && change.after().getJsonArray("connections").isEmpty()) {
+        startGrace(userId);
+      }
+      return new JsonObject();
+    });
+  }
+
+  private void startGrace(String userId) {
+    cancelGrace(userId);
+    graceTimers.put(userId, vertx.setTimer(config.offlineGraceMs(), id -> {
+      graceTimers.remove(userId);
+      goOfflineIfStillGone(userId);
+    }));
+  }
+
+  private void cancelGrace(String userId) {
+    Long timer = graceTimers.remove(userId);
+    if (timer != null) {
+      vertx.cancelTimer(timer);
+    }
+  }
+
+  /** After the grace: still no connection anywhere → offline, remembered in the database. */
+  private void goOfflineIfStillGone(String userId) {
+    String at = now();
+    change(userId, entry -> entry == null || !entry.getJsonArray("connections").isEmpty() ? entry : null)
+      .compose(change -> {
+        if (change.before() == null || change.after() != null) {
+          return Future.succeededFuture();
+        }
+        JsonObject offline = new JsonObject().put("online", false).put("status", "offline").put("lastSeen", at);
+        return vertx.eventBus().request(Addresses.STORE_LAST_SEEN, new JsonObject().put("userId", userId).put("at", at))
+          .compose(v -> announce(userId, offline));
+      })
+      .onFailure(e -> LOG.warn("Could not take {} offline: {}", userId, e.toString()));
+  }
+
+  /** {status: "online" | "away"} from a client (user header) → {}. */
+  private Future<JsonObject> update(Message<JsonObject> request) {
+    String userId = request.headers().get(Addresses.USER_HEADER);
+    if (userId == null) {
+      throw Failure.UNAUTHORIZED.exception("no authenticated user");
+    }
+    Object status = request.body() == null ? null : request.body().getValue("status");
+    if (!"online".equals(status) && !"away".equals(status)) {
+      throw Failure.INVALID.exception("status must be \"online\" or \"away\"");
+    }
+    return change(userId, entry -> entry == null ? null : entry.put("status", status)).compose(change -> {
+      boolean changed = change.before() != null && !status.equals(change.before().getString("status"));
+      return changed ? announce(userId, change.after()) : Future.succeededFuture();
+    }).map(v -> new JsonObject());
+  }
+
+  /**
+   * {userId, userIds} → {id: {online, status, lastSeen}} for the ids that share a conversation
+   * with the user (and the user themself); the others are left out.
+   */
+  private Future<JsonObject> query(JsonObject body) {
+    String userId = body.getString("userId");
+    JsonArray asked = body.getJsonArray("userIds");
+    if (asked.size() > MAX_QUERY) {
+      throw Failure.INVALID.exception("userIds allows at most " + MAX_QUERY + " ids");
+    }
+    return vertx.eventBus().<JsonObject>request(Addresses.STORE_CONTACTS,
+        new JsonObject().put("userId", userId).put("among", asked))
+      .compose(reply -> {
+        JsonArray visible = reply.body().getJsonArray("contacts").copy();
+        if (asked.contains(userId)) {
+          visible.add(new JsonObject().put("id", userId));
+        }
+        List<Future<JsonObject>> lookups = visible.stream().map(o -> (JsonObject) o)
+          .map(contact -> entries.get(contact.getString("id")).map(entry -> describe(entry, contact.getString("lastSeen"))))
+          .toList();
+        return Future.all(lookups).map(all -> {
+          JsonObject out = new JsonObject();
+          for (int i = 0; i < visible.size(); i++) {
+            out.put(visible.getJsonObject(i).getString("id"), lookups.get(i).result());
+          }
+          return out;
+        });
+      });
+  }
+
+  private static JsonObject describe(JsonObject entry, String storedLastSeen) {
+    if (entry == null || !entry.getBoolean("online", false)) {
+      String lastSeen = entry == null ? storedLastSeen : entry.getString("lastSeen", storedLastSeen);
+      return new JsonObject().put("online", false).put("status", "offline").put("lastSeen", lastSeen);
+    }
+    return new JsonObject().put("online", true).put("status", entry.getString("status", "online"))
+      .put("lastSeen", entry.getJsonArray("connections").isEmpty() ? entry.getString("lastSeen") : now());
+  }
+
+  /** Tells the people who share a conversation with the user, on their user.<id> addresses. */
+  private Future<Void> announce(String userId, JsonObject entry) {
+    JsonObject event = new JsonObject().put("type", "presence").put("userId", userId)
+      .mergeIn(describe(entry, entry.getString("lastSeen")));
+    return vertx.eventBus().<JsonObject>request(Addresses.STORE_CONTACTS, new JsonObject().put("userId", userId))
+      .map(reply -> {
+        reply.body().getJsonArray("contacts").forEach(c ->
+          vertx.eventBus().publish(Addresses.user(((JsonObject) c).getString("id")), event));
+        return null;
+      });
+  }
+
+  /** Compare-and-set on a user's entry: the function gets a copy (or null) and returns the new entry (null: remove). */
+  private Future<Change> change(String userId, UnaryOperator<JsonObject> function) {
+    return change(userId, function, 0);
+  }
+
+  private Future<Change> change(String userId, UnaryOperator<JsonObject> function, int attempt) {
+    return entries.get(userId).compose(current -> {
+      JsonObject next = function.apply(current == null ? null : current.copy());
+      Future<Boolean> written;
+      if (current == null) {
+        written = next == null ? Future.succeededFuture(true) : entries.putIfAbsent(userId, next).map(p -> p == null);
+      } else if (next == null) {
+        written = entries.removeIfPresent(userId, current);
+      } else {
+        written = entries.replaceIfPresent(userId, current, next);
+      }
+      return written.compose(ok -> {
+        if (ok) {
+          return Future.succeededFuture(new Change(current, next));
+        }
+        if (attempt >= MAX_CAS_ATTEMPTS) {
+          return Future.failedFuture(Failure.UNAVAILABLE.exception("presence is too busy, try again"));
+        }
+        return change(userId, function, attempt + 1);
+      });
+    });
+  }
+
+  private static String now() {
+    return Timestamps.iso(OffsetDateTime.now(ZoneOffset.UTC));
+  }
+}

@@ -1,0 +1,122 @@
+package io.thrume.bridge;
+
+import io.thrume.support.BridgeClient;
+import io.thrume.support.RestClient;
+import io.thrume.support.RestClient.User;
+import io.thrume.support.TestThrume;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Live delivery over the bridge: both ways, replies with seq, every device of the sender in step. */
+class BridgeDeliveryTest {
+  static TestThrume thrume;
+  static RestClient rest;
+
+  @BeforeAll
+  static void start() {
+    thrume = TestThrume.shared();
+    rest = thrume.client();
+  }
+
+  @Test
+  void twoUsersChatLiveBothWays() {
+    User alice = rest.register("alice");
+    User bob = rest.register("bob");
+    String id = rest.conversation(alice, bob);
+    String address = "conversation." + id;
+    try (BridgeClient a = BridgeClient.connect(thrume, alice.token());
+         BridgeClient b = BridgeClient.connect(thrume, bob.token())) {
+      a.register(address);
+      // registration is acknowledged by nothing; the joined events show who is in
+      a.await(f -> BridgeClient.isEvent(address, "user.joined").test(f)
+        && alice.id().equals(f.getJsonObject("body").getString("userId")), BridgeClient.WAIT);
+      b.register(address);
+      a.await(f -> BridgeClient.isEvent(address, "user.joined").test(f)
+        && bob.id().equals(f.getJsonObject("body").getString("userId")), BridgeClient.WAIT);
+      // and the newcomer learns who was there before
+      b.await(f -> BridgeClient.isEvent(address, "user.joined").test(f)
+        && alice.id().equals(f.getJsonObject("body").getString("userId")), BridgeClient.WAIT);
+
+      JsonObject sent = a.call("chat.send", new JsonObject().put("conversationId", id).put("content", "hi bob")
+        .put("clientMessageId", "live-1"));
+      assertEquals(1, sent.getLong("seq"));
+      assertEquals(alice.id(), sent.getString("senderId"));
+      JsonObject atBob = b.event(address, "message").getJsonObject("message");
+      assertEquals(sent, atBob);
+      assertEquals(sent, a.event(address, "message").getJsonObject("message"), "the sender's own socket gets it too");
+
+      JsonObject back = b.call("chat.send", new JsonObject().put("conversationId", id).put("content", "hi alice")
+        .put("clientMessageId", "live-2"));
+      assertEquals(2, back.getLong("seq"));
+      assertEquals(back, a.event(address, "message").getJsonObject("message"));
+      assertEquals(back, b.event(address, "message").getJsonObject("message"), "bob's own echo");
+
+      // REST sends reach the bridge too: one send path
+      JsonObject viaRest = rest.sendMessage(alice, id, "from REST", "live-3").json();
+      assertEquals(viaRest, b.event(address, "message").getJsonObject("message"));
+      assertEquals(3, viaRest.getLong("seq"));
+
+      // a repeated clientMessageId answers the stored message and publishes nothing
+      JsonObject again = a.call("chat.send", new JsonObject().put("conversationId", id).put("content", "hi bob")
+        .put("clientMessageId", "live-1"));
+      assertEquals(sent, again);
+      assertNull(b.poll(BridgeClient.isEvent(address, "message"), Duration.ofMillis(500)));
+    }
+  }
+
+  @Test
+  void everyDeviceOfTheSenderStaysInStep() {
+    User alice = rest.register("alice");
+    User bob = rest.register("bob");
+    String id = rest.conversation(alice, bob);
+    String address = "conversation." + id;
+    try (BridgeClient phone = BridgeClient.connect(thrume, alice.token());
+         BridgeClient laptop = BridgeClient.connect(thrume, alice.token())) {
+      phone.register(address);
+      laptop.register(address);
+      phone.ping();
+      laptop.ping();
+      sleep(300);
+      JsonObject sent = phone.call("chat.send", new JsonObject().put("conversationId", id).put("content", "from my phone")
+        .put("clientMessageId", "dev-1"));
+      assertEquals(sent, laptop.event(address, "message").getJsonObject("message"));
+    }
+  }
+
+  @Test
+  void userAddressCarriesConversationCreatedAndUnread() {
+    User alice = rest.register("alice");
+    User bob = rest.register("bob");
+    try (BridgeClient b = BridgeClient.connect(thrume, bob.token());
+         BridgeClient b2 = BridgeClient.connect(thrume, bob.token())) {
+      b.register("user." + bob.id());
+      b2.register("user." + bob.id());
+      sleep(300);
+      String id = rest.conversation(alice, bob);
+      JsonObject created = b.event("user." + bob.id(), "conversation.created");
+      assertEquals(id, created.getJsonObject("conversation").getString("id"));
+      rest.sendMessage(alice, id, "one", "u-1");
+      rest.sendMessage(alice, id, "two", "u-2");
+      JsonObject read = b.call("chat.read", new JsonObject().put("conversationId", id).put("seq", 1));
+      assertEquals(1, read.getLong("unreadCount"));
+      JsonObject unread = b2.event("user." + bob.id(), "unread");
+      assertEquals(id, unread.getString("conversationId"));
+      assertEquals(1, unread.getLong("unreadCount"));
+    }
+  }
+
+  static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,988 @@
+// End-to-end test of Thrume's real-time bridge, driven by the OFFICIAL client
+// @vertx/eventbus-bridge-client.js (over sockjs-client) against a real Thrume process.
+//
+// Flow (DESIGN.md, "REST" and "Real-time bridge"): register → login → conversation →
+// ticket → connect → register → send → receive → forced disconnect while the other user keeps
+// sending → reconnect with a new ticket → chat.sync, proving that no message is lost or
+// duplicated. Nothing is mocked: the test starts target/thrume.jar itself (fresh data
+// directory, free port, relaxed rate limits) and stops it by its PID afterwards.
+//
+// Run: bash src/test/node/run.sh (after `mvn package`), or `node --test` in this directory.
+// Only 127.0.0.1 is ever contacted.
+
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const EventBus = require('@vertx/eventbus-bridge-client.js');
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const REPO = path.resolve(HERE, '..', '..', '..');
+const JAR = path.join(REPO, 'target', 'thrume.jar');
+const HOST = '127.0.0.1';
+
+const JVM_FLAGS = [
+  '--add-modules', 'java.se',
+  '--add-exports', 'java.base/jdk.internal.ref=ALL-UNNAMED',
+  '--add-opens', 'java.base/java.lang=ALL-UNNAMED',
+  '--add-opens', 'java.base/sun.nio.ch=ALL-UNNAMED',
+];
+// Documented configuration: lifts the per-user send limit and the register/login throttle,
+// which would otherwise stop a test that sends hundreds of messages in seconds.
+const TEST_CONFIG = {
+  chat: { sendBurst: 100000, sendPerSecond: 100000.0 },
+  auth: { attemptsBurst: 100000, attemptsPerMinute: 100000 },
+};
+
+const READY_TIMEOUT_MS = 120_000;
+const STOP_GRACE_MS = 20_000;
+const HTTP_TIMEOUT_MS = 15_000;
+const REPLY_TIMEOUT_MS = 15_000;
+const OPEN_TIMEOUT_MS = 20_000;
+const LIVE_TIMEOUT_MS = 15_000;
+
+/** A time bound for Promise.race: an unref'd timer, so that it never keeps the process alive. */
+function deadline(ms, value) {
+  return sleep(ms, value, { ref: false });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Thrume process
+// ---------------------------------------------------------------------------------------------
+
+const server = {
+  tmpDir: null,
+  logFile: null,
+  logStream: null,
+  child: null,
+  pid: null,
+  exited: false,
+  exitInfo: null,
+  exitPromise: null,
+  port: null,
+  base: null,
+  tail: [],
+};
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, HOST, () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function javaBinary() {
+  const home = process.env.JAVA_HOME;
+  if (home) {
+    const candidate = path.join(home, 'bin', 'java');
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  return 'java';
+}
+
+function remember(chunk) {
+  for (const line of chunk.toString('utf8').split('\n')) {
+    if (line.length === 0) continue;
+    server.tail.push(line);
+    if (server.tail.length > 200) server.tail.shift();
+  }
+}
+
+function logTail(n = 80) {
+  return server.tail.slice(-n).join('\n');
+}
+
+async function startServer() {
+  if (!fs.existsSync(JAR)) {
+    throw new Error(`${JAR} does not exist: build it first (mvn -q -B package -DskipTests)`);
+  }
+  server.tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'thrume-bridge-e2e-'));
+  const dataDir = path.join(server.tmpDir, 'data');
+  fs.mkdirSync(dataDir);
+  const configFile = path.join(server.tmpDir, 'config.json');
+  fs.writeFileSync(configFile, JSON.stringify(TEST_CONFIG));
+  server.logFile = path.join(server.tmpDir, 'thrume.log');
+  server.logStream = fs.createWriteStream(server.logFile);
+  server.port = await freePort();
+  server.base = `http://${HOST}:${server.port}`;
+
+  const env = { ...process.env };
+  for (const key of Object.keys(env)) {
+    if (key.startsWith('THRUME_')) delete env[key]; // nothing from the caller's shell leaks in
+  }
+  env.THRUME_DATA_DIR = dataDir;
+  env.THRUME_HTTP_PORT = String(server.port);
+  env.THRUME_CONFIG = configFile;
+
+  const child = spawn(javaBinary(), [...JVM_FLAGS, '-jar', JAR], {
+    cwd: server.tmpDir, // so that no conf/config.json of the caller is read
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  server.child = child;
+  server.pid = child.pid;
+  server.exitPromise = new Promise((resolve) => {
+    child.once('exit', (code, signal) => {
+      server.exited = true;
+      server.exitInfo = { code, signal };
+      resolve(server.exitInfo);
+    });
+    child.once('error', (err) => {
+      server.exited = true;
+      server.exitInfo = { error: err.message };
+      resolve(server.exitInfo);
+    });
+  });
+  for (const stream of [child.stdout, child.stderr]) {
+    stream.on('data', (chunk) => {
+      server.logStream.write(chunk);
+      remember(chunk);
+    });
+  }
+
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let last = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (server.exited) {
+      throw new Error(`Thrume exited before it was ready (${JSON.stringify(server.exitInfo)}):\n${logTail()}`);
+    }
+    try {
+      const res = await fetch(`${server.base}/health/ready`, { signal: AbortSignal.timeout(2_000) });
+      const text = await res.text();
+      if (res.status === 200) return;
+      last = `${res.status} ${text}`;
+    } catch (err) {
+      last = err.message;
+    }
+    await sleep(250);
+  }
+  throw new Error(`Thrume was not ready within ${READY_TIMEOUT_MS / 1000} s (last: ${last}):\n${logTail()}`);
+}
+
+function signal(sig) {
+  if (server.exited || !server.pid) return;
+  try {
+    process.kill(server.pid, sig);
+  } catch {
+    // already gone
+  }
+}
+
+async function waitExit(ms) {
+  if (server.exited || !server.exitPromise) return true;
+  const timer = deadline(ms, false);
+  return Promise.race([server.exitPromise.then(() => true), timer]);
+}
+
+let stopping = null;
+function stopServer() {
+  stopping ??= doStopServer();
+  return stopping;
+}
+
+async function doStopServer() {
+  if (!server.pid) return;
+  if (!server.exited) {
+    signal('SIGTERM');
+    if (!(await waitExit(STOP_GRACE_MS))) {
+      console.error(`[bridge.test] Thrume (pid ${server.pid}) ignored SIGTERM for ${STOP_GRACE_MS / 1000} s: SIGKILL`);
+      signal('SIGKILL');
+      await waitExit(10_000);
+    }
+  }
+  if (server.logStream) await new Promise((resolve) => server.logStream.end(resolve));
+}
+
+function removeTmpDir() {
+  if (server.tmpDir && !process.env.THRUME_E2E_KEEP) {
+    fs.rmSync(server.tmpDir, { recursive: true, force: true });
+  }
+}
+
+// If the test process itself is stopped (node --test sends SIGTERM when --test-timeout runs
+// out, and waits for it to exit), stop Thrume the same way, so that its embedded PostgreSQL
+// stops too; never leave a Thrume behind.
+process.once('exit', () => signal('SIGKILL'));
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, () => {
+    console.error(`[bridge.test] ${sig}: stopping Thrume (pid ${server.pid}); last lines of its log:\n${logTail(40)}`);
+    stopServer().finally(() => {
+      removeTmpDir();
+      process.exit(1);
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// REST
+// ---------------------------------------------------------------------------------------------
+
+async function api(method, urlPath, { token, body } = {}) {
+  const headers = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  let payload;
+  if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  const res = await fetch(server.base + urlPath, {
+    method,
+    headers,
+    body: payload,
+    signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+  });
+  const text = await res.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  return { status: res.status, json, text };
+}
+
+function expectStatus(res, status, what) {
+  assert.equal(res.status, status, `${what}: expected HTTP ${status}, got ${res.status} ${res.text.slice(0, 500)}`);
+  return res.json;
+}
+
+async function registerUser(username, password, displayName) {
+  const res = await api('POST', '/api/auth/register', { body: { username, password, displayName } });
+  const session = expectStatus(res, 201, `POST /api/auth/register (${username})`);
+  assert.equal(session.account.username, username);
+  assert.equal(session.account.displayName, displayName);
+  assert.equal(typeof session.account.id, 'string');
+  assert.equal(typeof session.token, 'string');
+  return session;
+}
+
+async function login(username, password) {
+  const res = await api('POST', '/api/auth/login', { body: { username, password } });
+  const session = expectStatus(res, 200, `POST /api/auth/login (${username})`);
+  assert.equal(session.account.username, username);
+  assert.equal(typeof session.token, 'string');
+  return session;
+}
+
+async function createConversation(token, participantIds) {
+  const res = await api('POST', '/api/conversations', { token, body: { participantIds } });
+  const conversation = expectStatus(res, 201, 'POST /api/conversations');
+  assert.equal(typeof conversation.id, 'string');
+  return conversation;
+}
+
+async function getTicket(token) {
+  const res = await api('POST', '/api/realtime/ticket', { token });
+  const body = expectStatus(res, 200, 'POST /api/realtime/ticket');
+  assert.equal(typeof body.ticket, 'string', `ticket answer: ${res.text}`);
+  assert.ok(body.ticket.length > 0, 'empty ticket');
+  assert.equal(typeof body.expiresInSeconds, 'number', `ticket answer: ${res.text}`);
+  assert.ok(body.expiresInSeconds > 0 && body.expiresInSeconds <= 30, `expiresInSeconds ${body.expiresInSeconds}`);
+  return body.ticket;
+}
+
+async function restMessages(token, conversationId) {
+  const res = await api('GET', `/api/conversations/${conversationId}/messages?afterSeq=0&limit=200`, { token });
+  return expectStatus(res, 200, 'GET /api/conversations/{id}/messages');
+}
+
+async function restSend(token, conversationId, content) {
+  const clientMessageId = randomUUID();
+  const res = await api('POST', `/api/conversations/${conversationId}/messages`, {
+    token,
+    body: { content, clientMessageId },
+  });
+  const message = expectStatus(res, 201, 'POST /api/conversations/{id}/messages');
+  assert.equal(message.content, content);
+  return message;
+}
+
+async function restLastSeq(token, conversationId) {
+  const res = await api('GET', `/api/conversations/${conversationId}`, { token });
+  return expectStatus(res, 200, 'GET /api/conversations/{id}').lastSeq;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The official client, wrapped in promises with time bounds
+// ---------------------------------------------------------------------------------------------
+
+const allSessions = new Set();
+
+class BridgeError extends Error {
+  constructor(address, err) {
+    super(`${address} failed: ${err.failureCode} ${err.failureType} ${err.message}`);
+    this.failureCode = err.failureCode;
+    this.failureType = err.failureType;
+    this.serverMessage = err.message;
+  }
+}
+
+function eventBusUrl(ticket) {
+  return ticket === undefined
+    ? `${server.base}/eventbus`
+    : `${server.base}/eventbus?ticket=${encodeURIComponent(ticket)}`;
+}
+
+/** One EventBus (one SockJS socket) and what happened to it. */
+class Session {
+  constructor(name, ticket, options = {}) {
+    this.name = name;
+    this.opened = false;
+    this.closed = false;
+    this.openedAt = null;
+    this.closedAt = null;
+    this.closeEvent = null;
+    this.errors = []; // err frames no handler took (eb.onerror)
+    this.pending = new Map();
+    this.eb = new EventBus(eventBusUrl(ticket), options);
+    allSessions.add(this);
+    this.settled = new Promise((resolve) => {
+      this.eb.onopen = () => {
+        this.opened = true;
+        this.openedAt = Date.now();
+        resolve('open');
+        this.onOpen?.();
+      };
+      this.eb.onclose = (e) => {
+        this.closed = true;
+        this.closedAt = Date.now();
+        this.closeEvent = e ? { code: e.code, reason: e.reason } : null;
+        allSessions.delete(this);
+        for (const reject of this.pending.values()) reject(new Error(`${this.name}: socket closed before the reply`));
+        this.pending.clear();
+        resolve('closed');
+        this.closeResolve?.();
+      };
+    });
+    this.closedPromise = new Promise((resolve) => {
+      this.closeResolve = resolve;
+    });
+    this.eb.onerror = (err) => this.errors.push(err);
+  }
+
+  /** Opens a session with a ticket; fails if it closes first or does not open in time. */
+  static async open(name, ticket, options = {}) {
+    const s = new Session(name, ticket, options);
+    const outcome = await Promise.race([s.settled, deadline(OPEN_TIMEOUT_MS, 'timeout')]);
+    if (outcome !== 'open') {
+      const why = outcome === 'timeout' ? `did not open within ${OPEN_TIMEOUT_MS / 1000} s` : `closed before it opened (${JSON.stringify(s.closeEvent)})`;
+      await s.close();
+      throw new Error(`${name}: the event bus ${why}`);
+    }
+    return s;
+  }
+
+  /** registerHandler; events and err frames for the address are collected in the handle. */
+  subscribe(address, onMessage) {
+    const handle = { address, events: [], errors: [] };
+    this.eb.registerHandler(address, (err, msg) => {
+      if (err) {
+        handle.errors.push(err);
+        return;
+      }
+      handle.events.push(msg.body);
+      if (onMessage && msg.body && msg.body.type === 'message') onMessage(msg.body.message);
+    });
+    return handle;
+  }
+
+  /** eb.send with a reply: resolves with the reply body, rejects with a BridgeError. */
+  request(address, body, timeoutMs = REPLY_TIMEOUT_MS) {
+    return new Promise((resolve, reject) => {
+      if (this.closed) {
+        reject(new Error(`${this.name}: socket is closed`));
+        return;
+      }
+      const key = Symbol(address);
+      const timer = setTimeout(() => {
+        this.pending.delete(key);
+        reject(new Error(`${this.name}: no reply from ${address} within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+      this.pending.set(key, (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      try {
+        this.eb.send(address, body, (err, reply) => {
+          clearTimeout(timer);
+          this.pending.delete(key);
+          if (err) reject(new BridgeError(address, err));
+          else resolve(reply.body);
+        });
+      } catch (err) {
+        clearTimeout(timer);
+        this.pending.delete(key);
+        reject(err);
+      }
+    });
+  }
+
+  /** eb.close() — from the server's point of view an abrupt disconnect. */
+  async close() {
+    if (this.closed) return;
+    try {
+      this.eb.close();
+    } catch {
+      // not open yet
+    }
+    await Promise.race([this.closedPromise, deadline(5_000)]);
+  }
+}
+
+async function waitFor(predicate, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (predicate()) return;
+    await sleep(20);
+  }
+  if (predicate()) return;
+  throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${typeof what === 'function' ? what() : what}`);
+}
+
+const ISO_MILLIS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+function checkMessage(m, expected = {}) {
+  assert.ok(m && typeof m === 'object', `not a message: ${JSON.stringify(m)}`);
+  for (const field of ['id', 'conversationId', 'senderId', 'senderDisplayName', 'content', 'sentAt', 'clientMessageId']) {
+    assert.equal(typeof m[field], 'string', `message.${field} in ${JSON.stringify(m)}`);
+  }
+  assert.ok(Number.isInteger(m.seq) && m.seq >= 1, `message.seq in ${JSON.stringify(m)}`);
+  assert.match(m.sentAt, ISO_MILLIS);
+  for (const [k, v] of Object.entries(expected)) assert.equal(m[k], v, `message.${k} in ${JSON.stringify(m)}`);
+}
+
+/** What one user's client knows of one conversation: messages by id, from any source. */
+class ConversationView {
+  constructor(conversationId) {
+    this.conversationId = conversationId;
+    this.byId = new Map();
+    this.bySeq = new Map();
+    this.anomalies = []; // recorded here (handlers must not throw into the client)
+  }
+
+  add(m) {
+    const known = this.byId.get(m.id);
+    if (known) {
+      if (known.seq !== m.seq || known.content !== m.content) {
+        this.anomalies.push(`message ${m.id} seen with seq ${known.seq} and ${m.seq}`);
+      }
+      return false;
+    }
+    const other = this.bySeq.get(m.seq);
+    if (other) {
+      this.anomalies.push(`seq ${m.seq} carried by two messages ${other.id} and ${m.id}`);
+      return false;
+    }
+    if (m.conversationId !== this.conversationId) {
+      this.anomalies.push(`message ${m.id} of conversation ${m.conversationId} arrived for ${this.conversationId}`);
+      return false;
+    }
+    this.byId.set(m.id, m);
+    this.bySeq.set(m.seq, m);
+    return true;
+  }
+
+  /** The highest seq s such that every message 1..s is known. */
+  contiguousSeq() {
+    let s = 0;
+    while (this.bySeq.has(s + 1)) s++;
+    return s;
+  }
+
+  sorted() {
+    return [...this.byId.values()].sort((a, b) => a.seq - b.seq);
+  }
+}
+
+/** Live `message` events one socket received for one conversation, in arrival order. */
+class LiveLog {
+  constructor() {
+    this.messages = [];
+  }
+
+  push(m) {
+    this.messages.push(m);
+  }
+
+  has(id) {
+    return this.messages.some((m) => m.id === id);
+  }
+
+  find(id) {
+    return this.messages.find((m) => m.id === id);
+  }
+
+  /** No message twice on one socket, and seq strictly increasing in arrival order. */
+  assertClean(what) {
+    const ids = this.messages.map((m) => m.id);
+    assert.equal(new Set(ids).size, ids.length, `${what}: a live message arrived twice on one socket`);
+    for (let i = 1; i < this.messages.length; i++) {
+      assert.ok(this.messages[i].seq > this.messages[i - 1].seq,
+        `${what}: live seq ${this.messages[i].seq} arrived after ${this.messages[i - 1].seq}`);
+    }
+  }
+}
+
+/**
+ * chat.sync until no conversation has more: positions {conversationId: lastSeq}. Checks that each
+ * page continues exactly after the position (seq is gap-free) and returns per conversation every
+ * message received, the pages it took and the lastSeq reported.
+ */
+async function syncAll(session, positions, maxRounds = 50) {
+  const result = {};
+  for (const id of Object.keys(positions)) result[id] = { messages: [], pages: 0, lastSeq: null };
+  let pending = { ...positions };
+  for (let round = 0; round < maxRounds && Object.keys(pending).length > 0; round++) {
+    const body = await session.request('chat.sync', { positions: pending });
+    assert.ok(body && body.conversations && typeof body.conversations === 'object',
+      `chat.sync reply: ${JSON.stringify(body).slice(0, 500)}`);
+    const next = {};
+    for (const [id, from] of Object.entries(pending)) {
+      const c = body.conversations[id];
+      assert.ok(c, `chat.sync reply lacks conversation ${id}: ${JSON.stringify(body).slice(0, 500)}`);
+      assert.ok(Array.isArray(c.messages), `chat.sync messages: ${JSON.stringify(c).slice(0, 300)}`);
+      assert.equal(typeof c.hasMore, 'boolean', `chat.sync hasMore: ${JSON.stringify(c).slice(0, 300)}`);
+      assert.ok(Number.isInteger(c.lastSeq), `chat.sync lastSeq: ${JSON.stringify(c).slice(0, 300)}`);
+      let prev = from;
+      for (const m of c.messages) {
+        checkMessage(m, { conversationId: id });
+        assert.equal(m.seq, prev + 1, `chat.sync from ${from} in ${id}: seq ${m.seq} after ${prev}`);
+        prev = m.seq;
+      }
+      const r = result[id];
+      r.messages.push(...c.messages);
+      r.pages += 1;
+      r.lastSeq = c.lastSeq;
+      if (c.hasMore) {
+        assert.ok(c.messages.length > 0, `chat.sync said hasMore for ${id} with an empty page`);
+        next[id] = prev;
+      } else {
+        assert.ok(prev <= c.lastSeq, `chat.sync for ${id} ended at seq ${prev} beyond lastSeq ${c.lastSeq}`);
+      }
+    }
+    pending = next;
+  }
+  assert.deepEqual(pending, {}, `chat.sync still had more after ${maxRounds} rounds`);
+  return result;
+}
+
+function sendOverBridge(session, conversationId, content) {
+  const clientMessageId = randomUUID();
+  return session.request('chat.send', { conversationId, content, clientMessageId }).then((m) => {
+    checkMessage(m, { conversationId, content, clientMessageId });
+    return m;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The test
+// ---------------------------------------------------------------------------------------------
+
+let failed = false;
+/** test() that remembers a failure, so that the server log is printed at the end. */
+function step(name, options, fn) {
+  test(name, options, async (t) => {
+    try {
+      await fn(t);
+    } catch (err) {
+      failed = true;
+      throw err;
+    }
+  });
+}
+
+const st = {
+  alice: null, // {account, token} (the token from login)
+  bob: null,
+  conversationA: null, // alice + bob: live, probes, forced disconnect
+  aliceBus: null,
+  bobBus: null, // bob's current main socket
+  bobViewA: null,
+  aliceLiveA: null,
+};
+
+function need(...keys) {
+  for (const k of keys) assert.ok(st[k], `an earlier step did not complete (${k} missing)`);
+}
+
+/** Bob's main socket: register conversation A, feeding his view and this socket's live log. */
+function bobSubscribeA(session) {
+  const live = new LiveLog();
+  const handle = session.subscribe(`conversation.${st.conversationA.id}`, (m) => {
+    live.push(m);
+    st.bobViewA.add(m);
+  });
+  return { live, handle };
+}
+
+describe('Thrume real-time bridge with @vertx/eventbus-bridge-client.js', { timeout: 900_000 }, () => {
+  before(async () => {
+    await startServer();
+  }, { timeout: READY_TIMEOUT_MS + 30_000 });
+
+  after(async () => {
+    for (const s of [...allSessions]) await s.close();
+    await stopServer();
+    if (failed || (server.exitInfo && server.exitInfo.code !== 0 && server.exitInfo.code !== 143)) {
+      const kept = path.join(os.tmpdir(), `thrume-bridge-e2e-${Date.now()}.log`);
+      try {
+        fs.copyFileSync(server.logFile, kept);
+      } catch {
+        // no log
+      }
+      console.error(`[bridge.test] Thrume exit: ${JSON.stringify(server.exitInfo)}; full log kept in ${kept}; last lines:\n${logTail()}`);
+    }
+    removeTmpDir();
+  }, { timeout: STOP_GRACE_MS + 40_000 });
+
+  step('registers alice and bob, logs alice in and opens a conversation over REST', { timeout: 60_000 }, async () => {
+    const aliceReg = await registerUser('alice', 'correct horse battery', 'Alice Liddell');
+    const bob = await registerUser('bob', 'battery staple horse', 'Bob Builder');
+    const alice = await login('alice', 'correct horse battery');
+    assert.equal(alice.account.id, aliceReg.account.id);
+
+    const conversation = await createConversation(alice.token, [bob.account.id]);
+    const ids = conversation.participants.map((p) => p.id).sort();
+    assert.deepEqual(ids, [alice.account.id, bob.account.id].sort());
+    assert.equal(conversation.lastSeq, 0);
+
+    st.alice = alice;
+    st.bob = bob;
+    st.conversationA = conversation;
+    st.bobViewA = new ConversationView(conversation.id);
+  });
+
+  step('POST /api/realtime/ticket answers a short-lived ticket, and 401 without a token', { timeout: 30_000 }, async () => {
+    need('alice');
+    const unauthorized = await api('POST', '/api/realtime/ticket');
+    assert.equal(unauthorized.status, 401, `ticket without a token: ${unauthorized.status} ${unauthorized.text}`);
+    const t1 = await getTicket(st.alice.token);
+    const t2 = await getTicket(st.alice.token);
+    assert.notEqual(t1, t2, 'two tickets are the same');
+  });
+
+  step('connect, register, send and receive live: seq 1 and 2', { timeout: 90_000 }, async () => {
+    need('alice', 'bob', 'conversationA');
+    const A = st.conversationA.id;
+    const alice = await Session.open('alice', await getTicket(st.alice.token));
+    st.aliceBus = alice;
+    const bob = await Session.open('bob', await getTicket(st.bob.token));
+    st.bobBus = bob;
+
+    const aliceLive = new LiveLog();
+    st.aliceLiveA = aliceLive;
+    const aliceHandle = alice.subscribe(`conversation.${A}`, (m) => aliceLive.push(m));
+    const { live: bobLive, handle: bobHandle } = bobSubscribeA(bob);
+    st.bobLiveA = bobLive;
+
+    // A reply on the same socket after the register frame: the registration is in effect.
+    for (const s of [alice, bob]) {
+      const r = await syncAll(s, { [A]: 0 });
+      assert.deepEqual(r[A].messages, [], `${s.name}: new conversation synced messages`);
+      assert.equal(r[A].lastSeq, 0);
+    }
+
+    const m1 = await sendOverBridge(alice, A, 'Hello Bob 👋 — first message');
+    checkMessage(m1, { seq: 1, senderId: st.alice.account.id, senderDisplayName: 'Alice Liddell' });
+    await waitFor(() => bobLive.has(m1.id), LIVE_TIMEOUT_MS, 'bob to receive seq 1 live');
+    assert.deepEqual(bobLive.find(m1.id), m1, 'the live event carries the persisted message');
+    await waitFor(() => aliceLive.has(m1.id), LIVE_TIMEOUT_MS, "alice's own socket to receive seq 1 too");
+
+    const m2 = await sendOverBridge(bob, A, 'Hi Alice!\nSecond line\twith a tab');
+    checkMessage(m2, { seq: 2, senderId: st.bob.account.id, senderDisplayName: 'Bob Builder' });
+    await waitFor(() => aliceLive.has(m2.id), LIVE_TIMEOUT_MS, 'alice to receive seq 2 live');
+    assert.deepEqual(aliceLive.find(m2.id), m2);
+    await waitFor(() => bobLive.has(m2.id), LIVE_TIMEOUT_MS, "bob's own socket to receive seq 2 too");
+
+    assert.deepEqual(aliceHandle.errors, [], 'alice register errors');
+    assert.deepEqual(bobHandle.errors, [], 'bob register errors');
+    aliceLive.assertClean('alice');
+    bobLive.assertClean('bob');
+    assert.deepEqual(st.bobViewA.anomalies, []);
+    assert.deepEqual(st.bobViewA.sorted().map((m) => m.seq), [1, 2]);
+  });
+
+  step('a register of a conversation or user the socket may not see answers FORBIDDEN', { timeout: 60_000 }, async () => {
+    need('alice', 'bob', 'bobBus');
+    const aliceOnly = await createConversation(st.alice.token, []);
+    assert.deepEqual(aliceOnly.participants.map((p) => p.id), [st.alice.account.id]);
+
+    const intruder = await Session.open('bob (intruder)', await getTicket(st.bob.token));
+    try {
+      const conv = intruder.subscribe(`conversation.${aliceOnly.id}`);
+      const user = intruder.subscribe(`user.${st.alice.account.id}`);
+      for (const h of [conv, user]) {
+        await waitFor(() => h.errors.length > 0, LIVE_TIMEOUT_MS, `an err for the register of ${h.address}`);
+        const [err] = h.errors;
+        assert.equal(err.failureCode, 403, `register ${h.address}: ${JSON.stringify(err)}`);
+        assert.equal(err.failureType, 'RECIPIENT_FAILURE', `register ${h.address}: ${JSON.stringify(err)}`);
+        assert.match(err.message, /^FORBIDDEN/, `register ${h.address}: ${JSON.stringify(err)}`);
+      }
+      // A message in alice's private conversation must not reach bob's socket.
+      const secret = await restSend(st.alice.token, aliceOnly.id, 'not for bob');
+      await sleep(1_500);
+      const leaked = [...conv.events, ...user.events].filter((e) => e && e.type === 'message');
+      assert.deepEqual(leaked, [], `bob received ${secret.id} of a conversation he is not in`);
+    } finally {
+      await intruder.close();
+    }
+  });
+
+  step('a reused, a forged and a missing ticket open no session', { timeout: 120_000 }, async () => {
+    need('alice', 'bob', 'bobBus', 'conversationA');
+    const A = st.conversationA.id;
+    const ticket = await getTicket(st.bob.token);
+    const first = await Session.open('bob (first use)', ticket);
+    try {
+      const firstLive = new LiveLog();
+      first.subscribe(`conversation.${A}`, (m) => firstLive.push(m));
+      await syncAll(first, { [A]: await restLastSeq(st.bob.token, A) });
+
+      const attempts = [
+        { name: 'reused ticket', ticket },
+        { name: 'forged ticket', ticket: 'not-a-ticket-' + randomUUID() },
+        { name: 'no ticket', ticket: undefined },
+      ].map(({ name, ticket: t }) => {
+        const s = new Session(name, t);
+        s.received = [];
+        s.onOpen = () => {
+          // If it opens at all, try to listen: it must hear nothing and be closed right after.
+          try {
+            s.eb.registerHandler(`conversation.${A}`, (err, msg) => {
+              if (!err) s.received.push(msg.body);
+            });
+          } catch {
+            // closed already
+          }
+        };
+        return s;
+      });
+
+      // Give each attempt time to open (it should not) or be closed.
+      await Promise.all(attempts.map((s) => Promise.race([s.settled, deadline(OPEN_TIMEOUT_MS)])));
+      // A probe that bob's legitimate sockets must receive and the attempts must not.
+      const probe = await restSend(st.alice.token, A, 'probe while tickets are refused');
+      await waitFor(() => firstLive.has(probe.id), LIVE_TIMEOUT_MS, 'the first use of the ticket to receive the probe');
+      await waitFor(() => st.bobViewA.byId.has(probe.id), LIVE_TIMEOUT_MS, "bob's main socket to receive the probe");
+      await sleep(500);
+
+      for (const s of attempts) {
+        await Promise.race([s.closedPromise, deadline(OPEN_TIMEOUT_MS)]);
+        assert.ok(s.closed, `${s.name}: the socket is still open`);
+        if (s.opened) {
+          assert.ok(s.closedAt - s.openedAt < 5_000, `${s.name}: opened and stayed open ${s.closedAt - s.openedAt} ms`);
+        }
+        assert.deepEqual(s.received, [], `${s.name}: received conversation events`);
+      }
+    } finally {
+      await first.close();
+    }
+  });
+
+  step('forced disconnect while alice keeps sending: reconnect with a new ticket, chat.sync, nothing lost or duplicated', { timeout: 180_000 }, async (t) => {
+    need('alice', 'bob', 'aliceBus', 'bobBus', 'conversationA', 'bobViewA');
+    const A = st.conversationA.id;
+    const view = st.bobViewA;
+    // Bob is caught up before it starts.
+    const startSeq = await restLastSeq(st.alice.token, A);
+    await waitFor(() => view.contiguousSeq() === startSeq, LIVE_TIMEOUT_MS,
+      () => `bob to hold 1..${startSeq} (has ${view.contiguousSeq()})`);
+
+    const MIN_SENDS = 30;
+    const CLOSE_AFTER = 8; // bob's socket dies after alice's 8th message
+    const RECONNECT_AFTER = 16; // and bob comes back after the 16th
+    const AFTER_RESYNC = 5; // alice sends at least 5 more after bob's chat.sync
+    const MAX_SENDS = 100;
+
+    const sent = [];
+    let bobResynced = false;
+    let sentAfterResync = 0;
+    let aliceDone = false;
+    let bobFailed = false;
+
+    const aliceLoop = (async () => {
+      try {
+        for (let i = 0; !bobFailed && i < MAX_SENDS; i++) {
+          if (sent.length >= MIN_SENDS && bobResynced && sentAfterResync >= AFTER_RESYNC) break;
+          const m = await sendOverBridge(st.aliceBus, A, `burst ${i}: ${randomUUID()}`);
+          sent.push(m);
+          if (bobResynced) sentAfterResync++;
+          await sleep(40);
+        }
+      } finally {
+        aliceDone = true;
+      }
+    })();
+
+    let live2;
+    let sync2;
+    const bobFlow = (async () => {
+      try {
+        await waitFor(() => sent.length >= CLOSE_AFTER || aliceDone, 60_000, 'alice to send before the disconnect');
+        const lastSeen = view.contiguousSeq();
+        await st.bobBus.close();
+        const closedAfter = sent.length;
+        await waitFor(() => sent.length >= RECONNECT_AFTER || aliceDone, 60_000, 'alice to send while bob is away');
+        assert.ok(!aliceDone, 'alice stopped sending before bob came back');
+
+        // Tickets are single use: a new ticket and a new EventBus (no auto-reconnect).
+        const bob2 = await Session.open('bob (reconnected)', await getTicket(st.bob.token));
+        st.bobBus = bob2;
+        const sub = bobSubscribeA(bob2);
+        live2 = sub.live;
+        st.bobLiveA = live2;
+        sync2 = await syncAll(bob2, { [A]: lastSeen });
+        for (const m of sync2[A].messages) view.add(m);
+        bobResynced = true;
+        t.diagnostic(`bob saw up to seq ${lastSeen}, closed after alice's send #${closedAfter}, `
+          + `synced ${sync2[A].messages.length} message(s) in ${sync2[A].pages} page(s) while alice was at send #${sent.length}`);
+        assert.deepEqual(sub.handle.errors, [], 'register after reconnect');
+      } catch (err) {
+        bobFailed = true;
+        throw err;
+      }
+    })();
+
+    const outcomes = await Promise.allSettled([aliceLoop, bobFlow]);
+    for (const o of outcomes) if (o.status === 'rejected') throw o.reason;
+    assert.ok(sentAfterResync >= AFTER_RESYNC, `alice sent only ${sentAfterResync} message(s) after bob's chat.sync`);
+
+    const lastSent = sent[sent.length - 1].seq;
+    await waitFor(() => view.contiguousSeq() >= lastSent, LIVE_TIMEOUT_MS,
+      () => `bob to hold 1..${lastSent} (has 1..${view.contiguousSeq()}, missing ${missing(view, lastSent)})`);
+
+    assert.deepEqual(view.anomalies, [], 'bob view anomalies');
+    live2.assertClean('bob after reconnect');
+    const syncIds = sync2[A].messages.map((m) => m.id);
+    assert.equal(new Set(syncIds).size, syncIds.length, 'chat.sync returned a message twice');
+
+    // Alice's sends: gap-free and increasing (she waited for each reply).
+    for (let i = 1; i < sent.length; i++) assert.equal(sent[i].seq, sent[i - 1].seq + 1, 'alice seq');
+    assert.equal(sent[0].seq, startSeq + 1);
+
+    const rest = await restMessages(st.alice.token, A);
+    assert.equal(rest.hasMore, false);
+    const finalSeq = rest.messages[rest.messages.length - 1].seq;
+    assert.equal(finalSeq, lastSent, 'REST knows no message bob lacks');
+
+    const bobList = view.sorted();
+    assert.deepEqual(bobList.map((m) => m.seq), Array.from({ length: finalSeq }, (_, i) => i + 1), 'bob holds seq 1..N once each');
+    assert.deepEqual(bobList, rest.messages, "bob's messages are exactly the stored ones");
+    for (const m of sent) assert.deepEqual(view.byId.get(m.id), m, `alice's message seq ${m.seq} as bob has it`);
+    t.diagnostic(`alice sent ${sent.length} messages (seq ${sent[0].seq}..${lastSent}); bob got `
+      + `${live2.messages.length} live on the new socket, ${sync2[A].messages.length} by chat.sync`);
+  });
+
+  step('recovery: 200 messages sent while bob is offline come back by chat.sync, in order, once each', { timeout: 240_000 }, async (t) => {
+    need('alice', 'bob', 'aliceBus', 'bobBus', 'conversationA', 'bobViewA');
+    const A = st.conversationA.id;
+    const conversationB = await createConversation(st.alice.token, [st.bob.account.id]);
+    const B = conversationB.id;
+    st.conversationB = conversationB;
+    const viewB = new ConversationView(B);
+
+    // Bob listens to B, then goes away.
+    const before = st.bobBus;
+    const handleB = before.subscribe(`conversation.${B}`, (m) => viewB.add(m));
+    await syncAll(before, { [B]: 0 });
+    assert.deepEqual(handleB.errors, []);
+    const positionA = st.bobViewA.contiguousSeq();
+    assert.equal(positionA, await restLastSeq(st.bob.token, A), 'bob is caught up on A');
+    await before.close();
+
+    const COUNT = 200;
+    const CONCURRENCY = 4;
+    const sent = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < COUNT) {
+        const i = next++;
+        sent.push(await sendOverBridge(st.aliceBus, B, `offline ${i}: ${randomUUID()}`));
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    assert.equal(sent.length, COUNT);
+    const sentSeqs = sent.map((m) => m.seq).sort((a, b) => a - b);
+    assert.deepEqual(sentSeqs, Array.from({ length: COUNT }, (_, i) => i + 1), "alice's replies carry seq 1..200");
+    assert.deepEqual(viewB.sorted(), [], 'bob received nothing while he was away');
+
+    const bob3 = await Session.open('bob (recovered)', await getTicket(st.bob.token));
+    st.bobBus = bob3;
+    bobSubscribeA(bob3);
+    const liveB = new LiveLog();
+    const handle3 = bob3.subscribe(`conversation.${B}`, (m) => {
+      liveB.push(m);
+      viewB.add(m);
+    });
+    const synced = await syncAll(bob3, { [A]: positionA, [B]: 0 });
+    assert.deepEqual(synced[A].messages, [], 'nothing new in A');
+    assert.equal(synced[A].lastSeq, positionA);
+    assert.equal(synced[B].lastSeq, COUNT);
+    t.diagnostic(`chat.sync brought ${synced[B].messages.length} messages of B in ${synced[B].pages} page(s)`);
+
+    const got = synced[B].messages;
+    assert.equal(got.length, COUNT, 'exactly 200 messages synced');
+    assert.equal(new Set(got.map((m) => m.id)).size, COUNT, 'no message synced twice');
+    assert.deepEqual(got.map((m) => m.seq), sentSeqs, 'seq 1..200 in order');
+    const bySeq = new Map(sent.map((m) => [m.seq, m]));
+    for (const m of got) assert.deepEqual(m, bySeq.get(m.seq), `synced seq ${m.seq} is what alice sent`);
+    for (const m of got) viewB.add(m);
+    assert.deepEqual(viewB.anomalies, []);
+
+    const rest = await restMessages(st.bob.token, B);
+    assert.equal(rest.hasMore, false);
+    assert.deepEqual(rest.messages, got, 'REST and chat.sync agree');
+
+    // And the recovered socket is live again.
+    const after = await sendOverBridge(st.aliceBus, B, 'welcome back');
+    assert.equal(after.seq, COUNT + 1);
+    await waitFor(() => liveB.has(after.id), LIVE_TIMEOUT_MS, 'bob to receive seq 201 live after recovery');
+    assert.deepEqual(handle3.errors, []);
+    liveB.assertClean('bob after recovery');
+    assert.deepEqual(viewB.sorted().map((m) => m.seq), Array.from({ length: COUNT + 1 }, (_, i) => i + 1));
+  });
+
+  for (const transport of ['xhr-streaming', 'xhr-polling']) {
+    step(`the official client also works over SockJS ${transport}`, { timeout: 90_000 }, async () => {
+      need('alice', 'bob', 'aliceBus', 'conversationB');
+      const B = st.conversationB.id;
+      const s = await Session.open(`bob (${transport})`, await getTicket(st.bob.token), { transports: [transport] });
+      try {
+        assert.equal(s.eb.sockJSConn.transport, transport, 'the transport sockjs-client chose');
+        const live = new LiveLog();
+        const handle = s.subscribe(`conversation.${B}`, (m) => live.push(m));
+        const lastSeq = await restLastSeq(st.bob.token, B);
+        const synced = await syncAll(s, { [B]: lastSeq });
+        assert.deepEqual(synced[B].messages, []);
+        const m = await sendOverBridge(st.aliceBus, B, `over ${transport}`);
+        await waitFor(() => live.has(m.id), LIVE_TIMEOUT_MS, `the message over ${transport}`);
+        assert.deepEqual(live.find(m.id), m);
+        const reply = await sendOverBridge(s, B, `answer over ${transport}`);
+        assert.equal(reply.seq, m.seq + 1);
+        assert.deepEqual(handle.errors, []);
+      } finally {
+        await s.close();
+      }
+    });
+  }
+});
+
+function missing(view, upTo) {
+  const gaps = [];
+  for (let s = 1; s <= upTo && gaps.length < 20; s++) if (!view.bySeq.has(s)) gaps.push(s);
+  return gaps.join(',') || 'none';
+}
