@@ -7,8 +7,10 @@
 // duplicated. Nothing is mocked: the test starts target/thrume.jar itself (fresh data
 // directory, free port, relaxed rate limits) and stops it by its PID afterwards.
 //
-// Run: bash src/test/node/run.sh (after `mvn package`), or `node --test` in this directory.
-// Only 127.0.0.1 is ever contacted.
+// Run: bash src/test/node/run.sh (after `mvn package`), or `node --test` in this directory
+// after `npm ci`. Only 127.0.0.1 is ever contacted. The server's temporary directory (data,
+// config, log) is removed afterwards unless THRUME_E2E_KEEP is set; on a failure the server log
+// is printed and a copy kept in the system's temporary directory.
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -613,6 +615,7 @@ const st = {
   bobBus: null, // bob's current main socket
   bobViewA: null,
   aliceLiveA: null,
+  conversationB: null, // alice + bob: the 200-message recovery, then the XHR transports
 };
 
 function need(...keys) {
@@ -629,9 +632,14 @@ function bobSubscribeA(session) {
   return { live, handle };
 }
 
-describe('Thrume real-time bridge with @vertx/eventbus-bridge-client.js', { timeout: 900_000 }, () => {
+describe('Thrume real-time bridge with @vertx/eventbus-bridge-client.js', () => {
   before(async () => {
-    await startServer();
+    try {
+      await startServer();
+    } catch (err) {
+      failed = true;
+      throw err;
+    }
   }, { timeout: READY_TIMEOUT_MS + 30_000 });
 
   after(async () => {
@@ -716,7 +724,7 @@ describe('Thrume real-time bridge with @vertx/eventbus-bridge-client.js', { time
     assert.deepEqual(st.bobViewA.sorted().map((m) => m.seq), [1, 2]);
   });
 
-  step('a register of a conversation or user the socket may not see answers FORBIDDEN', { timeout: 60_000 }, async () => {
+  step('a register of a conversation or user the socket may not see answers FORBIDDEN', { timeout: 45_000 }, async () => {
     need('alice', 'bob', 'bobBus');
     const aliceOnly = await createConversation(st.alice.token, []);
     assert.deepEqual(aliceOnly.participants.map((p) => p.id), [st.alice.account.id]);
@@ -742,7 +750,7 @@ describe('Thrume real-time bridge with @vertx/eventbus-bridge-client.js', { time
     }
   });
 
-  step('a reused, a forged and a missing ticket open no session', { timeout: 120_000 }, async () => {
+  step('a reused, a forged and a missing ticket open no session', { timeout: 90_000 }, async (t) => {
     need('alice', 'bob', 'bobBus', 'conversationA');
     const A = st.conversationA.id;
     const ticket = await getTicket(st.bob.token);
@@ -787,13 +795,15 @@ describe('Thrume real-time bridge with @vertx/eventbus-bridge-client.js', { time
           assert.ok(s.closedAt - s.openedAt < 5_000, `${s.name}: opened and stayed open ${s.closedAt - s.openedAt} ms`);
         }
         assert.deepEqual(s.received, [], `${s.name}: received conversation events`);
+        t.diagnostic(`${s.name}: ${s.opened ? `opened, closed ${s.closedAt - s.openedAt} ms later` : 'never opened'}, `
+          + `close ${JSON.stringify(s.closeEvent)}`);
       }
     } finally {
       await first.close();
     }
   });
 
-  step('forced disconnect while alice keeps sending: reconnect with a new ticket, chat.sync, nothing lost or duplicated', { timeout: 180_000 }, async (t) => {
+  step('forced disconnect while alice keeps sending: reconnect with a new ticket, chat.sync, nothing lost or duplicated', { timeout: 120_000 }, async (t) => {
     need('alice', 'bob', 'aliceBus', 'bobBus', 'conversationA', 'bobViewA');
     const A = st.conversationA.id;
     const view = st.bobViewA;
@@ -887,7 +897,7 @@ describe('Thrume real-time bridge with @vertx/eventbus-bridge-client.js', { time
       + `${live2.messages.length} live on the new socket, ${sync2[A].messages.length} by chat.sync`);
   });
 
-  step('recovery: 200 messages sent while bob is offline come back by chat.sync, in order, once each', { timeout: 240_000 }, async (t) => {
+  step('recovery: 200 messages sent while bob is offline come back by chat.sync, in order, once each', { timeout: 150_000 }, async (t) => {
     need('alice', 'bob', 'aliceBus', 'bobBus', 'conversationA', 'bobViewA');
     const A = st.conversationA.id;
     const conversationB = await createConversation(st.alice.token, [st.bob.account.id]);
@@ -957,7 +967,7 @@ describe('Thrume real-time bridge with @vertx/eventbus-bridge-client.js', { time
   });
 
   for (const transport of ['xhr-streaming', 'xhr-polling']) {
-    step(`the official client also works over SockJS ${transport}`, { timeout: 90_000 }, async () => {
+    step(`the official client also works over SockJS ${transport}`, { timeout: 45_000 }, async () => {
       need('alice', 'bob', 'aliceBus', 'conversationB');
       const B = st.conversationB.id;
       const s = await Session.open(`bob (${transport})`, await getTicket(st.bob.token), { transports: [transport] });

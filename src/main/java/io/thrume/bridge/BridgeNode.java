@@ -47,7 +47,7 @@ public final class BridgeNode {
     this.tickets = new Tickets(vertx, config.ticketSeconds());
     this.policy = new BridgePolicy(bus);
     this.fanout = new NodeFanout(vertx, config.idleTimeoutMs(), config.sweepMs());
-    metrics.sockets(fanout::openSockets, fanout::consumers, fanout::deliveries);
+    metrics.fanout(fanout);
   }
 
   /** Listens for connections to evict (the presence service enforces the per-user limit, cluster-wide). */

@@ -66,7 +66,8 @@ public final class BridgeRoutes {
         }
         return;
       }
-      request.toWebSocket().onSuccess(ws -> node.accept(new WebSocketTransport(ws, node.config().outboundQueueBytes()), userId))
+      request.toWebSocket().onSuccess(ws ->
+          node.accept(new WebSocketTransport(ws, request.connection(), node.config().outboundQueueBytes()), userId))
         .onFailure(ctx::fail);
       request.resume();
     });

@@ -52,4 +52,9 @@ final class SockJSTransport implements Transport {
   public void close(int code, String reason) {
     socket.close(code, reason);
   }
+
+  @Override
+  public void abort() {
+    socket.close();
+  }
 }

@@ -20,4 +20,7 @@ public interface Transport {
   void resume();
 
   void close(int code, String reason);
+
+  /** Drops the connection without a closing handshake: for a peer that is not reading anyway. */
+  void abort();
 }

@@ -1,15 +1,20 @@
 package io.thrume.bridge;
 
+import io.netty.channel.Channel;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.core.http.ServerWebSocket;
 
 /** /eventbus/websocket: one bridge frame per WebSocket message; Thrume answers in binary messages. */
 final class WebSocketTransport implements Transport {
   private final ServerWebSocket ws;
+  private final HttpConnection connection;
 
-  WebSocketTransport(ServerWebSocket ws, int outboundQueueBytes) {
+  WebSocketTransport(ServerWebSocket ws, HttpConnection connection, int outboundQueueBytes) {
     this.ws = ws;
+    this.connection = connection;
     ws.setWriteQueueMaxSize(outboundQueueBytes);
   }
 
@@ -52,5 +57,21 @@ final class WebSocketTransport implements Transport {
   @Override
   public void close(int code, String reason) {
     ws.close((short) code, reason);
+  }
+
+  /**
+   * Closes the TCP connection at once. A close frame would wait behind the unread backlog (Vert.x
+   * closes a connection only after its queued writes), and so would Vert.x' closing timeout.
+   * Only Vert.x' implementation class reaches the channel (5.0.7 has no public way), and only
+   * Netty's unsafe close skips the queue; should either change, fall back to a normal close.
+   */
+  @Override
+  public void abort() {
+    if (connection instanceof ConnectionBase base) {
+      Channel channel = base.channel();
+      channel.unsafe().close(channel.voidPromise());
+    } else {
+      ws.close();
+    }
   }
 }

@@ -26,7 +26,6 @@ public final class ClientSocket {
   /** Presence frames held back while the socket is behind: the newest per user only. */
   private Map<String, Buffer> heldPresence;
   private boolean closed;
-  long deliveries;
 
   public ClientSocket(String id, String userId, Context context, Transport transport, int maxOverflowFrames) {
     this.id = id;
@@ -59,15 +58,17 @@ public final class ClientSocket {
     }
   }
 
-  /** Delivers a fanned-out event, applying the slow-consumer policy. */
-  void offer(Buffer frame, EventKind kind, String coalesceKey) {
+  /**
+   * Delivers a fanned-out event, applying the slow-consumer policy; answers false when the socket
+   * had to be closed for it.
+   */
+  boolean offer(Buffer frame, EventKind kind, String coalesceKey) {
     if (closed) {
-      return;
+      return true;
     }
     if (!transport.writeQueueFull()) {
       transport.write(frame);
-      deliveries++;
-      return;
+      return true;
     }
     switch (kind) {
       case TYPING -> {
@@ -82,14 +83,16 @@ public final class ClientSocket {
       }
       case ESSENTIAL -> {
         if (++overflow > maxOverflowFrames) {
-          // the client reconnects and catches up by seq: closing loses nothing
-          close(1013, "too slow: reconnect and sync");
-          return;
+          // the client reconnects and catches up by seq: closing loses nothing. It is not
+          // reading, so a close frame would wait behind the backlog: drop the connection.
+          closed = true;
+          transport.abort();
+          return false;
         }
         transport.write(frame);
-        deliveries++;
       }
     }
+    return true;
   }
 
   private void drained() {

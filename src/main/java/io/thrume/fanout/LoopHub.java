@@ -39,18 +39,25 @@ final class LoopHub {
     }
   }
 
-  /** Writes one already-encoded frame to every socket of this loop on the address; answers how many. */
-  int deliver(String address, Buffer frame, EventKind kind, String coalesceKey) {
+  /** Writes one already-encoded frame to every socket of this loop on the address. */
+  void deliver(String address, Buffer frame, EventKind kind, String coalesceKey, Counts counts) {
     List<ClientSocket> list = byAddress.get(address);
     if (list == null) {
-      return 0;
+      return;
     }
-    // a socket closed by the slow-consumer rule leaves the list while we iterate: iterate a copy then
-    ClientSocket[] targets = list.toArray(new ClientSocket[0]);
-    for (ClientSocket socket : targets) {
-      socket.offer(frame, kind, coalesceKey);
+    int slow = 0;
+    int n = list.size();
+    for (int i = 0; i < n; i++) {
+      if (!list.get(i).offer(frame, kind, coalesceKey)) {
+        slow++;
+      }
     }
-    return targets.length;
+    counts.delivered(n, slow);
+  }
+
+  /** Where a loop reports what it delivered. */
+  interface Counts {
+    void delivered(int sockets, int closedAsSlow);
   }
 
   /** The sockets silent for longer than the limit (the caller closes them). */

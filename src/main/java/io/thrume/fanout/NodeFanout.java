@@ -31,6 +31,13 @@ public final class NodeFanout {
   private final ConcurrentHashMap<String, Topic> topics = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, ClientSocket> sockets = new ConcurrentHashMap<>();
   private final LongAdder deliveries = new LongAdder();
+  private final LongAdder slowClosed = new LongAdder();
+  private final LoopHub.Counts counts = (sockets, slow) -> {
+    deliveries.add(sockets);
+    if (slow > 0) {
+      slowClosed.add(slow);
+    }
+  };
 
   /** One address on this node: its consumer, the loops with sockets on it, who is here. Guarded by itself. */
   private static final class Topic {
@@ -80,6 +87,11 @@ public final class NodeFanout {
 
   public long deliveries() {
     return deliveries.sum();
+  }
+
+  /** Sockets closed because they could not keep up. */
+  public long slowClosed() {
+    return slowClosed.sum();
   }
 
   /** How many event-bus consumers this node holds for client addresses (one per address). */
@@ -173,9 +185,9 @@ public final class NodeFanout {
     Context here = Vertx.currentContext();
     for (LoopHub hub : topic.hubs) {
       if (hub.context == here) {
-        deliveries.add(hub.deliver(topic.address, frame, kind, key));
+        hub.deliver(topic.address, frame, kind, key, counts);
       } else {
-        hub.context.runOnContext(v -> deliveries.add(hub.deliver(topic.address, frame, kind, key)));
+        hub.context.runOnContext(v -> hub.deliver(topic.address, frame, kind, key, counts));
       }
     }
   }

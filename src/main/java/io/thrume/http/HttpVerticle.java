@@ -73,7 +73,9 @@ public class HttpVerticle extends VerticleBase {
     HttpServerOptions options = new HttpServerOptions().setPort(config.port())
       .setMaxWebSocketFrameSize(bridge.config().maxFrameBytes() * 2)
       .setMaxWebSocketMessageSize(bridge.config().maxFrameBytes() * 2)
-      .setRegisterWebSocketWriteHandlers(false);
+      .setRegisterWebSocketWriteHandlers(false)
+      // a socket closed for being too slow will not read our close frame either: drop it soon
+      .setWebSocketClosingTimeout(5);
     return vertx.createHttpServer(options)
       .requestHandler(router)
       .listen()

@@ -6,10 +6,10 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.thrume.fanout.NodeFanout;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 /** Thrume's own meters, beside Vert.x's, in one Prometheus registry per process (GET /metrics). */
 public final class ThrumeMetrics {
@@ -48,11 +48,15 @@ public final class ThrumeMetrics {
       .tag("reason", reason).register(registry).increment();
   }
 
-  public void sockets(Supplier<Number> open, Supplier<Number> consumers, Supplier<Number> deliveries) {
-    Gauge.builder("thrume.sockets.open", open).description("Open bridge sockets on this node").register(registry);
-    Gauge.builder("thrume.fanout.consumers", consumers)
+  /** Meters read from the node's fan-out (held by the node for its whole life; Micrometer keeps only a weak reference). */
+  public void fanout(NodeFanout fanout) {
+    Gauge.builder("thrume.sockets.open", fanout, NodeFanout::openSockets)
+      .description("Open bridge sockets on this node").register(registry);
+    Gauge.builder("thrume.fanout.consumers", fanout, NodeFanout::consumers)
       .description("Event-bus consumers this node holds for client addresses (one per address)").register(registry);
-    FunctionCounter.builder("thrume.deliveries", deliveries, s -> s.get().doubleValue())
-      .description("Events written to sockets").register(registry);
+    FunctionCounter.builder("thrume.deliveries", fanout, NodeFanout::deliveries)
+      .description("Events handed to sockets").register(registry);
+    FunctionCounter.builder("thrume.sockets.slow.closed", fanout, NodeFanout::slowClosed)
+      .description("Sockets closed because their outbound queue stayed full").register(registry);
   }
 }

@@ -29,6 +29,8 @@ class RestartTest {
     JsonObject sent = client.sendMessage(alice, id, "still here after a restart?", "persist-1").json();
     assertTrue(Files.exists(dataDir.resolve("jwt-secret")));
     assertTrue(Files.exists(dataDir.resolve("postgres").resolve("PG_VERSION")));
+    long migrations = first.count("SELECT count(*) FROM flyway_schema_history WHERE success");
+    assertTrue(migrations >= 2);
 
     TestThrume second = first.restart();
     try {
@@ -40,7 +42,7 @@ class RestartTest {
         .put("password", "correct horse battery"));
       assertEquals(200, login.status());
       assertEquals(2, again.sendMessage(bob, id, "yes", "persist-2").json().getLong("seq"));
-      assertEquals(1, second.count("SELECT count(*) FROM flyway_schema_history WHERE success"), "migrations run once");
+      assertEquals(migrations, second.count("SELECT count(*) FROM flyway_schema_history"), "migrations run once");
     } finally {
       second.close();
     }
