@@ -1,5 +1,6 @@
 package io.thrume;
 
+import io.thrume.cluster.ClusterNode;
 import io.thrume.config.ConfigKeys;
 import io.thrume.config.ConfigLoader;
 import io.thrume.config.Settings;
@@ -14,9 +15,9 @@ import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code java -jar thrume.jar [-cluster]}: loads the configuration, starts Vert.x, deploys
- * {@link MainVerticle}, logs one line when ready, stops cleanly on SIGTERM, and exits non-zero
- * with a clear message when it cannot start.
+ * {@code java -jar thrume.jar [-cluster]}: loads the configuration, starts Vert.x (clustered on
+ * Hazelcast with -cluster), deploys {@link MainVerticle}, logs one line when ready, stops cleanly
+ * on SIGTERM, and exits non-zero with a clear message when it cannot start.
  */
 public final class Main {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
@@ -35,17 +36,31 @@ public final class Main {
       System.exit(2);
       return;
     }
-    if (clustered) {
-      LOG.error("Cannot start Thrume: -cluster mode is not available in this build yet");
-      System.exit(2);
-      return;
-    }
     ThrumeMetrics metrics = ThrumeMetrics.create();
-    Vertx vertx = ThrumeVertx.create(metrics);
-    vertx.deployVerticle(new MainVerticle(metrics), new DeploymentOptions().setConfig(config))
+    Settings settings = new Settings(config);
+    String port = settings.string(ConfigKeys.HTTP_PORT);
+    if (clustered) {
+      ClusterNode.start(metrics, settings)
+        .onFailure(e -> {
+          LOG.error("Cannot start Thrume: cannot join the cluster: {}", e.getMessage());
+          System.exit(1);
+        })
+        .onSuccess(node -> {
+          config.put(ConfigKeys.NODE_ID, node.nodeId());
+          node.watchMembers();
+          run(node.vertx, new MainVerticle(metrics, node.rateLimiters()), config,
+            "http://localhost:" + port + "/ (cluster node " + node.nodeId() + ", " + node.members() + " members)");
+        });
+    } else {
+      run(ThrumeVertx.create(metrics), new MainVerticle(metrics), config, "http://localhost:" + port + "/ (single node)");
+    }
+  }
+
+  private static void run(Vertx vertx, MainVerticle main, JsonObject config, String where) {
+    vertx.deployVerticle(main, new DeploymentOptions().setConfig(config))
       .onSuccess(id -> {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(vertx), "thrume-shutdown"));
-        LOG.info("Thrume ready: http://localhost:{}/ (single node)", new Settings(config).integer(ConfigKeys.HTTP_PORT));
+        LOG.info("Thrume ready: {}", where);
       })
       .onFailure(e -> {
         LOG.error("Cannot start Thrume: {}", e.getMessage(), LOG.isDebugEnabled() ? e : null);

@@ -9,7 +9,9 @@ import io.thrume.config.ConfigKeys;
 import io.thrume.config.Settings;
 import io.thrume.http.HttpConfig;
 import io.thrume.http.HttpVerticle;
+import io.thrume.limit.RateLimiter;
 import io.thrume.metrics.ThrumeMetrics;
+import io.thrume.presence.ConversationViewers;
 import io.thrume.presence.PresenceVerticle;
 import io.thrume.store.StoreVerticle;
 import io.vertx.core.DeploymentOptions;
@@ -28,10 +30,18 @@ import java.util.UUID;
  */
 public class MainVerticle extends VerticleBase {
   private final ThrumeMetrics metrics;
+  private final RateLimiter.Factory limits;
   private BridgeNode bridge;
 
+  /** A single node: rate limits kept in this process. */
   public MainVerticle(ThrumeMetrics metrics) {
+    this(metrics, RateLimiter.local());
+  }
+
+  /** A node of a cluster: rate limits shared by all nodes, node id from the configuration. */
+  public MainVerticle(ThrumeMetrics metrics, RateLimiter.Factory limits) {
     this.metrics = metrics;
+    this.limits = limits;
   }
 
   @Override
@@ -39,7 +49,7 @@ public class MainVerticle extends VerticleBase {
     JsonObject config = config().copy();
     Settings settings = new Settings(config);
     Path dataDir = Path.of(settings.string(ConfigKeys.DATA_DIR));
-    String nodeId = UUID.randomUUID().toString();
+    String nodeId = config.getString(ConfigKeys.NODE_ID, UUID.randomUUID().toString());
     config.put(ConfigKeys.NODE_ID, nodeId);
     return vertx.executeBlocking(() -> {
         Files.createDirectories(dataDir);
@@ -47,11 +57,11 @@ public class MainVerticle extends VerticleBase {
       })
       .compose(secret -> {
         config.getJsonObject("auth").put("jwtSecret", secret);
-        bridge = new BridgeNode(vertx, nodeId, BridgeConfig.from(config), metrics);
+        bridge = new BridgeNode(vertx, nodeId, BridgeConfig.from(config), new ConversationViewers(vertx, nodeId), metrics);
         DeploymentOptions one = new DeploymentOptions().setConfig(config);
         return vertx.deployVerticle(new StoreVerticle(), one)
-          .compose(id -> vertx.deployVerticle(new AccountVerticle(), one))
-          .compose(id -> vertx.deployVerticle(new ChatVerticle(metrics), one))
+          .compose(id -> vertx.deployVerticle(new AccountVerticle(limits), one))
+          .compose(id -> vertx.deployVerticle(new ChatVerticle(metrics, limits), one))
           .compose(id -> vertx.deployVerticle(new PresenceVerticle(), one))
           .compose(id -> bridge.start())
           .compose(v -> vertx.deployVerticle(() -> new HttpVerticle(bridge, metrics),

@@ -20,7 +20,7 @@ public final class ThrumeVertx {
       .build();
   }
 
-  static VertxOptions options() {
+  public static VertxOptions options() {
     return new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
       // one registry per Vert.x instance, even when tests run several in one JVM
       .setRegistryName("thrume-" + UUID.randomUUID()));

@@ -5,7 +5,7 @@ import io.thrume.auth.TokenService;
 import io.thrume.bus.Addresses;
 import io.thrume.bus.Failure;
 import io.thrume.bus.Handlers;
-import io.thrume.limit.TokenBuckets;
+import io.thrume.limit.RateLimiter;
 import io.thrume.validate.Fields;
 import io.thrume.validate.Text;
 import io.vertx.core.Future;
@@ -14,25 +14,28 @@ import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Registration and login: validation, a per-client-address throttle (one instance per node, so
- * one set of buckets), password hashing on worker threads, and token issue.
+ * Registration and login: validation, a per-client-address throttle (one bucket per address,
+ * shared by the cluster when clustered), password hashing on worker threads, and token issue.
  * Message shapes: {username, password, displayName?, clientAddress} → {account, token, expiresAt}.
  */
 public class AccountVerticle extends VerticleBase {
-  private static final long SWEEP_MS = 60_000;
+  private final RateLimiter.Factory limits;
   private PasswordHasher hasher;
   private TokenService tokens;
-  private TokenBuckets attempts;
+  private RateLimiter attempts;
   /** Verified when the username is unknown, so that both failures take the same time. */
   private String decoyHash;
+
+  public AccountVerticle(RateLimiter.Factory limits) {
+    this.limits = limits;
+  }
 
   @Override
   public Future<?> start() {
     AccountConfig config = AccountConfig.from(config());
     hasher = new PasswordHasher(config.pbkdf2Iterations());
     tokens = new TokenService(vertx, config.jwtSecret(), config.tokenMinutes());
-    attempts = new TokenBuckets(config.attemptsBurst(), config.attemptsPerMinute() / 60.0);
-    vertx.setPeriodic(SWEEP_MS, id -> attempts.sweep());
+    attempts = limits.create("attempts", config.attemptsBurst(), config.attemptsPerMinute() / 60.0);
     return vertx.executeBlocking(() -> hasher.hash("decoy password, never a real one"), false)
       .onSuccess(hash -> {
         decoyHash = hash;
@@ -46,8 +49,8 @@ public class AccountVerticle extends VerticleBase {
     String username = Text.username(Fields.requiredString(body, "username"));
     String password = Text.password(Fields.requiredString(body, "password"));
     String displayName = Text.displayName(Fields.requiredString(body, "displayName"));
-    throttle(body);
-    return vertx.executeBlocking(() -> hasher.hash(password), false)
+    return throttle(body)
+      .compose(v -> vertx.executeBlocking(() -> hasher.hash(password), false))
       .compose(hash -> vertx.eventBus().<JsonObject>request(Addresses.STORE_ACCOUNT_CREATE, new JsonObject()
         .put("username", username).put("displayName", displayName).put("passwordHash", hash)))
       .map(reply -> session(reply.body()));
@@ -56,9 +59,9 @@ public class AccountVerticle extends VerticleBase {
   private Future<JsonObject> login(JsonObject body) {
     String username = Fields.requiredString(body, "username");
     String password = Fields.requiredString(body, "password");
-    throttle(body);
-    return vertx.eventBus().<JsonObject>request(Addresses.STORE_ACCOUNT_CREDENTIALS,
-        new JsonObject().put("username", username))
+    return throttle(body)
+      .compose(v -> vertx.eventBus().<JsonObject>request(Addresses.STORE_ACCOUNT_CREDENTIALS,
+        new JsonObject().put("username", username)))
       .compose(reply -> {
         JsonObject found = reply.body();
         String hash = found == null ? decoyHash : found.getString("passwordHash");
@@ -69,11 +72,9 @@ public class AccountVerticle extends VerticleBase {
       });
   }
 
-  private void throttle(JsonObject body) {
-    long wait = attempts.take(body.getString("clientAddress", "unknown"));
-    if (wait > 0) {
-      throw Failure.rateLimited(wait);
-    }
+  private Future<Void> throttle(JsonObject body) {
+    return attempts.take(body.getString("clientAddress", "unknown"))
+      .compose(wait -> wait > 0 ? Future.failedFuture(Failure.rateLimited(wait)) : Future.succeededFuture());
   }
 
   private JsonObject session(JsonObject account) {

@@ -5,6 +5,7 @@ import io.thrume.bus.Failure;
 import io.thrume.bus.Handlers;
 import io.thrume.fanout.ClientSocket;
 import io.thrume.fanout.NodeFanout;
+import io.thrume.fanout.Viewers;
 import io.thrume.metrics.ThrumeMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -38,7 +39,7 @@ public final class BridgeNode {
   private final AtomicLong connections = new AtomicLong();
   private MessageConsumer<JsonObject> evictions;
 
-  public BridgeNode(Vertx vertx, String nodeId, BridgeConfig config, ThrumeMetrics metrics) {
+  public BridgeNode(Vertx vertx, String nodeId, BridgeConfig config, Viewers viewers, ThrumeMetrics metrics) {
     this.vertx = vertx;
     this.bus = vertx.eventBus();
     this.nodeId = nodeId;
@@ -46,7 +47,7 @@ public final class BridgeNode {
     this.metrics = metrics;
     this.tickets = new Tickets(vertx, config.ticketSeconds());
     this.policy = new BridgePolicy(bus);
-    this.fanout = new NodeFanout(vertx, config.idleTimeoutMs(), config.sweepMs());
+    this.fanout = new NodeFanout(vertx, viewers, config.idleTimeoutMs(), config.sweepMs());
     metrics.fanout(fanout);
   }
 

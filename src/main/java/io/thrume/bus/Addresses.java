@@ -52,6 +52,8 @@ public final class Addresses {
   public static final String PRESENCE_CONNECTED = "thrume.presence.connected";
   public static final String PRESENCE_DISCONNECTED = "thrume.presence.disconnected";
   public static final String PRESENCE_QUERY = "thrume.presence.query";
+  /** A cluster member left or died: {nodeId}; sent to the oldest member's presence service. */
+  public static final String PRESENCE_NODE_LEFT = "thrume.presence.node.left";
 
   /** Each node's bridge listens here for connections to close (evicted by the connection limit). */
   public static String bridgeEvict(String nodeId) {

@@ -4,7 +4,7 @@ import io.thrume.bus.Addresses;
 import io.thrume.bus.Failure;
 import io.thrume.bus.Handlers;
 import io.thrume.bus.Reply;
-import io.thrume.limit.TokenBuckets;
+import io.thrume.limit.RateLimiter;
 import io.thrume.metrics.ThrumeMetrics;
 import io.thrume.validate.Fields;
 import io.thrume.validate.Text;
@@ -29,27 +29,24 @@ public class ChatVerticle extends VerticleBase {
   static final int MAX_PARTICIPANTS = 1000;
   static final int MAX_SYNC_CONVERSATIONS = 100;
   static final int SYNC_PAGE = 100;
-  private static final long SWEEP_MS = 60_000;
-  private TokenBuckets sends;
+  private RateLimiter sends;
   /** Typing, receipts and sync: generous, but a client cannot flood the database or the bus. */
-  private TokenBuckets actions;
+  private RateLimiter actions;
   private Membership membership;
   private TypingState typing;
   private final ThrumeMetrics metrics;
+  private final RateLimiter.Factory limits;
 
-  public ChatVerticle(ThrumeMetrics metrics) {
+  public ChatVerticle(ThrumeMetrics metrics, RateLimiter.Factory limits) {
     this.metrics = metrics;
+    this.limits = limits;
   }
 
   @Override
   public Future<?> start() {
     ChatConfig config = ChatConfig.from(config());
-    sends = new TokenBuckets(config.sendBurst(), config.sendPerSecond());
-    actions = new TokenBuckets(config.actionBurst(), config.actionPerSecond());
-    vertx.setPeriodic(SWEEP_MS, id -> {
-      sends.sweep();
-      actions.sweep();
-    });
+    sends = limits.create("sends", config.sendBurst(), config.sendPerSecond());
+    actions = limits.create("actions", config.actionBurst(), config.actionPerSecond());
     membership = new Membership(vertx.eventBus());
     typing = new TypingState(vertx, config.typingTimeoutMs());
     EventBus bus = vertx.eventBus();
@@ -76,11 +73,10 @@ public class ChatVerticle extends VerticleBase {
     String clientMessageId = Text.clientMessageId(Fields.requiredString(body, "clientMessageId"));
     JsonObject insert = new JsonObject().put("senderId", user).put("conversationId", conversationId.toString())
       .put("content", content).put("clientMessageId", clientMessageId);
-    long wait = sends.take(user);
     // over the limit, a retry of a message already stored still gets its answer; anything new waits
-    Future<JsonObject> stored = wait == 0 ? store(Addresses.STORE_MESSAGE_INSERT, insert)
+    Future<JsonObject> stored = sends.take(user).compose(wait -> wait == 0 ? store(Addresses.STORE_MESSAGE_INSERT, insert)
       : store(Addresses.STORE_MESSAGE_FIND, insert).compose(found -> found != null
-        ? Future.succeededFuture(found) : Future.failedFuture(Failure.rateLimited(wait)));
+        ? Future.succeededFuture(found) : Future.failedFuture(Failure.rateLimited(wait))));
     return stored.map(result -> {
       JsonObject message = result.getJsonObject("message");
       boolean created = result.getBoolean("created");
@@ -101,9 +97,8 @@ public class ChatVerticle extends VerticleBase {
     JsonObject body = body(request);
     UUID conversationId = Fields.requiredUuid(body, "conversationId");
     long seq = Fields.requiredLong(body, "seq", 0, Long.MAX_VALUE);
-    limitActions(user);
     JsonObject mark = new JsonObject().put("userId", user).put("conversationId", conversationId.toString()).put("seq", seq);
-    return store(Addresses.STORE_READ_MARK, mark).map(result -> {
+    return limitActions(user).compose(v -> store(Addresses.STORE_READ_MARK, mark)).map(result -> {
       long readSeq = result.getLong("readSeq");
       long unread = result.getLong("unreadCount");
       if (result.getBoolean("advanced")) {
@@ -124,9 +119,8 @@ public class ChatVerticle extends VerticleBase {
     JsonObject body = body(request);
     String conversationId = Fields.requiredUuid(body, "conversationId").toString();
     long seq = Fields.requiredLong(body, "seq", 0, Long.MAX_VALUE);
-    limitActions(user);
     JsonObject mark = new JsonObject().put("userId", user).put("conversationId", conversationId).put("seq", seq);
-    return store(Addresses.STORE_DELIVERED_MARK, mark).map(result -> {
+    return limitActions(user).compose(v -> store(Addresses.STORE_DELIVERED_MARK, mark)).map(result -> {
       if (result.getBoolean("advanced")) {
         vertx.eventBus().publish(Addresses.conversation(conversationId),
           new JsonObject().put("type", "delivered").put("userId", user).put("seq", seq));
@@ -144,8 +138,7 @@ public class ChatVerticle extends VerticleBase {
     if (!(flag instanceof Boolean isTyping)) {
       throw Failure.INVALID.exception("typing must be true or false");
     }
-    limitActions(user);
-    return membership.require(user, conversationId).map(v -> {
+    return limitActions(user).compose(v -> membership.require(user, conversationId)).map(v -> {
       if (isTyping) {
         typing.start(conversationId, user);
       } else {
@@ -174,19 +167,16 @@ public class ChatVerticle extends VerticleBase {
     for (String id : positions.fieldNames()) {
       clean.put(Fields.uuid(id, "positions").toString(), Fields.requiredLong(positions, id, 0, Long.MAX_VALUE));
     }
-    limitActions(user);
     if (clean.isEmpty()) {
       return Future.succeededFuture(new JsonObject().put("conversations", new JsonObject()));
     }
-    return store(Addresses.STORE_MESSAGE_SYNC, new JsonObject().put("userId", user).put("positions", clean)
-      .put("limit", SYNC_PAGE));
+    return limitActions(user).compose(v -> store(Addresses.STORE_MESSAGE_SYNC,
+      new JsonObject().put("userId", user).put("positions", clean).put("limit", SYNC_PAGE)));
   }
 
-  private void limitActions(String user) {
-    long wait = actions.take(user);
-    if (wait > 0) {
-      throw Failure.rateLimited(wait);
-    }
+  private Future<Void> limitActions(String user) {
+    return actions.take(user)
+      .compose(wait -> wait > 0 ? Future.failedFuture(Failure.rateLimited(wait)) : Future.succeededFuture());
   }
 
   /** {participantIds, title?} → the conversation, announced on every participant's user address. */

@@ -40,6 +40,7 @@ public final class ConfigKeys {
 
   public static final String CLUSTER_PORT = "cluster.port";
   public static final String CLUSTER_MEMBERS = "cluster.members";
+  public static final String CLUSTER_HOST = "cluster.host";
 
   private ConfigKeys() {
   }

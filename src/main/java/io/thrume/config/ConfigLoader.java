@@ -29,6 +29,7 @@ public final class ConfigLoader {
     m.put("THRUME_JWT_SECRET", ConfigKeys.AUTH_JWT_SECRET);
     m.put("THRUME_CLUSTER_PORT", ConfigKeys.CLUSTER_PORT);
     m.put("THRUME_CLUSTER_MEMBERS", ConfigKeys.CLUSTER_MEMBERS);
+    m.put("THRUME_CLUSTER_HOST", ConfigKeys.CLUSTER_HOST);
     m.put("THRUME_ALLOWED_ORIGINS", ConfigKeys.HTTP_ALLOWED_ORIGINS);
     return Map.copyOf(m);
   }

@@ -12,6 +12,7 @@ import java.util.Set;
 
 /** The sockets of one event loop, by address. Used only on that loop, so it needs no locks. */
 final class LoopHub {
+  private static final ClientSocket[] NONE = new ClientSocket[0];
   final Context context;
   private final Map<String, List<ClientSocket>> byAddress = new HashMap<>();
   private final Set<ClientSocket> sockets = new HashSet<>();
@@ -45,14 +46,15 @@ final class LoopHub {
     if (list == null) {
       return;
     }
+    // a copy: a socket dropped as too slow may leave the list while we go through it
+    ClientSocket[] targets = list.toArray(NONE);
     int slow = 0;
-    int n = list.size();
-    for (int i = 0; i < n; i++) {
-      if (!list.get(i).offer(frame, kind, coalesceKey)) {
+    for (ClientSocket socket : targets) {
+      if (!socket.offer(frame, kind, coalesceKey)) {
         slow++;
       }
     }
-    counts.delivered(n, slow);
+    counts.delivered(targets.length, slow);
   }
 
   /** Where a loop reports what it delivered. */

@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class NodeFanout {
   private final Vertx vertx;
+  private final Viewers viewers;
   private final long idleTimeoutNanos;
   private final long sweepMs;
   private final ConcurrentHashMap<Context, LoopHub> hubs = new ConcurrentHashMap<>();
@@ -45,6 +46,7 @@ public final class NodeFanout {
     MessageConsumer<Object> consumer;
     volatile LoopHub[] hubs = new LoopHub[0];
     final Map<LoopHub, Integer> socketsPerHub = new HashMap<>(2);
+    /** Sockets per user on this node, for conversations: their first and last are reported to {@link Viewers}. */
     final Map<String, Integer> socketsPerUser = new HashMap<>(4);
     boolean removed;
 
@@ -53,8 +55,9 @@ public final class NodeFanout {
     }
   }
 
-  public NodeFanout(Vertx vertx, long idleTimeoutMs, long sweepMs) {
+  public NodeFanout(Vertx vertx, Viewers viewers, long idleTimeoutMs, long sweepMs) {
     this.vertx = vertx;
+    this.viewers = viewers;
     this.idleTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMs);
     this.sweepMs = sweepMs;
   }
@@ -107,7 +110,6 @@ public final class NodeFanout {
     LoopHub hub = hub(socket.context);
     hub.subscribe(address, socket);
     boolean firstOfUser;
-    List<String> alreadyHere;
     while (true) {
       Topic topic = topics.computeIfAbsent(address, Topic::new);
       synchronized (topic) {
@@ -121,21 +123,23 @@ public final class NodeFanout {
           topic.consumer = vertx.eventBus().consumer(address, message -> dispatch(topic, message));
         }
         firstOfUser = topic.socketsPerUser.merge(socket.userId, 1, Integer::sum) == 1;
-        alreadyHere = List.copyOf(topic.socketsPerUser.keySet());
       }
       break;
     }
-    if (firstOfUser) {
-      announce(address, "user.joined", socket.userId);
+    if (!address.startsWith(Addresses.CONVERSATION_PREFIX)) {
+      return;
     }
-    if (address.startsWith(Addresses.CONVERSATION_PREFIX)) {
-      // who is in the conversation already: the newcomer missed their user.joined events
-      for (String userId : alreadyHere) {
-        if (!userId.equals(socket.userId)) {
+    if (firstOfUser) {
+      viewers.joined(address, socket.userId);
+    }
+    // who has the conversation open already: the newcomer missed their user.joined events
+    viewers.present(address).onSuccess(users -> {
+      for (String userId : users) {
+        if (!userId.equals(socket.userId) && !socket.isClosed()) {
           socket.send(Frames.rec(address, new JsonObject().put("type", "user.joined").put("userId", userId)));
         }
       }
-    }
+    });
   }
 
   /** Removes one registration; call on the socket's own context. */
@@ -165,15 +169,8 @@ public final class NodeFanout {
         topic.consumer.unregister();
       }
     }
-    if (lastOfUser) {
-      announce(address, "user.left", socket.userId);
-    }
-  }
-
-  /** user.joined / user.left: a user opened or closed a conversation (on this node). */
-  private void announce(String address, String type, String userId) {
-    if (address.startsWith(Addresses.CONVERSATION_PREFIX)) {
-      vertx.eventBus().publish(address, new JsonObject().put("type", type).put("userId", userId));
+    if (lastOfUser && address.startsWith(Addresses.CONVERSATION_PREFIX)) {
+      viewers.left(address, socket.userId);
     }
   }
 

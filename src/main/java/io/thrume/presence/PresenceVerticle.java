@@ -4,13 +4,13 @@ import io.thrume.bus.Addresses;
 import io.thrume.bus.Failure;
 import io.thrume.bus.Handlers;
 import io.thrume.model.Timestamps;
+import io.thrume.presence.SharedEntries.Change;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.shareddata.AsyncMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,27 +36,25 @@ import java.util.function.UnaryOperator;
 public class PresenceVerticle extends VerticleBase {
   static final String MAP = "thrume.presence";
   private static final Logger LOG = LoggerFactory.getLogger(PresenceVerticle.class);
-  private static final int MAX_CAS_ATTEMPTS = 50;
   private static final int MAX_QUERY = 200;
   private PresenceConfig config;
-  private AsyncMap<String, JsonObject> entries;
+  private SharedEntries entries;
+  private ConversationViewers viewers;
   /** Grace timers of users whose last connection left this node. */
   private final Map<String, Long> graceTimers = new HashMap<>();
-
-  /** What a compare-and-set changed: the entry before (null if none) and after (null if removed). */
-  private record Change(JsonObject before, JsonObject after) {
-  }
 
   @Override
   public Future<?> start() {
     config = PresenceConfig.from(config());
+    viewers = new ConversationViewers(vertx, config.nodeId());
     return vertx.sharedData().<String, JsonObject>getAsyncMap(MAP).onSuccess(map -> {
-      entries = map;
+      entries = new SharedEntries(map);
       EventBus bus = vertx.eventBus();
       Handlers.serve(bus, Addresses.PRESENCE_CONNECTED, m -> connected(m.body()));
       Handlers.serve(bus, Addresses.PRESENCE_DISCONNECTED, m -> disconnected(m.body()));
       Handlers.serve(bus, Addresses.PRESENCE_UPDATE, this::update);
       Handlers.serve(bus, Addresses.PRESENCE_QUERY, m -> query(m.body()));
+      Handlers.serve(bus, Addresses.PRESENCE_NODE_LEFT, m -> nodeLeft(m.body().getString("nodeId")));
     });
   }
 
@@ -152,6 +150,43 @@ public class PresenceVerticle extends VerticleBase {
       .onFailure(e -> LOG.warn("Could not take {} offline: {}", userId, e.toString()));
   }
 
+  /**
+   * A cluster member left or died: its connections are gone. Users left without any connection
+   * go offline now, without a further grace: the time it took to declare the member dead was it.
+   * Users who reconnected elsewhere in the meantime stay online.
+   */
+  private Future<JsonObject> nodeLeft(String nodeId) {
+    return viewers.nodeLeft(nodeId).compose(v -> entries.map.entries()).compose(all -> {
+      List<Future<Void>> cleanups = all.entrySet().stream()
+        .filter(e -> e.getValue().getJsonArray("connections").stream()
+          .anyMatch(c -> nodeId.equals(((JsonObject) c).getString("node"))) || e.getValue().getJsonArray("connections").isEmpty())
+        .map(e -> dropNode(e.getKey(), nodeId))
+        .toList();
+      LOG.info("Member {} left: {} users had connections there", nodeId, cleanups.size());
+      return Future.join(cleanups).map(v -> new JsonObject().put("users", cleanups.size()));
+    });
+  }
+
+  private Future<Void> dropNode(String userId, String nodeId) {
+    String at = now();
+    return change(userId, entry -> {
+      if (entry == null) {
+        return null;
+      }
+      JsonArray kept = new JsonArray(entry.getJsonArray("connections").stream()
+        .filter(c -> !nodeId.equals(((JsonObject) c).getString("node"))).toList());
+      return kept.isEmpty() ? null : entry.put("connections", kept);
+    }).compose(change -> {
+      if (change.before() == null || change.after() != null || !change.before().getBoolean("online", false)) {
+        return Future.succeededFuture();
+      }
+      cancelGrace(userId);
+      JsonObject offline = new JsonObject().put("online", false).put("status", "offline").put("lastSeen", at);
+      return vertx.eventBus().request(Addresses.STORE_LAST_SEEN, new JsonObject().put("userId", userId).put("at", at))
+        .compose(v -> announce(userId, offline));
+    });
+  }
+
   /** {status: "online" | "away"} from a client (user header) → {}. */
   private Future<JsonObject> update(Message<JsonObject> request) {
     String userId = request.headers().get(Addresses.USER_HEADER);
@@ -186,7 +221,7 @@ public class PresenceVerticle extends VerticleBase {
           visible.add(new JsonObject().put("id", userId));
         }
         List<Future<JsonObject>> lookups = visible.stream().map(o -> (JsonObject) o)
-          .map(contact -> entries.get(contact.getString("id")).map(entry -> describe(entry, contact.getString("lastSeen"))))
+          .map(contact -> entries.map.get(contact.getString("id")).map(entry -> describe(entry, contact.getString("lastSeen"))))
           .toList();
         return Future.all(lookups).map(all -> {
           JsonObject out = new JsonObject();
@@ -219,32 +254,8 @@ public class PresenceVerticle extends VerticleBase {
       });
   }
 
-  /** Compare-and-set on a user's entry: the function gets a copy (or null) and returns the new entry (null: remove). */
   private Future<Change> change(String userId, UnaryOperator<JsonObject> function) {
-    return change(userId, function, 0);
-  }
-
-  private Future<Change> change(String userId, UnaryOperator<JsonObject> function, int attempt) {
-    return entries.get(userId).compose(current -> {
-      JsonObject next = function.apply(current == null ? null : current.copy());
-      Future<Boolean> written;
-      if (current == null) {
-        written = next == null ? Future.succeededFuture(true) : entries.putIfAbsent(userId, next).map(p -> p == null);
-      } else if (next == null) {
-        written = entries.removeIfPresent(userId, current);
-      } else {
-        written = entries.replaceIfPresent(userId, current, next);
-      }
-      return written.compose(ok -> {
-        if (ok) {
-          return Future.succeededFuture(new Change(current, next));
-        }
-        if (attempt >= MAX_CAS_ATTEMPTS) {
-          return Future.failedFuture(Failure.UNAVAILABLE.exception("presence is too busy, try again"));
-        }
-        return change(userId, function, attempt + 1);
-      });
-    });
+    return entries.update(userId, function);
   }
 
   private static String now() {

@@ -37,6 +37,7 @@ class ConfigLoaderTest {
       "THRUME_JWT_SECRET", "a-secret-that-is-long-enough-0123456789",
       "THRUME_CLUSTER_PORT", "5801",
       "THRUME_CLUSTER_MEMBERS", "10.0.0.1:5801,10.0.0.2:5801",
+      "THRUME_CLUSTER_HOST", "10.0.0.1",
       "THRUME_ALLOWED_ORIGINS", "https://a.example, https://b.example");
     Settings s = new Settings(ConfigLoader.load(env));
     assertEquals(9090, s.integer(ConfigKeys.HTTP_PORT));
@@ -45,6 +46,7 @@ class ConfigLoaderTest {
     assertEquals("a-secret-that-is-long-enough-0123456789", s.string(ConfigKeys.AUTH_JWT_SECRET));
     assertEquals(5801, s.integer(ConfigKeys.CLUSTER_PORT));
     assertEquals("10.0.0.1:5801,10.0.0.2:5801", s.string(ConfigKeys.CLUSTER_MEMBERS));
+    assertEquals("10.0.0.1", s.string(ConfigKeys.CLUSTER_HOST));
     assertEquals(java.util.List.of("https://a.example", "https://b.example"), s.strings(ConfigKeys.HTTP_ALLOWED_ORIGINS));
     assertEquals(ConfigLoader.ENVIRONMENT.size(), env.size(), "every documented variable is covered here");
   }

@@ -1,6 +1,7 @@
 package io.thrume.support;
 
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
@@ -45,21 +46,33 @@ public final class BridgeClient implements AutoCloseable {
 
   /** Gets a ticket with the token and connects with it. */
   public static BridgeClient connect(TestThrume thrume, String token) {
-    RestClient.Response r = thrume.client().post("/api/realtime/ticket", token, null);
+    return connect(thrume.vertx, thrume.port, token);
+  }
+
+  public static BridgeClient connect(Vertx vertx, int port, String token) {
+    RestClient.Response r = new RestClient(vertx, port, null).post("/api/realtime/ticket", token, null);
     if (r.status() != 200) {
       throw new IllegalStateException("ticket: " + r);
     }
-    return connectWithTicket(thrume, r.json().getString("ticket"));
+    return connectWithTicket(vertx, port, r.json().getString("ticket"));
   }
 
   public static BridgeClient connectWithTicket(TestThrume thrume, String ticket) {
-    return TestThrume.await(open(thrume, "/eventbus/websocket?ticket=" + ticket, null), 30);
+    return connectWithTicket(thrume.vertx, thrume.port, ticket);
+  }
+
+  public static BridgeClient connectWithTicket(Vertx vertx, int port, String ticket) {
+    return TestThrume.await(open(vertx, port, "/eventbus/websocket?ticket=" + ticket, null), 30);
   }
 
   public static Future<BridgeClient> open(TestThrume thrume, String uri, String origin) {
-    WebSocketClient client = thrume.vertx.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(1 << 20)
+    return open(thrume.vertx, thrume.port, uri, origin);
+  }
+
+  public static Future<BridgeClient> open(Vertx vertx, int port, String uri, String origin) {
+    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(1 << 20)
       .setMaxMessageSize(1 << 20));
-    WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(thrume.port).setURI(uri);
+    WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri);
     if (origin != null) {
       options.addHeader("Origin", origin);
     }

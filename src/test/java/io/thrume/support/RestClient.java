@@ -39,7 +39,7 @@ public final class RestClient {
   public record User(String id, String username, String token) {
   }
 
-  RestClient(Vertx vertx, int port, String localAddress) {
+  public RestClient(Vertx vertx, int port, String localAddress) {
     WebClientOptions options = new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port);
     if (localAddress != null) {
       options.setLocalAddress(localAddress);

@@ -1,0 +1,91 @@
+package io.thrume.cluster;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.HazelcastInstance;
+import io.thrume.ThrumeVertx;
+import io.thrume.bus.Addresses;
+import io.thrume.config.ConfigKeys;
+import io.thrume.config.Settings;
+import io.thrume.limit.RateLimiter;
+import io.thrume.metrics.ThrumeMetrics;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node of a Thrume cluster: Vert.x on a Hazelcast cluster manager, its node id (the Hazelcast
+ * member's), cluster-wide rate limits, and the watch that cleans up after members that leave or die.
+ */
+public final class ClusterNode {
+  private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
+  public final Vertx vertx;
+  private final HazelcastClusterManager manager;
+
+  private ClusterNode(Vertx vertx, HazelcastClusterManager manager) {
+    this.vertx = vertx;
+    this.manager = manager;
+  }
+
+  public static Future<ClusterNode> start(ThrumeMetrics metrics, Settings settings) {
+    HazelcastClusterManager manager = new HazelcastClusterManager(ClusterConfig.hazelcast(settings));
+    String host = settings.string(ConfigKeys.CLUSTER_HOST);
+    VertxOptions options = ThrumeVertx.options();
+    options.getEventBusOptions().setHost(host).setClusterPublicHost(host);
+    return Vertx.builder()
+      .with(options)
+      .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
+      .withClusterManager(manager)
+      .buildClustered()
+      .map(vertx -> new ClusterNode(vertx, manager));
+  }
+
+  /** The Hazelcast member's id: what membership events name when this node leaves or dies. */
+  public String nodeId() {
+    return hazelcast().getCluster().getLocalMember().getUuid().toString();
+  }
+
+  public int members() {
+    return hazelcast().getCluster().getMembers().size();
+  }
+
+  public RateLimiter.Factory rateLimiters() {
+    return new HazelcastRateLimiters(vertx, hazelcast());
+  }
+
+  /**
+   * When a member leaves or dies, the oldest surviving member tells its presence service, which
+   * removes that member's connections and takes their users offline. Hazelcast calls the listener
+   * on its own thread; the work hops onto a Vert.x context.
+   */
+  public void watchMembers() {
+    Context context = vertx.getOrCreateContext();
+    hazelcast().getCluster().addMembershipListener(new MembershipListener() {
+      @Override
+      public void memberAdded(MembershipEvent event) {
+        LOG.info("Cluster member joined: {} ({} members)", event.getMember().getUuid(), event.getMembers().size());
+      }
+
+      @Override
+      public void memberRemoved(MembershipEvent event) {
+        String gone = event.getMember().getUuid().toString();
+        LOG.info("Cluster member left: {} ({} members)", gone, event.getMembers().size());
+        Member oldest = event.getMembers().iterator().next();
+        if (oldest.localMember()) {
+          context.runOnContext(v -> vertx.eventBus().send(Addresses.PRESENCE_NODE_LEFT, new JsonObject().put("nodeId", gone)));
+        }
+      }
+    });
+  }
+
+  private HazelcastInstance hazelcast() {
+    return manager.getHazelcastInstance();
+  }
+}

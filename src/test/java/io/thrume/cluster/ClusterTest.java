@@ -1,0 +1,265 @@
+package io.thrume.cluster;
+
+import io.thrume.support.BridgeClient;
+import io.thrume.support.RestClient;
+import io.thrume.support.RestClient.User;
+import io.thrume.support.ThrumeCluster;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Three Thrume processes clustered on loopback, one shared PostgreSQL. */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterTest {
+  static ThrumeCluster cluster;
+
+  @BeforeAll
+  static void start() throws Exception {
+    cluster = new ThrumeCluster(3, new JsonObject()
+      .put("auth", new JsonObject().put("attemptsBurst", 100_000).put("attemptsPerMinute", 100_000))
+      .put("chat", new JsonObject().put("sendBurst", 30).put("sendPerSecond", 0.2)));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  static JsonObject send(BridgeClient client, String conversationId, String content, String clientMessageId) {
+    return client.call("chat.send", new JsonObject().put("conversationId", conversationId).put("content", content)
+      .put("clientMessageId", clientMessageId));
+  }
+
+  static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void usersOnDifferentNodesChatAndEveryMessageArrivesOnceEverywhere() {
+    RestClient rest = cluster.rest(0);
+    User alice = rest.register("alice");
+    User bob = cluster.rest(1).register("bob");
+    User carol = cluster.rest(2).register("carol");
+    String id = rest.conversation(alice, bob, carol);
+    String address = "conversation." + id;
+    List<BridgeClient> clients = List.of(cluster.connect(0, alice.token()), cluster.connect(1, bob.token()),
+      cluster.connect(2, carol.token()));
+    try {
+      clients.forEach(c -> c.register(address));
+      // everyone sees everyone arrive: the registrations are in place on all nodes
+      for (BridgeClient c : clients) {
+        for (User u : List.of(alice, bob, carol)) {
+          c.await(f -> BridgeClient.isEvent(address, "user.joined").test(f)
+            && u.id().equals(f.getJsonObject("body").getString("userId")), BridgeClient.WAIT);
+        }
+      }
+      List<JsonObject> sent = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        for (int n = 0; n < 3; n++) {
+          sent.add(send(clients.get(n), id, "from node " + n + " #" + i, "c-" + n + "-" + i));
+        }
+      }
+      sleep(1000);
+      for (BridgeClient c : clients) {
+        Map<String, Integer> seen = new HashMap<>();
+        c.received.stream().filter(BridgeClient.isEvent(address, "message"))
+          .forEach(f -> seen.merge(f.getJsonObject("body").getJsonObject("message").getString("id"), 1, Integer::sum));
+        for (JsonObject m : sent) {
+          assertEquals(1, seen.getOrDefault(m.getString("id"), 0), "once on every node: " + m.getString("content"));
+        }
+        assertEquals(sent.size(), seen.size());
+      }
+      // typing and receipts cross nodes too
+      clients.get(2).call("chat.typing", new JsonObject().put("conversationId", id).put("typing", true));
+      assertTrue(clients.get(0).event(address, "typing").getBoolean("typing"));
+      clients.get(1).call("chat.read", new JsonObject().put("conversationId", id).put("seq", sent.size()));
+      assertEquals(sent.size(), clients.get(0).event(address, "read").getLong("seq"));
+    } finally {
+      clients.forEach(BridgeClient::close);
+    }
+  }
+
+  @Test
+  @Order(2)
+  void ticketsConnectionLimitsAndRateLimitsHoldAcrossTheCluster() {
+    User alice = cluster.rest(0).register("alice");
+    User bob = cluster.rest(0).register("bob");
+    String id = cluster.rest(0).conversation(alice, bob);
+    // a ticket issued on node 0 works on node 1, once
+    String ticket = cluster.rest(0).post("/api/realtime/ticket", alice.token(), null).json().getString("ticket");
+    BridgeClient.connectWithTicket(cluster.vertx, cluster.httpPorts[1], ticket).close();
+    assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+      () -> BridgeClient.connectWithTicket(cluster.vertx, cluster.httpPorts[2], ticket)).getMessage().contains("401"));
+
+    // the 6th connection anywhere evicts the oldest anywhere
+    List<BridgeClient> sockets = new ArrayList<>();
+    try {
+      for (int i = 0; i < 5; i++) {
+        sockets.add(cluster.connect(i % 3, alice.token()));
+        sleep(150);
+      }
+      sockets.add(cluster.connect(2, alice.token()));
+      JsonObject err = sockets.get(0).await(f -> "err".equals(f.getString("type")), BridgeClient.WAIT);
+      assertTrue(err.getString("message").startsWith("CONNECTION_LIMIT"), err.encode());
+      assertTrue(sockets.get(0).awaitClosed(BridgeClient.WAIT));
+      for (int i = 1; i < 6; i++) {
+        assertFalse(sockets.get(i).isClosed());
+      }
+
+      // the send limit is one bucket per user for the whole cluster: 30 here and there, then 429 elsewhere
+      for (int i = 0; i < 30; i++) {
+        assertEquals(201, cluster.rest(i % 2).sendMessage(bob, id, "burst " + i, "rl-" + i).status());
+      }
+      RestClient.Response limited = cluster.rest(2).sendMessage(bob, id, "one more", "rl-30");
+      assertEquals(429, limited.status(), limited.toString());
+    } finally {
+      sockets.forEach(BridgeClient::close);
+    }
+  }
+
+  @Test
+  @Order(3)
+  void presenceIsSharedByAllNodes() {
+    User alice = cluster.rest(0).register("alice");
+    User bob = cluster.rest(1).register("bob");
+    cluster.rest(0).conversation(alice, bob);
+    try (BridgeClient a = cluster.connect(0, alice.token())) {
+      a.register("user." + alice.id());
+      sleep(300);
+      try (BridgeClient b = cluster.connect(1, bob.token())) {
+        JsonObject online = a.event("user." + alice.id(), "presence");
+        assertEquals(bob.id(), online.getString("userId"));
+        assertTrue(online.getBoolean("online"));
+        JsonObject fromNode2 = cluster.rest(2).get("/api/presence?userIds=" + bob.id(), alice.token()).json();
+        assertTrue(fromNode2.getJsonObject(bob.id()).getBoolean("online"));
+      }
+    }
+  }
+
+  @Test
+  @Order(4)
+  void aKilledNodeLosesNothingItsUsersGoOfflineAndCatchUpElsewhere() throws Exception {
+    User alice = cluster.rest(0).register("alice");
+    User bob = cluster.rest(1).register("bob");
+    User dave = cluster.rest(2).register("dave");
+    String id = cluster.rest(0).conversation(alice, bob, dave);
+    String address = "conversation." + id;
+    BridgeClient a = cluster.connect(0, alice.token());
+    BridgeClient b = cluster.connect(1, bob.token());
+    BridgeClient d = cluster.connect(2, dave.token());
+    List<JsonObject> acknowledged = new ArrayList<>();
+    try {
+      a.register(address);
+      a.register("user." + alice.id());
+      b.register(address);
+      d.register(address);
+      sleep(500);
+      for (int i = 0; i < 5; i++) {
+        acknowledged.add(send(a, id, "before " + i, "k-a-" + i));
+        acknowledged.add(send(b, id, "before " + i, "k-b-" + i));
+      }
+      long daveSaw = d.received.stream().filter(BridgeClient.isEvent(address, "message"))
+        .mapToLong(f -> f.getJsonObject("body").getJsonObject("message").getLong("seq")).max().orElse(0);
+
+      cluster.nodes[2].kill();
+      long killedAt = System.nanoTime();
+      // alice and bob keep sending while the cluster notices
+      for (int i = 0; i < 15; i++) {
+        acknowledged.add(send(a, id, "after " + i, "k-a2-" + i));
+        acknowledged.add(send(b, id, "after " + i, "k-b2-" + i));
+        sleep(150);
+      }
+      JsonObject offline = a.await(f -> BridgeClient.isEvent("user." + alice.id(), "presence").test(f)
+        && dave.id().equals(f.getJsonObject("body").getString("userId"))
+        && !f.getJsonObject("body").getBoolean("online"), Duration.ofSeconds(15)).getJsonObject("body");
+      long offlineAfterMs = (System.nanoTime() - killedAt) / 1_000_000;
+      assertFalse(offline.getBoolean("online"));
+      assertTrue(offlineAfterMs <= 10_000, "the dead node's users are offline within 10 s: " + offlineAfterMs + " ms");
+      JsonObject asked = cluster.rest(1).get("/api/presence?userIds=" + dave.id(), bob.token()).json();
+      assertFalse(asked.getJsonObject(dave.id()).getBoolean("online"));
+
+      // nothing acknowledged was lost or doubled
+      assertEquals(acknowledged.size(), cluster.count("SELECT count(*) FROM message WHERE conversation_id = '" + id + "'"));
+      assertEquals(acknowledged.size(), cluster.count("SELECT count(DISTINCT seq) FROM message WHERE conversation_id = '" + id + "'"));
+      assertEquals(acknowledged.size(), cluster.count("SELECT max(seq) FROM message WHERE conversation_id = '" + id + "'"));
+
+      // dave comes back on node 1 and catches up: every message once, in order
+      try (BridgeClient back = cluster.connect(1, dave.token())) {
+        back.register(address);
+        List<JsonObject> missed = new ArrayList<>();
+        long position = daveSaw;
+        while (true) {
+          JsonObject entry = back.call("chat.sync", new JsonObject().put("positions", new JsonObject().put(id, position)))
+            .getJsonObject("conversations").getJsonObject(id);
+          entry.getJsonArray("messages").forEach(m -> missed.add((JsonObject) m));
+          if (!missed.isEmpty()) {
+            position = missed.get(missed.size() - 1).getLong("seq");
+          }
+          if (!entry.getBoolean("hasMore")) {
+            break;
+          }
+        }
+        List<Long> seqs = missed.stream().map(m -> m.getLong("seq")).toList();
+        assertEquals(java.util.stream.LongStream.rangeClosed(daveSaw + 1, acknowledged.size()).boxed().toList(), seqs);
+      }
+      // and the survivors saw everything once
+      for (BridgeClient c : List.of(a, b)) {
+        sleep(300);
+        List<String> ids = c.received.stream().filter(BridgeClient.isEvent(address, "message"))
+          .map(f -> f.getJsonObject("body").getJsonObject("message").getString("id")).toList();
+        assertEquals(acknowledged.size(), ids.size());
+        assertEquals(acknowledged.size(), ids.stream().distinct().count());
+      }
+    } finally {
+      a.close();
+      b.close();
+      d.close();
+    }
+  }
+
+  @Test
+  @Order(5)
+  void aRestartedNodeRejoinsAndServes() throws Exception {
+    cluster.start(2);
+    User alice = cluster.rest(0).register("alice");
+    User erin = cluster.rest(2).register("erin");
+    String id = cluster.rest(2).conversation(erin, alice);
+    String address = "conversation." + id;
+    try (BridgeClient a = cluster.connect(0, alice.token());
+         BridgeClient e = cluster.connect(2, erin.token())) {
+      a.register(address);
+      e.register(address);
+      a.await(f -> BridgeClient.isEvent(address, "user.joined").test(f)
+        && erin.id().equals(f.getJsonObject("body").getString("userId")), BridgeClient.WAIT);
+      JsonObject m = send(e, id, "back again", "rj-1");
+      assertEquals(m, a.event(address, "message").getJsonObject("message"));
+      JsonObject r = send(a, id, "welcome back", "rj-2");
+      assertEquals(r, e.await(f -> BridgeClient.isEvent(address, "message").test(f)
+        && "rj-2".equals(f.getJsonObject("body").getJsonObject("message").getString("clientMessageId")), BridgeClient.WAIT)
+        .getJsonObject("body").getJsonObject("message"));
+      assertNull(null);
+    }
+  }
+}

@@ -1,0 +1,111 @@
+package io.thrume.support;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+
+/**
+ * Thrume nodes as separate JVM processes on loopback, clustered with Hazelcast, sharing one
+ * PostgreSQL (run by the test) and one JWT secret, each with its own HTTP and cluster port.
+ */
+public final class ThrumeCluster implements AutoCloseable {
+  public static final String SECRET = "cluster-test-secret-0123456789-abcdefghijklmnop";
+  private final EmbeddedPostgres postgres;
+  private final String dbUrl;
+  private final Path config;
+  public final int[] httpPorts;
+  private final int[] clusterPorts;
+  public final ThrumeProcess[] nodes;
+  public final Vertx vertx = Vertx.vertx();
+
+  public ThrumeCluster(int size, JsonObject overrides) throws Exception {
+    postgres = EmbeddedPostgres.builder().start();
+    try (Connection c = postgres.getPostgresDatabase().getConnection()) {
+      c.createStatement().execute("CREATE USER thrume WITH PASSWORD 'pw-thrume'");
+      c.createStatement().execute("CREATE DATABASE chat OWNER thrume");
+    }
+    dbUrl = "postgresql://thrume:pw-thrume@127.0.0.1:" + postgres.getPort() + "/chat";
+    config = Files.createTempFile("thrume-cluster-", ".json");
+    Files.writeString(config, overrides.encode());
+    httpPorts = new int[size];
+    clusterPorts = new int[size];
+    for (int i = 0; i < size; i++) {
+      httpPorts[i] = TestThrume.freePort();
+      clusterPorts[i] = TestThrume.freePort();
+    }
+    nodes = new ThrumeProcess[size];
+    // the first node forms the cluster, the others join it together
+    nodes[0] = start(0);
+    List<CompletableFuture<Void>> joining = new ArrayList<>();
+    for (int i = 1; i < size; i++) {
+      int n = i;
+      joining.add(CompletableFuture.runAsync(() -> {
+        try {
+          nodes[n] = start(n);
+        } catch (IOException e) {
+          throw new IllegalStateException(e);
+        }
+      }));
+    }
+    CompletableFuture.allOf(joining.toArray(CompletableFuture[]::new)).join();
+  }
+
+  /** Starts node i (again), on its ports, with a fresh data dir. */
+  public ThrumeProcess start(int i) throws IOException {
+    Map<String, String> env = new HashMap<>();
+    env.put("THRUME_DB_URL", dbUrl);
+    env.put("THRUME_JWT_SECRET", SECRET);
+    env.put("THRUME_CONFIG", config.toString());
+    env.put("THRUME_DATA_DIR", TestThrume.tempDir().toString());
+    env.put("THRUME_CLUSTER_PORT", Integer.toString(clusterPorts[i]));
+    env.put("THRUME_CLUSTER_MEMBERS", java.util.Arrays.stream(clusterPorts).mapToObj(p -> "127.0.0.1:" + p)
+      .collect(Collectors.joining(",")));
+    ThrumeProcess process = ThrumeProcess.start(env, httpPorts[i], "-cluster");
+    nodes[i] = process;
+    return process;
+  }
+
+  public RestClient rest(int i) {
+    return new RestClient(vertx, httpPorts[i], null);
+  }
+
+  public BridgeClient connect(int i, String token) {
+    return BridgeClient.connect(vertx, httpPorts[i], token);
+  }
+
+  /** A number read straight from the shared database. */
+  public long count(String sql) throws Exception {
+    try (Connection c = postgres.getDatabase("thrume", "chat").getConnection();
+         var rs = c.createStatement().executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    for (ThrumeProcess node : nodes) {
+      if (node != null) {
+        node.process.destroyForcibly();
+      }
+    }
+    for (ThrumeProcess node : nodes) {
+      if (node != null) {
+        node.process.waitFor();
+      }
+    }
+    vertx.close();
+    postgres.close();
+  }
+}
