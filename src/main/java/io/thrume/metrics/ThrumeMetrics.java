@@ -48,6 +48,12 @@ public final class ThrumeMetrics {
       .tag("reason", reason).register(registry).increment();
   }
 
+  /** Hazelcast operations executed by this member (clustered nodes only). */
+  public <T> void clusterOperations(T node, java.util.function.ToDoubleFunction<T> count) {
+    FunctionCounter.builder("thrume.cluster.operations", node, count)
+      .description("Operations executed by this node's Hazelcast member").register(registry);
+  }
+
   /** Meters read from the node's fan-out (held by the node for its whole life; Micrometer keeps only a weak reference). */
   public void fanout(NodeFanout fanout) {
     Gauge.builder("thrume.sockets.open", fanout, NodeFanout::openSockets)

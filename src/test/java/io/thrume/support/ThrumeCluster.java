@@ -84,6 +84,11 @@ public final class ThrumeCluster implements AutoCloseable {
     return BridgeClient.connect(vertx, httpPorts[i], token);
   }
 
+  /** A JDBC connection to the shared database (for seeding benchmarks). */
+  public Connection jdbc() throws java.sql.SQLException {
+    return postgres.getDatabase("thrume", "chat").getConnection();
+  }
+
   /** A number read straight from the shared database. */
   public long count(String sql) throws Exception {
     try (Connection c = postgres.getDatabase("thrume", "chat").getConnection();
