@@ -1,0 +1,147 @@
+// Typed wrappers around the REST API (DESIGN.md, "REST"). Errors come back as ApiError, built
+// from the server's application/problem+json answer, so the UI can show its detail to the user.
+import type {
+  Account,
+  Conversation,
+  ConversationSummary,
+  Message,
+  MessagePage,
+  PresenceInfo,
+  Problem,
+  ReadMark,
+  Session,
+  Ticket,
+} from '@/types/contract';
+
+const REQUEST_TIMEOUT_MS = 15_000;
+
+/** A failed request: an HTTP problem (status > 0) or no answer at all (status 0: network). */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly type: string | undefined;
+  readonly title: string | undefined;
+  readonly detail: string | undefined;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(status: number, problem: Problem, retryAfterSeconds?: number) {
+    super(ApiError.describe(status, problem));
+    this.name = 'ApiError';
+    this.status = status;
+    this.type = problem.type;
+    this.title = problem.title;
+    this.detail = problem.detail;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+
+  /** True when the server could not be reached (or did not answer in time). */
+  get isNetwork(): boolean {
+    return this.status === 0;
+  }
+
+  private static describe(status: number, problem: Problem): string {
+    if (status === 0) return problem.detail ?? 'The server cannot be reached.';
+    const detail = problem.detail ?? problem.title ?? `HTTP ${status}`;
+    return detail.charAt(0).toUpperCase() + detail.slice(1);
+  }
+}
+
+interface Hooks {
+  token: () => string | null;
+  /** Called when an authenticated request answers 401 (expired, revoked or forged token). */
+  unauthorized: (error: ApiError) => void;
+}
+
+const hooks: Hooks = {
+  token: () => null,
+  unauthorized: () => {},
+};
+
+/** Wires the API to the auth store (done once at start-up; tests may set their own). */
+export function configureApi(next: Partial<Hooks>): void {
+  Object.assign(hooks, next);
+}
+
+interface RequestOptions {
+  body?: unknown;
+  auth?: boolean;
+  timeoutMs?: number;
+}
+
+async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+  const auth = options.auth ?? true;
+  const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' };
+  if (auth) {
+    const token = hooks.token();
+    if (token) headers.Authorization = `Bearer ${token}`;
+  }
+  let payload: string | undefined;
+  if (options.body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    payload = JSON.stringify(options.body);
+  }
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: payload,
+      cache: 'no-store',
+      signal: AbortSignal.timeout(options.timeoutMs ?? REQUEST_TIMEOUT_MS),
+    });
+  } catch (e) {
+    const timedOut = e instanceof DOMException && e.name === 'TimeoutError';
+    throw new ApiError(0, {
+      title: 'Network error',
+      detail: timedOut ? 'The server did not answer in time.' : 'The server cannot be reached.',
+    });
+  }
+  const text = await response.text().catch(() => '');
+  let json: unknown = null;
+  if (text) {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = null;
+    }
+  }
+  if (!response.ok) {
+    const problem: Problem = json && typeof json === 'object' ? (json as Problem) : { title: response.statusText };
+    const retry = Number(response.headers.get('Retry-After'));
+    const error = new ApiError(response.status, problem, Number.isFinite(retry) && retry > 0 ? retry : undefined);
+    if (response.status === 401 && auth) hooks.unauthorized(error);
+    throw error;
+  }
+  return json as T;
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  register: (username: string, password: string, displayName: string) =>
+    request<Session>('POST', '/api/auth/register', { body: { username, password, displayName }, auth: false }),
+  login: (username: string, password: string) =>
+    request<Session>('POST', '/api/auth/login', { body: { username, password }, auth: false }),
+  me: () => request<Account>('GET', '/api/accounts/me'),
+  searchAccounts: (search: string) => request<Account[]>('GET', `/api/accounts?search=${enc(search)}`),
+  createConversation: (participantIds: string[], title?: string) =>
+    request<Conversation>('POST', '/api/conversations', { body: title ? { participantIds, title } : { participantIds } }),
+  listConversations: () => request<ConversationSummary[]>('GET', '/api/conversations'),
+  getConversation: (id: string) => request<Conversation>('GET', `/api/conversations/${enc(id)}`),
+  /** Ascending by seq. No afterSeq: the page ending before beforeSeq (or the latest page). */
+  messages: (id: string, query: { afterSeq?: number; beforeSeq?: number; limit?: number } = {}) => {
+    const params = new URLSearchParams();
+    if (query.afterSeq !== undefined) params.set('afterSeq', String(query.afterSeq));
+    if (query.beforeSeq !== undefined) params.set('beforeSeq', String(query.beforeSeq));
+    if (query.limit !== undefined) params.set('limit', String(query.limit));
+    const qs = params.toString();
+    return request<MessagePage>('GET', `/api/conversations/${enc(id)}/messages${qs ? `?${qs}` : ''}`);
+  },
+  sendMessage: (id: string, content: string, clientMessageId: string) =>
+    request<Message>('POST', `/api/conversations/${enc(id)}/messages`, { body: { content, clientMessageId } }),
+  markRead: (id: string, seq: number) => request<ReadMark>('POST', `/api/conversations/${enc(id)}/read`, { body: { seq } }),
+  presence: (userIds: string[]) =>
+    request<Record<string, PresenceInfo>>('GET', `/api/presence?userIds=${userIds.map(enc).join(',')}`),
+  ticket: () => request<Ticket>('POST', '/api/realtime/ticket'),
+};
+
+export type Api = typeof api;

@@ -1,0 +1,169 @@
+// Every shape of the public contract (DESIGN.md: "REST" and "Real-time bridge") the client uses.
+
+/** An account: {id, username, displayName}. */
+export interface Account {
+  id: string;
+  username: string;
+  displayName: string;
+}
+
+/** What register and login answer. expiresAt is ISO-8601 UTC. */
+export interface Session {
+  account: Account;
+  token: string;
+  expiresAt: string;
+}
+
+/** A persisted message. seq orders messages within a conversation (gap-free, from 1). */
+export interface Message {
+  id: string;
+  conversationId: string;
+  seq: number;
+  senderId: string;
+  senderDisplayName: string;
+  content: string;
+  sentAt: string;
+  clientMessageId: string;
+}
+
+/** A conversation, as GET /api/conversations/{id} and POST /api/conversations answer it. */
+export interface Conversation {
+  id: string;
+  title: string | null;
+  participants: Account[];
+  createdAt: string;
+  lastSeq: number;
+}
+
+/** An element of GET /api/conversations (newest activity first). */
+export interface ConversationSummary extends Conversation {
+  lastMessage: Message | null;
+  unreadCount: number;
+}
+
+/** GET /api/conversations/{id}/messages. */
+export interface MessagePage {
+  messages: Message[];
+  hasMore: boolean;
+}
+
+/** POST /api/conversations/{id}/read. */
+export interface ReadMark {
+  conversationId: string;
+  readSeq: number;
+  unreadCount: number;
+}
+
+/** One entry of GET /api/presence?userIds=… (status is the server's online/away/offline). */
+export interface PresenceInfo {
+  online: boolean;
+  status?: PresenceStatus;
+  lastSeen: string | null;
+}
+
+export type PresenceStatus = 'online' | 'away' | 'offline';
+
+/** POST /api/realtime/ticket. */
+export interface Ticket {
+  ticket: string;
+  expiresInSeconds: number;
+}
+
+/** application/problem+json. */
+export interface Problem {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+}
+
+// ---- bridge: client → server (send, with a reply) ----
+
+export interface ChatSendRequest {
+  conversationId: string;
+  content: string;
+  clientMessageId: string;
+}
+
+export interface ChatTypingRequest {
+  conversationId: string;
+  typing: boolean;
+}
+
+export interface ChatReceiptRequest {
+  conversationId: string;
+  seq: number;
+}
+
+export interface ChatSyncRequest {
+  positions: Record<string, number>;
+}
+
+export interface ChatSyncConversation {
+  messages: Message[];
+  hasMore: boolean;
+  lastSeq: number;
+}
+
+export interface ChatSyncReply {
+  conversations: Record<string, ChatSyncConversation>;
+}
+
+export interface PresenceUpdateRequest {
+  status: 'online' | 'away';
+}
+
+// ---- bridge: server → client events ----
+
+/** Events on conversation.<id>. */
+export type ConversationEvent =
+  | { type: 'message'; message: Message }
+  | { type: 'typing'; userId: string; typing: boolean }
+  | { type: 'user.joined'; userId: string }
+  | { type: 'user.left'; userId: string }
+  | { type: 'delivered'; userId: string; seq: number }
+  | { type: 'read'; userId: string; seq: number };
+
+/** Events on user.<id>. */
+export type UserEvent =
+  | { type: 'presence'; userId: string; online: boolean; status?: PresenceStatus; lastSeen: string | null }
+  | { type: 'conversation.created'; conversation: Conversation }
+  | { type: 'unread'; conversationId: string; unreadCount: number };
+
+/** The stable codes of err frames (message starts with "CODE: "). */
+export type BridgeErrorCode =
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'RATE_LIMITED'
+  | 'INVALID'
+  | 'TOO_LARGE'
+  | 'UNAVAILABLE'
+  | 'CONNECTION_LIMIT'
+  | 'NOT_FOUND'
+  | 'INTERNAL';
+
+/** An err frame as the official client hands it to a handler. */
+export interface BridgeFailure {
+  failureCode: number;
+  failureType: string;
+  message: string;
+}
+
+// ---- bridge frames (the standard Vert.x event-bus bridge protocol) ----
+
+export type ClientFrame =
+  | { type: 'ping' }
+  | { type: 'register' | 'unregister'; address: string; headers?: Record<string, string> }
+  | { type: 'send'; address: string; body: unknown; replyAddress?: string; headers?: Record<string, string> }
+  | { type: 'publish'; address: string; body: unknown; headers?: Record<string, string> };
+
+export type ServerFrame =
+  | { type: 'rec'; address: string; body: unknown; replyAddress?: string }
+  | { type: 'err'; address?: string; failureCode: number; failureType: string; message: string };
+
+// ---- client-side states ----
+
+export type ConnectionState = 'Connecting' | 'Connected' | 'Reconnecting' | 'Disconnected';
+
+/** What the sender sees of their own message. */
+export type DeliveryState = 'pending' | 'sent' | 'delivered' | 'read' | 'failed';

@@ -1,0 +1,36 @@
+import type { Account, Conversation } from '@/types/contract';
+
+/** The conversation's title, or the names of the others in it. */
+export function conversationName(c: Conversation, meId: string | null): string {
+  if (c.title) return c.title;
+  const others = c.participants.filter((p) => p.id !== meId);
+  if (others.length === 0) return 'Just you';
+  return others.map((p) => p.displayName).join(', ');
+}
+
+export function othersOf(c: Conversation, meId: string | null): Account[] {
+  return c.participants.filter((p) => p.id !== meId);
+}
+
+/** 14:05 today, "Mon 14:05" this week, else a date. */
+export function shortTime(iso: string, now = new Date()): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const sameDay = d.toDateString() === now.toDateString();
+  const time = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  if (sameDay) return time;
+  const days = (now.getTime() - d.getTime()) / 86_400_000;
+  if (days < 6) return `${d.toLocaleDateString([], { weekday: 'short' })} ${time}`;
+  return d.toLocaleDateString([], { year: 'numeric', month: 'short', day: 'numeric' });
+}
+
+export function fullTime(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? '' : d.toLocaleString();
+}
+
+/** A preview on one line (content is text: it is never parsed as HTML anywhere). */
+export function preview(text: string, max = 80): string {
+  const one = text.replace(/\s+/g, ' ').trim();
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+}
