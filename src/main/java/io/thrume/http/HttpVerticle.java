@@ -58,7 +58,7 @@ public class HttpVerticle extends VerticleBase {
     router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registry()));
     BridgeRoutes.mount(router, vertx, bridge, origins);
     router.route("/api/*").handler(ctx -> Problems.status(ctx, 404));
-    router.route().handler(StaticHandler.create("webroot").setIndexPage("index.html"));
+    WebClientRoutes.mount(router);
     router.route().failureHandler(ctx -> {
       if (ctx.statusCode() > 0) {
         Problems.status(ctx, ctx.statusCode());
