@@ -67,7 +67,7 @@ export const useAuthStore = defineStore('auth', () => {
     const ms = expiresInMs(s);
     expiryTimer = setTimeout(() => {
       expiryTimer = null;
-      if (session.value === s) logout(EXPIRED_NOTICE);
+      if (session.value?.token === s.token) logout(EXPIRED_NOTICE);
     }, Math.min(Math.max(ms, 0), MAX_TIMER_MS));
   }
 

@@ -1,0 +1,138 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createPinia, setActivePinia } from 'pinia';
+import { MAX_ATTEMPTS, useConnectionStore } from '@/stores/connection';
+import { NotConnectedError } from '@/services/eventBus';
+import { ApiError } from '@/services/api';
+import { FakeBus, settle } from '@/test/fakes';
+
+describe('connection store', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    setActivePinia(createPinia());
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it('Connecting → Connected; registers what is wanted on the socket', async () => {
+    const bus = new FakeBus();
+    const c = useConnectionStore();
+    const onOpen = vi.fn();
+    c.configure({ open: async () => bus, onOpen });
+    c.subscribe('user.me', () => {});
+    c.start();
+    expect(c.status).toBe('Connecting');
+    await settle();
+    expect(c.status).toBe('Connected');
+    expect([...bus.subscriptions.keys()]).toEqual(['user.me']);
+    expect(onOpen).toHaveBeenCalledWith(bus);
+  });
+
+  it('retries with backoff 1, 2, 4, 8, 16, 30 s…, then Disconnected; Retry starts over', async () => {
+    const attempts: number[] = [];
+    const c = useConnectionStore();
+    const start = Date.now();
+    c.configure({
+      open: async () => {
+        attempts.push(Date.now() - start);
+        throw new NotConnectedError('refused');
+      },
+      random: () => 0.5, // no jitter: exact delays
+    });
+    c.start();
+    await settle();
+    expect(c.status).toBe('Reconnecting');
+    expect(c.lastError).toBe('refused');
+    for (const d of [1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]) {
+      await vi.advanceTimersByTimeAsync(d);
+    }
+    // the first attempt at once, then MAX_ATTEMPTS retries
+    expect(attempts).toEqual([0, 1000, 3000, 7000, 15000, 31000, 61000, 91000, 121000]);
+    expect(attempts.length).toBe(MAX_ATTEMPTS + 1);
+    expect(c.status).toBe('Disconnected');
+    expect(c.retryCount).toBe(MAX_ATTEMPTS);
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(attempts.length).toBe(MAX_ATTEMPTS + 1); // gave up
+
+    c.retryNow();
+    await settle();
+    expect(attempts.length).toBe(MAX_ATTEMPTS + 2);
+    expect(c.status).toBe('Reconnecting');
+    expect(c.retryCount).toBe(1);
+  });
+
+  it('each retry delay has jitter within ±20 %', async () => {
+    const times: number[] = [];
+    const c = useConnectionStore();
+    c.configure({
+      open: async () => {
+        times.push(Date.now());
+        throw new NotConnectedError();
+      },
+    });
+    c.start();
+    await settle();
+    await vi.advanceTimersByTimeAsync(200_000);
+    const gaps = times.slice(1).map((t, i) => t - times[i]);
+    const bases = [1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000];
+    gaps.forEach((g, i) => {
+      expect(g).toBeGreaterThanOrEqual(bases[i] * 0.8 - 1);
+      expect(g).toBeLessThanOrEqual(Math.min(bases[i] * 1.2, 30000) + 1);
+    });
+  });
+
+  it('a lost connection → Reconnecting; a NEW connection (new ticket) each time, subscriptions again', async () => {
+    const buses: FakeBus[] = [];
+    const c = useConnectionStore();
+    c.configure({
+      open: async () => {
+        const b = new FakeBus();
+        buses.push(b);
+        return b;
+      },
+      random: () => 0.5,
+    });
+    c.subscribe('user.me', () => {});
+    c.subscribe('conversation.x', () => {});
+    c.start();
+    await settle();
+    buses[0].drop('server stopped');
+    expect(c.status).toBe('Reconnecting');
+    expect(c.lastError).toBe('server stopped');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(buses).toHaveLength(2);
+    expect(c.status).toBe('Connected');
+    expect(c.retryCount).toBe(0);
+    expect([...buses[1].subscriptions.keys()]).toEqual(['user.me', 'conversation.x']);
+    c.unsubscribe('conversation.x');
+    expect([...buses[1].subscriptions.keys()]).toEqual(['user.me']);
+  });
+
+  it('a 401 for the ticket stops retrying (the user is logged out elsewhere)', async () => {
+    const open = vi.fn(async () => {
+      throw new ApiError(401, { detail: 'token expired' });
+    });
+    const c = useConnectionStore();
+    const onFatal = vi.fn();
+    c.configure({ open, onFatal });
+    c.start();
+    await settle();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(open).toHaveBeenCalledTimes(1);
+    expect(c.status).toBe('Disconnected');
+    expect(onFatal).toHaveBeenCalled();
+  });
+
+  it('stop() closes the socket and does not reconnect', async () => {
+    const bus = new FakeBus();
+    const open = vi.fn(async () => bus);
+    const c = useConnectionStore();
+    c.configure({ open });
+    c.start();
+    await settle();
+    c.stop();
+    expect(bus.isOpen).toBe(false);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(open).toHaveBeenCalledTimes(1);
+    expect(c.status).toBe('Disconnected');
+    await expect(c.request('chat.sync', {})).rejects.toBeInstanceOf(NotConnectedError);
+  });
+});
