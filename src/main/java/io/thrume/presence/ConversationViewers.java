@@ -26,16 +26,17 @@ public final class ConversationViewers implements Viewers {
   public ConversationViewers(Vertx vertx, String nodeId) {
     this.vertx = vertx;
     this.nodeId = nodeId;
-    this.entries = vertx.sharedData().<String, JsonObject>getAsyncMap(MAP).map(SharedEntries::new);
+    this.entries = SharedEntries.of(vertx, MAP);
   }
 
   @Override
   public void joined(String address, String userId) {
+    String node = nodeId;
     entries.compose(e -> e.update(address, entry -> {
         JsonObject next = entry == null ? new JsonObject() : entry;
         JsonArray nodes = next.getJsonArray(userId, new JsonArray());
-        if (!nodes.contains(nodeId)) {
-          nodes = nodes.copy().add(nodeId);
+        if (!nodes.contains(node)) {
+          nodes = nodes.copy().add(node);
         }
         return next.put(userId, nodes);
       }))
@@ -49,7 +50,8 @@ public final class ConversationViewers implements Viewers {
 
   @Override
   public void left(String address, String userId) {
-    entries.compose(e -> e.update(address, entry -> withoutNode(entry, userId, nodeId)))
+    String node = nodeId;
+    entries.compose(e -> e.update(address, entry -> withoutNode(entry, userId, node)))
       .onSuccess(change -> {
         if (change.before() != null && change.before().containsKey(userId)
           && (change.after() == null || !change.after().containsKey(userId))) {
@@ -61,13 +63,13 @@ public final class ConversationViewers implements Viewers {
 
   @Override
   public Future<List<String>> present(String address) {
-    return entries.compose(e -> e.map.get(address))
+    return entries.compose(e -> e.get(address))
       .map(entry -> entry == null ? List.of() : List.copyOf(entry.fieldNames()));
   }
 
   /** A node is gone: its viewers leave every conversation they had open only there. */
   Future<Void> nodeLeft(String deadNode) {
-    return entries.compose(e -> e.map.entries().compose(all -> {
+    return entries.compose(e -> e.entries().compose(all -> {
       List<Future<Void>> updates = new ArrayList<>();
       all.forEach((address, entry) -> {
         for (String userId : entry.fieldNames()) {

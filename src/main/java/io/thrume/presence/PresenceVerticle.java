@@ -19,7 +19,6 @@ import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.UnaryOperator;
 
 /**
  * Who is online. Each user's entry lives in a shared map (local on one node, Hazelcast when
@@ -47,8 +46,8 @@ public class PresenceVerticle extends VerticleBase {
   public Future<?> start() {
     config = PresenceConfig.from(config());
     viewers = new ConversationViewers(vertx, config.nodeId());
-    return vertx.sharedData().<String, JsonObject>getAsyncMap(MAP).onSuccess(map -> {
-      entries = new SharedEntries(map);
+    return SharedEntries.of(vertx, MAP).onSuccess(shared -> {
+      entries = shared;
       EventBus bus = vertx.eventBus();
       Handlers.serve(bus, Addresses.PRESENCE_CONNECTED, m -> connected(m.body()));
       Handlers.serve(bus, Addresses.PRESENCE_DISCONNECTED, m -> disconnected(m.body()));
@@ -61,12 +60,12 @@ public class PresenceVerticle extends VerticleBase {
   /** {userId, connectionId, nodeId} → {evicted: [connectionId…]}. */
   private Future<JsonObject> connected(JsonObject body) {
     String userId = body.getString("userId");
-    JsonObject connection = new JsonObject().put("id", body.getString("connectionId"))
-      .put("node", body.getString("nodeId")).put("at", System.currentTimeMillis());
+    String connection = new JsonObject().put("id", body.getString("connectionId"))
+      .put("node", body.getString("nodeId")).put("at", System.currentTimeMillis()).encode();
     cancelGrace(userId);
     return change(userId, entry -> {
       JsonObject next = entry == null ? new JsonObject().put("online", false) : entry;
-      JsonArray connections = next.getJsonArray("connections", new JsonArray()).copy().add(connection);
+      JsonArray connections = next.getJsonArray("connections", new JsonArray()).copy().add(new JsonObject(connection));
       if (!next.getBoolean("online")) {
         next.put("status", "online");
       }
@@ -156,7 +155,7 @@ public class PresenceVerticle extends VerticleBase {
    * Users who reconnected elsewhere in the meantime stay online.
    */
   private Future<JsonObject> nodeLeft(String nodeId) {
-    return viewers.nodeLeft(nodeId).compose(v -> entries.map.entries()).compose(all -> {
+    return viewers.nodeLeft(nodeId).compose(v -> entries.entries()).compose(all -> {
       List<Future<Void>> cleanups = all.entrySet().stream()
         .filter(e -> e.getValue().getJsonArray("connections").stream()
           .anyMatch(c -> nodeId.equals(((JsonObject) c).getString("node"))) || e.getValue().getJsonArray("connections").isEmpty())
@@ -193,7 +192,8 @@ public class PresenceVerticle extends VerticleBase {
     if (userId == null) {
       throw Failure.UNAUTHORIZED.exception("no authenticated user");
     }
-    Object status = request.body() == null ? null : request.body().getValue("status");
+    Object requested = request.body() == null ? null : request.body().getValue("status");
+    String status = requested instanceof String s ? s : null;
     if (!"online".equals(status) && !"away".equals(status)) {
       throw Failure.INVALID.exception("status must be \"online\" or \"away\"");
     }
@@ -221,7 +221,7 @@ public class PresenceVerticle extends VerticleBase {
           visible.add(new JsonObject().put("id", userId));
         }
         List<Future<JsonObject>> lookups = visible.stream().map(o -> (JsonObject) o)
-          .map(contact -> entries.map.get(contact.getString("id")).map(entry -> describe(entry, contact.getString("lastSeen"))))
+          .map(contact -> entries.get(contact.getString("id")).map(entry -> describe(entry, contact.getString("lastSeen"))))
           .toList();
         return Future.all(lookups).map(all -> {
           JsonObject out = new JsonObject();
@@ -254,8 +254,8 @@ public class PresenceVerticle extends VerticleBase {
       });
   }
 
-  private Future<Change> change(String userId, UnaryOperator<JsonObject> function) {
-    return entries.update(userId, function);
+  private Future<Change> change(String userId, SharedEntries.Update update) {
+    return entries.update(userId, update);
   }
 
   private static String now() {

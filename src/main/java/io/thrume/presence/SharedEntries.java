@@ -1,53 +1,46 @@
 package io.thrume.presence;
 
-import io.thrume.bus.Failure;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.shareddata.AsyncMap;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
+import java.io.Serializable;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 
 /**
- * Compare-and-set updates of JSON entries in a shared map (local, or Hazelcast when clustered),
- * so that nodes changing the same entry never overwrite each other.
+ * JSON entries shared by all nodes (presence, conversation viewers), changed atomically so nodes
+ * never overwrite each other. One node: a Vert.x shared map with compare-and-set. Cluster: a
+ * Hazelcast map whose entries are changed by an entry processor on the key's owner, one
+ * operation per change whatever the contention (compare-and-set retries swamped Hazelcast in a
+ * reconnect storm).
  */
-final class SharedEntries {
-  private static final int MAX_ATTEMPTS = 50;
-  final AsyncMap<String, JsonObject> map;
+interface SharedEntries {
+
+  /**
+   * A change of one entry: gets a copy of it (or null) and returns the new one (null: remove).
+   * Serializable, as it may run on another member: capture only strings, numbers and lists of them.
+   */
+  interface Update extends UnaryOperator<JsonObject>, Serializable {
+  }
 
   /** What an update changed: the entry before (null if none) and after (null if removed). */
   record Change(JsonObject before, JsonObject after) {
   }
 
-  SharedEntries(AsyncMap<String, JsonObject> map) {
-    this.map = map;
-  }
+  Future<Change> update(String key, Update update);
 
-  /** The function gets a copy of the entry (or null) and returns the new one (null: remove it). */
-  Future<Change> update(String key, UnaryOperator<JsonObject> function) {
-    return update(key, function, 0);
-  }
+  Future<JsonObject> get(String key);
 
-  private Future<Change> update(String key, UnaryOperator<JsonObject> function, int attempt) {
-    return map.get(key).compose(current -> {
-      JsonObject next = function.apply(current == null ? null : current.copy());
-      Future<Boolean> written;
-      if (current == null) {
-        written = next == null ? Future.succeededFuture(true) : map.putIfAbsent(key, next).map(p -> p == null);
-      } else if (next == null) {
-        written = map.removeIfPresent(key, current);
-      } else {
-        written = map.replaceIfPresent(key, current, next);
-      }
-      return written.compose(ok -> {
-        if (ok) {
-          return Future.succeededFuture(new Change(current, next));
-        }
-        if (attempt >= MAX_ATTEMPTS) {
-          return Future.failedFuture(Failure.UNAVAILABLE.exception("shared state is too busy, try again"));
-        }
-        return update(key, function, attempt + 1);
-      });
-    });
+  /** Every entry: for rare sweeps (a member left), not for the hot path. */
+  Future<Map<String, JsonObject>> entries();
+
+  static Future<SharedEntries> of(Vertx vertx, String name) {
+    if (vertx.isClustered() && ((VertxInternal) vertx).clusterManager() instanceof HazelcastClusterManager hazelcast) {
+      return Future.succeededFuture(new HazelcastEntries(vertx, hazelcast.getHazelcastInstance().getMap(name)));
+    }
+    return vertx.sharedData().<String, JsonObject>getAsyncMap(name).map(LocalEntries::new);
   }
 }
