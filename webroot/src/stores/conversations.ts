@@ -388,13 +388,12 @@ export const useConversationsStore = defineStore('conversations', () => {
   }
 
   /** The delivery state of one of the user's own stored messages. */
-  function deliveryState(conversationId: string, message: Message): DeliveryState {
+  function deliveryState(conversationId: string, message: Message, wrote = lastWritten(conversationId)): DeliveryState {
     const myId = me();
     const summary = summaries.value[conversationId];
     const others = (summary?.participants ?? []).filter((p) => p.id !== myId);
     if (others.length === 0) return 'sent';
     const forConv = receipts.value[conversationId] ?? {};
-    const wrote = lastWritten(conversationId);
     // sending moves the sender's own read marker (DESIGN.md), so whoever wrote after a message has read it
     const readBy = (userId: string) => Math.max(forConv[userId]?.read ?? 0, wrote[userId] ?? 0);
     if (others.every((p) => readBy(p.id) >= message.seq)) return 'read';
@@ -413,9 +412,10 @@ export const useConversationsStore = defineStore('conversations', () => {
   function rows(conversationId: string): MessageRow[] {
     const myId = me();
     const t = threads.value[conversationId];
+    const wrote = lastWritten(conversationId);
     const out: MessageRow[] = (t?.items ?? []).map((m) => {
       const own = m.senderId === myId;
-      return { kind: 'message', key: m.id, message: m, own, state: own ? deliveryState(conversationId, m) : null };
+      return { kind: 'message', key: m.id, message: m, own, state: own ? deliveryState(conversationId, m, wrote) : null };
     });
     for (const entry of useOutboxStore().forConversation(conversationId)) {
       out.push({ kind: 'pending', key: entry.clientMessageId, entry, own: true, state: entry.state === 'failed' ? 'failed' : 'pending' });
