@@ -311,6 +311,22 @@ describe('Thrume web client in a real browser', () => {
     assert.deepEqual(bob.dialogs, []);
   });
 
+  step('a message the server refuses is shown failed, with Retry and Discard', async () => {
+    const { alice, bob } = users;
+    const text = 'a bell \u0007 is a control character';
+    await send(alice.page, text);
+    await waitUntil(async () => (await deliveryState(alice.page, text)) === 'failed', LIVE_TIMEOUT_MS, 'the refused message failed');
+    const row = messageRow(alice.page, text);
+    const reason = await row.getByTestId('failed-reason').textContent();
+    assert.ok(reason && reason.trim().length > 3, `the server's reason is shown (${reason})`);
+    await row.getByTestId('retry-send').click(); // refused again: still failed, still once
+    await waitUntil(async () => (await deliveryState(alice.page, text)) === 'failed', LIVE_TIMEOUT_MS, 'failed again after retry');
+    assert.equal(await row.count(), 1);
+    await row.getByRole('button', { name: 'Discard' }).click();
+    await row.waitFor({ state: 'detached' });
+    assert.equal(await messageRow(bob.page, text).count(), 0);
+  });
+
   step('Bob\'s presence dot turns off when he closes his page and on when he comes back', async () => {
     const { alice, bob } = users;
     assert.equal(await presenceOf(alice.page, 'bob'), 'online');
@@ -430,11 +446,17 @@ describe('Thrume web client in a real browser', () => {
     await item.waitFor();
   });
 
-  step('logging out goes back to the login screen; no page error happened anywhere', async () => {
+  step('logging out goes back to the login screen, logging in works; no page error happened anywhere', async () => {
     const { alice } = users;
     await alice.page.getByTestId('logout').click();
     await alice.page.waitForURL(/\/login/);
     await alice.page.getByTestId('auth-notice').filter({ hasText: 'logged out' }).waitFor();
+    // and logs in again through the form
+    await alice.page.getByLabel('Username').fill('alice');
+    await alice.page.getByLabel('Password').fill(PASSWORD);
+    await alice.page.getByRole('button', { name: 'Log in' }).click();
+    await alice.page.getByTestId('whoami').filter({ hasText: 'Alice Liddell' }).waitFor();
+    await alice.page.locator(`[data-testid="conversation-item"][data-conversation-id="${conversationId}"]`).waitFor();
     for (const u of Object.values(users)) {
       assert.deepEqual(u.errors, [], `${u.name}: uncaught errors in the page`);
       assert.deepEqual(u.dialogs, [], `${u.name}: dialogs`);

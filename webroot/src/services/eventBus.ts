@@ -52,7 +52,8 @@ export interface Bus {
   readonly isOpen: boolean;
   request<T>(address: string, body: unknown, timeoutMs?: number): Promise<T>;
   subscribe(address: string, onEvent: (body: unknown) => void, onError?: (error: BusError) => void): () => void;
-  onClose(listener: (reason: string) => void): void;
+  /** `final`: the server replaced this connection by a newer one of the same user (do not fight back). */
+  onClose(listener: (reason: string, final?: boolean) => void): void;
   close(): void;
 }
 
@@ -61,7 +62,9 @@ export class BusConnection implements Bus {
   private readonly eb: EventBus;
   private open = false;
   private closed = false;
-  private readonly closeListeners: Array<(reason: string) => void> = [];
+  private readonly closeListeners: Array<(reason: string, final?: boolean) => void> = [];
+  /** Set when the server said CONNECTION_LIMIT: a newer connection of this user took our place. */
+  private evicted: string | null = null;
   private readonly pending = new Set<(error: Error) => void>();
   private readonly handlers = new Map<string, EventBusHandler>();
   /** Err frames no handler took (CONNECTION_LIMIT, refused frames without an address). */
@@ -69,7 +72,11 @@ export class BusConnection implements Bus {
 
   private constructor(url: string) {
     this.eb = new EventBus(url, { vertxbus_ping_interval: PING_INTERVAL_MS, transports: TRANSPORTS });
-    this.eb.onerror = (failure) => this.onUnhandledError?.(new BusError(failure));
+    this.eb.onerror = (failure) => {
+      const error = new BusError(failure);
+      if (error.code === 'CONNECTION_LIMIT') this.evicted = error.detail || 'a newer connection replaced this one';
+      this.onUnhandledError?.(error);
+    };
   }
 
   /** Buys a ticket and opens a socket with it; rejects (and leaves nothing open) on any failure. */
@@ -167,8 +174,8 @@ export class BusConnection implements Bus {
     };
   }
 
-  onClose(listener: (reason: string) => void): void {
-    if (this.closed) listener('The real-time connection was closed');
+  onClose(listener: (reason: string, final?: boolean) => void): void {
+    if (this.closed) listener('The real-time connection was closed', this.evicted !== null);
     else this.closeListeners.push(listener);
   }
 
@@ -187,6 +194,7 @@ export class BusConnection implements Bus {
     this.open = false;
     for (const fail of [...this.pending]) fail(new NotConnectedError('The connection was lost before the answer came'));
     this.pending.clear();
-    for (const listener of this.closeListeners.splice(0)) listener(reason);
+    const final = this.evicted !== null;
+    for (const listener of this.closeListeners.splice(0)) listener(final ? `Closed: ${this.evicted}` : reason, final);
   }
 }

@@ -106,6 +106,29 @@ describe('connection store', () => {
     expect([...buses[1].subscriptions.keys()]).toEqual(['user.me']);
   });
 
+  it('evicted by a newer connection of the same user (CONNECTION_LIMIT): Disconnected, no fight back, Retry works', async () => {
+    const buses: FakeBus[] = [];
+    const c = useConnectionStore();
+    c.configure({
+      open: async () => {
+        const b = new FakeBus();
+        buses.push(b);
+        return b;
+      },
+    });
+    c.start();
+    await settle();
+    buses[0].drop('Closed: a newer connection of yours replaced this one', true);
+    expect(c.status).toBe('Disconnected');
+    expect(c.lastError).toMatch(/newer connection/);
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(buses).toHaveLength(1);
+    c.retryNow();
+    await settle();
+    expect(buses).toHaveLength(2);
+    expect(c.status).toBe('Connected');
+  });
+
   it('a 401 for the ticket stops retrying (the user is logged out elsewhere)', async () => {
     const open = vi.fn(async () => {
       throw new ApiError(401, { detail: 'token expired' });

@@ -111,7 +111,7 @@ export const useConnectionStore = defineStore('connection', () => {
       return;
     }
     bus = markRaw(opened);
-    opened.onClose((reason) => lost(opened, reason));
+    opened.onClose((reason, final) => lost(opened, reason, final));
     if (!opened.isOpen) return; // closed in between: lost() has scheduled the retry
     status.value = 'Connected';
     everConnected.value = true;
@@ -125,12 +125,20 @@ export const useConnectionStore = defineStore('connection', () => {
     }
   }
 
-  function lost(which: Bus, reason: string): void {
+  function lost(which: Bus, reason: string, final = false): void {
     if (bus !== which) return;
     bus = null;
     for (const sub of subscriptions.values()) sub.cancel = null;
     if (!running) return;
     lastError.value = reason || 'The real-time connection was lost';
+    if (final) {
+      // replaced by a newer connection of this user (too many tabs): reconnecting would only
+      // push another tab out, and that one back; wait for the user's Retry
+      clearTimer();
+      status.value = 'Disconnected';
+      nextRetryAt.value = null;
+      return;
+    }
     status.value = 'Reconnecting';
     scheduleRetry();
   }

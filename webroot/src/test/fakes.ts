@@ -9,7 +9,7 @@ export class FakeBus implements Bus {
   readonly requests: Array<{ address: string; body: any }> = [];
   readonly subscriptions = new Map<string, (body: unknown) => void>();
   private readonly handlers = new Map<string, Handler>();
-  private readonly closeListeners: Array<(reason: string) => void> = [];
+  private readonly closeListeners: Array<(reason: string, final?: boolean) => void> = [];
 
   /** How requests to an address are answered (throw a BusError to refuse). */
   on(address: string, handler: Handler): this {
@@ -34,14 +34,14 @@ export class FakeBus implements Bus {
     this.subscriptions.get(address)?.(body);
   }
 
-  onClose(listener: (reason: string) => void): void {
+  onClose(listener: (reason: string, final?: boolean) => void): void {
     this.closeListeners.push(listener);
   }
 
   /** The server went away. */
-  drop(reason = 'gone'): void {
+  drop(reason = 'gone', final = false): void {
     this.isOpen = false;
-    for (const l of this.closeListeners.splice(0)) l(reason);
+    for (const l of this.closeListeners.splice(0)) l(reason, final);
   }
 
   close(): void {
