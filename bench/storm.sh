@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The cluster registration storm (see src/test/java/io/thrume/bench/RegistrationStorm.java):
 #   bash bench/storm.sh [socketsPerNode, default 3000]
-# Builds what it needs, starts 3 Thrume nodes and a PostgreSQL itself, stops them when done.
+# Builds the server (not the web client: -Dexec.skip), starts 3 Thrume nodes and a PostgreSQL itself, stops them when done.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ulimit -n "$(ulimit -Hn)" || true
-mvn -q -B -ntp test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
+mvn -q -B -ntp -Dexec.skip=true test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
 exec java --add-modules java.se --add-exports java.base/jdk.internal.ref=ALL-UNNAMED \
   --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED \
   -Xmx2g -cp "target/test-classes:target/classes:$(cat target/bench.classpath)" \

@@ -161,11 +161,8 @@ final class MessageStore {
     UUID conversation = UUID.fromString(body.getString("conversationId"));
     UUID user = UUID.fromString(body.getString("userId"));
     long seq = body.getLong("seq");
-    return membership(conversation, user).compose(member -> {
+    return markable(conversation, user, seq).compose(member -> {
       long lastSeq = member.getLong("last_seq");
-      if (seq > lastSeq) {
-        return Future.failedFuture(Failure.INVALID.exception("seq must not exceed the conversation's last seq (" + lastSeq + ")"));
-      }
       long before = member.getLong("read_seq");
       return pool.preparedQuery(MARK_READ).execute(Tuple.of(conversation, user, seq)).map(rows -> {
         long readSeq = rows.iterator().next().getLong("read_seq");
@@ -183,14 +180,18 @@ final class MessageStore {
     UUID conversation = UUID.fromString(body.getString("conversationId"));
     UUID user = UUID.fromString(body.getString("userId"));
     long seq = body.getLong("seq");
+    return markable(conversation, user, seq).compose(member -> pool.preparedQuery(MARK_DELIVERED).execute(Tuple.of(conversation, user, seq)).map(rows ->
+        new JsonObject().put("conversationId", conversation.toString()).put("deliveredSeq", seq)
+          .put("advanced", rows.rowCount() > 0)));
+  }
+
+  /** The participant's row, when a marker may move to seq: a participant, and seq not past the last message. */
+  private Future<Row> markable(UUID conversation, UUID user, long seq) {
     return membership(conversation, user).compose(member -> {
       long lastSeq = member.getLong("last_seq");
-      if (seq > lastSeq) {
-        return Future.failedFuture(Failure.INVALID.exception("seq must not exceed the conversation's last seq (" + lastSeq + ")"));
-      }
-      return pool.preparedQuery(MARK_DELIVERED).execute(Tuple.of(conversation, user, seq)).map(rows ->
-        new JsonObject().put("conversationId", conversation.toString()).put("deliveredSeq", seq)
-          .put("advanced", rows.rowCount() > 0));
+      return seq > lastSeq
+        ? Future.failedFuture(Failure.INVALID.exception("seq must not exceed the conversation's last seq (" + lastSeq + ")"))
+        : Future.succeededFuture(member);
     });
   }
 
