@@ -84,6 +84,13 @@ public final class RegistrationStorm {
           sockets.add(new Socket(new Client(c.userId, c.token, n, c.conversations, c.probeConversation)));
         }
       }
+      // clients ping like real ones (the server closes sockets silent for 30 s)
+      vertx.setPeriodic(10_000, id -> sockets.forEach(s -> {
+        WebSocket ws = s.ws;
+        if (ws != null && !ws.isClosed()) {
+          ws.writeTextMessage("{\"type\":\"ping\"}");
+        }
+      }));
       long t = System.nanoTime();
       connectAll(vertx, web, wsClient, cluster, sockets);
       System.out.printf("initial connect of %d sockets: %.1f s%n", sockets.size(), (System.nanoTime() - t) / 1e9);
