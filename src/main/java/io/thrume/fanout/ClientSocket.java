@@ -4,7 +4,7 @@ import io.thrume.bridge.Transport;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -22,6 +22,7 @@ public final class ClientSocket {
   /** Registered addresses (conversation.*, user.*): a handful per socket. */
   final Set<String> addresses = new HashSet<>(4);
   private long lastHeardNanos = System.nanoTime();
+  private boolean behind;
   private int overflow;
   /** Presence frames held back while the socket is behind: the newest per user only. */
   private Map<String, Buffer> heldPresence;
@@ -70,14 +71,18 @@ public final class ClientSocket {
       transport.write(frame);
       return true;
     }
+    if (!behind) {
+      // behind from now until the queue drains: then the allowance resets and held presence goes out
+      behind = true;
+      transport.drainHandler(v -> drained());
+    }
     switch (kind) {
       case TYPING -> {
         // ephemeral: a slow socket loses nothing that matters
       }
       case PRESENCE -> {
         if (heldPresence == null) {
-          heldPresence = new HashMap<>();
-          transport.drainHandler(v -> drained());
+          heldPresence = new LinkedHashMap<>();
         }
         heldPresence.put(coalesceKey, frame);
       }
@@ -96,6 +101,7 @@ public final class ClientSocket {
   }
 
   private void drained() {
+    behind = false;
     overflow = 0;
     Map<String, Buffer> held = heldPresence;
     heldPresence = null;

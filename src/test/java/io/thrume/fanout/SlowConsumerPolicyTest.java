@@ -1,0 +1,120 @@
+package io.thrume.fanout;
+
+import io.thrume.bridge.Transport;
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The slow-consumer policy of one socket, on a transport whose queue we fill and drain at will
+ * (the real transports are exercised end to end in BridgeLimitsTest; what is dropped, held back or
+ * closed is easier to see here).
+ */
+class SlowConsumerPolicyTest {
+
+  /** A transport that records writes and whose queue is full while we say so. */
+  static final class QueueTransport implements Transport {
+    final List<String> written = new ArrayList<>();
+    boolean full;
+    boolean aborted;
+    Handler<Void> drain;
+
+    @Override
+    public void write(Buffer frame) {
+      written.add(frame.toString());
+    }
+
+    @Override
+    public boolean writeQueueFull() {
+      return full;
+    }
+
+    @Override
+    public void drainHandler(Handler<Void> handler) {
+      drain = handler;
+    }
+
+    @Override
+    public void frameHandler(Handler<Buffer> handler) {
+    }
+
+    @Override
+    public void closeHandler(Handler<Void> handler) {
+    }
+
+    @Override
+    public void pause() {
+    }
+
+    @Override
+    public void resume() {
+    }
+
+    @Override
+    public void close(int code, String reason) {
+    }
+
+    @Override
+    public void abort() {
+      aborted = true;
+    }
+
+    void drained() {
+      full = false;
+      drain.handle(null);
+    }
+  }
+
+  @Test
+  void typingIsDroppedPresenceCoalescedAndMessagesKeptWhileBehind() {
+    QueueTransport transport = new QueueTransport();
+    ClientSocket socket = new ClientSocket("s1", "u1", null, transport, 5);
+    assertTrue(socket.offer(Buffer.buffer("message-1"), EventKind.ESSENTIAL, null));
+    transport.full = true;
+    socket.offer(Buffer.buffer("typing-a"), EventKind.TYPING, null);
+    socket.offer(Buffer.buffer("presence-bob-online"), EventKind.PRESENCE, "bob");
+    socket.offer(Buffer.buffer("presence-bob-away"), EventKind.PRESENCE, "bob");
+    socket.offer(Buffer.buffer("presence-carol-online"), EventKind.PRESENCE, "carol");
+    assertTrue(socket.offer(Buffer.buffer("message-2"), EventKind.ESSENTIAL, null));
+    assertEquals(List.of("message-1", "message-2"), transport.written, "typing dropped, presence held, messages kept");
+    transport.drained();
+    assertEquals(List.of("message-1", "message-2", "presence-bob-away", "presence-carol-online"), transport.written,
+      "after the drain, only the newest presence per user");
+  }
+
+  @Test
+  void aSocketThatStaysBehindIsDroppedAtOnce() {
+    QueueTransport transport = new QueueTransport();
+    ClientSocket socket = new ClientSocket("s1", "u1", null, transport, 3);
+    transport.full = true;
+    for (int i = 0; i < 3; i++) {
+      assertTrue(socket.offer(Buffer.buffer("m" + i), EventKind.ESSENTIAL, null));
+    }
+    assertFalse(socket.offer(Buffer.buffer("m3"), EventKind.ESSENTIAL, null), "one more than allowed while full");
+    assertTrue(transport.aborted, "dropped without a closing handshake");
+    assertTrue(socket.isClosed());
+    socket.offer(Buffer.buffer("m4"), EventKind.ESSENTIAL, null);
+    assertEquals(3, transport.written.size(), "nothing more is written");
+  }
+
+  @Test
+  void catchingUpResetsTheAllowance() {
+    QueueTransport transport = new QueueTransport();
+    ClientSocket socket = new ClientSocket("s1", "u1", null, transport, 2);
+    transport.full = true;
+    socket.offer(Buffer.buffer("m1"), EventKind.ESSENTIAL, null);
+    socket.offer(Buffer.buffer("m2"), EventKind.ESSENTIAL, null);
+    transport.drained();
+    transport.full = true;
+    socket.offer(Buffer.buffer("m3"), EventKind.ESSENTIAL, null);
+    socket.offer(Buffer.buffer("m4"), EventKind.ESSENTIAL, null);
+    assertFalse(socket.isClosed(), "the drain forgave the earlier backlog");
+  }
+}
