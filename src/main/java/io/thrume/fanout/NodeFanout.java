@@ -3,6 +3,7 @@ package io.thrume.fanout;
 import io.thrume.bridge.Frames;
 import io.thrume.bus.Addresses;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
@@ -129,11 +130,9 @@ public final class NodeFanout {
     if (!address.startsWith(Addresses.CONVERSATION_PREFIX)) {
       return;
     }
-    if (firstOfUser) {
-      viewers.joined(address, socket.userId);
-    }
     // who has the conversation open already: the newcomer missed their user.joined events
-    viewers.present(address).onSuccess(users -> {
+    Future<List<String>> here = firstOfUser ? viewers.joined(address, socket.userId) : viewers.present(address);
+    here.onSuccess(users -> {
       for (String userId : users) {
         if (!userId.equals(socket.userId) && !socket.isClosed()) {
           socket.send(Frames.rec(address, new JsonObject().put("type", "user.joined").put("userId", userId)));

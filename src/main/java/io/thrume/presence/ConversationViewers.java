@@ -30,9 +30,9 @@ public final class ConversationViewers implements Viewers {
   }
 
   @Override
-  public void joined(String address, String userId) {
+  public Future<List<String>> joined(String address, String userId) {
     String node = nodeId;
-    entries.compose(e -> e.update(address, entry -> {
+    return entries.compose(e -> e.update(address, entry -> {
         JsonObject next = entry == null ? new JsonObject() : entry;
         JsonArray nodes = next.getJsonArray(userId, new JsonArray());
         if (!nodes.contains(node)) {
@@ -40,10 +40,11 @@ public final class ConversationViewers implements Viewers {
         }
         return next.put(userId, nodes);
       }))
-      .onSuccess(change -> {
+      .map(change -> {
         if (change.before() == null || !change.before().containsKey(userId)) {
           announce(address, "user.joined", userId);
         }
+        return List.copyOf(change.after().fieldNames());
       })
       .onFailure(e -> LOG.warn("Could not record {} opening {}: {}", userId, address, e.toString()));
   }
