@@ -5,6 +5,7 @@ import io.thrume.auth.TokenService;
 import io.thrume.bus.Addresses;
 import io.thrume.bus.Failure;
 import io.thrume.bus.Handlers;
+import io.thrume.bus.Local;
 import io.thrume.limit.RateLimiter;
 import io.thrume.validate.Fields;
 import io.thrume.validate.Text;
@@ -52,7 +53,7 @@ public class AccountVerticle extends VerticleBase {
     return throttle(body)
       .compose(v -> vertx.executeBlocking(() -> hasher.hash(password), false))
       .compose(hash -> vertx.eventBus().<JsonObject>request(Addresses.STORE_ACCOUNT_CREATE, new JsonObject()
-        .put("username", username).put("displayName", displayName).put("passwordHash", hash)))
+        .put("username", username).put("displayName", displayName).put("passwordHash", hash), Local.delivery()))
       .map(reply -> session(reply.body()));
   }
 
@@ -61,7 +62,7 @@ public class AccountVerticle extends VerticleBase {
     String password = Fields.requiredString(body, "password");
     return throttle(body)
       .compose(v -> vertx.eventBus().<JsonObject>request(Addresses.STORE_ACCOUNT_CREDENTIALS,
-        new JsonObject().put("username", username)))
+        new JsonObject().put("username", username), Local.delivery()))
       .compose(reply -> {
         JsonObject found = reply.body();
         String hash = found == null ? decoyHash : found.getString("passwordHash");

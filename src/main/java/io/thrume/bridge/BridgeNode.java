@@ -3,6 +3,7 @@ package io.thrume.bridge;
 import io.thrume.bus.Addresses;
 import io.thrume.bus.Failure;
 import io.thrume.bus.Handlers;
+import io.thrume.bus.Local;
 import io.thrume.fanout.ClientSocket;
 import io.thrume.fanout.NodeFanout;
 import io.thrume.fanout.Viewers;
@@ -95,13 +96,14 @@ public final class BridgeNode {
     transport.frameHandler(buffer -> onFrame(socket, buffer, strikes));
     transport.closeHandler(v -> onClose(socket));
     bus.send(Addresses.PRESENCE_CONNECTED, new JsonObject().put("userId", userId).put("connectionId", id)
-      .put("nodeId", nodeId));
+      .put("nodeId", nodeId), Local.delivery());
   }
 
   private void onClose(ClientSocket socket) {
     fanout.remove(socket);
-    bus.send(Addresses.PRESENCE_DISCONNECTED, new JsonObject().put("userId", socket.userId).put("connectionId", socket.id));
-    bus.send(Addresses.CHAT_SOCKET_CLOSED, new JsonObject().put("userId", socket.userId));
+    bus.send(Addresses.PRESENCE_DISCONNECTED, new JsonObject().put("userId", socket.userId).put("connectionId", socket.id),
+      Local.delivery());
+    bus.send(Addresses.CHAT_SOCKET_CLOSED, new JsonObject().put("userId", socket.userId), Local.delivery());
   }
 
   private void onFrame(ClientSocket socket, Buffer buffer, int[] strikes) {
@@ -174,7 +176,7 @@ public final class BridgeNode {
       return;
     }
     // the user is the socket's, stamped here; whatever identity the client put in headers or body is ignored
-    DeliveryOptions stamped = new DeliveryOptions().addHeader(Addresses.USER_HEADER, socket.userId);
+    DeliveryOptions stamped = Local.delivery().addHeader(Addresses.USER_HEADER, socket.userId);
     bus.request(address, body, stamped).onComplete(ar -> {
       if (ar.succeeded()) {
         if (replyAddress != null) {

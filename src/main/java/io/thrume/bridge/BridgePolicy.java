@@ -2,6 +2,7 @@ package io.thrume.bridge;
 
 import io.thrume.bus.Addresses;
 import io.thrume.bus.Failure;
+import io.thrume.bus.Local;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
@@ -40,7 +41,8 @@ final class BridgePolicy {
       if (members.contains(key)) {
         return Future.succeededFuture();
       }
-      return bus.<JsonObject>request(Addresses.STORE_MEMBERSHIP, new JsonObject().put("userId", userId).put("conversationId", id))
+      return bus.<JsonObject>request(Addresses.STORE_MEMBERSHIP, new JsonObject().put("userId", userId).put("conversationId", id),
+          Local.delivery())
         .compose(reply -> {
           if (!reply.body().getBoolean("member")) {
             return Future.failedFuture(Failure.FORBIDDEN.exception("not a participant of this conversation"));

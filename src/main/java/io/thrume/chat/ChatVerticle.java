@@ -3,6 +3,7 @@ package io.thrume.chat;
 import io.thrume.bus.Addresses;
 import io.thrume.bus.Failure;
 import io.thrume.bus.Handlers;
+import io.thrume.bus.Local;
 import io.thrume.bus.Reply;
 import io.thrume.limit.RateLimiter;
 import io.thrume.metrics.ThrumeMetrics;
@@ -209,7 +210,7 @@ public class ChatVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> store(String address, JsonObject body) {
-    return vertx.eventBus().<JsonObject>request(address, body).map(Message::body);
+    return vertx.eventBus().<JsonObject>request(address, body, Local.delivery()).map(Message::body);
   }
 
   private static String actingUser(Message<?> request) {

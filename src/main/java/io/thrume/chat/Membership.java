@@ -2,6 +2,7 @@ package io.thrume.chat;
 
 import io.thrume.bus.Addresses;
 import io.thrume.bus.Failure;
+import io.thrume.bus.Local;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
@@ -35,7 +36,7 @@ final class Membership {
       return Future.succeededFuture();
     }
     return bus.<JsonObject>request(Addresses.STORE_MEMBERSHIP,
-        new JsonObject().put("userId", userId).put("conversationId", conversationId))
+        new JsonObject().put("userId", userId).put("conversationId", conversationId), Local.delivery())
       .compose(reply -> {
         if (!reply.body().getBoolean("member")) {
           return Future.failedFuture(Failure.NOT_FOUND.exception("conversation not found"));

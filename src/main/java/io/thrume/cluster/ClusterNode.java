@@ -7,6 +7,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.instance.impl.HazelcastInstanceProxy;
 import io.thrume.ThrumeVertx;
 import io.thrume.bus.Addresses;
+import io.thrume.bus.Local;
 import io.thrume.config.ConfigKeys;
 import io.thrume.config.Settings;
 import io.thrume.limit.RateLimiter;
@@ -97,7 +98,7 @@ public final class ClusterNode {
         LOG.info("Cluster member left: {} ({} members)", gone, event.getMembers().size());
         Member oldest = event.getMembers().iterator().next();
         if (oldest.localMember()) {
-          context.runOnContext(v -> vertx.eventBus().send(Addresses.PRESENCE_NODE_LEFT, new JsonObject().put("nodeId", gone)));
+          context.runOnContext(v -> vertx.eventBus().send(Addresses.PRESENCE_NODE_LEFT, new JsonObject().put("nodeId", gone), Local.delivery()));
         }
       }
     });

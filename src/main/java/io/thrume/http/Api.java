@@ -2,9 +2,9 @@ package io.thrume.http;
 
 import io.thrume.bus.Addresses;
 import io.thrume.bus.Failure;
+import io.thrume.bus.Local;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.DecodeException;
@@ -68,10 +68,10 @@ final class Api {
 
   /** Calls a service as the authenticated user of the request (stamped in the user header). */
   Future<Message<Object>> asUser(RoutingContext ctx, String address, JsonObject body) {
-    return bus.request(address, body, new DeliveryOptions().addHeader(Addresses.USER_HEADER, BearerAuth.userId(ctx)));
+    return bus.request(address, body, Local.delivery().addHeader(Addresses.USER_HEADER, BearerAuth.userId(ctx)));
   }
 
   Future<Object> call(String address, JsonObject body) {
-    return bus.request(address, body).map(Message::body);
+    return bus.request(address, body, Local.delivery()).map(Message::body);
   }
 }

@@ -1,8 +1,8 @@
 package io.thrume.http;
 
 import io.thrume.bus.Addresses;
+import io.thrume.bus.Local;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 
@@ -16,7 +16,7 @@ final class HealthRoutes {
   static void mount(Router router, Vertx vertx) {
     router.get("/health/live").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
     router.get("/health/ready").handler(ctx -> vertx.eventBus()
-      .request(Addresses.STORE_PING, new JsonObject(), new DeliveryOptions().setSendTimeout(READY_TIMEOUT_MS))
+      .request(Addresses.STORE_PING, new JsonObject(), Local.delivery().setSendTimeout(READY_TIMEOUT_MS))
       .onComplete(ar -> {
         String cluster = vertx.isClustered() ? "UP" : "NOT_CLUSTERED";
         JsonObject body = new JsonObject().put("status", ar.succeeded() ? "UP" : "DOWN")

@@ -3,6 +3,7 @@ package io.thrume.presence;
 import io.thrume.bus.Addresses;
 import io.thrume.bus.Failure;
 import io.thrume.bus.Handlers;
+import io.thrume.bus.Local;
 import io.thrume.model.Timestamps;
 import io.thrume.presence.SharedEntries.Change;
 import io.vertx.core.Future;
@@ -143,7 +144,7 @@ public class PresenceVerticle extends VerticleBase {
           return Future.succeededFuture();
         }
         JsonObject offline = new JsonObject().put("online", false).put("status", "offline").put("lastSeen", at);
-        return vertx.eventBus().request(Addresses.STORE_LAST_SEEN, new JsonObject().put("userId", userId).put("at", at))
+        return vertx.eventBus().request(Addresses.STORE_LAST_SEEN, new JsonObject().put("userId", userId).put("at", at), Local.delivery())
           .compose(v -> announce(userId, offline));
       })
       .onFailure(e -> LOG.warn("Could not take {} offline: {}", userId, e.toString()));
@@ -181,7 +182,7 @@ public class PresenceVerticle extends VerticleBase {
       }
       cancelGrace(userId);
       JsonObject offline = new JsonObject().put("online", false).put("status", "offline").put("lastSeen", at);
-      return vertx.eventBus().request(Addresses.STORE_LAST_SEEN, new JsonObject().put("userId", userId).put("at", at))
+      return vertx.eventBus().request(Addresses.STORE_LAST_SEEN, new JsonObject().put("userId", userId).put("at", at), Local.delivery())
         .compose(v -> announce(userId, offline));
     });
   }
@@ -214,7 +215,7 @@ public class PresenceVerticle extends VerticleBase {
       throw Failure.INVALID.exception("userIds allows at most " + MAX_QUERY + " ids");
     }
     return vertx.eventBus().<JsonObject>request(Addresses.STORE_CONTACTS,
-        new JsonObject().put("userId", userId).put("among", asked))
+        new JsonObject().put("userId", userId).put("among", asked), Local.delivery())
       .compose(reply -> {
         JsonArray visible = reply.body().getJsonArray("contacts").copy();
         if (asked.contains(userId)) {
@@ -246,7 +247,7 @@ public class PresenceVerticle extends VerticleBase {
   private Future<Void> announce(String userId, JsonObject entry) {
     JsonObject event = new JsonObject().put("type", "presence").put("userId", userId)
       .mergeIn(describe(entry, entry.getString("lastSeen")));
-    return vertx.eventBus().<JsonObject>request(Addresses.STORE_CONTACTS, new JsonObject().put("userId", userId))
+    return vertx.eventBus().<JsonObject>request(Addresses.STORE_CONTACTS, new JsonObject().put("userId", userId), Local.delivery())
       .map(reply -> {
         reply.body().getJsonArray("contacts").forEach(c ->
           vertx.eventBus().publish(Addresses.user(((JsonObject) c).getString("id")), event));
