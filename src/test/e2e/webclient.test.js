@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { REPO, Thrume } from './thrume.js';
+import { REPO, Thrume } from '../js/thrume-server.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -39,7 +39,7 @@ const TEST_CONFIG = {
 const PASSWORD = 'correct horse battery';
 const XSS = '<img src=x onerror=alert(1)>';
 
-const server = new Thrume(TEST_CONFIG);
+const server = new Thrume(TEST_CONFIG, 'thrume-web-e2e');
 let browser = null;
 let profileDir = null;
 const users = {}; // name → { context, page, dialogs, errors, username, displayName }

@@ -14,30 +14,17 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { Thrume } from '../js/thrume-server.mjs';
 
 const require = createRequire(import.meta.url);
 const EventBus = require('@vertx/eventbus-bridge-client.js');
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const REPO = path.resolve(HERE, '..', '..', '..');
-const JAR = path.join(REPO, 'target', 'thrume.jar');
-const HOST = '127.0.0.1';
-
-const JVM_FLAGS = [
-  '--add-modules', 'java.se',
-  '--add-exports', 'java.base/jdk.internal.ref=ALL-UNNAMED',
-  '--add-opens', 'java.base/java.lang=ALL-UNNAMED',
-  '--add-opens', 'java.base/sun.nio.ch=ALL-UNNAMED',
-];
 // Documented configuration: lifts the per-user send limit and the register/login throttle,
 // which would otherwise stop a test that sends hundreds of messages in seconds.
 const TEST_CONFIG = {
@@ -47,7 +34,6 @@ const TEST_CONFIG = {
 
 const READY_TIMEOUT_MS = 120_000;
 const STOP_GRACE_MS = 20_000;
-const HTTP_TIMEOUT_MS = 15_000;
 const REPLY_TIMEOUT_MS = 15_000;
 const OPEN_TIMEOUT_MS = 20_000;
 const LIVE_TIMEOUT_MS = 15_000;
@@ -58,172 +44,30 @@ function deadline(ms, value) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The Thrume process
+// The Thrume process (shared with the browser tests: src/test/js/thrume-server.mjs)
 // ---------------------------------------------------------------------------------------------
 
-const server = {
-  tmpDir: null,
-  logFile: null,
-  logStream: null,
-  child: null,
-  pid: null,
-  exited: false,
-  exitInfo: null,
-  exitPromise: null,
-  port: null,
-  base: null,
-  tail: [],
-};
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function javaBinary() {
-  const home = process.env.JAVA_HOME;
-  if (home) {
-    const candidate = path.join(home, 'bin', 'java');
-    if (fs.existsSync(candidate)) return candidate;
-  }
-  return 'java';
-}
-
-function remember(chunk) {
-  for (const line of chunk.toString('utf8').split('\n')) {
-    if (line.length === 0) continue;
-    server.tail.push(line);
-    if (server.tail.length > 200) server.tail.shift();
-  }
-}
+const server = new Thrume(TEST_CONFIG, 'thrume-bridge-e2e');
 
 function logTail(n = 80) {
-  return server.tail.slice(-n).join('\n');
-}
-
-async function startServer() {
-  if (!fs.existsSync(JAR)) {
-    throw new Error(`${JAR} does not exist: build it first (mvn -q -B package -DskipTests)`);
-  }
-  server.tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'thrume-bridge-e2e-'));
-  const dataDir = path.join(server.tmpDir, 'data');
-  fs.mkdirSync(dataDir);
-  const configFile = path.join(server.tmpDir, 'config.json');
-  fs.writeFileSync(configFile, JSON.stringify(TEST_CONFIG));
-  server.logFile = path.join(server.tmpDir, 'thrume.log');
-  server.logStream = fs.createWriteStream(server.logFile);
-  server.port = await freePort();
-  server.base = `http://${HOST}:${server.port}`;
-
-  const env = { ...process.env };
-  for (const key of Object.keys(env)) {
-    if (key.startsWith('THRUME_')) delete env[key]; // nothing from the caller's shell leaks in
-  }
-  env.THRUME_DATA_DIR = dataDir;
-  env.THRUME_HTTP_PORT = String(server.port);
-  env.THRUME_CONFIG = configFile;
-
-  const child = spawn(javaBinary(), [...JVM_FLAGS, '-jar', JAR], {
-    cwd: server.tmpDir, // so that no conf/config.json of the caller is read
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  server.child = child;
-  server.pid = child.pid;
-  server.exitPromise = new Promise((resolve) => {
-    child.once('exit', (code, signal) => {
-      server.exited = true;
-      server.exitInfo = { code, signal };
-      resolve(server.exitInfo);
-    });
-    child.once('error', (err) => {
-      server.exited = true;
-      server.exitInfo = { error: err.message };
-      resolve(server.exitInfo);
-    });
-  });
-  for (const stream of [child.stdout, child.stderr]) {
-    stream.on('data', (chunk) => {
-      server.logStream.write(chunk);
-      remember(chunk);
-    });
-  }
-
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  let last = 'no answer yet';
-  while (Date.now() < deadline) {
-    if (server.exited) {
-      throw new Error(`Thrume exited before it was ready (${JSON.stringify(server.exitInfo)}):\n${logTail()}`);
-    }
-    try {
-      const res = await fetch(`${server.base}/health/ready`, { signal: AbortSignal.timeout(2_000) });
-      const text = await res.text();
-      if (res.status === 200) return;
-      last = `${res.status} ${text}`;
-    } catch (err) {
-      last = err.message;
-    }
-    await sleep(250);
-  }
-  throw new Error(`Thrume was not ready within ${READY_TIMEOUT_MS / 1000} s (last: ${last}):\n${logTail()}`);
-}
-
-function signal(sig) {
-  if (server.exited || !server.pid) return;
-  try {
-    process.kill(server.pid, sig);
-  } catch {
-    // already gone
-  }
-}
-
-async function waitExit(ms) {
-  if (server.exited || !server.exitPromise) return true;
-  const timer = deadline(ms, false);
-  return Promise.race([server.exitPromise.then(() => true), timer]);
+  return server.logTail(n);
 }
 
 let stopping = null;
 function stopServer() {
-  stopping ??= doStopServer();
+  stopping ??= server.stop();
   return stopping;
-}
-
-async function doStopServer() {
-  if (!server.pid) return;
-  if (!server.exited) {
-    signal('SIGTERM');
-    if (!(await waitExit(STOP_GRACE_MS))) {
-      console.error(`[bridge.test] Thrume (pid ${server.pid}) ignored SIGTERM for ${STOP_GRACE_MS / 1000} s: SIGKILL`);
-      signal('SIGKILL');
-      await waitExit(10_000);
-    }
-  }
-  if (server.logStream) await new Promise((resolve) => server.logStream.end(resolve));
-}
-
-function removeTmpDir() {
-  if (server.tmpDir && !process.env.THRUME_E2E_KEEP) {
-    fs.rmSync(server.tmpDir, { recursive: true, force: true });
-  }
 }
 
 // If the test process itself is stopped (node --test sends SIGTERM when --test-timeout runs
 // out, and waits for it to exit), stop Thrume the same way, so that its embedded PostgreSQL
 // stops too; never leave a Thrume behind.
-process.once('exit', () => signal('SIGKILL'));
+process.once('exit', () => server.signal('SIGKILL'));
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.once(sig, () => {
     console.error(`[bridge.test] ${sig}: stopping Thrume (pid ${server.pid}); last lines of its log:\n${logTail(40)}`);
     stopServer().finally(() => {
-      removeTmpDir();
+      server.cleanup();
       process.exit(1);
     });
   });
@@ -233,28 +77,8 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 // REST
 // ---------------------------------------------------------------------------------------------
 
-async function api(method, urlPath, { token, body } = {}) {
-  const headers = {};
-  if (token) headers.authorization = `Bearer ${token}`;
-  let payload;
-  if (body !== undefined) {
-    headers['content-type'] = 'application/json';
-    payload = JSON.stringify(body);
-  }
-  const res = await fetch(server.base + urlPath, {
-    method,
-    headers,
-    body: payload,
-    signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
-  });
-  const text = await res.text();
-  let json = null;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    json = null;
-  }
-  return { status: res.status, json, text };
+function api(method, urlPath, options) {
+  return server.api(method, urlPath, options);
 }
 
 function expectStatus(res, status, what) {
@@ -635,7 +459,7 @@ function bobSubscribeA(session) {
 describe('Thrume real-time bridge with @vertx/eventbus-bridge-client.js', () => {
   before(async () => {
     try {
-      await startServer();
+      await server.start();
     } catch (err) {
       failed = true;
       throw err;
@@ -654,7 +478,7 @@ describe('Thrume real-time bridge with @vertx/eventbus-bridge-client.js', () => 
       }
       console.error(`[bridge.test] Thrume exit: ${JSON.stringify(server.exitInfo)}; full log kept in ${kept}; last lines:\n${logTail()}`);
     }
-    removeTmpDir();
+    server.cleanup();
   }, { timeout: STOP_GRACE_MS + 40_000 });
 
   step('registers alice and bob, logs alice in and opens a conversation over REST', { timeout: 60_000 }, async () => {

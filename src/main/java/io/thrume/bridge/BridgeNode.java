@@ -14,7 +14,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 
@@ -201,10 +200,8 @@ public final class BridgeNode {
   }
 
   private void refuse(ClientSocket socket, String address, Throwable cause) {
-    ReplyException failure = Handlers.toReplyException("bridge", cause);
-    Buffer frame = Frames.err(address, failure);
-    metrics.rejected(String.valueOf(frame.toJsonObject().getString("message")).split(":")[0]);
-    socket.send(frame);
+    Frames.Refusal refusal = Frames.refusal(Handlers.toReplyException("bridge", cause));
+    refuse(socket, address, refusal.code(), refusal.detail());
   }
 
   private static String shorten(String s) {

@@ -28,17 +28,21 @@ public final class Frames {
       .put("message", code.name() + ": " + detail).toBuffer();
   }
 
+  /** A failure as a bridge client sees it: a code of the bridge's and a human detail. */
+  record Refusal(Failure code, String detail) {
+  }
+
   /** A service's failure as the bridge shows it: only the bridge's codes, no existence leaks. */
-  public static Buffer err(String address, ReplyException failure) {
+  public static Refusal refusal(ReplyException failure) {
     Failure code = Failure.codeOf(failure.getMessage());
     String detail = Failure.detailOf(failure.getMessage());
     if (code == null || code == Failure.INTERNAL) {
-      return err(address, Failure.UNAVAILABLE, "the service could not answer, try again");
+      return new Refusal(Failure.UNAVAILABLE, "the service could not answer, try again");
     }
     return switch (code) {
-      case NOT_FOUND -> err(address, Failure.FORBIDDEN, "not a participant of this conversation");
-      case CONFLICT -> err(address, Failure.INVALID, detail);
-      default -> err(address, code, detail);
+      case NOT_FOUND -> new Refusal(Failure.FORBIDDEN, "not a participant of this conversation");
+      case CONFLICT -> new Refusal(Failure.INVALID, detail);
+      default -> new Refusal(code, detail);
     };
   }
 }

@@ -143,9 +143,7 @@ public class PresenceVerticle extends VerticleBase {
         if (change.before() == null || change.after() != null) {
           return Future.succeededFuture();
         }
-        JsonObject offline = new JsonObject().put("online", false).put("status", "offline").put("lastSeen", at);
-        return vertx.eventBus().request(Addresses.STORE_LAST_SEEN, new JsonObject().put("userId", userId).put("at", at), Local.delivery())
-          .compose(v -> announce(userId, offline));
+        return takenOffline(userId, at);
       })
       .onFailure(e -> LOG.warn("Could not take {} offline: {}", userId, e.toString()));
   }
@@ -181,10 +179,16 @@ public class PresenceVerticle extends VerticleBase {
         return Future.succeededFuture();
       }
       cancelGrace(userId);
-      JsonObject offline = new JsonObject().put("online", false).put("status", "offline").put("lastSeen", at);
-      return vertx.eventBus().request(Addresses.STORE_LAST_SEEN, new JsonObject().put("userId", userId).put("at", at), Local.delivery())
-        .compose(v -> announce(userId, offline));
+      return takenOffline(userId, at);
     });
+  }
+
+  /** The user's entry is gone: remember when they were last seen, and tell their contacts. */
+  private Future<Void> takenOffline(String userId, String at) {
+    JsonObject offline = new JsonObject().put("online", false).put("status", "offline").put("lastSeen", at);
+    return vertx.eventBus().request(Addresses.STORE_LAST_SEEN, new JsonObject().put("userId", userId).put("at", at),
+        Local.delivery())
+      .compose(v -> announce(userId, offline));
   }
 
   /** {status: "online" | "away"} from a client (user header) → {}. */

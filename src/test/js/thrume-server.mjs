@@ -1,7 +1,8 @@
-// Starts and stops a real Thrume (target/thrume.jar) for the browser tests, the same way as
-// src/test/node/bridge.test.js: fresh data directory, free port on 127.0.0.1, THRUME_CONFIG with
+// Starts and stops a real Thrume (target/thrume.jar) for the Node tests (src/test/node) and the
+// browser tests (src/test/e2e): fresh data directory, free port on 127.0.0.1, THRUME_CONFIG with
 // relaxed limits, stopped by its PID (SIGTERM, then SIGKILL). It can be stopped and started again
-// on the same data directory and port, to test that the web client recovers.
+// on the same data directory and port, to test that clients recover. Node built-ins only, so both
+// test packages import it by path.
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fs from 'node:fs';
@@ -47,10 +48,14 @@ function javaBinary() {
 }
 
 export class Thrume {
-  /** config: deep-merged over the defaults through THRUME_CONFIG (documented configuration). */
-  constructor(config) {
+  /**
+   * config: deep-merged over the defaults through THRUME_CONFIG (documented configuration);
+   * name: the prefix of the temporary directory and of log lines.
+   */
+  constructor(config, name = 'thrume-e2e') {
     this.config = config;
-    this.tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'thrume-web-e2e-'));
+    this.name = name;
+    this.tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), `${name}-`));
     this.dataDir = path.join(this.tmpDir, 'data');
     fs.mkdirSync(this.dataDir);
     this.configFile = path.join(this.tmpDir, 'config.json');
@@ -61,6 +66,7 @@ export class Thrume {
     this.child = null;
     this.pid = null;
     this.exited = true;
+    this.exitInfo = null;
     this.exitPromise = null;
     this.tail = [];
     this.starts = 0;
@@ -103,13 +109,15 @@ export class Thrume {
     this.exitPromise = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         this.exited = true;
+        this.exitInfo = { code, signal };
         log.end();
-        resolve({ code, signal });
+        resolve(this.exitInfo);
       });
       child.once('error', (err) => {
         this.exited = true;
+        this.exitInfo = { error: err.message };
         log.end();
-        resolve({ error: err.message });
+        resolve(this.exitInfo);
       });
     });
     for (const stream of [child.stdout, child.stderr]) {
@@ -121,7 +129,7 @@ export class Thrume {
     const deadline = Date.now() + READY_TIMEOUT_MS;
     let last = 'no answer yet';
     while (Date.now() < deadline) {
-      if (this.exited) throw new Error(`Thrume exited before it was ready:\n${this.logTail()}`);
+      if (this.exited) throw new Error(`Thrume exited before it was ready (${JSON.stringify(this.exitInfo)}):\n${this.logTail()}`);
       try {
         const res = await fetch(`${this.base}/health/ready`, { signal: AbortSignal.timeout(2_000) });
         last = `${res.status} ${await res.text()}`;
@@ -153,7 +161,7 @@ export class Thrume {
     if (this.exited || !this.pid) return;
     this.signal('SIGTERM');
     if (!(await this.waitExit(STOP_GRACE_MS))) {
-      console.error(`[e2e] Thrume (pid ${this.pid}) ignored SIGTERM for ${STOP_GRACE_MS / 1000} s: SIGKILL`);
+      console.error(`[${this.name}] Thrume (pid ${this.pid}) ignored SIGTERM for ${STOP_GRACE_MS / 1000} s: SIGKILL`);
       this.signal('SIGKILL');
       await this.waitExit(10_000);
     }
@@ -162,7 +170,7 @@ export class Thrume {
   /** Removes the temporary directory (kept when THRUME_E2E_KEEP is set, or when asked to keep it). */
   cleanup(keep = false) {
     if (keep || process.env.THRUME_E2E_KEEP) {
-      console.error(`[e2e] kept ${this.tmpDir} (server log: ${this.logFile})`);
+      console.error(`[${this.name}] kept ${this.tmpDir} (server log: ${this.logFile})`);
       return;
     }
     fs.rmSync(this.tmpDir, { recursive: true, force: true });
