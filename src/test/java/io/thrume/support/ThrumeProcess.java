@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  * through environment variables like a real deployment, so that tests can SIGTERM or SIGKILL it.
  */
 public final class ThrumeProcess implements AutoCloseable {
-  private static final List<String> JVM_FLAGS = List.of("--add-modules", "java.se",
+  /** What Hazelcast needs on Java 17 (also in the jar's manifest). */
+  public static final List<String> JVM_FLAGS = List.of("--add-modules", "java.se",
     "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
     "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED");
   public final Process process;
@@ -33,10 +34,19 @@ public final class ThrumeProcess implements AutoCloseable {
 
   /** Starts {@code java io.thrume.Main args} with the given environment and waits until it is ready. */
   public static ThrumeProcess start(Map<String, String> env, int port, String... args) throws IOException {
-    List<String> command = new ArrayList<>();
+    return start(env, port, List.of(), List.of("-Xmx512m"), args);
+  }
+
+  /**
+   * Starts {@code launcher java JVM_FLAGS jvmOptions io.thrume.Main args} (the benchmark pins the
+   * server to a CPU with a {@code taskset} launcher) and waits until it is ready.
+   */
+  public static ThrumeProcess start(Map<String, String> env, int port, List<String> launcher, List<String> jvmOptions,
+                                    String... args) throws IOException {
+    List<String> command = new ArrayList<>(launcher);
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(JVM_FLAGS);
-    command.add("-Xmx512m");
+    command.addAll(jvmOptions);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add("io.thrume.Main");

@@ -1,0 +1,114 @@
+package io.thrume.bench;
+
+import io.thrume.support.Jwts;
+import io.vertx.core.json.JsonObject;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.flywaydb.core.Flyway;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The one PostgreSQL both servers use (embedded, started by the benchmark), with Thrume's schema.
+ * Accounts, conversations and history are inserted in bulk: hashing tens of thousands of passwords
+ * is not what is measured, and nobody logs in with a password here; every socket still presents a
+ * real signed token (and, on Thrume, a real single-use ticket).
+ */
+final class BenchDatabase implements AutoCloseable {
+  static final String SECRET = "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
+  private static final String SEED_HASH = "pbkdf2-sha512$210000$c2VlZA$c2VlZA";
+  private final EmbeddedPostgres postgres;
+
+  /** Users 0..n-1; user i is in conversation i / size (conversations of {@code size} members). */
+  record Population(List<String> users, List<String> conversations, int size) {
+    String conversationOf(int user) {
+      return conversations.get(user / size);
+    }
+
+    String token(int user) {
+      long now = Jwts.now();
+      return Jwts.hs256(SECRET, new JsonObject().put("sub", users.get(user)).put("iat", now).put("exp", now + 7200));
+    }
+  }
+
+  BenchDatabase() throws Exception {
+    postgres = EmbeddedPostgres.builder().setServerConfig("max_connections", "200").start();
+    try (Connection c = postgres.getPostgresDatabase().getConnection()) {
+      c.createStatement().execute("CREATE USER thrume WITH PASSWORD 'pw-thrume'");
+      c.createStatement().execute("CREATE DATABASE chat OWNER thrume");
+    }
+    Flyway.configure().dataSource("jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/chat", "thrume", "pw-thrume")
+      .locations("classpath:db/migration").load().migrate();
+  }
+
+  String url() {
+    return "postgresql://thrume:pw-thrume@127.0.0.1:" + postgres.getPort() + "/chat";
+  }
+
+  /** Empties the database and inserts {@code users} accounts in conversations of {@code size}, each with {@code history} messages. */
+  Population seed(int users, int size, int history) throws Exception {
+    List<String> ids = new ArrayList<>();
+    List<String> conversations = new ArrayList<>();
+    try (Connection c = postgres.getDatabase("thrume", "chat").getConnection()) {
+      c.createStatement().execute("TRUNCATE account, conversation CASCADE");
+      c.setAutoCommit(false);
+      try (PreparedStatement account = c.prepareStatement(
+        "INSERT INTO account (id, username, display_name, password_hash) VALUES (?::uuid, ?, ?, ?)");
+           PreparedStatement conversation = c.prepareStatement(
+             "INSERT INTO conversation (id, title, last_seq) VALUES (?::uuid, 'bench', ?)");
+           PreparedStatement participant = c.prepareStatement(
+             "INSERT INTO participant (conversation_id, account_id) VALUES (?::uuid, ?::uuid)")) {
+        for (int i = 0; i < users; i++) {
+          if (i % size == 0) {
+            String id = UUID.randomUUID().toString();
+            conversations.add(id);
+            conversation.setString(1, id);
+            conversation.setLong(2, history);
+            conversation.addBatch();
+          }
+          String id = UUID.randomUUID().toString();
+          ids.add(id);
+          account.setString(1, id);
+          account.setString(2, "bench_" + i);
+          account.setString(3, "Bench " + i);
+          account.setString(4, SEED_HASH);
+          account.addBatch();
+          participant.setString(1, conversations.get(i / size));
+          participant.setString(2, id);
+          participant.addBatch();
+        }
+        conversation.executeBatch();
+        account.executeBatch();
+        participant.executeBatch();
+      }
+      if (history > 0) {
+        // history written by each conversation's first member
+        c.createStatement().execute("INSERT INTO message (conversation_id, seq, sender_id, content, client_message_id) "
+          + "SELECT p.conversation_id, s, p.account_id, 'history message ' || s, 'h-' || p.conversation_id || '-' || s "
+          + "FROM (SELECT DISTINCT ON (conversation_id) conversation_id, account_id FROM participant "
+          + "ORDER BY conversation_id, account_id) p, generate_series(1, " + history + ") s");
+      }
+      c.commit();
+      c.setAutoCommit(true);
+      c.createStatement().execute("VACUUM ANALYZE");
+    }
+    return new Population(ids, conversations, size);
+  }
+
+  String serverVersion() throws Exception {
+    try (Connection c = postgres.getPostgresDatabase().getConnection();
+         var rs = c.createStatement().executeQuery("SHOW server_version")) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
+
+  @Override
+  public void close() throws Exception {
+    postgres.close();
+  }
+}

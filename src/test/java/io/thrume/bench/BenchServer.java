@@ -1,0 +1,251 @@
+package io.thrume.bench;
+
+import io.thrume.support.TestThrume;
+import io.thrume.support.ThrumeProcess;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/** A server under test: one or more processes the generator talks to, measured from outside. */
+interface BenchServer extends AutoCloseable {
+
+  /** Heap in use after a forced full GC and resident memory, summed over the server's processes. */
+  record Memory(long heapBytes, long rssBytes) {
+  }
+
+  String name();
+
+  Protocol protocol();
+
+  int[] ports();
+
+  List<Long> pids();
+
+  Memory memory() throws Exception;
+
+  @Override
+  void close();
+
+  /** The server's JVM (or node) options, for the report. */
+  String flags();
+
+  /** Thrume: one node, or a Hazelcast cluster of several, sharing the benchmark's PostgreSQL. */
+  final class Thrume implements BenchServer {
+    static final List<String> JVM_OPTIONS = List.of("-Xms256m", "-Xmx1g");
+    private static final Pattern HEAP_USED = Pattern.compile(
+      "(?m)^\\s*(garbage-first heap|def new generation|tenured generation|PSYoungGen|ParOldGen)\\s+total \\d+K, used (\\d+)K");
+    private final List<ThrumeProcess> nodes;
+    private final int[] ports;
+
+    private Thrume(List<ThrumeProcess> nodes, int[] ports) {
+      this.nodes = nodes;
+      this.ports = ports;
+    }
+
+    static Thrume start(BenchDatabase db, int count, JsonObject config, List<String> launcher) throws IOException {
+      Path configFile = Files.createTempFile("thrume-bench-", ".json");
+      Files.writeString(configFile, config.encode());
+      int[] ports = new int[count];
+      int[] clusterPorts = new int[count];
+      for (int i = 0; i < count; i++) {
+        ports[i] = TestThrume.freePort();
+        clusterPorts[i] = TestThrume.freePort();
+      }
+      List<ThrumeProcess> nodes = new ArrayList<>();
+      try {
+        for (int i = 0; i < count; i++) {
+          Map<String, String> env = new HashMap<>();
+          env.put("THRUME_DB_URL", db.url());
+          env.put("THRUME_JWT_SECRET", BenchDatabase.SECRET);
+          env.put("THRUME_CONFIG", configFile.toString());
+          env.put("THRUME_DATA_DIR", TestThrume.tempDir().toString());
+          String[] args = {};
+          if (count > 1) {
+            env.put("THRUME_CLUSTER_PORT", Integer.toString(clusterPorts[i]));
+            env.put("THRUME_CLUSTER_MEMBERS", Arrays.stream(clusterPorts).mapToObj(p -> "127.0.0.1:" + p)
+              .collect(Collectors.joining(",")));
+            args = new String[] {"-cluster"};
+          }
+          nodes.add(ThrumeProcess.start(env, ports[i], launcher, JVM_OPTIONS, args));
+        }
+      } catch (IOException | RuntimeException e) {
+        nodes.forEach(n -> n.process.destroyForcibly());
+        throw e;
+      }
+      return new Thrume(nodes, ports);
+    }
+
+    @Override
+    public String name() {
+      return nodes.size() == 1 ? "Thrume" : "Thrume ×" + nodes.size();
+    }
+
+    @Override
+    public Protocol protocol() {
+      return Protocol.THRUME;
+    }
+
+    @Override
+    public int[] ports() {
+      return ports;
+    }
+
+    @Override
+    public List<Long> pids() {
+      return nodes.stream().map(n -> n.process.pid()).toList();
+    }
+
+    @Override
+    public Memory memory() throws Exception {
+      long heap = 0;
+      for (long pid : pids()) {
+        jcmd(pid, "GC.run");
+        Matcher m = HEAP_USED.matcher(jcmd(pid, "GC.heap_info"));
+        while (m.find()) {
+          heap += Long.parseLong(m.group(2)) * 1024;
+        }
+      }
+      return new Memory(heap, ProcStats.rssBytes(pids()));
+    }
+
+    private static String jcmd(long pid, String command) throws Exception {
+      Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+        Long.toString(pid), command).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes());
+      p.waitFor(60, TimeUnit.SECONDS);
+      return out;
+    }
+
+    @Override
+    public String flags() {
+      return String.join(" ", JVM_OPTIONS) + " (+ Hazelcast's --add-opens), JVM " + System.getProperty("java.version");
+    }
+
+    @Override
+    public void close() {
+      for (ThrumeProcess node : nodes) {
+        try {
+          node.terminate();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+  }
+
+  /** The Socket.IO 4.8 peer (src/bench/socketio/server.mjs) on node. */
+  final class SocketIo implements BenchServer {
+    static final Path DIR = Path.of("src/bench/socketio");
+    private static final String NODE_VERSION = nodeVersion();
+    private final Process process;
+    private final int port;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(2)).build();
+
+    private SocketIo(Process process, int port) {
+      this.process = process;
+      this.port = port;
+    }
+
+    static SocketIo start(BenchDatabase db, List<String> launcher) throws Exception {
+      int port = TestThrume.freePort();
+      List<String> command = new ArrayList<>(launcher);
+      command.addAll(List.of("node", "--expose-gc", "server.mjs"));
+      Path log = Files.createTempFile("socketio-peer-", ".log");
+      ProcessBuilder builder = new ProcessBuilder(command).directory(DIR.toFile()).redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+      builder.environment().put("PORT", Integer.toString(port));
+      builder.environment().put("THRUME_DB_URL", db.url());
+      builder.environment().put("THRUME_JWT_SECRET", BenchDatabase.SECRET);
+      SocketIo server = new SocketIo(builder.start(), port);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (System.nanoTime() < deadline) {
+        if (!server.process.isAlive()) {
+          throw new IllegalStateException("the Socket.IO peer exited:\n" + Files.readString(log));
+        }
+        try {
+          if (server.get("/health/ready").statusCode() == 200) {
+            return server;
+          }
+        } catch (IOException e) {
+          Thread.sleep(200);
+        }
+      }
+      server.close();
+      throw new IllegalStateException("the Socket.IO peer was not ready:\n" + Files.readString(log));
+    }
+
+    private static String nodeVersion() {
+      try {
+        Process p = new ProcessBuilder("node", "--version").redirectErrorStream(true).start();
+        return new String(p.getInputStream().readAllBytes()).trim();
+      } catch (IOException e) {
+        return "unknown";
+      }
+    }
+
+    private HttpResponse<String> get(String path) throws IOException, InterruptedException {
+      return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Override
+    public String name() {
+      return "Socket.IO 4.8";
+    }
+
+    @Override
+    public Protocol protocol() {
+      return Protocol.SOCKET_IO;
+    }
+
+    @Override
+    public int[] ports() {
+      return new int[] {port};
+    }
+
+    @Override
+    public List<Long> pids() {
+      return List.of(process.pid());
+    }
+
+    @Override
+    public Memory memory() throws Exception {
+      JsonObject m = new JsonObject(get("/bench/memory").body());
+      return new Memory(m.getLong("heapUsed"), ProcStats.rssBytes(pids()));
+    }
+
+    @Override
+    public String flags() {
+      return "node " + NODE_VERSION + " --expose-gc, socket.io 4.8.4, pg 8.23.1 (pool of 8, as Thrume's)";
+    }
+
+    @Override
+    public void close() {
+      process.destroy();
+      try {
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+          process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

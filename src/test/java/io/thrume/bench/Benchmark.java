@@ -1,0 +1,183 @@
+package io.thrume.bench;
+
+import io.thrume.bench.BenchDatabase.Population;
+import io.thrume.bench.Workloads.Churn;
+import io.thrume.bench.Workloads.Idle;
+import io.thrume.bench.Workloads.Step;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The benchmark of issue 6: Thrume and a Socket.IO 4.8 peer, the same generator and workloads
+ * (W1 idle, W2 fan-out, W3 chat, W4 churn, W5 Thrume's cluster tax), each run {@code --runs}
+ * times on a fresh server process; medians go to a markdown report. Run it with
+ * {@code bash bench/run.sh [options]} (options in the README's performance section).
+ */
+public final class Benchmark {
+  private final Options options;
+  private final BenchDatabase db;
+  private final Vertx vertx;
+  private final Clients clients;
+  private final Report report;
+  /** The server running now, stopped by PID by a shutdown hook if the benchmark is interrupted. */
+  private volatile BenchServer running;
+
+  record Options(int runs, List<String> workloads, List<String> servers, int seconds, int[] idleSizes,
+                 int[] fanoutMembers, int fanoutSockets, int chatUsers, int churnSeconds, double[] churnRates,
+                 int[] clusterNodes, List<String> launcher, Path out) {
+    static Options parse(String[] args) {
+      Map<String, String> a = new HashMap<>();
+      for (int i = 0; i + 1 < args.length; i += 2) {
+        a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+      }
+      String cpus = a.getOrDefault("server-cpus", System.getenv().getOrDefault("BENCH_SERVER_CPUS", "0"));
+      List<String> launcher = cpus.isEmpty() || !Files.isExecutable(Path.of("/usr/bin/taskset")) ? List.of()
+        : List.of("/usr/bin/taskset", "-c", cpus);
+      return new Options(Integer.parseInt(a.getOrDefault("runs", "3")),
+        List.of(a.getOrDefault("workloads", "W1,W2,W3,W4,W5").split(",")),
+        List.of(a.getOrDefault("servers", "thrume,socketio").split(",")),
+        Integer.parseInt(a.getOrDefault("seconds", "10")),
+        ints(a.getOrDefault("idle", "10000,19000")), ints(a.getOrDefault("members", "10,100,1000")),
+        Integer.parseInt(a.getOrDefault("fanout-sockets", "1000")),
+        Integer.parseInt(a.getOrDefault("chat-users", "10000")),
+        Integer.parseInt(a.getOrDefault("churn-seconds", "60")),
+        Arrays.stream(a.getOrDefault("churn-rates", "1000,2000").split(",")).mapToDouble(Double::parseDouble).toArray(),
+        ints(a.getOrDefault("nodes", "2,3")), launcher, Path.of(a.getOrDefault("out", "target/bench/results.md")));
+    }
+
+    private static int[] ints(String csv) {
+      return Arrays.stream(csv.split(",")).mapToInt(Integer::parseInt).toArray();
+    }
+  }
+
+  private Benchmark(Options options) throws Exception {
+    this.options = options;
+    this.db = new BenchDatabase();
+    this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(4));
+    this.clients = new Clients(vertx, 16);
+    this.report = new Report(options, db);
+  }
+
+  public static void main(String[] args) throws Exception {
+    Options options = Options.parse(args);
+    Benchmark bench = new Benchmark(options);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      BenchServer s = bench.running;
+      if (s != null) {
+        s.close();
+      }
+    }));
+    try {
+      bench.runAll();
+    } finally {
+      bench.clients.close();
+      bench.vertx.close().await();
+      bench.db.close();
+    }
+    System.exit(0);
+  }
+
+  private void runAll() throws Exception {
+    System.out.println("benchmark " + Instant.now() + ": " + options);
+    for (int run = 1; run <= options.runs(); run++) {
+      for (String server : options.servers()) {
+        boolean thrume = server.equals("thrume");
+        if (options.workloads().contains("W1")) {
+          for (int size : options.idleSizes()) {
+            Population p = db.seed(size, 20, 0);
+            Idle idle = with(server, 1, w -> w.idle(p, size, 30));
+            System.out.printf("run %d %s W1 %d: %s%n", run, server, size, idle);
+            report.idle(name(server), size, idle);
+          }
+        }
+        if (options.workloads().contains("W2")) {
+          for (int members : options.fanoutMembers()) {
+            int sockets = Math.max(members, options.fanoutSockets() / members * members);
+            Population p = db.seed(sockets, members, 0);
+            double[] rates = Arrays.stream(new double[] {5_000, 10_000, 20_000, 40_000, 60_000, 80_000, 100_000,
+              130_000, 160_000, 200_000, 250_000}).map(d -> d / members).toArray();
+            int conversations = sockets / members;
+            List<Step> steps = with(server, 1, w -> {
+              w.connect(p, sockets);
+              Thread.sleep(1000);
+              return w.stepped(p, rates, options.seconds(), members, k -> (k % conversations) * members, "w2r" + members);
+            });
+            report.stepped("W2", name(server), members + " members × " + conversations, steps);
+          }
+        }
+        if (options.workloads().contains("W3")) {
+          report.stepped("W3", name(server), options.chatUsers() + " users", chat(server, 1));
+        }
+        if (options.workloads().contains("W4")) {
+          Population p = db.seed(options.chatUsers(), 20, 40);
+          for (double rate : options.churnRates()) {
+            Churn churn = with(server, 1, w -> w.churn(p, rate, options.churnSeconds(), 20, 5000));
+            System.out.printf("run %d %s W4 %.0f/s: %s%n", run, server, rate, churn);
+            report.churn(name(server), rate, churn);
+          }
+        }
+        if (options.workloads().contains("W5") && thrume) {
+          for (int nodes : options.clusterNodes()) {
+            report.stepped("W5", nodes + " nodes", options.chatUsers() + " users", chat(server, nodes));
+          }
+        }
+      }
+      report.write(run);
+    }
+  }
+
+  /** W3: users in conversations of 20, each sending one message per 10 s at 1×, stepped up. */
+  private List<Step> chat(String server, int nodes) throws Exception {
+    int users = options.chatUsers();
+    Population p = db.seed(users, 20, 0);
+    double base = users / 10.0;
+    double[] rates = Arrays.stream(new double[] {1, 2, 3, 4, 5, 6, 8, 10}).map(x -> x * base).toArray();
+    return with(server, nodes, w -> {
+      w.connect(p, users);
+      Thread.sleep(2000);
+      return w.stepped(p, rates, options.seconds(), 20, k -> k % users, "w3n" + nodes);
+    });
+  }
+
+  private static String name(String server) {
+    return server.equals("thrume") ? "Thrume" : "Socket.IO 4.8";
+  }
+
+  interface Work<T> {
+    T run(Workloads w) throws Exception;
+  }
+
+  /** Starts a fresh server, runs the work with it, closes the sockets and stops the server. */
+  private <T> T with(String server, int nodes, Work<T> work) throws Exception {
+    try (BenchServer s = server.equals("thrume") ? BenchServer.Thrume.start(db, nodes, thrumeConfig(), options.launcher())
+      : BenchServer.SocketIo.start(db, options.launcher())) {
+      running = s;
+      report.flags(s);
+      Workloads w = new Workloads(vertx, clients, s);
+      try {
+        return work.run(w);
+      } finally {
+        w.closeAll();
+        running = null;
+      }
+    }
+  }
+
+  /** Limits meant for people, relaxed so one generator can stand for thousands of them. */
+  static JsonObject thrumeConfig() {
+    return new JsonObject()
+      .put("auth", new JsonObject().put("attemptsBurst", 1_000_000).put("attemptsPerMinute", 1_000_000))
+      .put("chat", new JsonObject().put("sendBurst", 1_000_000).put("sendPerSecond", 1_000_000.0)
+        .put("actionBurst", 1_000_000).put("actionPerSecond", 1_000_000.0));
+  }
+
+}

@@ -1,0 +1,50 @@
+package io.thrume.bench;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** CPU time and resident memory of processes, read from /proc (Linux), and the generator's own CPU. */
+final class ProcStats {
+  private static final long NANOS_PER_TICK = 1_000_000_000L / 100;
+
+  private ProcStats() {
+  }
+
+  /** utime + stime of the processes, in nanoseconds. */
+  static long cpuNanos(List<Long> pids) {
+    long sum = 0;
+    for (long pid : pids) {
+      String stat = read(Path.of("/proc/" + pid + "/stat"));
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      sum += (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * NANOS_PER_TICK;
+    }
+    return sum;
+  }
+
+  /** VmRSS of the processes, in bytes. */
+  static long rssBytes(List<Long> pids) {
+    long sum = 0;
+    for (long pid : pids) {
+      for (String line : read(Path.of("/proc/" + pid + "/status")).split("\n")) {
+        if (line.startsWith("VmRSS:")) {
+          sum += Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+        }
+      }
+    }
+    return sum;
+  }
+
+  static long generatorCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
+  private static String read(Path path) {
+    try {
+      return Files.readString(path);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot read " + path, e);
+    }
+  }
+}

@@ -1,0 +1,267 @@
+package io.thrume.bench;
+
+import io.thrume.bench.BenchDatabase.Population;
+import io.thrume.bench.Clients.Session;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
+
+/**
+ * The workloads of the benchmark against one running server. Every send runs on a fixed schedule
+ * (a message's intended time is fixed before the run; a late send still counts from it).
+ */
+final class Workloads {
+  /** A step is held when p99 stays at or under this and nothing is lost or refused. */
+  static final double MAX_P99_MS = 100;
+  private final Vertx vertx;
+  private final Clients clients;
+  private final BenchServer server;
+  private final Deliveries deliveries = new Deliveries();
+  private final List<Session> sessions = new ArrayList<>();
+  private long heartbeatTimer = -1;
+
+  /** One rate of a stepped workload, or one measurement. */
+  record Step(double rate, double deliveriesPerSecond, double persistedPerSecond, double p50, double p99, double p999,
+              long lost, long duplicated, long errors, double cpuMicrosPerDelivery, double cpuMicrosPerMessage,
+              double generatorCpuPercent) {
+    boolean held() {
+      return p99 <= MAX_P99_MS && lost == 0 && errors == 0;
+    }
+  }
+
+  /** W1: connections, their memory and their heartbeat. */
+  record Idle(int connections, double connectsPerSecond, double heapBytesPerConnection, double rssBytesPerConnection,
+              double heartbeatCpuPercent, double heartbeatMicrosPerConnectionSecond, long failed) {
+  }
+
+  /** W4: sessions per second opened, joined and synced. */
+  record Churn(double targetPerSecond, double achievedPerSecond, double p50, double p99, double p999, long failed,
+               double cpuMicrosPerSession) {
+  }
+
+  Workloads(Vertx vertx, Clients clients, BenchServer server) {
+    this.vertx = vertx;
+    this.clients = clients;
+    this.server = server;
+  }
+
+  /** Opens a socket for users 0..count-1 (user i on node i mod n), each joining its conversation; at most 300 at a time. */
+  double connect(Population population, int count) throws Exception {
+    deliveries.reset(count);
+    Semaphore inFlight = new Semaphore(300);
+    AtomicInteger failed = new AtomicInteger();
+    Session[] opened = new Session[count];
+    long start = System.nanoTime();
+    for (int i = 0; i < count; i++) {
+      inFlight.acquire();
+      int user = i;
+      int port = server.ports()[i % server.ports().length];
+      clients.open(server.protocol(), port, population.token(user), user, deliveries)
+        .compose(s -> s.join(population.conversationOf(user), 0).map(s))
+        .onComplete(ar -> {
+          if (ar.succeeded()) {
+            opened[user] = ar.result();
+          } else {
+            failed.incrementAndGet();
+          }
+          inFlight.release();
+        });
+    }
+    inFlight.acquire(300);
+    inFlight.release(300);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    for (Session s : opened) {
+      if (s != null) {
+        sessions.add(s);
+      }
+    }
+    if (failed.get() > 0) {
+      throw new IllegalStateException(failed.get() + " of " + count + " sockets failed to connect");
+    }
+    startHeartbeats();
+    return count / seconds;
+  }
+
+  /** Each socket sends what its protocol's clients send to stay alive, spread evenly over the interval. */
+  private void startHeartbeats() {
+    long interval = sessions.isEmpty() ? 0 : sessions.get(0).heartbeatMs();
+    if (interval == 0 || heartbeatTimer >= 0) {
+      return;
+    }
+    int slices = (int) (interval / 100);
+    AtomicLong tick = new AtomicLong();
+    heartbeatTimer = vertx.setPeriodic(100, id -> {
+      int slice = (int) (tick.getAndIncrement() % slices);
+      for (int i = slice; i < sessions.size(); i += slices) {
+        sessions.get(i).heartbeat();
+      }
+    });
+  }
+
+  void closeAll() throws InterruptedException {
+    if (heartbeatTimer >= 0) {
+      vertx.cancelTimer(heartbeatTimer);
+      heartbeatTimer = -1;
+    }
+    sessions.forEach(Session::close);
+    sessions.clear();
+    Thread.sleep(1000);
+  }
+
+  /** W1: connects {@code count} idle sockets; memory per socket against the empty server; then a heartbeat window. */
+  Idle idle(Population population, int count, int heartbeatSeconds) throws Exception {
+    Thread.sleep(2000);
+    BenchServer.Memory before = server.memory();
+    double rate = connect(population, count);
+    Thread.sleep(5000);
+    BenchServer.Memory after = server.memory();
+    long cpu = ProcStats.cpuNanos(server.pids());
+    Thread.sleep(heartbeatSeconds * 1000L);
+    double cpuSeconds = (ProcStats.cpuNanos(server.pids()) - cpu) / 1e9;
+    int open = (int) sessions.stream().filter(s -> !s.ws.isClosed()).count();
+    return new Idle(count, rate, (after.heapBytes() - before.heapBytes()) / (double) count,
+      (after.rssBytes() - before.rssBytes()) / (double) count, 100 * cpuSeconds / heartbeatSeconds,
+      cpuSeconds * 1e6 / heartbeatSeconds / count, count - open);
+  }
+
+  /**
+   * Sends {@code rate} messages/s for {@code seconds}; message k goes from socket {@code sender(k)}
+   * into that socket's conversation, which has {@code members} sockets on it.
+   */
+  Step step(Population population, double rate, int seconds, int members, IntFunction<Integer> sender, String tag)
+    throws Exception {
+    deliveries.reset(sessions.size());
+    deliveries.takeLatency();
+    AtomicLong acked = new AtomicLong();
+    AtomicLong refused = new AtomicLong();
+    AtomicLong answered = new AtomicLong();
+    int total = (int) Math.round(rate * seconds);
+    long interval = (long) (1e9 / rate);
+    long cpuBefore = ProcStats.cpuNanos(server.pids());
+    long generatorBefore = ProcStats.generatorCpuNanos();
+    long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
+    int[] sent = {0};
+    Promise<Void> allSent = Promise.promise();
+    long timer = vertx.setPeriodic(1, id -> {
+      long now = System.nanoTime();
+      while (sent[0] < total && start + sent[0] * interval <= now) {
+        int k = sent[0]++;
+        long intended = start + k * interval;
+        int user = sender.apply(k);
+        sessions.get(user).send(population.conversationOf(user), tag + k, Deliveries.content(k, intended))
+          .onComplete(ar -> {
+            (ar.succeeded() ? acked : refused).incrementAndGet();
+            answered.incrementAndGet();
+          });
+      }
+      if (sent[0] >= total) {
+        allSent.tryComplete();
+      }
+    });
+    allSent.future().await(seconds + 120L, TimeUnit.SECONDS);
+    vertx.cancelTimer(timer);
+    long drainDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (System.nanoTime() < drainDeadline
+      && (answered.get() < total || deliveries.received() < acked.get() * members)) {
+      Thread.sleep(20);
+    }
+    long end = System.nanoTime();
+    double wall = (end - start) / 1e9;
+    double cpu = ProcStats.cpuNanos(server.pids()) - cpuBefore;
+    double generator = ProcStats.generatorCpuNanos() - generatorBefore;
+    Histogram latency = deliveries.takeLatency();
+    long received = deliveries.received();
+    long expected = acked.get() * members;
+    return new Step(rate, received / (double) seconds, acked.get() / (double) seconds,
+      latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6,
+      latency.getValueAtPercentile(99.9) / 1e6, Math.max(0, expected - received), deliveries.duplicated(),
+      refused.get() + (total - answered.get()), cpu / 1e3 / Math.max(1, received), cpu / 1e3 / Math.max(1, acked.get()),
+      100 * generator / 1e9 / wall);
+  }
+
+  /** Steps through {@code rates} until one is not held; returns every step run. */
+  List<Step> stepped(Population population, double[] rates, int seconds, int members, IntFunction<Integer> sender,
+                     String label) throws Exception {
+    // warm-up, not recorded: the JIT compiles the hot paths of both servers before the first measured step
+    step(population, rates[Math.min(1, rates.length - 1)], seconds, members, sender, label + "-warm-");
+    Thread.sleep(1000);
+    List<Step> steps = new ArrayList<>();
+    for (int i = 0; i < rates.length; i++) {
+      Step s = step(population, rates[i], seconds, members, sender, label + "-" + i + "-");
+      steps.add(s);
+      System.out.printf("  %s %s %.0f msgs/s: %.0f deliveries/s, p50 %.1f p99 %.1f p99.9 %.1f ms, lost %d, dup %d, "
+          + "errors %d, %.1f µs CPU/delivery, generator %.0f%%%n", server.name(), label, s.rate(), s.deliveriesPerSecond(),
+        s.p50(), s.p99(), s.p999(), s.lost(), s.duplicated(), s.errors(), s.cpuMicrosPerDelivery(), s.generatorCpuPercent());
+      if (!s.held()) {
+        break;
+      }
+      Thread.sleep(1000);
+    }
+    return steps;
+  }
+
+  /**
+   * W4: new sessions at {@code rate}/s for {@code seconds}: each one a fresh token's ticket (Thrume),
+   * a new socket, joining its conversation and fetching the messages after {@code afterSeq}; held
+   * {@code holdMs}, then closed. Latency runs from the session's intended start to the history's arrival.
+   */
+  Churn churn(Population population, double rate, int seconds, long afterSeq, long holdMs) throws Exception {
+    Recorder latency = new Recorder(TimeUnit.SECONDS.toNanos(120), 3);
+    Deliveries ignored = new Deliveries();
+    AtomicLong done = new AtomicLong();
+    AtomicLong failed = new AtomicLong();
+    int total = (int) Math.round(rate * seconds);
+    long interval = (long) (1e9 / rate);
+    int users = population.users().size();
+    long cpuBefore = ProcStats.cpuNanos(server.pids());
+    long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
+    int[] begun = {0};
+    Promise<Void> allBegun = Promise.promise();
+    long timer = vertx.setPeriodic(1, id -> {
+      long now = System.nanoTime();
+      while (begun[0] < total && start + begun[0] * interval <= now) {
+        int k = begun[0]++;
+        long intended = start + k * interval;
+        int user = k % users;
+        int port = server.ports()[k % server.ports().length];
+        clients.open(server.protocol(), port, population.token(user), 0, ignored)
+          .compose(s -> s.join(population.conversationOf(user), afterSeq).map(s))
+          .onComplete(ar -> {
+            if (ar.succeeded()) {
+              latency.recordValue(Math.max(0, System.nanoTime() - intended));
+              done.incrementAndGet();
+              vertx.setTimer(holdMs, t -> ar.result().close());
+            } else {
+              failed.incrementAndGet();
+            }
+          });
+      }
+      if (begun[0] >= total) {
+        allBegun.tryComplete();
+      }
+    });
+    allBegun.future().await(seconds + 120L, TimeUnit.SECONDS);
+    vertx.cancelTimer(timer);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline && done.get() + failed.get() < total) {
+      Thread.sleep(20);
+    }
+    double wall = (System.nanoTime() - start) / 1e9;
+    double cpu = ProcStats.cpuNanos(server.pids()) - cpuBefore;
+    Histogram h = latency.getIntervalHistogram();
+    Thread.sleep(holdMs + 2000);
+    return new Churn(rate, done.get() / wall, h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(99) / 1e6,
+      h.getValueAtPercentile(99.9) / 1e6, failed.get() + (total - done.get() - failed.get()),
+      cpu / 1e3 / Math.max(1, done.get()));
+  }
+
+}
