@@ -1,6 +1,7 @@
 package io.thrume.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -16,6 +17,7 @@ public final class ThrumeMetrics {
   private final PrometheusMeterRegistry registry;
   private final Counter persisted;
   private final Timer sendToPublish;
+  private final DistributionSummary storeBatches;
 
   public ThrumeMetrics(PrometheusMeterRegistry registry) {
     this.registry = registry;
@@ -26,6 +28,10 @@ public final class ThrumeMetrics {
       .publishPercentileHistogram()
       .minimumExpectedValue(Duration.ofMillis(1))
       .maximumExpectedValue(Duration.ofSeconds(10))
+      .register(registry);
+    this.storeBatches = DistributionSummary.builder("thrume.store.batch.messages")
+      .description("Message inserts answered per database transaction (group commit)")
+      .serviceLevelObjectives(1, 2, 5, 10, 20, 50, 100, 200)
       .register(registry);
   }
 
@@ -40,6 +46,11 @@ public final class ThrumeMetrics {
   public void persisted(long startNanos) {
     persisted.increment();
     sendToPublish.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** One committed message transaction and how many insert requests it answered. */
+  public void storeBatch(int messages) {
+    storeBatches.record(messages);
   }
 
   /** A bridge frame refused, by reason (INVALID, FORBIDDEN, TOO_LARGE, UNAUTHORIZED, CONNECTION_LIMIT, …). */
