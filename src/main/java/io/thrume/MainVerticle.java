@@ -59,7 +59,7 @@ public class MainVerticle extends VerticleBase {
         config.getJsonObject("auth").put("jwtSecret", secret);
         bridge = new BridgeNode(vertx, nodeId, BridgeConfig.from(config), new ConversationViewers(vertx, nodeId), metrics);
         DeploymentOptions one = new DeploymentOptions().setConfig(config);
-        return vertx.deployVerticle(new StoreVerticle(), one)
+        return vertx.deployVerticle(new StoreVerticle(metrics), one)
           .compose(id -> vertx.deployVerticle(new AccountVerticle(limits), one))
           .compose(id -> vertx.deployVerticle(new ChatVerticle(metrics, limits), one))
           .compose(id -> vertx.deployVerticle(new PresenceVerticle(), one))

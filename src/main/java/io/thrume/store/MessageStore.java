@@ -15,25 +15,13 @@ import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
 
-/** Messages: idempotent, gap-free inserts; pages by seq; read markers. */
+/** Messages: lookups by clientMessageId; pages by seq; read markers. Inserts: {@link MessageBatcher}. */
 final class MessageStore {
-  private static final String COLUMNS =
+  static final String COLUMNS =
     "m.id, m.conversation_id, m.seq, m.sender_id, a.display_name, m.content, m.sent_at, m.client_message_id";
   private static final String BY_CLIENT_ID =
     "SELECT " + COLUMNS + " FROM message m JOIN account a ON a.id = m.sender_id "
       + "WHERE m.sender_id = $1 AND m.client_message_id = $2";
-  // Takes the conversation row lock (serializing this conversation's senders) and moves the
-  // sender's own markers to the new message, in one statement. No row: not a participant.
-  private static final String NEXT_SEQ =
-    "WITH c AS (UPDATE conversation SET last_seq = last_seq + 1, last_activity_at = now() "
-      + "WHERE id = $1 AND EXISTS (SELECT 1 FROM participant WHERE conversation_id = $1 AND account_id = $2) "
-      + "RETURNING last_seq) "
-      + "UPDATE participant p SET read_seq = c.last_seq, delivered_seq = GREATEST(p.delivered_seq, c.last_seq) "
-      + "FROM c WHERE p.conversation_id = $1 AND p.account_id = $2 RETURNING c.last_seq";
-  private static final String INSERT =
-    "WITH m AS (INSERT INTO message (conversation_id, seq, sender_id, content, client_message_id) "
-      + "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sender_id, client_message_id) DO NOTHING RETURNING *) "
-      + "SELECT " + COLUMNS + " FROM m JOIN account a ON a.id = m.sender_id";
   private static final String MEMBERSHIP =
     "SELECT c.last_seq, p.read_seq FROM participant p JOIN conversation c ON c.id = p.conversation_id "
       + "WHERE p.conversation_id = $1 AND p.account_id = $2";
@@ -59,43 +47,10 @@ final class MessageStore {
     "UPDATE participant SET read_seq = GREATEST(read_seq, $3), delivered_seq = GREATEST(delivered_seq, $3) "
       + "WHERE conversation_id = $1 AND account_id = $2 RETURNING read_seq";
 
-  /** Signals, inside the insert transaction, that the clientMessageId was taken concurrently: roll back. */
-  private static final RuntimeException DUPLICATE = new RuntimeException("duplicate clientMessageId", null, false, false) {
-  };
-
   private final Pool pool;
 
   MessageStore(Pool pool) {
     this.pool = pool;
-  }
-
-  /**
-   * {senderId, conversationId, content, clientMessageId} → {message, created}. A repeated
-   * clientMessageId answers the stored message with created=false and stores nothing.
-   */
-  Future<JsonObject> insert(JsonObject body) {
-    UUID sender = UUID.fromString(body.getString("senderId"));
-    UUID conversation = UUID.fromString(body.getString("conversationId"));
-    String clientMessageId = body.getString("clientMessageId");
-    return existing(sender, conversation, clientMessageId).compose(found -> {
-      if (found != null) {
-        return Future.succeededFuture(found);
-      }
-      return pool.withTransaction(conn -> conn.preparedQuery(NEXT_SEQ).execute(Tuple.of(conversation, sender))
-          .compose(rows -> {
-            if (rows.size() == 0) {
-              return Future.failedFuture(Failure.NOT_FOUND.exception("conversation not found"));
-            }
-            long seq = rows.iterator().next().getLong(0);
-            return conn.preparedQuery(INSERT)
-              .execute(Tuple.of(conversation, seq, sender, body.getString("content"), clientMessageId));
-          })
-          .compose(rows -> rows.size() == 0
-            ? Future.<JsonObject>failedFuture(DUPLICATE)
-            : Future.succeededFuture(result(Message.fromRow(rows.iterator().next()), true))))
-        // a concurrent send with the same clientMessageId won: roll back (no seq used), answer the stored one
-        .recover(e -> e == DUPLICATE ? existing(sender, conversation, clientMessageId) : Future.failedFuture(e));
-    });
   }
 
   /** {senderId, conversationId, clientMessageId} → {message, created: false}, or null when nothing was stored. */

@@ -2,6 +2,7 @@ package io.thrume.store;
 
 import io.thrume.bus.Addresses;
 import io.thrume.bus.Handlers;
+import io.thrume.metrics.ThrumeMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
@@ -19,8 +20,15 @@ import org.slf4j.LoggerFactory;
  */
 public class StoreVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(StoreVerticle.class);
+  /** At most this many messages per insert transaction (one statement's arrays). */
+  private static final int MAX_BATCH = 256;
+  private final ThrumeMetrics metrics;
   private EmbeddedDatabase embedded;
   private Pool pool;
+
+  public StoreVerticle(ThrumeMetrics metrics) {
+    this.metrics = metrics;
+  }
 
   @Override
   public Future<?> start() {
@@ -42,18 +50,20 @@ public class StoreVerticle extends VerticleBase {
           .connectingTo(options)
           .using(vertx)
           .build();
-        serve();
+        serve(config);
         LOG.info("Store ready ({} PostgreSQL at {}:{})", config.embedded() ? "embedded" : "external",
           options.getHost(), options.getPort());
         return null;
       });
   }
 
-  private void serve() {
+  private void serve(StoreConfig config) {
     EventBus bus = vertx.eventBus();
     AccountStore accounts = new AccountStore(pool);
     ConversationStore conversations = new ConversationStore(pool);
     MessageStore messages = new MessageStore(pool);
+    // insert transactions may hold up to half the pool; the rest serves reads and markers meanwhile
+    MessageBatcher inserts = new MessageBatcher(pool, metrics, Math.max(1, config.poolSize() / 2), MAX_BATCH);
     Handlers.serve(bus, Addresses.STORE_ACCOUNT_CREATE, m -> accounts.create(m.body()));
     Handlers.serve(bus, Addresses.STORE_ACCOUNT_CREDENTIALS, m -> accounts.credentials(m.body()));
     Handlers.serve(bus, Addresses.STORE_ACCOUNT_GET, m -> accounts.get(m.body()));
@@ -61,7 +71,7 @@ public class StoreVerticle extends VerticleBase {
     Handlers.serve(bus, Addresses.STORE_CONVERSATION_CREATE, m -> conversations.create(m.body()));
     Handlers.serve(bus, Addresses.STORE_CONVERSATION_LIST, m -> conversations.list(m.body()));
     Handlers.serve(bus, Addresses.STORE_CONVERSATION_GET, m -> conversations.get(m.body()));
-    Handlers.serve(bus, Addresses.STORE_MESSAGE_INSERT, m -> messages.insert(m.body()));
+    Handlers.serve(bus, Addresses.STORE_MESSAGE_INSERT, m -> inserts.insert(m.body()));
     Handlers.serve(bus, Addresses.STORE_MESSAGE_FIND, m -> messages.find(m.body()));
     Handlers.serve(bus, Addresses.STORE_MESSAGE_PAGE, m -> messages.page(m.body()));
     Handlers.serve(bus, Addresses.STORE_READ_MARK, m -> messages.markRead(m.body()));

@@ -1,0 +1,216 @@
+package io.thrume.store;
+
+import io.thrume.bus.Failure;
+import io.thrume.metrics.ThrumeMetrics;
+import io.thrume.model.Message;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Group commit for message inserts: one transaction per batch instead of one per message, which
+ * is what bounds persisted messages per second. A request is sent at once when a transaction slot
+ * is free (no timer: a lone message is not delayed); while all slots are busy, requests queue up
+ * and leave together as the next batch. Confined to the store verticle's event loop (the pool
+ * completes on the caller's context), so the queue needs no locking.
+ */
+final class MessageBatcher {
+  // Requests already stored, found by (sender, clientMessageId).
+  private static final String EXISTING =
+    "SELECT " + MessageStore.COLUMNS + " FROM message m JOIN account a ON a.id = m.sender_id "
+      + "WHERE (m.sender_id, m.client_message_id) IN (SELECT * FROM unnest($1::uuid[], $2::text[]))";
+  // One statement for the whole batch. locked: each conversation's row lock, taken once and in id
+  // order, so concurrent batches (and nodes) cannot deadlock; the FOR NO KEY UPDATE row is the
+  // latest committed one. req: the messages of senders who are participants, numbered after
+  // last_seq in arrival order (ord). Then last_seq moves by that count, each sender's markers move
+  // to their last new message (participant rows are only touched under their conversation's
+  // lock, after all locks are taken), and all messages go in one INSERT, ordered by the unique key
+  // so that batches racing on the same clientMessageIds wait for each other in one order. A row
+  // of req without an inserted message means a concurrent transaction stored that
+  // clientMessageId first (ON CONFLICT DO NOTHING).
+  private static final String INSERT =
+    "WITH locked AS MATERIALIZED (SELECT id, last_seq FROM conversation WHERE id = ANY($1::uuid[]) "
+      + "  ORDER BY id FOR NO KEY UPDATE), "
+      + "req AS MATERIALIZED (SELECT r.ord, r.conversation_id, r.sender_id, r.content, r.client_message_id, "
+      + "  l.last_seq + row_number() OVER (PARTITION BY r.conversation_id ORDER BY r.ord) AS seq "
+      + "  FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]) WITH ORDINALITY "
+      + "    AS r (conversation_id, sender_id, content, client_message_id, ord) "
+      + "  JOIN locked l ON l.id = r.conversation_id "
+      + "  JOIN participant p ON p.conversation_id = r.conversation_id AND p.account_id = r.sender_id), "
+      + "advanced AS (UPDATE conversation c SET last_seq = t.seq, last_activity_at = now() "
+      + "  FROM (SELECT conversation_id, max(seq) AS seq FROM req GROUP BY conversation_id) t "
+      + "  WHERE c.id = t.conversation_id), "
+      + "markers AS (UPDATE participant p SET read_seq = t.seq, delivered_seq = GREATEST(p.delivered_seq, t.seq) "
+      + "  FROM (SELECT conversation_id, sender_id, max(seq) AS seq FROM req GROUP BY conversation_id, sender_id) t "
+      + "  WHERE p.conversation_id = t.conversation_id AND p.account_id = t.sender_id), "
+      + "m AS (INSERT INTO message (conversation_id, seq, sender_id, content, client_message_id) "
+      + "  SELECT conversation_id, seq, sender_id, content, client_message_id FROM req "
+      + "  ORDER BY sender_id, client_message_id "
+      + "  ON CONFLICT (sender_id, client_message_id) DO NOTHING RETURNING *) "
+      + "SELECT req.ord, " + MessageStore.COLUMNS + " FROM req "
+      + "LEFT JOIN (m JOIN account a ON a.id = m.sender_id) "
+      + "  ON m.sender_id = req.sender_id AND m.client_message_id = req.client_message_id";
+
+  /** Fails a batch's transaction so that it rolls back (no seq used) and is tried again. */
+  private static final RuntimeException CONFLICT = new RuntimeException("clientMessageId stored concurrently", null, false, false) {
+  };
+
+  private final Pool pool;
+  private final ThrumeMetrics metrics;
+  private final int maxInFlight;
+  private final int maxBatch;
+  private final ArrayDeque<Request> queue = new ArrayDeque<>();
+  private int inFlight;
+
+  MessageBatcher(Pool pool, ThrumeMetrics metrics, int maxInFlight, int maxBatch) {
+    this.pool = pool;
+    this.metrics = metrics;
+    this.maxInFlight = maxInFlight;
+    this.maxBatch = maxBatch;
+  }
+
+  /**
+   * {senderId, conversationId, content, clientMessageId} → {message, created}. A repeated
+   * clientMessageId answers the stored message with created=false and stores nothing.
+   */
+  Future<JsonObject> insert(JsonObject body) {
+    Request request = new Request(UUID.fromString(body.getString("senderId")),
+      UUID.fromString(body.getString("conversationId")), body.getString("content"), body.getString("clientMessageId"));
+    queue.add(request);
+    flush();
+    return request.answer.future();
+  }
+
+  private void flush() {
+    while (inFlight < maxInFlight && !queue.isEmpty()) {
+      List<Request> batch = new ArrayList<>();
+      while (batch.size() < maxBatch && !queue.isEmpty()) {
+        batch.add(queue.poll());
+      }
+      inFlight++;
+      transact(batch).onComplete(done -> {
+        inFlight--;
+        if (done.succeeded()) {
+          Outcome outcome = done.result();
+          metrics.storeBatch(outcome.answers.size());
+          outcome.answers.forEach((request, answer) -> answer.onComplete(request.answer));
+          // ahead of newer requests, as they arrived before them
+          for (int i = outcome.deferred.size() - 1; i >= 0; i--) {
+            queue.addFirst(outcome.deferred.get(i));
+          }
+        } else {
+          batch.forEach(request -> request.answer.fail(done.cause()));
+        }
+        flush();
+      });
+    }
+  }
+
+  /** One transaction for the batch; redone from the start when a concurrent insert took a clientMessageId. */
+  private Future<Outcome> transact(List<Request> batch) {
+    return pool.withTransaction(conn -> attempt(conn, batch))
+      .recover(e -> e == CONFLICT ? transact(batch) : Future.failedFuture(e));
+  }
+
+  private Future<Outcome> attempt(SqlConnection conn, List<Request> batch) {
+    // the first request of each (sender, clientMessageId) leads; later ones take its answer
+    Map<Key, Request> leaders = new LinkedHashMap<>();
+    batch.forEach(request -> leaders.putIfAbsent(request.key(), request));
+    Map<Key, Message> stored = new HashMap<>();
+    Set<Request> created = new HashSet<>();
+    Tuple keys = Tuple.tuple()
+      .addArrayOfUUID(leaders.values().stream().map(r -> r.sender).toArray(UUID[]::new))
+      .addArrayOfString(leaders.values().stream().map(r -> r.clientMessageId).toArray(String[]::new));
+    return conn.preparedQuery(EXISTING).execute(keys).compose(found -> {
+      found.forEach(row -> {
+        Message m = Message.fromRow(row);
+        stored.put(new Key(m.senderId(), m.clientMessageId()), m);
+      });
+      List<Request> fresh = leaders.values().stream().filter(r -> !stored.containsKey(r.key())).toList();
+      if (fresh.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      Tuple messages = Tuple.tuple()
+        .addArrayOfUUID(fresh.stream().map(r -> r.conversation).toArray(UUID[]::new))
+        .addArrayOfUUID(fresh.stream().map(r -> r.sender).toArray(UUID[]::new))
+        .addArrayOfString(fresh.stream().map(r -> r.content).toArray(String[]::new))
+        .addArrayOfString(fresh.stream().map(r -> r.clientMessageId).toArray(String[]::new));
+      return conn.preparedQuery(INSERT).execute(messages).compose(rows -> {
+        for (Row row : rows) {
+          if (row.getUUID("id") == null) {
+            return Future.failedFuture(CONFLICT);
+          }
+          Request request = fresh.get((int) row.getLong("ord").longValue() - 1);
+          stored.put(request.key(), Message.fromRow(row));
+          created.add(request);
+        }
+        return Future.succeededFuture();
+      });
+    }).map(v -> decide(batch, leaders, stored, created));
+  }
+
+  /** Each request's answer, as if the batch's requests had been sent one after another. */
+  private static Outcome decide(List<Request> batch, Map<Key, Request> leaders, Map<Key, Message> stored,
+                                Set<Request> created) {
+    Map<Request, Future<JsonObject>> answers = new LinkedHashMap<>();
+    List<Request> deferred = new ArrayList<>();
+    for (Request request : batch) {
+      Message m = stored.get(request.key());
+      if (m == null && leaders.get(request.key()).conversation.equals(request.conversation)) {
+        // not a participant (or no such conversation); a follower in the same conversation too
+        answers.put(request, Future.failedFuture(Failure.NOT_FOUND.exception("conversation not found")));
+      } else if (m == null) {
+        // its leader, in another conversation, stored nothing: this one may still be stored, next batch
+        deferred.add(request);
+      } else if (!m.conversationId().equals(request.conversation)) {
+        answers.put(request, Future.failedFuture(
+          Failure.INVALID.exception("clientMessageId was already used for another conversation")));
+      } else {
+        answers.put(request, Future.succeededFuture(new JsonObject().put("message", m.toJson())
+          .put("created", created.contains(request))));
+      }
+    }
+    return new Outcome(answers, deferred);
+  }
+
+  /** What one committed transaction decided: an answer per request, and requests left for the next batch. */
+  private record Outcome(Map<Request, Future<JsonObject>> answers, List<Request> deferred) {
+  }
+
+  private record Key(UUID sender, String clientMessageId) {
+  }
+
+  /** One queued insert; identity matters (two requests may be equal in content). */
+  private static final class Request {
+    final UUID sender;
+    final UUID conversation;
+    final String content;
+    final String clientMessageId;
+    final Promise<JsonObject> answer = Promise.promise();
+
+    Request(UUID sender, UUID conversation, String content, String clientMessageId) {
+      this.sender = sender;
+      this.conversation = conversation;
+      this.content = content;
+      this.clientMessageId = clientMessageId;
+    }
+
+    Key key() {
+      return new Key(sender, clientMessageId);
+    }
+  }
+}
