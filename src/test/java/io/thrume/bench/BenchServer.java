@@ -53,6 +53,16 @@ interface BenchServer extends AutoCloseable {
     private final List<ThrumeProcess> nodes;
     private final int[] ports;
 
+    /** JVM_OPTIONS, plus BENCH_THRUME_JVM_OPTS (say, a JFR recording) when set. */
+    private static List<String> jvmOptions() {
+      List<String> options = new ArrayList<>(JVM_OPTIONS);
+      String extra = System.getenv("BENCH_THRUME_JVM_OPTS");
+      if (extra != null && !extra.isBlank()) {
+        options.addAll(List.of(extra.trim().split("\\s+")));
+      }
+      return options;
+    }
+
     private Thrume(List<ThrumeProcess> nodes, int[] ports) {
       this.nodes = nodes;
       this.ports = ports;
@@ -82,7 +92,7 @@ interface BenchServer extends AutoCloseable {
               .collect(Collectors.joining(",")));
             args = new String[] {"-cluster"};
           }
-          nodes.add(ThrumeProcess.start(env, ports[i], launcher, JVM_OPTIONS, args));
+          nodes.add(ThrumeProcess.start(env, ports[i], launcher, jvmOptions(), args));
         }
       } catch (IOException | RuntimeException e) {
         nodes.forEach(n -> n.process.destroyForcibly());
@@ -124,6 +134,11 @@ interface BenchServer extends AutoCloseable {
       return new Memory(heap, ProcStats.rssBytes(pids()));
     }
 
+    /** The live objects of the first node by class (jcmd GC.class_histogram, which forces a full GC). */
+    String classHistogram() throws Exception {
+      return jcmd(pids().get(0), "GC.class_histogram");
+    }
+
     private static String jcmd(long pid, String command) throws Exception {
       Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
         Long.toString(pid), command).redirectErrorStream(true).start();
@@ -134,7 +149,7 @@ interface BenchServer extends AutoCloseable {
 
     @Override
     public String flags() {
-      return String.join(" ", JVM_OPTIONS) + " (+ Hazelcast's --add-opens), JVM " + System.getProperty("java.version");
+      return String.join(" ", jvmOptions()) + " (+ Hazelcast's --add-opens), JVM " + System.getProperty("java.version");
     }
 
     @Override

@@ -121,9 +121,11 @@ final class Workloads {
   Idle idle(Population population, int count, int heartbeatSeconds) throws Exception {
     Thread.sleep(2000);
     BenchServer.Memory before = server.memory();
+    histogram("before");
     double rate = connect(population, count);
     Thread.sleep(5000);
     BenchServer.Memory after = server.memory();
+    histogram("after-" + count);
     long cpu = ProcStats.cpuNanos(server.pids());
     Thread.sleep(heartbeatSeconds * 1000L);
     double cpuSeconds = (ProcStats.cpuNanos(server.pids()) - cpu) / 1e9;
@@ -131,6 +133,15 @@ final class Workloads {
     return new Idle(count, rate, (after.heapBytes() - before.heapBytes()) / (double) count,
       (after.rssBytes() - before.rssBytes()) / (double) count, 100 * cpuSeconds / heartbeatSeconds,
       cpuSeconds * 1e6 / heartbeatSeconds / count, count - open);
+  }
+
+  /** With BENCH_HISTOGRAMS set (a directory), saves the server's class histogram there (Thrume only). */
+  private void histogram(String label) throws Exception {
+    String dir = System.getenv("BENCH_HISTOGRAMS");
+    if (dir != null && server instanceof BenchServer.Thrume thrume) {
+      java.nio.file.Files.createDirectories(java.nio.file.Path.of(dir));
+      java.nio.file.Files.writeString(java.nio.file.Path.of(dir, "histogram-" + label + ".txt"), thrume.classHistogram());
+    }
   }
 
   /**
