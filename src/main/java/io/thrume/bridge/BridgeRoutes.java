@@ -5,6 +5,7 @@ import io.thrume.bus.Failure;
 import io.thrume.http.OriginPolicy;
 import io.thrume.http.Problems;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -66,9 +67,14 @@ public final class BridgeRoutes {
         }
         return;
       }
-      request.toWebSocket().onSuccess(ws ->
-          node.accept(new WebSocketTransport(ws, request.connection(), node.config().outboundQueueBytes()), userId))
-        .onFailure(ctx::fail);
+      BridgeConfig config = node.config();
+      request.toWebSocket().onSuccess(ws -> {
+        // the handshake is done and no frame was read yet: serve the socket from its channel
+        Transport transport = ChannelTransport.takeOver(request.connection(), (ContextInternal) Vertx.currentContext(),
+          config.outboundQueueBytes(), config.maxFrameBytes() * 2);
+        node.accept(transport != null ? transport
+          : new WebSocketTransport(ws, request.connection(), config.outboundQueueBytes()), userId);
+      }).onFailure(ctx::fail);
       request.resume();
     });
   }
@@ -81,8 +87,12 @@ public final class BridgeRoutes {
       String userId = ar.succeeded() ? ar.result() : null;
       if (userId == null) {
         node.refused(Failure.UNAUTHORIZED.name());
-        socket.write(Frames.err(null, Failure.UNAUTHORIZED, "a valid ticket is required"));
-        socket.close(4401, "unauthorized");
+        // on the next turn: when the ticket check answers at once we are still inside SockJS' session
+        // set-up, which would drop the frame and answer its own "Go away!" to a session closed that early
+        Vertx.currentContext().runOnContext(v -> {
+          socket.write(Frames.err(null, Failure.UNAUTHORIZED, "a valid ticket is required"));
+          socket.close(4401, "unauthorized");
+        });
         return;
       }
       node.accept(new SockJSTransport(socket, node.config().outboundQueueBytes()), userId);

@@ -1,11 +1,27 @@
 package io.thrume.bridge;
 
+import io.thrume.fanout.EventFrame;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 
 /** What the bridge needs of a client connection, whether a raw WebSocket or a SockJS session. */
 public interface Transport {
+  /** Writes a frame and flushes it. */
   void write(Buffer frame);
+
+  /**
+   * Writes a fanned-out event. A transport may leave it unflushed, answering true when this
+   * write is the first one waiting for {@link #flush()}: the event loop flushes each such socket
+   * once after the events queued behind this one, so that several become one write syscall.
+   */
+  default boolean writeEvent(EventFrame frame) {
+    write(frame.payload());
+    return false;
+  }
+
+  /** Flushes what {@link #writeEvent} left unflushed. */
+  default void flush() {
+  }
 
   boolean writeQueueFull();
 

@@ -25,7 +25,7 @@ public final class ClientSocket {
   private boolean behind;
   private int overflow;
   /** Presence frames held back while the socket is behind: the newest per user only. */
-  private Map<String, Buffer> heldPresence;
+  private Map<String, EventFrame> heldPresence;
   private boolean closed;
 
   public ClientSocket(String id, String userId, Context context, Transport transport, int maxOverflowFrames) {
@@ -59,17 +59,23 @@ public final class ClientSocket {
     }
   }
 
-  /**
-   * Delivers a fanned-out event, applying the slow-consumer policy; answers false when the socket
-   * had to be closed for it.
-   */
-  boolean offer(Buffer frame, EventKind kind, String coalesceKey) {
+  /** What became of an offered event. */
+  enum Offer {
+    /** Written, or skipped by the slow-consumer policy. */
+    DONE,
+    /** Written, the first write waiting for {@link #flush()}. */
+    NEEDS_FLUSH,
+    /** The socket could not keep up and was closed. */
+    CLOSED_AS_SLOW
+  }
+
+  /** Delivers a fanned-out event, applying the slow-consumer policy. */
+  Offer offer(EventFrame frame, EventKind kind, String coalesceKey) {
     if (closed) {
-      return true;
+      return Offer.DONE;
     }
     if (!transport.writeQueueFull()) {
-      transport.write(frame);
-      return true;
+      return transport.writeEvent(frame) ? Offer.NEEDS_FLUSH : Offer.DONE;
     }
     if (!behind) {
       // behind from now until the queue drains: then the allowance resets and held presence goes out
@@ -92,22 +98,29 @@ public final class ClientSocket {
           // reading, so a close frame would wait behind the backlog: drop the connection.
           closed = true;
           transport.abort();
-          return false;
+          return Offer.CLOSED_AS_SLOW;
         }
-        transport.write(frame);
+        return transport.writeEvent(frame) ? Offer.NEEDS_FLUSH : Offer.DONE;
       }
     }
-    return true;
+    return Offer.DONE;
+  }
+
+  /** Sends what {@link #offer} left unflushed. */
+  void flush() {
+    if (!closed) {
+      transport.flush();
+    }
   }
 
   private void drained() {
     behind = false;
     overflow = 0;
-    Map<String, Buffer> held = heldPresence;
+    Map<String, EventFrame> held = heldPresence;
     heldPresence = null;
     transport.drainHandler(null);
     if (held != null) {
-      held.values().forEach(this::send);
+      held.values().forEach(frame -> send(frame.payload()));
     }
   }
 

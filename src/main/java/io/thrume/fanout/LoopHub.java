@@ -16,6 +16,9 @@ final class LoopHub {
   final Context context;
   private final Map<String, List<ClientSocket>> byAddress = new HashMap<>();
   private final Set<ClientSocket> sockets = new HashSet<>();
+  /** Sockets written to and not flushed yet; flushed together once the events queued now are written. */
+  private final List<ClientSocket> unflushed = new ArrayList<>();
+  private boolean flushScheduled;
 
   LoopHub(Context context) {
     this.context = context;
@@ -41,7 +44,7 @@ final class LoopHub {
   }
 
   /** Writes one already-encoded frame to every socket of this loop on the address. */
-  void deliver(String address, Buffer frame, EventKind kind, String coalesceKey, Counts counts) {
+  void deliver(String address, EventFrame frame, EventKind kind, String coalesceKey, Counts counts) {
     List<ClientSocket> list = byAddress.get(address);
     if (list == null) {
       return;
@@ -50,11 +53,27 @@ final class LoopHub {
     ClientSocket[] targets = list.toArray(NONE);
     int slow = 0;
     for (ClientSocket socket : targets) {
-      if (!socket.offer(frame, kind, coalesceKey)) {
-        slow++;
+      switch (socket.offer(frame, kind, coalesceKey)) {
+        case NEEDS_FLUSH -> unflushed.add(socket);
+        case CLOSED_AS_SLOW -> slow++;
+        case DONE -> {
+        }
       }
     }
     counts.delivered(targets.length, slow);
+    if (!unflushed.isEmpty() && !flushScheduled) {
+      // behind the tasks already queued: events arriving meanwhile share the sockets' flush
+      flushScheduled = true;
+      context.runOnContext(v -> flush());
+    }
+  }
+
+  private void flush() {
+    flushScheduled = false;
+    for (ClientSocket socket : unflushed) {
+      socket.flush();
+    }
+    unflushed.clear();
   }
 
   /** Where a loop reports what it delivered. */

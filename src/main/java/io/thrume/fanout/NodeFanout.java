@@ -175,7 +175,7 @@ public final class NodeFanout {
 
   private void dispatch(Topic topic, Message<Object> message) {
     Object body = message.body();
-    Buffer frame = Frames.rec(topic.address, body);
+    EventFrame frame = new EventFrame(Frames.rec(topic.address, body));
     EventKind kind = EventKind.of(body);
     String key = kind == EventKind.PRESENCE ? ((JsonObject) body).getString("userId") : null;
     Context here = Vertx.currentContext();

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SlowConsumerPolicyTest {
 
   /** A transport that records writes and whose queue is full while we say so. */
-  static final class QueueTransport implements Transport {
+  static class QueueTransport implements Transport {
     final List<String> written = new ArrayList<>();
     boolean full;
     boolean aborted;
@@ -72,17 +72,21 @@ class SlowConsumerPolicyTest {
     }
   }
 
+  static EventFrame event(String text) {
+    return new EventFrame(Buffer.buffer(text));
+  }
+
   @Test
   void typingIsDroppedPresenceCoalescedAndMessagesKeptWhileBehind() {
     QueueTransport transport = new QueueTransport();
     ClientSocket socket = new ClientSocket("s1", "u1", null, transport, 5);
-    assertTrue(socket.offer(Buffer.buffer("message-1"), EventKind.ESSENTIAL, null));
+    assertEquals(ClientSocket.Offer.DONE, socket.offer(event("message-1"), EventKind.ESSENTIAL, null));
     transport.full = true;
-    socket.offer(Buffer.buffer("typing-a"), EventKind.TYPING, null);
-    socket.offer(Buffer.buffer("presence-bob-online"), EventKind.PRESENCE, "bob");
-    socket.offer(Buffer.buffer("presence-bob-away"), EventKind.PRESENCE, "bob");
-    socket.offer(Buffer.buffer("presence-carol-online"), EventKind.PRESENCE, "carol");
-    assertTrue(socket.offer(Buffer.buffer("message-2"), EventKind.ESSENTIAL, null));
+    socket.offer(event("typing-a"), EventKind.TYPING, null);
+    socket.offer(event("presence-bob-online"), EventKind.PRESENCE, "bob");
+    socket.offer(event("presence-bob-away"), EventKind.PRESENCE, "bob");
+    socket.offer(event("presence-carol-online"), EventKind.PRESENCE, "carol");
+    assertEquals(ClientSocket.Offer.DONE, socket.offer(event("message-2"), EventKind.ESSENTIAL, null));
     assertEquals(List.of("message-1", "message-2"), transport.written, "typing dropped, presence held, messages kept");
     transport.drained();
     assertEquals(List.of("message-1", "message-2", "presence-bob-away", "presence-carol-online"), transport.written,
@@ -95,12 +99,12 @@ class SlowConsumerPolicyTest {
     ClientSocket socket = new ClientSocket("s1", "u1", null, transport, 3);
     transport.full = true;
     for (int i = 0; i < 3; i++) {
-      assertTrue(socket.offer(Buffer.buffer("m" + i), EventKind.ESSENTIAL, null));
+      assertEquals(ClientSocket.Offer.DONE, socket.offer(event("m" + i), EventKind.ESSENTIAL, null));
     }
-    assertFalse(socket.offer(Buffer.buffer("m3"), EventKind.ESSENTIAL, null), "one more than allowed while full");
+    assertEquals(ClientSocket.Offer.CLOSED_AS_SLOW, socket.offer(event("m3"), EventKind.ESSENTIAL, null), "one more than allowed while full");
     assertTrue(transport.aborted, "dropped without a closing handshake");
     assertTrue(socket.isClosed());
-    socket.offer(Buffer.buffer("m4"), EventKind.ESSENTIAL, null);
+    socket.offer(event("m4"), EventKind.ESSENTIAL, null);
     assertEquals(3, transport.written.size(), "nothing more is written");
   }
 
@@ -109,12 +113,12 @@ class SlowConsumerPolicyTest {
     QueueTransport transport = new QueueTransport();
     ClientSocket socket = new ClientSocket("s1", "u1", null, transport, 2);
     transport.full = true;
-    socket.offer(Buffer.buffer("m1"), EventKind.ESSENTIAL, null);
-    socket.offer(Buffer.buffer("m2"), EventKind.ESSENTIAL, null);
+    socket.offer(event("m1"), EventKind.ESSENTIAL, null);
+    socket.offer(event("m2"), EventKind.ESSENTIAL, null);
     transport.drained();
     transport.full = true;
-    socket.offer(Buffer.buffer("m3"), EventKind.ESSENTIAL, null);
-    socket.offer(Buffer.buffer("m4"), EventKind.ESSENTIAL, null);
+    socket.offer(event("m3"), EventKind.ESSENTIAL, null);
+    socket.offer(event("m4"), EventKind.ESSENTIAL, null);
     assertFalse(socket.isClosed(), "the drain forgave the earlier backlog");
   }
 }
