@@ -7,6 +7,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 
@@ -178,7 +179,8 @@ public final class NodeFanout {
     EventFrame frame = new EventFrame(Frames.rec(topic.address, body));
     EventKind kind = EventKind.of(body);
     String key = kind == EventKind.PRESENCE ? ((JsonObject) body).getString("userId") : null;
-    Context here = Vertx.currentContext();
+    Context current = Vertx.currentContext();
+    Context here = current == null ? null : ((ContextInternal) current).unwrap();
     for (LoopHub hub : topic.hubs) {
       if (hub.context == here) {
         hub.deliver(topic.address, frame, kind, key, counts);
@@ -188,16 +190,24 @@ public final class NodeFanout {
     }
   }
 
+  /**
+   * The hub of a socket's event loop. Keyed by the loop's base context: Vert.x 5 runs each HTTP
+   * request on a duplicate of it, and a hub (with its sweep timer) per duplicate would be a hub
+   * per socket, with a task per socket for every event.
+   */
   private LoopHub hub(Context context) {
-    LoopHub existing = hubs.get(context);
-    if (existing != null) {
-      return existing;
-    }
-    LoopHub hub = new LoopHub(context);
-    hubs.put(context, hub);
-    // one sweep per event loop, on that loop, for all its sockets
-    vertx.setPeriodic(sweepMs, id -> hub.silentFor(idleTimeoutNanos)
-      .forEach(socket -> socket.close(1000, "silent for too long: ping at least every 15 s")));
-    return hub;
+    Context loop = ((ContextInternal) context).unwrap();
+    return hubs.computeIfAbsent(loop, c -> {
+      LoopHub hub = new LoopHub(c);
+      // one sweep per event loop, on that loop, for all its sockets
+      vertx.setPeriodic(sweepMs, id -> hub.silentFor(idleTimeoutNanos)
+        .forEach(socket -> socket.close(1000, "silent for too long: ping at least every 15 s")));
+      return hub;
+    });
+  }
+
+  /** Event loops with bridge sockets on this node (at most the HTTP verticle's instances). */
+  public int loops() {
+    return hubs.size();
   }
 }

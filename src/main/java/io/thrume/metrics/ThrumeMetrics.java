@@ -67,6 +67,8 @@ public final class ThrumeMetrics {
 
   /** Meters read from the node's fan-out (held by the node for its whole life; Micrometer keeps only a weak reference). */
   public void fanout(NodeFanout fanout) {
+    Gauge.builder("thrume.fanout.loops", fanout, NodeFanout::loops)
+      .description("Event loops serving bridge sockets on this node").register(registry);
     Gauge.builder("thrume.sockets.open", fanout, NodeFanout::openSockets)
       .description("Open bridge sockets on this node").register(registry);
     Gauge.builder("thrume.fanout.consumers", fanout, NodeFanout::consumers)

@@ -36,6 +36,23 @@ final class ProcStats {
     return sum;
   }
 
+  /** CPU time per thread name of a process (names as the kernel keeps them, 15 characters). */
+  static java.util.Map<String, Long> threadCpuNanos(long pid) {
+    java.util.Map<String, Long> byName = new java.util.TreeMap<>();
+    java.io.File[] tasks = new java.io.File("/proc/" + pid + "/task").listFiles();
+    for (java.io.File task : tasks == null ? new java.io.File[0] : tasks) {
+      try {
+        String name = Files.readString(task.toPath().resolve("comm")).trim();
+        String stat = Files.readString(task.toPath().resolve("stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        byName.merge(name, (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * NANOS_PER_TICK, Long::sum);
+      } catch (java.io.IOException e) {
+        // the thread ended meanwhile
+      }
+    }
+    return byName;
+  }
+
   static long generatorCpuNanos() {
     return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }

@@ -27,6 +27,8 @@ final class Workloads {
   private final BenchServer server;
   private final Deliveries deliveries = new Deliveries();
   private final List<Session> sessions = new ArrayList<>();
+  /** The sockets that ping: filled as they open, so none stays silent while the others connect. */
+  private volatile Session[] pinging = new Session[0];
   private long heartbeatTimer = -1;
 
   /** One rate of a stepped workload, or one measurement. */
@@ -60,6 +62,8 @@ final class Workloads {
     Semaphore inFlight = new Semaphore(300);
     AtomicInteger failed = new AtomicInteger();
     Session[] opened = new Session[count];
+    pinging = opened;
+    startHeartbeats();
     long start = System.nanoTime();
     for (int i = 0; i < count; i++) {
       inFlight.acquire();
@@ -87,22 +91,24 @@ final class Workloads {
     if (failed.get() > 0) {
       throw new IllegalStateException(failed.get() + " of " + count + " sockets failed to connect");
     }
-    startHeartbeats();
     return count / seconds;
   }
 
   /** Each socket sends what its protocol's clients send to stay alive, spread evenly over the interval. */
   private void startHeartbeats() {
-    long interval = sessions.isEmpty() ? 0 : sessions.get(0).heartbeatMs();
-    if (interval == 0 || heartbeatTimer >= 0) {
+    if (heartbeatTimer >= 0) {
       return;
     }
-    int slices = (int) (interval / 100);
+    int slices = 100;
     AtomicLong tick = new AtomicLong();
     heartbeatTimer = vertx.setPeriodic(100, id -> {
+      Session[] all = pinging;
       int slice = (int) (tick.getAndIncrement() % slices);
-      for (int i = slice; i < sessions.size(); i += slices) {
-        sessions.get(i).heartbeat();
+      for (int i = slice; i < all.length; i += slices) {
+        Session s = all[i];
+        if (s != null && s.heartbeatMs() > 0) {
+          s.heartbeat();
+        }
       }
     });
   }
@@ -114,6 +120,7 @@ final class Workloads {
     }
     sessions.forEach(Session::close);
     sessions.clear();
+    pinging = new Session[0];
     Thread.sleep(1000);
   }
 
@@ -123,12 +130,25 @@ final class Workloads {
     BenchServer.Memory before = server.memory();
     histogram("before");
     double rate = connect(population, count);
+    long connected = System.nanoTime();
     Thread.sleep(5000);
     BenchServer.Memory after = server.memory();
     histogram("after-" + count);
+    // the steady state: request timers of the connections (event-bus replies, pool waits: 30 s) have run out
+    Thread.sleep(Math.max(0, TimeUnit.SECONDS.toMillis(35) - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - connected)));
+    System.out.printf("  %s: %d sockets open, heartbeat window of %d s%n", server.name(), count, heartbeatSeconds);
     long cpu = ProcStats.cpuNanos(server.pids());
+    java.util.Map<String, Long> threads = ProcStats.threadCpuNanos(server.pids().get(0));
     Thread.sleep(heartbeatSeconds * 1000L);
     double cpuSeconds = (ProcStats.cpuNanos(server.pids()) - cpu) / 1e9;
+    if (System.getenv("BENCH_THREADS") != null) {
+      ProcStats.threadCpuNanos(server.pids().get(0)).forEach((name, nanos) -> {
+        long spent = nanos - threads.getOrDefault(name, 0L);
+        if (spent > 0) {
+          System.out.printf("  idle CPU of %s thread %s: %.0f ms%n", server.name(), name, spent / 1e6);
+        }
+      });
+    }
     int open = (int) sessions.stream().filter(s -> !s.ws.isClosed()).count();
     return new Idle(count, rate, (after.heapBytes() - before.heapBytes()) / (double) count,
       (after.rssBytes() - before.rssBytes()) / (double) count, 100 * cpuSeconds / heartbeatSeconds,

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Raw /eventbus/websocket sockets are served from their Netty channel once Vert.x has done the
@@ -41,11 +42,32 @@ class ChannelTransportTest {
     try (BridgeClient client = BridgeClient.connect(thrume, alice.token())) {
       client.ping();
       String metrics = rest.get("/metrics", null).body().toString();
-      assertEquals(1, BridgeLimitsTest.value(metrics, "thrume_sockets_open"), metrics);
+      assertTrue(BridgeLimitsTest.value(metrics, "thrume_sockets_open") >= 1, metrics);
       // Vert.x was told its WebSocket closed when the channel was taken: none of its own stays open
       assertEquals(0, BridgeLimitsTest.value(metrics, "vertx_http_server_active_ws_connections"), metrics);
       assertEquals("rec", client.request("chat.sync", new JsonObject().put("positions", new JsonObject()))
         .getString("type"), "the bridge still answers on it");
+    }
+  }
+
+  @Test
+  void socketsOfOneEventLoopShareItsHub() {
+    // Vert.x runs each upgrade on its own duplicate of the loop's context: the fan-out must still
+    // group sockets by event loop (one sweep timer and one task per event per loop, not per socket)
+    User erin = rest.register("chan");
+    java.util.List<BridgeClient> clients = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < 5; i++) {
+        clients.add(BridgeClient.connect(thrume, erin.token()));
+      }
+      clients.forEach(BridgeClient::ping);
+      String metrics = rest.get("/metrics", null).body().toString();
+      assertTrue(BridgeLimitsTest.value(metrics, "thrume_sockets_open") >= 5, metrics);
+      double loops = BridgeLimitsTest.value(metrics, "thrume_fanout_loops");
+      assertTrue(loops >= 1 && loops <= thrume.config.getJsonObject("http").getInteger("instances"),
+        "hubs: " + loops);
+    } finally {
+      clients.forEach(BridgeClient::close);
     }
   }
 
