@@ -53,6 +53,23 @@ final class ProcStats {
     return byName;
   }
 
+  /** Busy and total jiffies of the whole machine (all cores), from /proc/stat. */
+  static long[] machineJiffies() {
+    String[] f = read(Path.of("/proc/stat")).lines().findFirst().orElseThrow().trim().split("\\s+");
+    long total = 0;
+    for (int i = 1; i < f.length; i++) {
+      total += Long.parseLong(f[i]);
+    }
+    long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+    return new long[] {total - idle, total};
+  }
+
+  /** Percent of all cores busy between two {@link #machineJiffies()} readings. */
+  static double machineBusyPercent(long[] before, long[] after) {
+    long total = after[1] - before[1];
+    return total == 0 ? 0 : 100.0 * (after[0] - before[0]) / total;
+  }
+
   static long generatorCpuNanos() {
     return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }

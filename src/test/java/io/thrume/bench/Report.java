@@ -86,16 +86,16 @@ final class Report {
       md.append("## ").append(title(workload)).append("\n\nThe highest rate held (p99 ≤ ").append((int) Workloads.MAX_P99_MS)
         .append(" ms, nothing lost or refused) and the figures at that rate; \"next\" is the rate that was not held.\n\n")
         .append("| server | shape | msgs/s held | deliveries/s | persisted/s | p50 ms | p99 ms | p99.9 ms "
-          + "| CPU µs/delivery | CPU µs/message | generator CPU % | next msgs/s (p99 ms, lost, errors) |\n"
-          + "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+          + "| CPU µs/delivery | CPU µs/message | generator CPU % | machine CPU % | next msgs/s (p99 ms, lost, errors) |\n"
+          + "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
       rows.forEach((key, runs) -> {
         List<Step> best = runs.stream().map(Report::highestHeld).toList();
         List<Step> next = runs.stream().map(Report::firstNotHeld).filter(s -> s != null).toList();
-        md.append(String.format("| %s | %.0f | %.0f | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f | %s |%n", key,
+        md.append(String.format("| %s | %.0f | %.0f | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f | %.0f | %s |%n", key,
           median(best, Step::rate), median(best, Step::deliveriesPerSecond), median(best, Step::persistedPerSecond),
           median(best, Step::p50), median(best, Step::p99), median(best, Step::p999),
           median(best, Step::cpuMicrosPerDelivery), median(best, Step::cpuMicrosPerMessage),
-          median(best, Step::generatorCpuPercent), next.isEmpty() ? "—" : String.format("%.0f (%.0f, %.0f, %.0f)",
+          median(best, Step::generatorCpuPercent), median(best, Step::machineCpuPercent), next.isEmpty() ? "—" : String.format("%.0f (%.0f, %.0f, %.0f)",
             median(next, Step::rate), median(next, Step::p99), median(next, s -> s.lost()), median(next, s -> s.errors()))));
       });
       md.append("\n");
@@ -103,21 +103,23 @@ final class Report {
     if (!churn.isEmpty()) {
       md.append("## W4 churn\n\nNew sessions on a fixed schedule: token → ticket (Thrume) → socket → join → the 20 "
         + "messages after seq 20; held 5 s, closed. Latency from the intended start to the history's arrival.\n\n"
-        + "| server | target sessions/s | achieved/s | p50 ms | p99 ms | p99.9 ms | failed | CPU µs/session |\n"
-        + "|---|---|---|---|---|---|---|---|\n");
-      churn.forEach((key, runs) -> md.append(String.format("| %s | %.0f | %.1f | %.1f | %.1f | %.0f | %.0f |%n", key,
-        median(runs, Churn::achievedPerSecond), median(runs, Churn::p50), median(runs, Churn::p99),
-        median(runs, Churn::p999), median(runs, r -> r.failed()), median(runs, Churn::cpuMicrosPerSession))));
+        + "| server | target sessions/s | achieved/s | p50 ms | p99 ms | p99.9 ms | failed | CPU µs/session "
+        + "| generator CPU % | machine CPU % |\n|---|---|---|---|---|---|---|---|---|---|\n");
+      churn.forEach((key, runs) -> md.append(String.format("| %s | %.0f | %.1f | %.1f | %.1f | %.0f | %.0f | %.0f | %.0f |%n",
+        key, median(runs, Churn::achievedPerSecond), median(runs, Churn::p50), median(runs, Churn::p99),
+        median(runs, Churn::p999), median(runs, r -> r.failed()), median(runs, Churn::cpuMicrosPerSession),
+        median(runs, Churn::generatorCpuPercent), median(runs, Churn::machineCpuPercent))));
       md.append("\n");
     }
     md.append("## Every step of every run\n\n| workload | server | shape | run | msgs/s | deliveries/s | persisted/s | p50 | p99 "
-      + "| p99.9 | lost | dup | errors | CPU µs/delivery | generator CPU % |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+      + "| p99.9 | lost | dup | errors | CPU µs/delivery | generator CPU % | machine CPU % |\n"
+      + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     stepped.forEach((key, runs) -> {
       for (int r = 0; r < runs.size(); r++) {
         for (Step s : runs.get(r)) {
-          md.append(String.format("| %s | %d | %.0f | %.0f | %.0f | %.1f | %.1f | %.1f | %d | %d | %d | %.1f | %.0f |%n",
+          md.append(String.format("| %s | %d | %.0f | %.0f | %.0f | %.1f | %.1f | %.1f | %d | %d | %d | %.1f | %.0f | %.0f |%n",
             key, r + 1, s.rate(), s.deliveriesPerSecond(), s.persistedPerSecond(), s.p50(), s.p99(), s.p999(), s.lost(),
-            s.duplicated(), s.errors(), s.cpuMicrosPerDelivery(), s.generatorCpuPercent()));
+            s.duplicated(), s.errors(), s.cpuMicrosPerDelivery(), s.generatorCpuPercent(), s.machineCpuPercent()));
         }
       }
     });

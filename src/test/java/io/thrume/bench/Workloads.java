@@ -34,7 +34,7 @@ final class Workloads {
   /** One rate of a stepped workload, or one measurement. */
   record Step(double rate, double deliveriesPerSecond, double persistedPerSecond, double p50, double p99, double p999,
               long lost, long duplicated, long errors, double cpuMicrosPerDelivery, double cpuMicrosPerMessage,
-              double generatorCpuPercent) {
+              double generatorCpuPercent, double machineCpuPercent) {
     boolean held() {
       return p99 <= MAX_P99_MS && lost == 0 && errors == 0;
     }
@@ -47,7 +47,7 @@ final class Workloads {
 
   /** W4: sessions per second opened, joined and synced. */
   record Churn(double targetPerSecond, double achievedPerSecond, double p50, double p99, double p999, long failed,
-               double cpuMicrosPerSession) {
+               double cpuMicrosPerSession, double generatorCpuPercent, double machineCpuPercent) {
   }
 
   Workloads(Vertx vertx, Clients clients, BenchServer server) {
@@ -179,6 +179,7 @@ final class Workloads {
     long interval = (long) (1e9 / rate);
     long cpuBefore = ProcStats.cpuNanos(server.pids());
     long generatorBefore = ProcStats.generatorCpuNanos();
+    long[] machineBefore = ProcStats.machineJiffies();
     long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
     int[] sent = {0};
     Promise<Void> allSent = Promise.promise();
@@ -216,7 +217,7 @@ final class Workloads {
       latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6,
       latency.getValueAtPercentile(99.9) / 1e6, Math.max(0, expected - received), deliveries.duplicated(),
       refused.get() + (total - answered.get()), cpu / 1e3 / Math.max(1, received), cpu / 1e3 / Math.max(1, acked.get()),
-      100 * generator / 1e9 / wall);
+      100 * generator / 1e9 / wall, ProcStats.machineBusyPercent(machineBefore, ProcStats.machineJiffies()));
   }
 
   /** Steps through {@code rates} until one is not held; returns every step run. */
@@ -230,8 +231,9 @@ final class Workloads {
       Step s = step(population, rates[i], seconds, members, sender, label + "-" + i + "-");
       steps.add(s);
       System.out.printf("  %s %s %.0f msgs/s: %.0f deliveries/s, p50 %.1f p99 %.1f p99.9 %.1f ms, lost %d, dup %d, "
-          + "errors %d, %.1f µs CPU/delivery, generator %.0f%%%n", server.name(), label, s.rate(), s.deliveriesPerSecond(),
-        s.p50(), s.p99(), s.p999(), s.lost(), s.duplicated(), s.errors(), s.cpuMicrosPerDelivery(), s.generatorCpuPercent());
+          + "errors %d, %.1f µs CPU/delivery, generator %.0f%%, machine %.0f%%%n", server.name(), label, s.rate(),
+        s.deliveriesPerSecond(), s.p50(), s.p99(), s.p999(), s.lost(), s.duplicated(), s.errors(), s.cpuMicrosPerDelivery(),
+        s.generatorCpuPercent(), s.machineCpuPercent());
       if (!s.held()) {
         break;
       }
@@ -254,6 +256,8 @@ final class Workloads {
     long interval = (long) (1e9 / rate);
     int users = population.users().size();
     long cpuBefore = ProcStats.cpuNanos(server.pids());
+    long generatorBefore = ProcStats.generatorCpuNanos();
+    long[] machineBefore = ProcStats.machineJiffies();
     long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
     int[] begun = {0};
     Promise<Void> allBegun = Promise.promise();
@@ -288,11 +292,13 @@ final class Workloads {
     }
     double wall = (System.nanoTime() - start) / 1e9;
     double cpu = ProcStats.cpuNanos(server.pids()) - cpuBefore;
+    double generator = ProcStats.generatorCpuNanos() - generatorBefore;
+    double machine = ProcStats.machineBusyPercent(machineBefore, ProcStats.machineJiffies());
     Histogram h = latency.getIntervalHistogram();
     Thread.sleep(holdMs + 2000);
     return new Churn(rate, done.get() / wall, h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(99) / 1e6,
       h.getValueAtPercentile(99.9) / 1e6, failed.get() + (total - done.get() - failed.get()),
-      cpu / 1e3 / Math.max(1, done.get()));
+      cpu / 1e3 / Math.max(1, done.get()), 100 * generator / 1e9 / wall, machine);
   }
 
 }
