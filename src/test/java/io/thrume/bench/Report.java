@@ -89,10 +89,13 @@ final class Report {
           + "| CPU µs/delivery | CPU µs/message | generator CPU % | machine CPU % | next msgs/s (p99 ms, lost, errors) |\n"
           + "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
       rows.forEach((key, runs) -> {
+        // a run that held no step reports its first step, and says so in the first column
+        long heldNone = runs.stream().filter(r -> r.stream().noneMatch(Step::held)).count();
         List<Step> best = runs.stream().map(Report::highestHeld).toList();
         List<Step> next = runs.stream().map(Report::firstNotHeld).filter(s -> s != null).toList();
-        md.append(String.format("| %s | %.0f | %.0f | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f | %.0f | %s |%n", key,
-          median(best, Step::rate), median(best, Step::deliveriesPerSecond), median(best, Step::persistedPerSecond),
+        md.append(String.format("| %s | %s | %.0f | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f | %.0f | %s |%n", key,
+          heldNone > runs.size() / 2 ? String.format("none (first step %.0f)", median(best, Step::rate))
+            : String.format("%.0f", median(best, Step::rate)), median(best, Step::deliveriesPerSecond), median(best, Step::persistedPerSecond),
           median(best, Step::p50), median(best, Step::p99), median(best, Step::p999),
           median(best, Step::cpuMicrosPerDelivery), median(best, Step::cpuMicrosPerMessage),
           median(best, Step::generatorCpuPercent), median(best, Step::machineCpuPercent), next.isEmpty() ? "—" : String.format("%.0f (%.0f, %.0f, %.0f)",
