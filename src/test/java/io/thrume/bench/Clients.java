@@ -40,6 +40,12 @@ final class Clients {
       new PoolOptions().setHttp1MaxSize(200));
   }
 
+  /** How often a client of the protocol sends a heartbeat; 0: the server pings, the client answers. */
+  static long heartbeatMs(Protocol protocol) {
+    // Thrume: the web client's interval (webroot/src/services/eventBus.ts)
+    return protocol == Protocol.THRUME ? 10_000 : 0;
+  }
+
   /** Opens socket {@code index} for the holder of {@code token}; frames with benchmark messages go to {@code deliveries}. */
   Future<Session> open(Protocol protocol, int port, String token, int index, Deliveries deliveries) {
     WebSocketClient client = sockets[Math.floorMod(next.getAndIncrement(), sockets.length)];
@@ -85,10 +91,8 @@ final class Clients {
     /** Sends a message; done with the server's acknowledgement (the stored message). */
     abstract Future<JsonObject> send(String conversation, String clientMessageId, String content);
 
-    /** What a real client of this protocol sends to stay alive, on its interval. */
+    /** What a real client of this protocol sends to stay alive, every {@link Clients#heartbeatMs} (if not 0). */
     abstract void heartbeat();
-
-    abstract long heartbeatMs();
 
     void close() {
       ws.close();
@@ -161,10 +165,6 @@ final class Clients {
       ws.writeTextMessage("{\"type\":\"ping\"}");
     }
 
-    @Override
-    long heartbeatMs() {
-      return 10_000; // the web client's interval (webroot/src/services/eventBus.ts)
-    }
   }
 
   /** Engine.IO 4 / Socket.IO 5 packets over a websocket: 0 open, 40 connect, 2/3 ping/pong, 42 event, 43 ack. */
@@ -229,10 +229,6 @@ final class Clients {
       // the Socket.IO server pings (every 25 s by default); the answer is in onPacket
     }
 
-    @Override
-    long heartbeatMs() {
-      return 0;
-    }
   }
 
 }

@@ -1,9 +1,13 @@
 package io.thrume.bench;
 
+import java.io.File;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /** CPU time and resident memory of processes, read from /proc (Linux), and the generator's own CPU. */
 final class ProcStats {
@@ -37,16 +41,16 @@ final class ProcStats {
   }
 
   /** CPU time per thread name of a process (names as the kernel keeps them, 15 characters). */
-  static java.util.Map<String, Long> threadCpuNanos(long pid) {
-    java.util.Map<String, Long> byName = new java.util.TreeMap<>();
-    java.io.File[] tasks = new java.io.File("/proc/" + pid + "/task").listFiles();
-    for (java.io.File task : tasks == null ? new java.io.File[0] : tasks) {
+  static Map<String, Long> threadCpuNanos(long pid) {
+    Map<String, Long> byName = new TreeMap<>();
+    File[] tasks = new File("/proc/" + pid + "/task").listFiles();
+    for (File task : tasks == null ? new File[0] : tasks) {
       try {
         String name = Files.readString(task.toPath().resolve("comm")).trim();
         String stat = Files.readString(task.toPath().resolve("stat"));
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         byName.merge(name, (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * NANOS_PER_TICK, Long::sum);
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         // the thread ended meanwhile
       }
     }
@@ -77,7 +81,7 @@ final class ProcStats {
   private static String read(Path path) {
     try {
       return Files.readString(path);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new IllegalStateException("cannot read " + path, e);
     }
   }

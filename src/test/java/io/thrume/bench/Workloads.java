@@ -7,8 +7,11 @@ import io.vertx.core.Vertx;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -96,17 +99,18 @@ final class Workloads {
 
   /** Each socket sends what its protocol's clients send to stay alive, spread evenly over the interval. */
   private void startHeartbeats() {
-    if (heartbeatTimer >= 0) {
+    long interval = Clients.heartbeatMs(server.protocol());
+    if (interval == 0 || heartbeatTimer >= 0) {
       return;
     }
-    int slices = 100;
+    int slices = (int) (interval / 100);
     AtomicLong tick = new AtomicLong();
     heartbeatTimer = vertx.setPeriodic(100, id -> {
       Session[] all = pinging;
       int slice = (int) (tick.getAndIncrement() % slices);
       for (int i = slice; i < all.length; i += slices) {
         Session s = all[i];
-        if (s != null && s.heartbeatMs() > 0) {
+        if (s != null) {
           s.heartbeat();
         }
       }
@@ -138,7 +142,7 @@ final class Workloads {
     Thread.sleep(Math.max(0, TimeUnit.SECONDS.toMillis(35) - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - connected)));
     System.out.printf("  %s: %d sockets open, heartbeat window of %d s%n", server.name(), count, heartbeatSeconds);
     long cpu = ProcStats.cpuNanos(server.pids());
-    java.util.Map<String, Long> threads = ProcStats.threadCpuNanos(server.pids().get(0));
+    Map<String, Long> threads = ProcStats.threadCpuNanos(server.pids().get(0));
     Thread.sleep(heartbeatSeconds * 1000L);
     double cpuSeconds = (ProcStats.cpuNanos(server.pids()) - cpu) / 1e9;
     if (System.getenv("BENCH_THREADS") != null) {
@@ -159,8 +163,8 @@ final class Workloads {
   private void histogram(String label) throws Exception {
     String dir = System.getenv("BENCH_HISTOGRAMS");
     if (dir != null && server instanceof BenchServer.Thrume thrume) {
-      java.nio.file.Files.createDirectories(java.nio.file.Path.of(dir));
-      java.nio.file.Files.writeString(java.nio.file.Path.of(dir, "histogram-" + label + ".txt"), thrume.classHistogram());
+      Files.createDirectories(Path.of(dir));
+      Files.writeString(Path.of(dir, "histogram-" + label + ".txt"), thrume.classHistogram());
     }
   }
 
