@@ -21,7 +21,8 @@ public final class ThrumeProcess implements AutoCloseable {
   /** What Hazelcast needs on Java 17 (also in the jar's manifest). */
   public static final List<String> JVM_FLAGS = List.of("--add-modules", "java.se",
     "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-    "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED");
+    "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens", "java.management/sun.management=ALL-UNNAMED",
+    "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED");
   public final Process process;
   public final int port;
   public final Path log;
