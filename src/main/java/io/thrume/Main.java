@@ -48,7 +48,7 @@ public final class Main {
         .onSuccess(node -> {
           config.put(ConfigKeys.NODE_ID, node.nodeId());
           node.watchMembers();
-          run(node.vertx, new MainVerticle(metrics, node.rateLimiters()), config,
+          run(node.vertx, new MainVerticle(metrics, node.rateLimiters(), node::otherMembers), config,
             "http://localhost:" + port + "/ (cluster node " + node.nodeId() + ", " + node.members() + " members)");
         });
     } else {

@@ -4,6 +4,8 @@ import io.thrume.account.AccountVerticle;
 import io.thrume.auth.JwtSecret;
 import io.thrume.bridge.BridgeConfig;
 import io.thrume.bridge.BridgeNode;
+import io.thrume.bus.Addresses;
+import io.thrume.bus.Local;
 import io.thrume.chat.ChatVerticle;
 import io.thrume.config.ConfigKeys;
 import io.thrume.config.Settings;
@@ -11,7 +13,6 @@ import io.thrume.http.HttpConfig;
 import io.thrume.http.HttpVerticle;
 import io.thrume.limit.RateLimiter;
 import io.thrume.metrics.ThrumeMetrics;
-import io.thrume.presence.ConversationViewers;
 import io.thrume.presence.PresenceVerticle;
 import io.thrume.store.StoreVerticle;
 import io.vertx.core.DeploymentOptions;
@@ -21,7 +22,10 @@ import io.vertx.core.json.JsonObject;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * Deploys a Thrume node in dependency order: the store (database up and migrated), then the
@@ -31,17 +35,19 @@ import java.util.UUID;
 public class MainVerticle extends VerticleBase {
   private final ThrumeMetrics metrics;
   private final RateLimiter.Factory limits;
+  private final Supplier<Collection<String>> otherMembers;
   private BridgeNode bridge;
 
   /** A single node: rate limits kept in this process. */
   public MainVerticle(ThrumeMetrics metrics) {
-    this(metrics, RateLimiter.local());
+    this(metrics, RateLimiter.local(), List::of);
   }
 
   /** A node of a cluster: rate limits shared by all nodes, node id from the configuration. */
-  public MainVerticle(ThrumeMetrics metrics, RateLimiter.Factory limits) {
+  public MainVerticle(ThrumeMetrics metrics, RateLimiter.Factory limits, Supplier<Collection<String>> otherMembers) {
     this.metrics = metrics;
     this.limits = limits;
+    this.otherMembers = otherMembers;
   }
 
   @Override
@@ -57,13 +63,15 @@ public class MainVerticle extends VerticleBase {
       })
       .compose(secret -> {
         config.getJsonObject("auth").put("jwtSecret", secret);
-        bridge = new BridgeNode(vertx, nodeId, BridgeConfig.from(config), new ConversationViewers(vertx, nodeId), metrics);
+        bridge = new BridgeNode(vertx, nodeId, BridgeConfig.from(config), secret, metrics);
         DeploymentOptions one = new DeploymentOptions().setConfig(config);
         return vertx.deployVerticle(new StoreVerticle(metrics), one)
           .compose(id -> vertx.deployVerticle(new AccountVerticle(limits), one))
           .compose(id -> vertx.deployVerticle(new ChatVerticle(metrics, limits), one))
           .compose(id -> vertx.deployVerticle(new PresenceVerticle(), one))
-          .compose(id -> bridge.start())
+          .compose(id -> bridge.start(otherMembers))
+          // the node receives the cluster's events now: catch up on presence changes made meanwhile
+          .compose(v -> vertx.eventBus().request(Addresses.PRESENCE_MIRROR_LOAD, new JsonObject(), Local.delivery()))
           .compose(v -> vertx.deployVerticle(() -> new HttpVerticle(bridge, metrics),
             new DeploymentOptions(one).setInstances(HttpConfig.from(config).effectiveInstances())));
       });

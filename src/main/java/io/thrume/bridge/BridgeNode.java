@@ -5,9 +5,11 @@ import io.thrume.bus.Failure;
 import io.thrume.bus.Handlers;
 import io.thrume.bus.Local;
 import io.thrume.fanout.ClientSocket;
+import io.thrume.fanout.Frames;
 import io.thrume.fanout.NodeFanout;
-import io.thrume.fanout.Viewers;
+import io.thrume.fanout.Transport;
 import io.thrume.metrics.ThrumeMetrics;
+import io.thrume.validate.Fields;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -15,9 +17,14 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * The bridge of one node: where a client frame enters (after its socket was let in with a
@@ -28,6 +35,10 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class BridgeNode {
   /** A socket that keeps sending broken frames is closed after this many. */
   static final int MAX_STRIKES = 10;
+  /** Conversations one socket may view at once (a few panes, not the whole list). */
+  static final int MAX_VIEWS = 10;
+  /** Users one socket may watch. */
+  static final int MAX_WATCHED = 500;
   private final Vertx vertx;
   private final EventBus bus;
   private final String nodeId;
@@ -37,23 +48,29 @@ public final class BridgeNode {
   private final NodeFanout fanout;
   private final ThrumeMetrics metrics;
   private final AtomicLong connections = new AtomicLong();
-  private MessageConsumer<JsonObject> evictions;
+  private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
 
-  public BridgeNode(Vertx vertx, String nodeId, BridgeConfig config, Viewers viewers, ThrumeMetrics metrics) {
+  public BridgeNode(Vertx vertx, String nodeId, BridgeConfig config, String sharedSecret, ThrumeMetrics metrics) {
     this.vertx = vertx;
     this.bus = vertx.eventBus();
     this.nodeId = nodeId;
     this.config = config;
     this.metrics = metrics;
-    this.tickets = new Tickets(vertx, config.ticketSeconds());
+    this.tickets = new Tickets(vertx, config.ticketSeconds(), sharedSecret);
     this.policy = new BridgePolicy(bus);
-    this.fanout = new NodeFanout(vertx, viewers, config.idleTimeoutMs(), config.sweepMs());
+    this.fanout = new NodeFanout(vertx, config.idleTimeoutMs(), config.sweepMs(), config.gapWaitMs());
     metrics.fanout(fanout);
   }
 
-  /** Listens for connections to evict (the presence service enforces the per-user limit, cluster-wide). */
-  public Future<Void> start() {
-    evictions = bus.consumer(Addresses.bridgeEvict(nodeId), message -> {
+  /**
+   * Serves tickets, listens for connections to evict (the presence service enforces the per-user
+   * limit, cluster-wide), and starts the fan-out: completes once this node receives every other
+   * member's events.
+   */
+  public Future<Void> start(Supplier<Collection<String>> otherMembers) {
+    consumers.add(Handlers.serve(bus, Addresses.TICKET_ISSUE,
+      m -> Future.succeededFuture(tickets.issue(m.body().getString("userId")))));
+    consumers.add(bus.consumer(Addresses.bridgeEvict(nodeId), message -> {
       ClientSocket socket = fanout.socket(message.body().getString("connectionId"));
       if (socket != null) {
         socket.context.runOnContext(v -> {
@@ -62,12 +79,13 @@ public final class BridgeNode {
           socket.close(1008, "connection limit");
         });
       }
-    });
-    return evictions.completion();
+    }));
+    return Future.all(consumers.stream().map(MessageConsumer::completion).toList())
+      .compose(v -> fanout.start(nodeId, otherMembers));
   }
 
   public Future<Void> stop() {
-    return evictions == null ? Future.succeededFuture() : evictions.unregister();
+    return Future.join(consumers.stream().map(MessageConsumer::unregister).toList()).compose(v -> fanout.stop());
   }
 
   public Tickets tickets() {
@@ -100,6 +118,11 @@ public final class BridgeNode {
 
   private void onClose(ClientSocket socket) {
     fanout.remove(socket);
+    for (String conversationId : socket.viewing()) {
+      socket.view(conversationId, false);
+      bus.send(Addresses.PRESENCE_VIEW, new JsonObject().put("userId", socket.userId).put("conversationId", conversationId)
+        .put("viewing", false), Local.delivery());
+    }
     bus.send(Addresses.PRESENCE_DISCONNECTED, new JsonObject().put("userId", socket.userId).put("connectionId", socket.id),
       Local.delivery());
     bus.send(Addresses.CHAT_SOCKET_CLOSED, new JsonObject().put("userId", socket.userId), Local.delivery());
@@ -174,17 +197,107 @@ public final class BridgeNode {
       refuse(socket, replyAddress, Failure.INVALID, "the body must be a JSON object");
       return;
     }
-    // the user is the socket's, stamped here; whatever identity the client put in headers or body is ignored
-    DeliveryOptions stamped = Local.delivery().addHeader(Addresses.USER_HEADER, socket.userId);
-    bus.request(address, body, stamped).onComplete(ar -> {
+    Future<Object> answer;
+    if (Addresses.CHAT_VIEW.equals(address)) {
+      answer = view(socket, body);
+    } else if (Addresses.PRESENCE_WATCH.equals(address)) {
+      answer = watch(socket, body);
+    } else {
+      // the user is the socket's, stamped here; whatever identity the client put in headers or body is ignored
+      DeliveryOptions stamped = Local.delivery().addHeader(Addresses.USER_HEADER, socket.userId)
+        .addHeader(Addresses.SOCKET_HEADER, socket.id);
+      answer = bus.request(address, body, stamped).map(reply -> reply.body());
+    }
+    answer.onComplete(ar -> {
       if (ar.succeeded()) {
         if (replyAddress != null) {
-          socket.send(Frames.rec(replyAddress, ar.result().body()));
+          socket.send(Frames.rec(replyAddress, ar.result()));
         }
       } else {
         refuse(socket, replyAddress, ar.cause());
       }
     });
+  }
+
+  /**
+   * chat.view {conversationId, viewing} → {}: which conversation the socket has open. A socket that
+   * starts viewing is told who is there already, on the conversation's address if it registered it.
+   */
+  private Future<Object> view(ClientSocket socket, JsonObject body) {
+    String conversationId;
+    boolean viewing;
+    try {
+      conversationId = Fields.requiredUuid(body, "conversationId").toString();
+      if (!(body.getValue("viewing") instanceof Boolean flag)) {
+        throw Failure.INVALID.exception("viewing must be true or false");
+      }
+      viewing = flag;
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    String address = Addresses.conversation(conversationId);
+    if (!viewing) {
+      if (socket.view(conversationId, false)) {
+        bus.send(Addresses.PRESENCE_VIEW, new JsonObject().put("userId", socket.userId)
+          .put("conversationId", conversationId).put("viewing", false), Local.delivery());
+      }
+      return Future.succeededFuture(new JsonObject());
+    }
+    if (socket.viewing().size() >= MAX_VIEWS && !socket.viewing().contains(conversationId)) {
+      return Future.failedFuture(Failure.INVALID.exception("a socket views at most " + MAX_VIEWS + " conversations at once"));
+    }
+    return policy.mayRegister(socket.userId, address).map(v -> {
+      if (!socket.isClosed() && socket.view(conversationId, true)) {
+        bus.<JsonObject>request(Addresses.PRESENCE_VIEW, new JsonObject().put("userId", socket.userId)
+            .put("conversationId", conversationId).put("viewing", true), Local.delivery())
+          .onSuccess(reply -> tellWhoIsHere(socket, address, reply.body().getJsonArray("viewers")));
+      }
+      return new JsonObject();
+    });
+  }
+
+  private static void tellWhoIsHere(ClientSocket socket, String address, JsonArray viewers) {
+    if (viewers.isEmpty() || socket.isClosed() || !socket.isRegistered(address)) {
+      return;
+    }
+    JsonObject event = viewers.size() == 1
+      ? new JsonObject().put("type", "user.joined").put("userId", viewers.getString(0))
+      : new JsonObject().put("type", "viewers").put("joined", viewers).put("left", new JsonArray());
+    socket.send(Frames.rec(address, event));
+  }
+
+  /**
+   * presence.watch {userIds} → {id: {online, status, lastSeen}}: replaces whose presence changes the
+   * socket receives on its user address. Only people who share a conversation with the user are
+   * watched (and answered); the others are left out.
+   */
+  private Future<Object> watch(ClientSocket socket, JsonObject body) {
+    JsonArray ids;
+    try {
+      JsonArray asked = Fields.requiredArray(body, "userIds");
+      if (asked.size() > MAX_WATCHED) {
+        throw Failure.INVALID.exception("userIds allows at most " + MAX_WATCHED + " ids");
+      }
+      ids = new JsonArray();
+      for (Object id : asked) {
+        if (!(id instanceof String s)) {
+          throw Failure.INVALID.exception("userIds must be an array of account ids");
+        }
+        String uuid = Fields.uuid(s, "userIds").toString();
+        if (!ids.contains(uuid)) {
+          ids.add(uuid);
+        }
+      }
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    return bus.<JsonObject>request(Addresses.PRESENCE_QUERY, new JsonObject().put("userId", socket.userId).put("userIds", ids),
+        Local.delivery())
+      .map(reply -> {
+        JsonObject visible = reply.body();
+        fanout.watch(socket, visible.fieldNames());
+        return visible;
+      });
   }
 
   private void strike(ClientSocket socket, int[] strikes, String detail) {

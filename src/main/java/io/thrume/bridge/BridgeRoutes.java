@@ -1,5 +1,8 @@
 package io.thrume.bridge;
 
+import io.thrume.fanout.Frames;
+import io.thrume.fanout.Transport;
+
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.thrume.bus.Failure;
 import io.thrume.http.OriginPolicy;

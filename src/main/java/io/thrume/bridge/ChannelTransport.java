@@ -1,5 +1,7 @@
 package io.thrume.bridge;
 
+import io.thrume.fanout.Transport;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;

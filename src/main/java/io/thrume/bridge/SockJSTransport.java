@@ -1,5 +1,7 @@
 package io.thrume.bridge;
 
+import io.thrume.fanout.Transport;
+
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;

@@ -1,5 +1,7 @@
 package io.thrume.bridge;
 
+import io.thrume.fanout.Transport;
+
 import io.netty.channel.Channel;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;

@@ -1,5 +1,7 @@
 package io.thrume.bus;
 
+import java.util.Set;
+
 /**
  * Every event-bus address Thrume uses, named once. The public ones (chat.*, presence.update,
  * conversation.*, user.*) are part of the contract in DESIGN.md; the thrume.* ones are internal
@@ -13,12 +15,24 @@ public final class Addresses {
   public static final String CHAT_TYPING = "chat.typing";
   public static final String CHAT_SYNC = "chat.sync";
   public static final String PRESENCE_UPDATE = "presence.update";
+  /** Which conversation a socket has open: answered by the bridge itself (a socket's views end with it). */
+  public static final String CHAT_VIEW = "chat.view";
+  /** Whose presence a socket wants: answered by the bridge itself (a socket's watches end with it). */
+  public static final String PRESENCE_WATCH = "presence.watch";
 
   /** The only addresses a bridge client may send to. */
-  public static final java.util.Set<String> CLIENT_INBOUND =
-    java.util.Set.of(CHAT_SEND, CHAT_READ, CHAT_DELIVERED, CHAT_TYPING, CHAT_SYNC, PRESENCE_UPDATE);
+  public static final Set<String> CLIENT_INBOUND =
+    Set.of(CHAT_SEND, CHAT_READ, CHAT_DELIVERED, CHAT_TYPING, CHAT_SYNC, PRESENCE_UPDATE, CHAT_VIEW, PRESENCE_WATCH);
   public static final String CONVERSATION_PREFIX = "conversation.";
   public static final String USER_PREFIX = "user.";
+
+  /**
+   * Every event for clients goes here, on every node (one consumer per node, registered at
+   * start-up): each node keeps what its own sockets subscribed to. No per-conversation or per-user
+   * registration ever reaches the cluster. The body is the bridge frame, encoded once; see
+   * {@code fanout.Events} for the headers.
+   */
+  public static final String FANOUT = "thrume.fanout";
 
   // Internal: the store verticle, the only owner of the database.
   public static final String STORE_ACCOUNT_CREATE = "thrume.store.account.create";
@@ -31,6 +45,7 @@ public final class Addresses {
   public static final String STORE_MESSAGE_INSERT = "thrume.store.message.insert";
   public static final String STORE_MESSAGE_FIND = "thrume.store.message.find";
   public static final String STORE_MESSAGE_PAGE = "thrume.store.message.page";
+  public static final String STORE_MESSAGE_RANGE = "thrume.store.message.range";
   public static final String STORE_READ_MARK = "thrume.store.read.mark";
   public static final String STORE_DELIVERED_MARK = "thrume.store.delivered.mark";
   public static final String STORE_MESSAGE_SYNC = "thrume.store.message.sync";
@@ -52,6 +67,14 @@ public final class Addresses {
   public static final String PRESENCE_CONNECTED = "thrume.presence.connected";
   public static final String PRESENCE_DISCONNECTED = "thrume.presence.disconnected";
   public static final String PRESENCE_QUERY = "thrume.presence.query";
+  /** A socket starts or stops viewing a conversation: {userId, conversationId, viewing}, from the bridge. */
+  public static final String PRESENCE_VIEW = "thrume.presence.view";
+  /** Cluster-wide, to every node's presence service: a user's presence changed (one publish per change). */
+  public static final String PRESENCE_CHANGED = "thrume.presence.changed";
+  /** Cluster-wide, to every node's presence service: who views a conversation changed. */
+  public static final String VIEWERS_CHANGED = "thrume.presence.viewers.changed";
+  /** Fill the presence mirror from the shared entries again (once the node receives the cluster's events). */
+  public static final String PRESENCE_MIRROR_LOAD = "thrume.presence.mirror.load";
   /** A cluster member left or died: {nodeId}; sent to the oldest member's presence service. */
   public static final String PRESENCE_NODE_LEFT = "thrume.presence.node.left";
 
@@ -60,8 +83,21 @@ public final class Addresses {
     return "thrume.bridge." + nodeId + ".evict";
   }
 
+  /** Each node's presence service answers here with its connections of a user (the cluster-wide connection limit). */
+  public static String presenceConnections(String nodeId) {
+    return "thrume.presence." + nodeId + ".connections";
+  }
+
+  // Internal: the bridge.
+  /** Issues a single-use ticket for a socket: {userId} → {ticket, expiresInSeconds}. */
+  public static final String TICKET_ISSUE = "thrume.bridge.ticket.issue";
+  /** Cluster-wide: what each node's rate limiters let through lately, so that the others count it too. */
+  public static final String RATE_LIMIT_USED = "thrume.ratelimit.used";
+
   /** Header carrying the authenticated user id; set by the server, never taken from a client. */
   public static final String USER_HEADER = "thrume-user";
+  /** Header carrying the id of the socket a bridge request came from; set by the server. */
+  public static final String SOCKET_HEADER = "thrume-socket";
   /** Reply header: "true" when chat.send stored a new message, "false" for a repeated clientMessageId. */
   public static final String CREATED_HEADER = "thrume-created";
 

@@ -25,23 +25,31 @@ public final class Handlers {
 
   public static MessageConsumer<JsonObject> serve(EventBus bus, String address,
                                                   Function<Message<JsonObject>, Future<?>> handler) {
-    return bus.localConsumer(address, message -> {
-      Future<?> result;
-      try {
-        result = handler.apply(message);
-      } catch (RuntimeException e) {
-        result = Future.failedFuture(e);
+    return bus.localConsumer(address, message -> answer(address, message, handler));
+  }
+
+  /** The same for an address other nodes send to (a node's own address, registered once at start-up). */
+  public static MessageConsumer<JsonObject> serveCluster(EventBus bus, String address,
+                                                         Function<Message<JsonObject>, Future<?>> handler) {
+    return bus.consumer(address, message -> answer(address, message, handler));
+  }
+
+  private static void answer(String address, Message<JsonObject> message, Function<Message<JsonObject>, Future<?>> handler) {
+    Future<?> result;
+    try {
+      result = handler.apply(message);
+    } catch (RuntimeException e) {
+      result = Future.failedFuture(e);
+    }
+    result.onComplete(ar -> {
+      if (ar.succeeded() && ar.result() instanceof Reply reply) {
+        message.reply(reply.body(), reply.options());
+      } else if (ar.succeeded()) {
+        message.reply(ar.result());
+      } else {
+        ReplyException failure = toReplyException(address, ar.cause());
+        message.fail(failure.failureCode(), failure.getMessage());
       }
-      result.onComplete(ar -> {
-        if (ar.succeeded() && ar.result() instanceof Reply reply) {
-          message.reply(reply.body(), reply.options());
-        } else if (ar.succeeded()) {
-          message.reply(ar.result());
-        } else {
-          ReplyException failure = toReplyException(address, ar.cause());
-          message.fail(failure.failureCode(), failure.getMessage());
-        }
-      });
     });
   }
 

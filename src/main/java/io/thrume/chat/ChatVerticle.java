@@ -5,6 +5,7 @@ import io.thrume.bus.Failure;
 import io.thrume.bus.Handlers;
 import io.thrume.bus.Local;
 import io.thrume.bus.Reply;
+import io.thrume.fanout.Events;
 import io.thrume.limit.RateLimiter;
 import io.thrume.metrics.ThrumeMetrics;
 import io.thrume.validate.Fields;
@@ -84,7 +85,7 @@ public class ChatVerticle extends VerticleBase {
       if (created) {
         membership.remember(user, conversationId.toString());
         typing.stop(conversationId.toString(), user);
-        vertx.eventBus().publish(Addresses.conversation(conversationId.toString()),
+        Events.publish(vertx.eventBus(), Addresses.conversation(conversationId.toString()),
           new JsonObject().put("type", "message").put("message", message));
         metrics.persisted(received);
       }
@@ -104,9 +105,9 @@ public class ChatVerticle extends VerticleBase {
       long unread = result.getLong("unreadCount");
       if (result.getBoolean("advanced")) {
         EventBus bus = vertx.eventBus();
-        bus.publish(Addresses.conversation(conversationId.toString()),
+        Events.publish(bus, Addresses.conversation(conversationId.toString()),
           new JsonObject().put("type", "read").put("userId", user).put("seq", readSeq));
-        bus.publish(Addresses.user(user), new JsonObject().put("type", "unread")
+        Events.publish(bus, Addresses.user(user), new JsonObject().put("type", "unread")
           .put("conversationId", conversationId.toString()).put("unreadCount", unread));
       }
       return new JsonObject().put("conversationId", conversationId.toString()).put("readSeq", readSeq)
@@ -123,7 +124,7 @@ public class ChatVerticle extends VerticleBase {
     JsonObject mark = new JsonObject().put("userId", user).put("conversationId", conversationId).put("seq", seq);
     return limitActions(user).compose(v -> store(Addresses.STORE_DELIVERED_MARK, mark)).map(result -> {
       if (result.getBoolean("advanced")) {
-        vertx.eventBus().publish(Addresses.conversation(conversationId),
+        Events.publish(vertx.eventBus(), Addresses.conversation(conversationId),
           new JsonObject().put("type", "delivered").put("userId", user).put("seq", seq));
       }
       return new JsonObject().put("conversationId", conversationId).put("deliveredSeq", seq);
@@ -204,7 +205,7 @@ public class ChatVerticle extends VerticleBase {
       JsonObject event = new JsonObject().put("type", "conversation.created").put("conversation", conversation);
       people.forEach(person -> {
         membership.remember(person, conversationId);
-        vertx.eventBus().publish(Addresses.user(person), event);
+        Events.publish(vertx.eventBus(), Addresses.user(person), event);
       });
     });
   }

@@ -1,6 +1,7 @@
 package io.thrume.chat;
 
 import io.thrume.bus.Addresses;
+import io.thrume.fanout.Events;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
@@ -62,7 +63,7 @@ final class TypingState {
   }
 
   private void publish(String conversationId, String userId, boolean typing) {
-    vertx.eventBus().publish(Addresses.conversation(conversationId),
+    Events.publish(vertx.eventBus(), Addresses.conversation(conversationId),
       new JsonObject().put("type", "typing").put("userId", userId).put("typing", typing));
   }
 }

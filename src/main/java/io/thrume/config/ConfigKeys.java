@@ -31,9 +31,12 @@ public final class ConfigKeys {
   public static final String BRIDGE_TICKET_SECONDS = "bridge.ticketSeconds";
   public static final String BRIDGE_OUTBOUND_QUEUE_BYTES = "bridge.outboundQueueBytes";
   public static final String BRIDGE_MAX_OVERFLOW_FRAMES = "bridge.maxOverflowFrames";
+  public static final String BRIDGE_GAP_WAIT_MS = "bridge.gapWaitMs";
 
   public static final String PRESENCE_MAX_CONNECTIONS = "presence.maxConnectionsPerUser";
   public static final String PRESENCE_OFFLINE_GRACE_MS = "presence.offlineGraceMs";
+  public static final String PRESENCE_DEAD_NODE_GRACE_MS = "presence.deadNodeGraceMs";
+  public static final String PRESENCE_VIEWERS_WINDOW_MS = "presence.viewersWindowMs";
 
   /** Set at start-up, not in the file: this process' identity among the nodes. */
   public static final String NODE_ID = "nodeId";

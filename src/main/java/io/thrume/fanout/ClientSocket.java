@@ -1,6 +1,5 @@
 package io.thrume.fanout;
 
-import io.thrume.bridge.Transport;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 
@@ -21,6 +20,10 @@ public final class ClientSocket {
   private final int maxOverflowFrames;
   /** Registered addresses (conversation.*, user.*): a handful per socket. */
   final Set<String> addresses = new HashSet<>(4);
+  /** Users whose presence changes it receives (presence.watch); null when none. */
+  Set<String> watching;
+  /** Conversations it views (chat.view); null when none. */
+  private Set<String> viewing;
   private long lastHeardNanos = System.nanoTime();
   private boolean behind;
   private int overflow;
@@ -50,6 +53,26 @@ public final class ClientSocket {
 
   public boolean isRegistered(String address) {
     return addresses.contains(address);
+  }
+
+  /** Starts or stops viewing a conversation; answers whether that changed anything. */
+  public boolean view(String conversationId, boolean on) {
+    if (on) {
+      if (viewing == null) {
+        viewing = new HashSet<>(2);
+      }
+      return viewing.add(conversationId);
+    }
+    boolean changed = viewing != null && viewing.remove(conversationId);
+    if (viewing != null && viewing.isEmpty()) {
+      viewing = null;
+    }
+    return changed;
+  }
+
+  /** The conversations it views. */
+  public Set<String> viewing() {
+    return viewing == null ? Set.of() : Set.copyOf(viewing);
   }
 
   /** Writes a reply or an error frame: always sent, whatever the queue. */

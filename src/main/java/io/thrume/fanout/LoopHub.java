@@ -1,5 +1,6 @@
 package io.thrume.fanout;
 
+import io.thrume.bus.Addresses;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 
@@ -61,6 +62,42 @@ final class LoopHub {
       }
     }
     counts.delivered(targets.length, slow);
+    scheduleFlush();
+  }
+
+  /**
+   * Writes a presence change to the sockets of this loop that watch the user, each on its own
+   * user address (so encoded once per watching user, not once per event); only sockets that
+   * registered their user address, which is where such events are received.
+   */
+  void deliverToWatchers(String key, String watchedUserId, Buffer event, Counts counts) {
+    List<ClientSocket> list = byAddress.get(key);
+    if (list == null) {
+      return;
+    }
+    ClientSocket[] targets = list.toArray(NONE);
+    Map<String, EventFrame> frames = new HashMap<>(4);
+    int delivered = 0;
+    int slow = 0;
+    for (ClientSocket socket : targets) {
+      String own = Addresses.user(socket.userId);
+      if (!socket.isRegistered(own)) {
+        continue;
+      }
+      EventFrame frame = frames.computeIfAbsent(own, address -> new EventFrame(Frames.recOf(address, event)));
+      delivered++;
+      switch (socket.offer(frame, EventKind.PRESENCE, watchedUserId)) {
+        case NEEDS_FLUSH -> unflushed.add(socket);
+        case CLOSED_AS_SLOW -> slow++;
+        case DONE -> {
+        }
+      }
+    }
+    counts.delivered(delivered, slow);
+    scheduleFlush();
+  }
+
+  private void scheduleFlush() {
     if (!unflushed.isEmpty() && !flushScheduled) {
       // behind the tasks already queued: events arriving meanwhile share the sockets' flush
       flushScheduled = true;

@@ -1,67 +1,96 @@
 package io.thrume.fanout;
 
-import io.thrume.bridge.Frames;
 import io.thrume.bus.Addresses;
+import io.thrume.bus.Local;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-import java.util.HashMap;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 /**
- * Per-node fan-out (DESIGN.md, "Fan-out"): one event-bus consumer per address per node, made
- * when the node's first socket registers it and removed when its last one leaves (so a
- * Hazelcast cluster sees one registration per conversation per node, never one per socket).
- * Each event is encoded into a frame once, then handed to every event loop that has sockets on
- * the address, which writes it to them. One idle sweep per event loop, no timer per socket.
+ * Per-node fan-out (DESIGN.md, "Fan-out"). Every event for clients reaches every node on one
+ * address ({@link Addresses#FANOUT}, {@link Events}); each node keeps, in memory only, which of its
+ * sockets registered which address, so a register or a watch is a local map change and never a
+ * cluster registration (no lag, no Hazelcast operation). Each event was encoded once by its
+ * publisher; it goes to every event loop with sockets on the address, which writes it to them.
+ * A conversation's messages pass a {@link Sequencer}: in seq order, each once. One idle sweep
+ * per event loop, no timer per socket.
  */
 public final class NodeFanout {
+  private static final String WATCH_PREFIX = "watch:";
+  private static final long PROBE_TIMEOUT_MS = 60_000;
   private final Vertx vertx;
-  private final Viewers viewers;
   private final long idleTimeoutNanos;
   private final long sweepMs;
+  private final long gapWaitMs;
   private final ConcurrentHashMap<Context, LoopHub> hubs = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Topic> topics = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, ClientSocket> sockets = new ConcurrentHashMap<>();
   private final LongAdder deliveries = new LongAdder();
   private final LongAdder slowClosed = new LongAdder();
+  private final Map<Sequencer.Outcome, LongAdder> sequencing = new ConcurrentHashMap<>();
   private final LoopHub.Counts counts = (sockets, slow) -> {
     deliveries.add(sockets);
     if (slow > 0) {
       slowClosed.add(slow);
     }
   };
+  private MessageConsumer<Buffer> consumer;
+  private Probe probe;
 
-  /** One address on this node: its consumer, the loops with sockets on it, who is here. Guarded by itself. */
+  /** One address on this node: the loops with sockets on it. Guarded by itself. */
   private static final class Topic {
     final String address;
-    MessageConsumer<Object> consumer;
     volatile LoopHub[] hubs = new LoopHub[0];
     final Map<LoopHub, Integer> socketsPerHub = new HashMap<>(2);
-    /** Sockets per user on this node, for conversations: their first and last are reported to {@link Viewers}. */
-    final Map<String, Integer> socketsPerUser = new HashMap<>(4);
     boolean removed;
+    /** For conversations; made and used on the fan-out's context only. */
+    Sequencer sequencer;
 
     Topic(String address) {
       this.address = address;
     }
   }
 
-  public NodeFanout(Vertx vertx, Viewers viewers, long idleTimeoutMs, long sweepMs) {
+  public NodeFanout(Vertx vertx, long idleTimeoutMs, long sweepMs, long gapWaitMs) {
     this.vertx = vertx;
-    this.viewers = viewers;
     this.idleTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMs);
     this.sweepMs = sweepMs;
+    this.gapWaitMs = gapWaitMs;
+    for (Sequencer.Outcome outcome : Sequencer.Outcome.values()) {
+      sequencing.put(outcome, new LongAdder());
+    }
+  }
+
+  /**
+   * Starts receiving the cluster's events, on the caller's context; completes once every other
+   * member's events reach this node ({@link Probe}).
+   */
+  public Future<Void> start(String nodeId, Supplier<Collection<String>> otherMembers) {
+    probe = new Probe(vertx, nodeId);
+    consumer = vertx.eventBus().consumer(Addresses.FANOUT, this::onEvent);
+    return consumer.completion().compose(v -> probe.await(otherMembers, PROBE_TIMEOUT_MS));
+  }
+
+  public Future<Void> stop() {
+    return consumer == null ? Future.succeededFuture() : consumer.unregister();
   }
 
   /** Adds a socket; call on the socket's own context. */
@@ -70,7 +99,7 @@ public final class NodeFanout {
     sockets.put(socket.id, socket);
   }
 
-  /** Removes a closed socket and everything it registered; call on the socket's own context. */
+  /** Removes a closed socket and everything it registered or watched; call on the socket's own context. */
   public void remove(ClientSocket socket) {
     socket.markClosed();
     if (sockets.remove(socket.id) == null) {
@@ -79,6 +108,7 @@ public final class NodeFanout {
     for (String address : List.copyOf(socket.addresses)) {
       unsubscribe(socket, address);
     }
+    watch(socket, List.of());
     hub(socket.context).remove(socket);
   }
 
@@ -99,21 +129,56 @@ public final class NodeFanout {
     return slowClosed.sum();
   }
 
-  /** How many event-bus consumers this node holds for client addresses (one per address). */
-  public int consumers() {
+  /** Message events by what sequencing did with them (held behind a gap, repaired from the store, …). */
+  public long sequenced(Sequencer.Outcome outcome) {
+    return sequencing.get(outcome).sum();
+  }
+
+  /** Addresses and watched users this node's sockets are on. */
+  public int topics() {
     return topics.size();
   }
 
   /** Registers the socket on an already authorized address; call on the socket's own context. */
   public void subscribe(ClientSocket socket, String address) {
-    if (socket.isClosed() || !socket.addresses.add(address)) {
+    if (!socket.isClosed() && socket.addresses.add(address)) {
+      join(socket, address);
+    }
+  }
+
+  /** Removes one registration; call on the socket's own context. */
+  public void unsubscribe(ClientSocket socket, String address) {
+    if (socket.addresses.remove(address)) {
+      leave(socket, address);
+    }
+  }
+
+  /** Replaces whose presence changes the socket receives; call on the socket's own context. */
+  public void watch(ClientSocket socket, Collection<String> userIds) {
+    Set<String> wanted = new HashSet<>(userIds);
+    Set<String> current = socket.watching == null ? Set.of() : socket.watching;
+    for (String userId : current) {
+      if (!wanted.contains(userId)) {
+        leave(socket, WATCH_PREFIX + userId);
+      }
+    }
+    if (socket.isClosed()) {
+      socket.watching = null;
       return;
     }
+    for (String userId : wanted) {
+      if (!current.contains(userId)) {
+        join(socket, WATCH_PREFIX + userId);
+      }
+    }
+    socket.watching = wanted.isEmpty() ? null : wanted;
+  }
+
+  private void join(ClientSocket socket, String key) {
     LoopHub hub = hub(socket.context);
-    hub.subscribe(address, socket);
-    boolean firstOfUser;
+    hub.subscribe(key, socket);
     while (true) {
-      Topic topic = topics.computeIfAbsent(address, Topic::new);
+      Topic topic = topics.computeIfAbsent(key, Topic::new);
       synchronized (topic) {
         if (topic.removed) {
           continue;
@@ -121,72 +186,123 @@ public final class NodeFanout {
         if (topic.socketsPerHub.merge(hub, 1, Integer::sum) == 1) {
           topic.hubs = topic.socketsPerHub.keySet().toArray(new LoopHub[0]);
         }
-        if (topic.consumer == null) {
-          topic.consumer = vertx.eventBus().consumer(address, message -> dispatch(topic, message));
-        }
-        firstOfUser = topic.socketsPerUser.merge(socket.userId, 1, Integer::sum) == 1;
       }
-      break;
-    }
-    if (!address.startsWith(Addresses.CONVERSATION_PREFIX)) {
       return;
     }
-    // who has the conversation open already: the newcomer missed their user.joined events
-    Future<List<String>> here = firstOfUser ? viewers.joined(address, socket.userId) : viewers.present(address);
-    here.onSuccess(users -> {
-      for (String userId : users) {
-        if (!userId.equals(socket.userId) && !socket.isClosed()) {
-          socket.send(Frames.rec(address, new JsonObject().put("type", "user.joined").put("userId", userId)));
-        }
-      }
-    });
   }
 
-  /** Removes one registration; call on the socket's own context. */
-  public void unsubscribe(ClientSocket socket, String address) {
-    if (!socket.addresses.remove(address)) {
-      return;
-    }
+  private void leave(ClientSocket socket, String key) {
     LoopHub hub = hub(socket.context);
-    hub.unsubscribe(address, socket);
-    Topic topic = topics.get(address);
+    hub.unsubscribe(key, socket);
+    Topic topic = topics.get(key);
     if (topic == null) {
       return;
     }
-    boolean lastOfUser;
     synchronized (topic) {
       if (topic.socketsPerHub.merge(hub, -1, Integer::sum) <= 0) {
         topic.socketsPerHub.remove(hub);
         topic.hubs = topic.socketsPerHub.keySet().toArray(new LoopHub[0]);
       }
-      lastOfUser = topic.socketsPerUser.merge(socket.userId, -1, Integer::sum) <= 0;
-      if (lastOfUser) {
-        topic.socketsPerUser.remove(socket.userId);
-      }
       if (topic.socketsPerHub.isEmpty()) {
         topic.removed = true;
-        topics.remove(address, topic);
-        topic.consumer.unregister();
+        topics.remove(key, topic);
       }
-    }
-    if (lastOfUser && address.startsWith(Addresses.CONVERSATION_PREFIX)) {
-      viewers.left(address, socket.userId);
     }
   }
 
-  private void dispatch(Topic topic, Message<Object> message) {
-    Object body = message.body();
-    EventFrame frame = new EventFrame(Frames.rec(topic.address, body));
-    EventKind kind = EventKind.of(body);
-    String key = kind == EventKind.PRESENCE ? ((JsonObject) body).getString("userId") : null;
-    Context current = Vertx.currentContext();
-    Context here = current == null ? null : ((ContextInternal) current).unwrap();
-    for (LoopHub hub : topic.hubs) {
-      if (hub.context == here) {
-        hub.deliver(topic.address, frame, kind, key, counts);
-      } else {
-        hub.context.runOnContext(v -> hub.deliver(topic.address, frame, kind, key, counts));
+  /** An event from any node (this one included); runs on the fan-out's context. */
+  private void onEvent(Message<Buffer> message) {
+    MultiMap headers = message.headers();
+    String watched = headers.get(Events.WATCHED);
+    if (watched != null) {
+      toWatchers(watched, message.body());
+      return;
+    }
+    String to = headers.get(Events.TO);
+    if (to == null) {
+      String forward = headers.get(Events.FORWARD);
+      if (forward != null) {
+        vertx.eventBus().send(forward, message.body().toJsonObject(), Local.delivery());
+      } else if (headers.contains(Probe.HEADER)) {
+        probe.received(headers);
       }
+      return;
+    }
+    Topic topic = topics.get(to);
+    if (topic == null) {
+      return;
+    }
+    EventFrame frame = new EventFrame(message.body());
+    String seq = headers.get(Events.SEQ);
+    if (seq != null) {
+      sequencer(topic).offer(Long.parseLong(seq), frame);
+    } else {
+      deliver(topic, frame, EventKind.ofHeader(headers.get(Events.KIND)), null);
+    }
+  }
+
+  private Sequencer sequencer(Topic topic) {
+    if (topic.sequencer == null) {
+      topic.sequencer = new Sequencer(new StoreBackedOutput(topic), gapWaitMs);
+    }
+    return topic.sequencer;
+  }
+
+  private void deliver(Topic topic, EventFrame frame, EventKind kind, String coalesceKey) {
+    for (LoopHub hub : topic.hubs) {
+      hub.context.runOnContext(v -> hub.deliver(topic.address, frame, kind, coalesceKey, counts));
+    }
+  }
+
+  private void toWatchers(String userId, Buffer event) {
+    Topic topic = topics.get(WATCH_PREFIX + userId);
+    if (topic == null) {
+      return;
+    }
+    for (LoopHub hub : topic.hubs) {
+      hub.context.runOnContext(v -> hub.deliverToWatchers(WATCH_PREFIX + userId, userId, event, counts));
+    }
+  }
+
+  /** Where a conversation's sequencer delivers, and reads gaps from (the store's message pages). */
+  private final class StoreBackedOutput implements Sequencer.Output {
+    private final Topic topic;
+
+    StoreBackedOutput(Topic topic) {
+      this.topic = topic;
+    }
+
+    @Override
+    public void deliver(EventFrame frame) {
+      NodeFanout.this.deliver(topic, frame, EventKind.ESSENTIAL, null);
+    }
+
+    @Override
+    public Future<List<Sequencer.Sequenced>> fetch(long from, long to) {
+      String conversationId = topic.address.substring(Addresses.CONVERSATION_PREFIX.length());
+      JsonObject range = new JsonObject().put("conversationId", conversationId).put("afterSeq", from - 1).put("beforeSeq", to);
+      return vertx.eventBus().<JsonObject>request(Addresses.STORE_MESSAGE_RANGE, range, Local.delivery()).map(reply -> {
+        JsonArray messages = reply.body().getJsonArray("messages");
+        return messages.stream().map(m -> (JsonObject) m)
+          .map(m -> new Sequencer.Sequenced(m.getLong("seq"), new EventFrame(Frames.rec(topic.address,
+            new JsonObject().put("type", "message").put("message", m)))))
+          .toList();
+      });
+    }
+
+    @Override
+    public long setTimer(long delayMs, Runnable action) {
+      return vertx.setTimer(delayMs, id -> action.run());
+    }
+
+    @Override
+    public void cancelTimer(long id) {
+      vertx.cancelTimer(id);
+    }
+
+    @Override
+    public void counted(Sequencer.Outcome outcome, int n) {
+      sequencing.get(outcome).add(n);
     }
   }
 

@@ -52,7 +52,7 @@ public class HttpVerticle extends VerticleBase {
     router.route("/api/*").handler(new BearerAuth(tokens));
     AccountRoutes.mount(router, api);
     ConversationRoutes.mount(router, api);
-    RealtimeRoutes.mount(router, api, bridge.tickets());
+    RealtimeRoutes.mount(router, api);
     HealthRoutes.mount(router, vertx);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registry()));
     BridgeRoutes.mount(router, vertx, bridge, origins);

@@ -1,6 +1,5 @@
 package io.thrume.http;
 
-import io.thrume.bridge.Tickets;
 import io.thrume.bus.Addresses;
 import io.thrume.bus.Failure;
 import io.thrume.validate.Fields;
@@ -17,9 +16,10 @@ final class RealtimeRoutes {
   private RealtimeRoutes() {
   }
 
-  static void mount(Router router, Api api, Tickets tickets) {
+  static void mount(Router router, Api api) {
     router.post("/api/realtime/ticket").handler(Api.handle(ctx ->
-      tickets.issue(BearerAuth.userId(ctx)).map(ticket -> new Api.Response(200, ticket))));
+      api.call(Addresses.TICKET_ISSUE, new JsonObject().put("userId", BearerAuth.userId(ctx)))
+        .map(ticket -> new Api.Response(200, ticket))));
 
     router.get("/api/presence").handler(Api.handle(ctx -> {
       String raw = ctx.request().getParam("userIds");

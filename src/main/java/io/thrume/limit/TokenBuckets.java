@@ -35,20 +35,23 @@ public final class TokenBuckets {
 
   /** Takes one token: 0 when allowed, else the whole seconds to wait before one is available. */
   public long take(String key) {
-    long now = clock.getAsLong();
-    Bucket b = buckets.computeIfAbsent(key, k -> {
-      Bucket fresh = new Bucket();
-      fresh.tokens = burst;
-      fresh.updatedAt = now;
-      return fresh;
-    });
-    refill(b, now);
+    Bucket b = refilled(key);
     if (b.tokens >= 1) {
       b.tokens -= 1;
       return 0;
     }
     double missingNanos = (1 - b.tokens) / perNano;
     return Math.max(1, (long) Math.ceil(missingNanos / 1e9));
+  }
+
+  /**
+   * Takes tokens another node gave out for the key, so that its limit holds across the cluster.
+   * The bucket may go below zero (down to minus the burst): those tokens were spent, and the key
+   * waits for the refill like anyone who spent them here.
+   */
+  public void debit(String key, int tokens) {
+    Bucket b = refilled(key);
+    b.tokens = Math.max(-burst, b.tokens - tokens);
   }
 
   /** Drops buckets that are full again (their keys have been quiet long enough). */
@@ -62,6 +65,19 @@ public final class TokenBuckets {
 
   public int size() {
     return buckets.size();
+  }
+
+  /** The key's bucket (full when new), refilled to now. */
+  private Bucket refilled(String key) {
+    long now = clock.getAsLong();
+    Bucket b = buckets.computeIfAbsent(key, k -> {
+      Bucket fresh = new Bucket();
+      fresh.tokens = burst;
+      fresh.updatedAt = now;
+      return fresh;
+    });
+    refill(b, now);
+    return b;
   }
 
   private void refill(Bucket b, long now) {

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.thrume.fanout.NodeFanout;
+import io.thrume.fanout.Sequencer;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -71,8 +72,14 @@ public final class ThrumeMetrics {
       .description("Event loops serving bridge sockets on this node").register(registry);
     Gauge.builder("thrume.sockets.open", fanout, NodeFanout::openSockets)
       .description("Open bridge sockets on this node").register(registry);
-    Gauge.builder("thrume.fanout.consumers", fanout, NodeFanout::consumers)
-      .description("Event-bus consumers this node holds for client addresses (one per address)").register(registry);
+    Gauge.builder("thrume.fanout.topics", fanout, NodeFanout::topics)
+      .description("Client addresses and watched users this node's sockets are on (in memory only)").register(registry);
+    for (Sequencer.Outcome outcome : Sequencer.Outcome.values()) {
+      FunctionCounter.builder("thrume.fanout.sequenced", fanout, f -> f.sequenced(outcome))
+        .description("Message events by what putting them in seq order took: held behind a gap, repaired from"
+          + " the store, dropped as a duplicate, or a gap given up")
+        .tag("outcome", outcome.name().toLowerCase()).register(registry);
+    }
     FunctionCounter.builder("thrume.deliveries", fanout, NodeFanout::deliveries)
       .description("Events handed to sockets").register(registry);
     FunctionCounter.builder("thrume.sockets.slow.closed", fanout, NodeFanout::slowClosed)

@@ -4,9 +4,9 @@ import io.thrume.bus.Addresses;
 import io.thrume.bus.Failure;
 import io.thrume.bus.Handlers;
 import io.thrume.bus.Local;
-import io.thrume.model.Timestamps;
-import io.thrume.presence.SharedEntries.Change;
+import io.thrume.fanout.Events;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
@@ -15,183 +15,111 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
- * Who is online. Each user's entry lives in a shared map (local on one node, Hazelcast when
- * clustered), so every node sees the same thing:
- * {online, status, lastSeen, connections: [{id, node, at}…]}, oldest connection first.
- * Entries change by compare-and-set, so nodes never overwrite each other.
- * <ul>
- *   <li>a user's first connection makes them online (a presence event to the people they share a
- *   conversation with); a connection past the limit evicts the oldest, on whatever node it is;</li>
- *   <li>a user without connections goes offline only after a grace period, so reloads do not flap;</li>
- *   <li>presence.update sets "online" or "away".</li>
- * </ul>
+ * Presence and "who is here", the one owner of thrume.presence and thrume.viewers (shared maps:
+ * local on one node, Hazelcast when clustered). {@link OnlineUsers} keeps who is online,
+ * {@link ConversationViewers} who has which conversation open, {@link PresenceMirror} this node's
+ * copy of everyone's presence, so that watches and queries are answered here without the cluster.
+ * The bridge tells this service about its sockets over the event bus (local requests).
  */
 public class PresenceVerticle extends VerticleBase {
-  static final String MAP = "thrume.presence";
   private static final Logger LOG = LoggerFactory.getLogger(PresenceVerticle.class);
-  private static final int MAX_QUERY = 200;
+  private static final int MAX_QUERY = 500;
+  private static final long MIRROR_SWEEP_MS = 60_000;
   private PresenceConfig config;
-  private SharedEntries entries;
+  private OnlineUsers online;
   private ConversationViewers viewers;
-  /** Grace timers of users whose last connection left this node. */
-  private final Map<String, Long> graceTimers = new HashMap<>();
+  private final PresenceMirror mirror = new PresenceMirror();
 
   @Override
   public Future<?> start() {
     config = PresenceConfig.from(config());
-    viewers = new ConversationViewers(vertx, config.nodeId());
-    return SharedEntries.of(vertx, MAP).onSuccess(shared -> {
-      entries = shared;
-      EventBus bus = vertx.eventBus();
-      Handlers.serve(bus, Addresses.PRESENCE_CONNECTED, m -> connected(m.body()));
-      Handlers.serve(bus, Addresses.PRESENCE_DISCONNECTED, m -> disconnected(m.body()));
-      Handlers.serve(bus, Addresses.PRESENCE_UPDATE, this::update);
-      Handlers.serve(bus, Addresses.PRESENCE_QUERY, m -> query(m.body()));
-      Handlers.serve(bus, Addresses.PRESENCE_NODE_LEFT, m -> nodeLeft(m.body().getString("nodeId")));
-    });
-  }
-
-  /** {userId, connectionId, nodeId} → {evicted: [connectionId…]}. */
-  private Future<JsonObject> connected(JsonObject body) {
-    String userId = body.getString("userId");
-    String connection = new JsonObject().put("id", body.getString("connectionId"))
-      .put("node", body.getString("nodeId")).put("at", System.currentTimeMillis()).encode();
-    cancelGrace(userId);
-    return change(userId, entry -> {
-      JsonObject next = entry == null ? new JsonObject().put("online", false) : entry;
-      JsonArray connections = next.getJsonArray("connections", new JsonArray()).copy().add(new JsonObject(connection));
-      if (!next.getBoolean("online")) {
-        next.put("status", "online");
-      }
-      return next.put("online", true).put("connections", connections);
-    }).compose(change -> {
-      JsonArray all = change.after().getJsonArray("connections");
-      int excess = all.size() - config.maxConnectionsPerUser();
-      List<JsonObject> evicted = excess <= 0 ? List.of()
-        : all.stream().limit(excess).map(o -> (JsonObject) o).toList();
-      Future<?> done = evicted.isEmpty() ? Future.succeededFuture() : evict(userId, evicted);
-      if (change.before() == null || !change.before().getBoolean("online", false)) {
-        done = done.compose(v -> announce(userId, change.after()));
-      }
-      return done.map(v -> new JsonObject().put("evicted",
-        new JsonArray(evicted.stream().map(c -> c.getString("id")).toList())));
-    });
-  }
-
-  /** Removes the oldest connections from the entry, and tells their nodes to close them. */
-  private Future<Void> evict(String userId, List<JsonObject> oldest) {
-    List<String> ids = oldest.stream().map(c -> c.getString("id")).toList();
-    return change(userId, entry -> {
-      if (entry == null) {
-        return null;
-      }
-      JsonArray kept = new JsonArray(entry.getJsonArray("connections").stream()
-        .filter(c -> !ids.contains(((JsonObject) c).getString("id"))).toList());
-      return entry.put("connections", kept);
-    }).onSuccess(v -> oldest.forEach(c -> vertx.eventBus().send(Addresses.bridgeEvict(c.getString("node")),
-      new JsonObject().put("connectionId", c.getString("id"))
-        .put("reason", "a newer connection of yours replaced this one (at most " + config.maxConnectionsPerUser()
-          + " at a time)")))).mapEmpty();
-  }
-
-  /** {userId, connectionId} → {}: the connection is gone; the user may go offline after the grace. */
-  private Future<JsonObject> disconnected(JsonObject body) {
-    String userId = body.getString("userId");
-    String connectionId = body.getString("connectionId");
-    return change(userId, entry -> {
-      if (entry == null) {
-        return null;
-      }
-      JsonArray kept = new JsonArray(entry.getJsonArray("connections").stream()
-        .filter(c -> !connectionId.equals(((JsonObject) c).getString("id"))).toList());
-      return entry.put("connections", kept).put("lastSeen", now());
-    }).map(change -> {
-      if (change.after() != null && change.after().getJsonArray("connections").isEmpty()) {
-        startGrace(userId);
-      }
-      return new JsonObject();
-    });
-  }
-
-  private void startGrace(String userId) {
-    cancelGrace(userId);
-    graceTimers.put(userId, vertx.setTimer(config.offlineGraceMs(), id -> {
-      graceTimers.remove(userId);
-      goOfflineIfStillGone(userId);
-    }));
-  }
-
-  private void cancelGrace(String userId) {
-    Long timer = graceTimers.remove(userId);
-    if (timer != null) {
-      vertx.cancelTimer(timer);
-    }
-  }
-
-  /** After the grace: still no connection anywhere → offline, remembered in the database. */
-  private void goOfflineIfStillGone(String userId) {
-    String at = now();
-    change(userId, entry -> entry == null || !entry.getJsonArray("connections").isEmpty() ? entry : null)
-      .compose(change -> {
-        if (change.before() == null || change.after() != null) {
+    return Future.all(SharedEntries.of(vertx, OnlineUsers.MAP), SharedEntries.of(vertx, ConversationViewers.MAP))
+      .compose(shared -> {
+        online = new OnlineUsers(vertx, config, shared.resultAt(0));
+        viewers = new ConversationViewers(vertx, config.nodeId(), shared.resultAt(1), config.viewersWindowMs());
+        EventBus bus = vertx.eventBus();
+        Handlers.serve(bus, Addresses.PRESENCE_CONNECTED, m -> online.connected(m.body().getString("userId"),
+          m.body().getString("connectionId")).map(evicted -> new JsonObject().put("evicted", new JsonArray(evicted))));
+        Handlers.serve(bus, Addresses.PRESENCE_DISCONNECTED, m -> {
+          online.disconnected(m.body().getString("userId"), m.body().getString("connectionId"));
+          return Future.succeededFuture(new JsonObject());
+        });
+        Handlers.serve(bus, Addresses.PRESENCE_UPDATE, this::update);
+        Handlers.serve(bus, Addresses.PRESENCE_QUERY, m -> query(m.body()));
+        Handlers.serve(bus, Addresses.PRESENCE_VIEW, m -> view(m.body()));
+        Handlers.serve(bus, Addresses.PRESENCE_NODE_LEFT, m -> nodeLeft(m.body().getString("nodeId")));
+        Handlers.serve(bus, Addresses.PRESENCE_MIRROR_LOAD, m -> loadMirror());
+        Handlers.serve(bus, Addresses.PRESENCE_CHANGED, m -> changed(m.body()));
+        Handlers.serve(bus, Addresses.VIEWERS_CHANGED, m -> {
+          viewers.changedElsewhere(m.body());
           return Future.succeededFuture();
-        }
-        return takenOffline(userId, at);
-      })
-      .onFailure(e -> LOG.warn("Could not take {} offline: {}", userId, e.toString()));
+        });
+        // other nodes ask this one for its connections of a user: a cluster-wide consumer
+        Handlers.serveCluster(bus, Addresses.presenceConnections(config.nodeId()),
+          m -> Future.succeededFuture(online.connectionsOf(m.body().getString("userId"), m.body().getString("node"))));
+        vertx.setPeriodic(MIRROR_SWEEP_MS, id -> mirror.sweep());
+        return loadMirror();
+      });
   }
 
   /**
-   * A cluster member left or died: its connections are gone. Users left without any connection
-   * go offline now, without a further grace: the time it took to declare the member dead was it.
-   * Users who reconnected elsewhere in the meantime stay online.
+   * Fills the mirror from the shared entries. Done at start-up, and again once the node receives
+   * the cluster's events, for what changed in between; versions make the two orders agree.
+   */
+  private Future<JsonObject> loadMirror() {
+    return online.everyone().map(all -> {
+      all.forEach((userId, entry) -> mirror.apply(userId, entry.getLong("v", 0L), true, OnlineUsers.aggregate(entry),
+        entry.getString("lastSeen")));
+      return new JsonObject().put("users", all.size());
+    });
+  }
+
+  /** A presence change from any node: keep it, and hand it to this node's watchers of the user. */
+  private Future<Void> changed(JsonObject event) {
+    String userId = event.getString("userId");
+    if (mirror.apply(userId, event.getLong("v"), event.getBoolean("online"), event.getString("status"),
+      event.getString("lastSeen"))) {
+      JsonObject forClients = event.copy();
+      forClients.remove("v");
+      if (forClients.getBoolean("online")) {
+        forClients.put("lastSeen", OnlineUsers.now());
+      }
+      Events.toWatchers(vertx.eventBus(), userId, forClients);
+    }
+    return Future.succeededFuture();
+  }
+
+  /** {userId, conversationId, viewing} from the bridge → {viewers: [userId…]} (who else is there, when viewing). */
+  private Future<JsonObject> view(JsonObject body) {
+    String conversationId = body.getString("conversationId");
+    String userId = body.getString("userId");
+    if (body.getBoolean("viewing")) {
+      return viewers.start(conversationId, userId).map(users -> new JsonObject().put("viewers", new JsonArray(users)));
+    }
+    viewers.stop(conversationId, userId);
+    return Future.succeededFuture(new JsonObject().put("viewers", new JsonArray()));
+  }
+
+  /**
+   * A cluster member left or died (sent to the oldest member): after a grace, in which its users
+   * may reconnect elsewhere without ever showing offline, it no longer lists anyone.
    */
   private Future<JsonObject> nodeLeft(String nodeId) {
-    return viewers.nodeLeft(nodeId).compose(v -> entries.entries()).compose(all -> {
-      List<Future<Void>> cleanups = all.entrySet().stream()
-        .filter(e -> e.getValue().getJsonArray("connections").stream()
-          .anyMatch(c -> nodeId.equals(((JsonObject) c).getString("node"))) || e.getValue().getJsonArray("connections").isEmpty())
-        .map(e -> dropNode(e.getKey(), nodeId))
-        .toList();
-      LOG.info("Member {} left: {} users had connections there", nodeId, cleanups.size());
-      return Future.join(cleanups).map(v -> new JsonObject().put("users", cleanups.size()));
+    Promise<Void> graceOver = Promise.promise();
+    vertx.setTimer(Math.max(1, config.deadNodeGraceMs()), id -> graceOver.complete());
+    return graceOver.future().compose(v -> viewers.nodeLeft(nodeId)).recover(e -> {
+      LOG.warn("Could not clear the viewers of member {}: {}", nodeId, e.toString());
+      return Future.succeededFuture();
+    }).compose(v -> online.nodeLeft(nodeId)).map(users -> {
+      LOG.info("Member {} left: {} users had connections there", nodeId, users);
+      return new JsonObject().put("users", users);
     });
   }
 
-  private Future<Void> dropNode(String userId, String nodeId) {
-    String at = now();
-    return change(userId, entry -> {
-      if (entry == null) {
-        return null;
-      }
-      JsonArray kept = new JsonArray(entry.getJsonArray("connections").stream()
-        .filter(c -> !nodeId.equals(((JsonObject) c).getString("node"))).toList());
-      return kept.isEmpty() ? null : entry.put("connections", kept);
-    }).compose(change -> {
-      if (change.before() == null || change.after() != null || !change.before().getBoolean("online", false)) {
-        return Future.succeededFuture();
-      }
-      cancelGrace(userId);
-      return takenOffline(userId, at);
-    });
-  }
-
-  /** The user's entry is gone: remember when they were last seen, and tell their contacts. */
-  private Future<Void> takenOffline(String userId, String at) {
-    JsonObject offline = new JsonObject().put("online", false).put("status", "offline").put("lastSeen", at);
-    return vertx.eventBus().request(Addresses.STORE_LAST_SEEN, new JsonObject().put("userId", userId).put("at", at),
-        Local.delivery())
-      .compose(v -> announce(userId, offline));
-  }
-
-  /** {status: "online" | "away"} from a client (user header) → {}. */
+  /** {status: "online" | "away"} from a client (user and socket headers) → {}. */
   private Future<JsonObject> update(Message<JsonObject> request) {
     String userId = request.headers().get(Addresses.USER_HEADER);
     if (userId == null) {
@@ -202,15 +130,12 @@ public class PresenceVerticle extends VerticleBase {
     if (!"online".equals(status) && !"away".equals(status)) {
       throw Failure.INVALID.exception("status must be \"online\" or \"away\"");
     }
-    return change(userId, entry -> entry == null ? null : entry.put("status", status)).compose(change -> {
-      boolean changed = change.before() != null && !status.equals(change.before().getString("status"));
-      return changed ? announce(userId, change.after()) : Future.succeededFuture();
-    }).map(v -> new JsonObject());
+    return online.status(userId, request.headers().get(Addresses.SOCKET_HEADER), status).map(v -> new JsonObject());
   }
 
   /**
    * {userId, userIds} → {id: {online, status, lastSeen}} for the ids that share a conversation
-   * with the user (and the user themself); the others are left out.
+   * with the user (and the user themself); the others are left out. Answered from the mirror.
    */
   private Future<JsonObject> query(JsonObject body) {
     String userId = body.getString("userId");
@@ -218,52 +143,28 @@ public class PresenceVerticle extends VerticleBase {
     if (asked.size() > MAX_QUERY) {
       throw Failure.INVALID.exception("userIds allows at most " + MAX_QUERY + " ids");
     }
+    if (asked.isEmpty()) {
+      return Future.succeededFuture(new JsonObject());
+    }
     return vertx.eventBus().<JsonObject>request(Addresses.STORE_CONTACTS,
         new JsonObject().put("userId", userId).put("among", asked), Local.delivery())
-      .compose(reply -> {
-        JsonArray visible = reply.body().getJsonArray("contacts").copy();
+      .map(reply -> {
+        JsonObject out = new JsonObject();
+        List<JsonObject> visible = reply.body().getJsonArray("contacts").stream().map(o -> (JsonObject) o).toList();
+        visible.forEach(contact -> out.put(contact.getString("id"), describe(contact.getString("id"), contact.getString("lastSeen"))));
         if (asked.contains(userId)) {
-          visible.add(new JsonObject().put("id", userId));
+          out.put(userId, describe(userId, null));
         }
-        List<Future<JsonObject>> lookups = visible.stream().map(o -> (JsonObject) o)
-          .map(contact -> entries.get(contact.getString("id")).map(entry -> describe(entry, contact.getString("lastSeen"))))
-          .toList();
-        return Future.all(lookups).map(all -> {
-          JsonObject out = new JsonObject();
-          for (int i = 0; i < visible.size(); i++) {
-            out.put(visible.getJsonObject(i).getString("id"), lookups.get(i).result());
-          }
-          return out;
-        });
+        return out;
       });
   }
 
-  private static JsonObject describe(JsonObject entry, String storedLastSeen) {
-    if (entry == null || !entry.getBoolean("online", false)) {
-      String lastSeen = entry == null ? storedLastSeen : entry.getString("lastSeen", storedLastSeen);
+  private JsonObject describe(String userId, String storedLastSeen) {
+    PresenceMirror.State state = mirror.get(userId);
+    if (state == null || !state.online()) {
+      String lastSeen = state != null && state.lastSeen() != null ? state.lastSeen() : storedLastSeen;
       return new JsonObject().put("online", false).put("status", "offline").put("lastSeen", lastSeen);
     }
-    return new JsonObject().put("online", true).put("status", entry.getString("status", "online"))
-      .put("lastSeen", entry.getJsonArray("connections").isEmpty() ? entry.getString("lastSeen") : now());
-  }
-
-  /** Tells the people who share a conversation with the user, on their user.<id> addresses. */
-  private Future<Void> announce(String userId, JsonObject entry) {
-    JsonObject event = new JsonObject().put("type", "presence").put("userId", userId)
-      .mergeIn(describe(entry, entry.getString("lastSeen")));
-    return vertx.eventBus().<JsonObject>request(Addresses.STORE_CONTACTS, new JsonObject().put("userId", userId), Local.delivery())
-      .map(reply -> {
-        reply.body().getJsonArray("contacts").forEach(c ->
-          vertx.eventBus().publish(Addresses.user(((JsonObject) c).getString("id")), event));
-        return null;
-      });
-  }
-
-  private Future<Change> change(String userId, SharedEntries.Update update) {
-    return entries.update(userId, update);
-  }
-
-  private static String now() {
-    return Timestamps.iso(OffsetDateTime.now(ZoneOffset.UTC));
+    return new JsonObject().put("online", true).put("status", state.status()).put("lastSeen", OnlineUsers.now());
   }
 }

@@ -77,6 +77,22 @@ final class MessageStore {
   }
 
   /**
+   * {conversationId, afterSeq, beforeSeq} → {messages}: the messages between two seqs, for the
+   * fan-out filling a gap (internal: no user, so no membership check).
+   */
+  Future<JsonObject> range(JsonObject body) {
+    UUID conversation = UUID.fromString(body.getString("conversationId"));
+    long after = body.getLong("afterSeq");
+    long before = body.getLong("beforeSeq");
+    return pool.preparedQuery(PAGE_AFTER).execute(Tuple.of(conversation, after, before, (int) Math.max(0, before - after - 1)))
+      .map(set -> {
+        JsonArray out = new JsonArray();
+        set.forEach(row -> out.add(Message.fromRow(row).toJson()));
+        return new JsonObject().put("messages", out);
+      });
+  }
+
+  /**
    * {userId, conversationId, afterSeq?, beforeSeq?, limit} → {messages, hasMore}, seq ascending.
    * With afterSeq the page starts just after it (hasMore: newer ones remain); otherwise it ends
    * just before beforeSeq, or at the newest message (hasMore: older ones remain).

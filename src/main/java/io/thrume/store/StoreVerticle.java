@@ -74,6 +74,7 @@ public class StoreVerticle extends VerticleBase {
     Handlers.serve(bus, Addresses.STORE_MESSAGE_INSERT, m -> inserts.insert(m.body()));
     Handlers.serve(bus, Addresses.STORE_MESSAGE_FIND, m -> messages.find(m.body()));
     Handlers.serve(bus, Addresses.STORE_MESSAGE_PAGE, m -> messages.page(m.body()));
+    Handlers.serve(bus, Addresses.STORE_MESSAGE_RANGE, m -> messages.range(m.body()));
     Handlers.serve(bus, Addresses.STORE_READ_MARK, m -> messages.markRead(m.body()));
     Handlers.serve(bus, Addresses.STORE_DELIVERED_MARK, m -> messages.markDelivered(m.body()));
     Handlers.serve(bus, Addresses.STORE_MESSAGE_SYNC, m -> messages.sync(m.body()));

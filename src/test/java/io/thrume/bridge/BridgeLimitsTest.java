@@ -139,7 +139,7 @@ class BridgeLimitsTest {
       assertEquals(200, r.status());
       assertTrue(r.header("Content-Type").startsWith("text/plain"), r.header("Content-Type"));
       String text = r.body().toString();
-      for (String metric : new String[]{"thrume_sockets_open ", "thrume_fanout_consumers ", "thrume_messages_persisted_total ",
+      for (String metric : new String[]{"thrume_sockets_open ", "thrume_fanout_topics ", "thrume_fanout_sequenced_total{outcome=\"held\"}", "thrume_messages_persisted_total ",
         "thrume_deliveries_total ", "thrume_send_publish_seconds_bucket{", "thrume_frames_rejected_total{reason=\"FORBIDDEN\"}",
         "vertx_http_server_requests_total"}) {
         assertTrue(text.contains(metric), metric + " missing");

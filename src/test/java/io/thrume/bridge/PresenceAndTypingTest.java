@@ -4,6 +4,7 @@ import io.thrume.support.BridgeClient;
 import io.thrume.support.RestClient;
 import io.thrume.support.RestClient.User;
 import io.thrume.support.TestThrume;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,7 +43,8 @@ class PresenceAndTypingTest {
     assertFalse(presenceOf(alice, bob).getBoolean("online"));
     try (BridgeClient a = BridgeClient.connect(thrume, alice.token())) {
       a.register("user." + alice.id());
-      BridgeDeliveryTest.sleep(200);
+      JsonObject watched = a.call("presence.watch", new JsonObject().put("userIds", new JsonArray().add(bob.id())));
+      assertFalse(watched.getJsonObject(bob.id()).getBoolean("online"), "the watch answers the current state");
       BridgeClient b = BridgeClient.connect(thrume, bob.token());
       JsonObject online = a.event("user." + alice.id(), "presence");
       assertEquals(bob.id(), online.getString("userId"));
@@ -79,7 +81,9 @@ class PresenceAndTypingTest {
          BridgeClient a = BridgeClient.connect(thrume, alice.token())) {
       s.register("user." + stranger.id());
       a.register("user." + alice.id());
-      BridgeDeliveryTest.sleep(200);
+      a.call("presence.watch", new JsonObject().put("userIds", new JsonArray().add(bob.id())));
+      JsonObject strangerWatch = s.call("presence.watch", new JsonObject().put("userIds", new JsonArray().add(bob.id()).add(alice.id())));
+      assertEquals(new JsonObject(), strangerWatch, "a stranger may not watch: nobody is answered");
       try (BridgeClient b = BridgeClient.connect(thrume, bob.token())) {
         b.call("presence.update", new JsonObject().put("status", "away"));
         JsonObject away = a.await(f -> BridgeClient.isEvent("user." + alice.id(), "presence").test(f)

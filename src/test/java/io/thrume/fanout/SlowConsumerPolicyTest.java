@@ -1,6 +1,5 @@
 package io.thrume.fanout;
 
-import io.thrume.bridge.Transport;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.Test;

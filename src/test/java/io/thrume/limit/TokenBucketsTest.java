@@ -51,4 +51,17 @@ class TokenBucketsTest {
     buckets.sweep();
     assertEquals(0, buckets.size());
   }
+
+  @Test
+  void tokensTakenOnAnotherNodeAreTakenHereToo() {
+    AtomicLong now = new AtomicLong(0);
+    TokenBuckets buckets = new TokenBuckets(10, 1, now::get);
+    buckets.debit("u", 8);
+    assertEquals(0, buckets.take("u"));
+    assertEquals(0, buckets.take("u"));
+    assertEquals(1, buckets.take("u"), "10 in all, here and there");
+    buckets.debit("u", 50);
+    now.addAndGet(5 * SECOND);
+    assertEquals(6, buckets.take("u"), "at most a burst below zero: 5 s of refill left -5 tokens, 1 needs 6 s more");
+  }
 }

@@ -91,6 +91,11 @@ public final class BridgeClient implements AutoCloseable {
     sendFrame(new JsonObject().put("type", "register").put("address", address));
   }
 
+  /** chat.view: says the socket has the conversation open (or not any more); "who is here" follows views. */
+  public void view(String conversationId, boolean viewing) {
+    call("chat.view", new JsonObject().put("conversationId", conversationId).put("viewing", viewing));
+  }
+
   public void unregister(String address) {
     sendFrame(new JsonObject().put("type", "unregister").put("address", address));
   }
@@ -172,6 +177,31 @@ public final class BridgeClient implements AutoCloseable {
   public static Predicate<JsonObject> isEvent(String address, String type) {
     return f -> "rec".equals(f.getString("type")) && address.equals(f.getString("address"))
       && f.getJsonObject("body") != null && type.equals(f.getJsonObject("body").getString("type"));
+  }
+
+  /**
+   * A frame saying the user started viewing the conversation: user.joined for them, or a coalesced
+   * viewers event that lists them among the joined.
+   */
+  public static Predicate<JsonObject> joined(String address, String userId) {
+    return f -> (isEvent(address, "user.joined").test(f) && userId.equals(f.getJsonObject("body").getString("userId")))
+      || (isEvent(address, "viewers").test(f) && f.getJsonObject("body").getJsonArray("joined").contains(userId));
+  }
+
+  /** Waits until user.joined / viewers frames on the address have named every one of the users. */
+  public void awaitViewers(String address, java.util.Collection<String> userIds, Duration wait) {
+    java.util.Set<String> missing = new java.util.HashSet<>(userIds);
+    long deadline = System.nanoTime() + wait.toNanos();
+    while (!missing.isEmpty()) {
+      JsonObject frame = await(f -> isEvent(address, "user.joined").test(f) || isEvent(address, "viewers").test(f),
+        Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+      JsonObject body = frame.getJsonObject("body");
+      if ("user.joined".equals(body.getString("type"))) {
+        missing.remove(body.getString("userId"));
+      } else {
+        body.getJsonArray("joined").forEach(missing::remove);
+      }
+    }
   }
 
   public boolean awaitClosed(Duration wait) {

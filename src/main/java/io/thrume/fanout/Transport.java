@@ -1,6 +1,5 @@
-package io.thrume.bridge;
+package io.thrume.fanout;
 
-import io.thrume.fanout.EventFrame;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 

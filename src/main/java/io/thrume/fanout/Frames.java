@@ -1,4 +1,4 @@
-package io.thrume.bridge;
+package io.thrume.fanout;
 
 import io.thrume.bus.Failure;
 import io.vertx.core.buffer.Buffer;
@@ -15,6 +15,13 @@ public final class Frames {
     return new JsonObject().put("type", "rec").put("address", address).put("body", body).toBuffer();
   }
 
+  /** The same rec frame around a body already encoded as JSON (the address must need no escaping). */
+  public static Buffer recOf(String address, Buffer encodedBody) {
+    return Buffer.buffer(encodedBody.length() + address.length() + 40)
+      .appendString("{\"type\":\"rec\",\"address\":\"").appendString(address).appendString("\",\"body\":")
+      .appendBuffer(encodedBody).appendString("}");
+  }
+
   /**
    * {type: "err", address?, failureCode, failureType, message}. The address is the request's
    * replyAddress for a failed reply, the refused address for a register, and absent otherwise.
@@ -29,7 +36,7 @@ public final class Frames {
   }
 
   /** A failure as a bridge client sees it: a code of the bridge's and a human detail. */
-  record Refusal(Failure code, String detail) {
+  public record Refusal(Failure code, String detail) {
   }
 
   /** A service's failure as the bridge shows it: only the bridge's codes, no existence leaks. */

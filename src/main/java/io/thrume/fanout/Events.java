@@ -1,0 +1,63 @@
+package io.thrume.fanout;
+
+import io.thrume.bus.Addresses;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * How a service publishes an event for clients. The event is encoded once, into the bridge frame
+ * clients receive, and published on {@link Addresses#FANOUT}: every node gets it and hands it to
+ * its own sockets on that address, routing by headers without parsing the body.
+ * <ul>
+ *   <li>{@value #TO}: the client address (conversation.&lt;id&gt;, user.&lt;id&gt;);</li>
+ *   <li>{@value #SEQ}: a message's seq, so each node delivers a conversation's messages in order, once;</li>
+ *   <li>{@value #KIND}: "typing" or "presence" (what a slow socket may drop or coalesce), absent otherwise;</li>
+ *   <li>{@value #WATCHED}: instead of {@value #TO}, a presence change for the watchers of that user; the
+ *   body is then the event itself, since each watcher gets it on its own user address;</li>
+ *   <li>{@value #FORWARD}: not for clients: a message for that (local) service address on every node
+ *   ({@link #broadcast}).</li>
+ * </ul>
+ */
+public final class Events {
+  static final String TO = "to";
+  static final String SEQ = "seq";
+  static final String KIND = "kind";
+  static final String WATCHED = "watched";
+  static final String FORWARD = "forward";
+
+  private Events() {
+  }
+
+  /** Publishes an event on a client address, to the sockets of every node that registered it. */
+  public static void publish(EventBus bus, String address, JsonObject event) {
+    DeliveryOptions options = new DeliveryOptions().addHeader(TO, address);
+    EventKind kind = EventKind.of(event);
+    if (kind != EventKind.ESSENTIAL) {
+      options.addHeader(KIND, kind.header());
+    }
+    if ("message".equals(event.getString("type"))) {
+      options.addHeader(SEQ, Long.toString(event.getJsonObject("message").getLong("seq")));
+    }
+    bus.publish(Addresses.FANOUT, Frames.rec(address, event), options);
+  }
+
+  /**
+   * Sends a message to a service on every node, this one included: it rides the fan-out address, so
+   * it reaches exactly the nodes that receive events (see {@code Probe}) and needs no cluster
+   * registration of its own.
+   */
+  public static void broadcast(EventBus bus, String serviceAddress, JsonObject body) {
+    bus.publish(Addresses.FANOUT, body.toBuffer(), new DeliveryOptions().addHeader(FORWARD, serviceAddress));
+  }
+
+  /**
+   * Hands a presence change to this node's sockets that watch the user (each node's presence
+   * service does this when it learns of a change, so it crosses the cluster once).
+   */
+  public static void toWatchers(EventBus bus, String userId, JsonObject event) {
+    bus.publish(Addresses.FANOUT, event.toBuffer(), new DeliveryOptions().setLocalOnly(true)
+      .addHeader(WATCHED, userId).addHeader(KIND, EventKind.PRESENCE.header()));
+  }
+}
