@@ -50,6 +50,8 @@ final class OnlineUsers {
   private final String nodeId;
   private final SharedEntries entries;
   private final Map<String, LocalUser> users = new HashMap<>();
+  /** When the last connection here opened: each one later than the one before, so "oldest" is never a tie here. */
+  private long lastOpenedAt;
 
   private static final class Connection {
     final String id;
@@ -101,7 +103,8 @@ final class OnlineUsers {
       user.graceTimer = -1;
     }
     user.graceOver = false;
-    user.connections.add(new Connection(connectionId, System.currentTimeMillis()));
+    lastOpenedAt = Math.max(lastOpenedAt + 1, System.currentTimeMillis());
+    user.connections.add(new Connection(connectionId, lastOpenedAt));
     return sync(userId, user).compose(v -> enforceLimit(userId, user));
   }
 
