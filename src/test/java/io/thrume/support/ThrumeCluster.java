@@ -21,6 +21,7 @@ import java.util.stream.Collectors;
  */
 public final class ThrumeCluster implements AutoCloseable {
   public static final String SECRET = "cluster-test-secret-0123456789-abcdefghijklmnop";
+  private static final Path TASKSET = Path.of("/usr/bin/taskset");
   private final EmbeddedPostgres postgres;
   private final String dbUrl;
   private final Path config;
@@ -28,8 +29,16 @@ public final class ThrumeCluster implements AutoCloseable {
   private final int[] clusterPorts;
   public final ThrumeProcess[] nodes;
   public final Vertx vertx = Vertx.vertx();
+  /** Put before {@code java} on every node's command line (e.g. a taskset pinning); empty: none. */
+  private final List<String> launcher;
 
   public ThrumeCluster(int size, JsonObject overrides) throws Exception {
+    this(size, overrides, List.of());
+  }
+
+  /** Nodes started as {@code launcher java …}: see {@link #pinnedTo(String)}. */
+  public ThrumeCluster(int size, JsonObject overrides, List<String> launcher) throws Exception {
+    this.launcher = List.copyOf(launcher);
     postgres = EmbeddedPostgres.builder().start();
     try (Connection c = postgres.getPostgresDatabase().getConnection()) {
       c.createStatement().execute("CREATE USER thrume WITH PASSWORD 'pw-thrume'");
@@ -71,9 +80,32 @@ public final class ThrumeCluster implements AutoCloseable {
     env.put("THRUME_CLUSTER_PORT", Integer.toString(clusterPorts[i]));
     env.put("THRUME_CLUSTER_MEMBERS", java.util.Arrays.stream(clusterPorts).mapToObj(p -> "127.0.0.1:" + p)
       .collect(Collectors.joining(",")));
-    ThrumeProcess process = ThrumeProcess.start(env, httpPorts[i], "-cluster");
+    // the heap ThrumeProcess.start gives a node without a launcher
+    ThrumeProcess process = ThrumeProcess.start(env, httpPorts[i], launcher, List.of("-Xmx512m"), "-cluster");
     nodes[i] = process;
     return process;
+  }
+
+  /**
+   * A launcher pinning the nodes to a CPU list ({@code taskset -c cpus}), or none when {@code cpus}
+   * is blank or util-linux' taskset is not installed (then the nodes run unpinned: check
+   * {@link #isPinned()}).
+   */
+  public static List<String> pinnedTo(String cpus) {
+    if (cpus == null || cpus.isBlank() || !Files.isExecutable(TASKSET)) {
+      return List.of();
+    }
+    return List.of(TASKSET.toString(), "-c", cpus.trim());
+  }
+
+  public boolean isPinned() {
+    return !launcher.isEmpty();
+  }
+
+  /** The log file of every node, one per line, for failure messages. */
+  public String logs() {
+    return java.util.Arrays.stream(nodes).map(n -> n == null ? "(not started)" : n.log.toString())
+      .collect(Collectors.joining("\n  ", "node logs:\n  ", ""));
   }
 
   public RestClient rest(int i) {
