@@ -110,7 +110,12 @@ public final class BridgeNode {
     ClientSocket socket = new ClientSocket(id, userId, vertx.getOrCreateContext(), transport, config.maxOverflowFrames());
     fanout.add(socket);
     int[] strikes = {0};
-    transport.frameHandler(buffer -> onFrame(socket, buffer, strikes));
+    transport.frameHandler(buffer -> {
+      socket.heard();
+      if (!socket.holdIfWaiting(buffer)) {
+        onFrame(socket, buffer, strikes);
+      }
+    });
     transport.closeHandler(v -> onClose(socket));
     bus.send(Addresses.PRESENCE_CONNECTED, new JsonObject().put("userId", userId).put("connectionId", id)
       .put("nodeId", nodeId), Local.delivery());
@@ -129,7 +134,6 @@ public final class BridgeNode {
   }
 
   private void onFrame(ClientSocket socket, Buffer buffer, int[] strikes) {
-    socket.heard();
     if (buffer.length() > config.maxFrameBytes()) {
       refuse(socket, null, Failure.TOO_LARGE, "frames are limited to " + config.maxFrameBytes() + " bytes");
       socket.close(1009, "frame too large");
@@ -169,11 +173,22 @@ public final class BridgeNode {
     if (socket.isRegistered(address)) {
       return;
     }
-    policy.mayRegister(socket.userId, address).onComplete(ar -> {
+    Future<Void> allowed = policy.mayRegister(socket.userId, address);
+    if (!allowed.isComplete()) {
+      // the frames after this register wait for it: a client that registers, then sends or
+      // views, finds its register in effect (frames take effect in the order they were sent)
+      socket.waitBeforeReading();
+    }
+    allowed.onComplete(ar -> {
       if (ar.succeeded()) {
         fanout.subscribe(socket, address);
       } else {
         refuse(socket, address, ar.cause());
+      }
+      for (Buffer held : socket.readAgain()) {
+        if (!socket.holdIfWaiting(held)) {
+          onFrame(socket, held, strikes);
+        }
       }
     });
   }

@@ -3,7 +3,9 @@ package io.thrume.fanout;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 
+import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -30,6 +32,10 @@ public final class ClientSocket {
   /** Presence frames held back while the socket is behind: the newest per user only. */
   private Map<String, EventFrame> heldPresence;
   private boolean closed;
+  /** Frames that came while an earlier frame was still being acted on (see {@link #waitBeforeReading()}); null otherwise. */
+  private ArrayDeque<Buffer> waiting;
+  /** At most this many frames wait; a client that sends more without waiting is paused by TCP anyway. */
+  private static final int MAX_WAITING = 256;
 
   public ClientSocket(String id, String userId, Context context, Transport transport, int maxOverflowFrames) {
     this.id = id;
@@ -37,6 +43,43 @@ public final class ClientSocket {
     this.context = context;
     this.transport = transport;
     this.maxOverflowFrames = maxOverflowFrames;
+  }
+
+  /**
+   * Frames from now on wait until {@link #readAgain()}: for a frame whose effect the next ones
+   * rely on (a register being checked). Reading from the connection pauses meanwhile.
+   */
+  public void waitBeforeReading() {
+    if (waiting == null) {
+      waiting = new ArrayDeque<>(4);
+      transport.pause();
+    }
+  }
+
+  /** Keeps the frame for later when frames are waiting; answers whether it did. */
+  public boolean holdIfWaiting(Buffer frame) {
+    if (waiting == null) {
+      return false;
+    }
+    if (waiting.size() >= MAX_WAITING) {
+      close(1008, "too many frames while a register is checked");
+    } else {
+      waiting.add(frame);
+    }
+    return true;
+  }
+
+  /** Ends the wait: answers the frames that waited, in order (hand each to {@link #holdIfWaiting} first). */
+  public List<Buffer> readAgain() {
+    if (waiting == null) {
+      return List.of();
+    }
+    List<Buffer> held = List.copyOf(waiting);
+    waiting = null;
+    if (!closed) {
+      transport.resume();
+    }
+    return held;
   }
 
   public void heard() {
