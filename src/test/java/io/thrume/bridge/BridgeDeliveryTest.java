@@ -4,11 +4,13 @@ import io.thrume.support.BridgeClient;
 import io.thrume.support.RestClient;
 import io.thrume.support.RestClient.User;
 import io.thrume.support.TestThrume;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -116,6 +118,21 @@ class BridgeDeliveryTest {
       Thread.sleep(ms);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  @Test
+  void framesTakeEffectInTheOrderSent() {
+    User alice = rest.register("alice");
+    User bob = rest.register("bob");
+    User mallory = rest.register("mallory");
+    String theirs = rest.conversation(alice, bob);
+    try (BridgeClient m = BridgeClient.connect(thrume, mallory.token())) {
+      // the register needs a database query, the watch of nobody none: answered in the order sent all the same
+      m.register("conversation." + theirs);
+      m.request("presence.watch", new JsonObject().put("userIds", new JsonArray()));
+      List<String> order = m.received.stream().map(f -> f.getString("type") + " " + f.getString("address")).toList();
+      assertEquals("err conversation." + theirs, order.get(0), "the register's refusal comes first: " + order);
     }
   }
 }
