@@ -50,6 +50,7 @@ public final class Addresses {
   public static final String STORE_DELIVERED_MARK = "thrume.store.delivered.mark";
   public static final String STORE_MESSAGE_SYNC = "thrume.store.message.sync";
   public static final String STORE_MEMBERSHIP = "thrume.store.membership";
+  public static final String STORE_LAST_SEQS = "thrume.store.conversation.seqs";
   public static final String STORE_CONTACTS = "thrume.store.contacts";
   public static final String STORE_LAST_SEEN = "thrume.store.lastseen";
   public static final String STORE_PING = "thrume.store.ping";

@@ -13,6 +13,7 @@ import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -54,6 +55,10 @@ public final class NodeFanout {
   };
   private MessageConsumer<Buffer> consumer;
   private Probe probe;
+  /** Where events are received and sequenced. */
+  private Context context;
+  /** Conversations whose last seq is to be asked of the store, together, on the next turn (fan-out context only). */
+  private List<Topic> startingTopics = new ArrayList<>();
 
   /** One address on this node: the loops with sockets on it. Guarded by itself. */
   private static final class Topic {
@@ -85,6 +90,7 @@ public final class NodeFanout {
    */
   public Future<Void> start(String nodeId, Supplier<Collection<String>> otherMembers) {
     probe = new Probe(vertx, nodeId);
+    context = vertx.getOrCreateContext();
     consumer = vertx.eventBus().consumer(Addresses.FANOUT, this::onEvent);
     return consumer.completion().compose(v -> probe.await(otherMembers, PROBE_TIMEOUT_MS));
   }
@@ -179,16 +185,52 @@ public final class NodeFanout {
     hub.subscribe(key, socket);
     while (true) {
       Topic topic = topics.computeIfAbsent(key, Topic::new);
+      boolean fresh;
       synchronized (topic) {
         if (topic.removed) {
           continue;
         }
+        fresh = topic.socketsPerHub.isEmpty();
         if (topic.socketsPerHub.merge(hub, 1, Integer::sum) == 1) {
           topic.hubs = topic.socketsPerHub.keySet().toArray(new LoopHub[0]);
         }
       }
+      if (fresh && key.startsWith(Addresses.CONVERSATION_PREFIX)) {
+        // where the conversation stands now: its messages from here on are due to this node's sockets
+        context.runOnContext(v -> askStart(topic));
+      }
       return;
     }
+  }
+
+  /** On the fan-out's context: the topic's sequencer waits for its start, asked with others on the next turn. */
+  private void askStart(Topic topic) {
+    if (topic.removed || !sequencer(topic).starting()) {
+      return;
+    }
+    startingTopics.add(topic);
+    if (startingTopics.size() == 1) {
+      context.runOnContext(v -> askStarts());
+    }
+  }
+
+  private void askStarts() {
+    List<Topic> asking = startingTopics;
+    startingTopics = new ArrayList<>();
+    JsonArray ids = new JsonArray();
+    asking.forEach(t -> ids.add(t.address.substring(Addresses.CONVERSATION_PREFIX.length())));
+    vertx.eventBus().<JsonObject>request(Addresses.STORE_LAST_SEQS, new JsonObject().put("ids", ids), Local.delivery())
+      .onComplete(ar -> {
+        JsonObject seqs = ar.succeeded() ? ar.result().body().getJsonObject("seqs") : new JsonObject();
+        for (Topic t : asking) {
+          Long last = seqs.getLong(t.address.substring(Addresses.CONVERSATION_PREFIX.length()));
+          if (last != null) {
+            t.sequencer.start(last);
+          } else {
+            t.sequencer.startUnknown();
+          }
+        }
+      });
   }
 
   private void leave(ClientSocket socket, String key) {
@@ -241,9 +283,10 @@ public final class NodeFanout {
     }
   }
 
+  /** Made waiting for its start: every conversation topic asks for it ({@link #askStart}) when it is made. */
   private Sequencer sequencer(Topic topic) {
     if (topic.sequencer == null) {
-      topic.sequencer = new Sequencer(new StoreBackedOutput(topic), gapWaitMs);
+      topic.sequencer = new Sequencer(new StoreBackedOutput(topic), gapWaitMs, true);
     }
     return topic.sequencer;
   }

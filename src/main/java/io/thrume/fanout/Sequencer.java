@@ -16,9 +16,11 @@ import java.util.TreeMap;
  * received seq is there to read). A repeated event (a republished retry, a late arrival after a
  * repair) is dropped.
  *
- * <p>The first event a node sees for a conversation sets where it starts: no store look-up per new
- * subscription. An event older than that start that comes in late is still delivered once (it
- * was never delivered here), out of order: the one case where order yields to completeness.
+ * <p>Where it starts: the conversation's last seq when the node began delivering it (asked of
+ * the store once, when its first socket here subscribes; events wait for the answer), or the
+ * first event held by then, whichever is lower. An event older than the start that comes in late
+ * (committed before the node began, published after) is still delivered once, out of order: the
+ * one case where order yields to completeness. Without an answer the first event sets the start.
  *
  * <p>Not thread-safe: used on the fan-out's context only.
  */
@@ -60,13 +62,65 @@ public final class Sequencer {
   private boolean repairing;
   /** Seqs below {@link #first} delivered late (rare, so a small set). */
   private Set<Long> late;
+  /** Events wait for {@link #start} (the conversation's last seq) before any is delivered. */
+  private boolean starting;
 
+  /** Starting from the first event. */
   Sequencer(Output out, long gapWaitMs) {
+    this(out, gapWaitMs, false);
+  }
+
+  /** With {@code awaitStart}, holds events until {@link #start} or {@link #startUnknown}. */
+  Sequencer(Output out, long gapWaitMs, boolean awaitStart) {
     this.out = out;
     this.gapWaitMs = gapWaitMs;
+    this.starting = awaitStart;
+  }
+
+  /** The conversation's last seq when this node began delivering it: what comes after is due here. */
+  void start(long lastSeq) {
+    if (!starting) {
+      return;
+    }
+    starting = false;
+    long from = held == null || held.isEmpty() ? lastSeq + 1 : Math.min(lastSeq + 1, held.firstKey());
+    first = from;
+    next = from;
+    if (held != null && !held.isEmpty()) {
+      drain();
+      if (!held.isEmpty() && timer < 0) {
+        timer = out.setTimer(gapWaitMs, this::repair);
+      }
+    }
+  }
+
+  /** Where the conversation stood could not be learnt: the first event held (or to come) sets the start. */
+  void startUnknown() {
+    if (!starting) {
+      return;
+    }
+    if (held == null || held.isEmpty()) {
+      starting = false;
+    } else {
+      start(held.firstKey() - 1);
+    }
+  }
+
+  boolean starting() {
+    return starting;
   }
 
   void offer(long seq, EventFrame frame) {
+    if (starting) {
+      if (held == null) {
+        held = new TreeMap<>();
+      }
+      held.putIfAbsent(seq, frame);
+      if (held.size() > MAX_HELD) {
+        startUnknown();
+      }
+      return;
+    }
     if (next < 0) {
       first = seq;
       next = seq + 1;

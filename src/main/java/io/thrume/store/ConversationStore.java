@@ -43,6 +43,7 @@ final class ConversationStore {
 
   private static final String MEMBER =
     "SELECT 1 FROM participant WHERE conversation_id = $1 AND account_id = $2";
+  private static final String LAST_SEQS = "SELECT id, last_seq FROM conversation WHERE id = ANY($1)";
   // People who share a conversation with $1 (optionally only those among $2), with when they were last seen.
   private static final String CONTACTS =
     "SELECT DISTINCT a.id, a.last_seen_at FROM participant mine "
@@ -117,6 +118,19 @@ final class ConversationStore {
     return pool.preparedQuery(MEMBER)
       .execute(Tuple.of(UUID.fromString(body.getString("conversationId")), UUID.fromString(body.getString("userId"))))
       .map(rows -> new JsonObject().put("member", rows.size() > 0));
+  }
+
+  /**
+   * {ids: [conversationId…]} → {seqs: {id: lastSeq}}: where each conversation stands, for the
+   * fan-out starting to deliver it on a node (unknown ids are left out).
+   */
+  Future<JsonObject> lastSeqs(JsonObject body) {
+    UUID[] ids = body.getJsonArray("ids").stream().map(o -> UUID.fromString((String) o)).toArray(UUID[]::new);
+    return pool.preparedQuery(LAST_SEQS).execute(Tuple.of(ids)).map(rows -> {
+      JsonObject seqs = new JsonObject();
+      rows.forEach(row -> seqs.put(row.getUUID(0).toString(), row.getLong(1)));
+      return new JsonObject().put("seqs", seqs);
+    });
   }
 
   /** {userId, among?: [id…]} → {contacts: [{id, lastSeen}]}: the people who share a conversation with the user. */

@@ -79,6 +79,7 @@ public class StoreVerticle extends VerticleBase {
     Handlers.serve(bus, Addresses.STORE_DELIVERED_MARK, m -> messages.markDelivered(m.body()));
     Handlers.serve(bus, Addresses.STORE_MESSAGE_SYNC, m -> messages.sync(m.body()));
     Handlers.serve(bus, Addresses.STORE_MEMBERSHIP, m -> conversations.membership(m.body()));
+    Handlers.serve(bus, Addresses.STORE_LAST_SEQS, m -> conversations.lastSeqs(m.body()));
     Handlers.serve(bus, Addresses.STORE_CONTACTS, m -> conversations.contacts(m.body()));
     Handlers.serve(bus, Addresses.STORE_LAST_SEEN, m -> accounts.lastSeen(m.body()));
     Handlers.serve(bus, Addresses.STORE_PING, m -> pool.query("SELECT 1").execute().map(rows -> new JsonObject()));

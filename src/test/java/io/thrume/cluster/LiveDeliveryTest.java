@@ -41,6 +41,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -74,6 +75,8 @@ class LiveDeliveryTest {
   static final String SEED_HASH = "pbkdf2-sha512$210000$c2VlZA$c2VlZA";
   static final int NODE_1 = 0;
   static final int NODE_2 = 1;
+  /** Started by case 3, while the others carry load. */
+  static final int NODE_3 = 2;
   /**
    * The brief's criterion, reported beside the strict one: messages acknowledged from this long
    * after a socket's register frame was written. Not asserted: under load a register takes its
@@ -98,7 +101,7 @@ class LiveDeliveryTest {
       .put("chat", new JsonObject().put("sendBurst", 1_000_000).put("sendPerSecond", 1_000_000.0)
         .put("actionBurst", 1_000_000).put("actionPerSecond", 1_000_000.0))
       .put("presence", new JsonObject().put("offlineGraceMs", 500));
-    cluster = new ThrumeCluster(2, relaxed, ThrumeCluster.pinnedTo(CPUS));
+    cluster = new ThrumeCluster(3, 2, relaxed, ThrumeCluster.pinnedTo(CPUS));
     System.out.println("LiveDeliveryTest: " + pinning() + "; " + cluster.logs());
     vertx = cluster.vertx;
     web = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1"), new PoolOptions().setHttp1MaxSize(50));
@@ -273,6 +276,107 @@ class LiveDeliveryTest {
     } finally {
       closeAll(clients);
     }
+  }
+
+  /**
+   * Case 3, a node joins under load: members on nodes 1 and 2 send 50 messages/s in all while
+   * node 3 starts; as soon as it is ready, members connect to it, register and probe. Every message
+   * sent after a node-3 socket's register was in effect must reach it live, once, in seq order:
+   * the other nodes' publications reach a node from the moment it takes sockets.
+   */
+  @Test
+  @Order(3)
+  void aNodeThatJoinsUnderLoadReceivesEverythingFromTheMomentItIsReady() throws Exception {
+    int conversations = 10;
+    int early = 10;
+    int late = 3;
+    List<User> users = seedAccounts("join", conversations * (early + late));
+    List<Client> first = new ArrayList<>();
+    List<Client> joiners = new ArrayList<>();
+    for (int c = 0; c < conversations; c++) {
+      List<User> members = users.subList(c * (early + late), (c + 1) * (early + late));
+      String id = createConversation(members);
+      for (int m = 0; m < early + late; m++) {
+        Client client = new Client(first.size() + joiners.size(), members.get(m), m < early ? m % 2 : NODE_3, id);
+        (m < early ? first : joiners).add(client);
+      }
+    }
+    List<Sent> acked = new CopyOnWriteArrayList<>();
+    List<String> refused = new CopyOnWriteArrayList<>();
+    AtomicBoolean sending = new AtomicBoolean(true);
+    try {
+      connectAll(first, c -> NODE_1);
+      first.forEach(c -> {
+        c.register(c.conversationAddress());
+        c.probe();
+      });
+      long timer = sendWhile(first, 50, sending, acked, refused);
+      cluster.start(NODE_3);
+      connectAll(joiners, c -> NODE_1);
+      joiners.forEach(c -> {
+        c.register(c.conversationAddress());
+        c.probe();
+      });
+      Thread.sleep(5_000);
+      sending.set(false);
+      vertx.cancelTimer(timer);
+      Thread.sleep(3_000);
+
+      Map<String, List<Sent>> byConversation = acked.stream().collect(Collectors.groupingBy(Sent::conversationId));
+      long expected = 0;
+      long missing = 0;
+      long duplicates = 0;
+      long outOfOrder = 0;
+      long notInEffect = 0;
+      for (Client c : joiners) {
+        long inEffect = c.inEffectAt();
+        if (inEffect == 0) {
+          notInEffect++;
+          continue;
+        }
+        Arrivals arrivals = Arrivals.of(c, Map.of());
+        duplicates += arrivals.duplicates();
+        outOfOrder += arrivals.outOfOrder();
+        for (Sent sent : byConversation.getOrDefault(c.conversationId, List.of())) {
+          if (sent.requestedAt() >= inEffect) {
+            expected++;
+            missing += arrivals.seen().contains(sent.seq()) ? 0 : 1;
+          }
+        }
+      }
+      String report = String.format("case 3 (%s): %d messages acknowledged while node 3 joined (%d refused);"
+          + " at the %d sockets on node 3: %d of %d deliveries missing, %d duplicated, %d out of order, %d probes"
+          + " unanswered%n  %s", pinning(), acked.size(), refused.size(), joiners.size(), missing, expected, duplicates,
+        outOfOrder, notInEffect, cluster.logs());
+      System.out.println(report);
+      assertEquals(0, refused.size(), report);
+      assertEquals(0, notInEffect, report);
+      assertTrue(expected > 0, report);
+      assertEquals(0, missing, report);
+      assertEquals(0, duplicates, report);
+      assertEquals(0, outOfOrder, report);
+    } finally {
+      sending.set(false);
+      List<Client> all = new ArrayList<>(first);
+      all.addAll(joiners);
+      closeAll(all);
+    }
+  }
+
+  /** Sends perSecond messages a second, round robin over the clients, until told to stop; answers the timer. */
+  static long sendWhile(List<Client> clients, int perSecond, AtomicBoolean go,
+                        List<Sent> acked, List<String> refused) {
+    long start = System.nanoTime();
+    AtomicInteger next = new AtomicInteger();
+    return vertx.setPeriodic(10, timer -> {
+      long due = (System.nanoTime() - start) * perSecond / 1_000_000_000L + 1;
+      while (go.get() && next.get() < due) {
+        int k = next.getAndIncrement();
+        clients.get(k % clients.size()).send("join " + k, "join-" + k)
+          .onSuccess(acked::add)
+          .onFailure(e -> refused.add(e.getMessage()));
+      }
+    });
   }
 
   /** Message k is due k/perSecond s from now, from socket k mod n (round robin): a fixed aggregate rate. */
@@ -592,7 +696,7 @@ class LiveDeliveryTest {
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline && (metric(NODE_1, "thrume_sockets_open") > 0
-      || metric(NODE_2, "thrume_sockets_open") > 0)) {
+      || metric(NODE_2, "thrume_sockets_open") > 0 || (cluster.nodes[NODE_3] != null && metric(NODE_3, "thrume_sockets_open") > 0))) {
       Thread.sleep(200);
     }
     // past the offline grace, with time for the offline work (last seen, presence events)

@@ -179,4 +179,64 @@ class SequencerTest {
     assertTrue(out.fetches.isEmpty(), "clients sync a gap that wide themselves");
     assertEquals(List.of(1L, (long) Sequencer.MAX_REPAIR + 10), out.delivered);
   }
+
+  @Test
+  void eventsWaitForWhereTheConversationStoodThenGoInOrder() {
+    Recorder out = new Recorder();
+    Sequencer s = new Sequencer(out, 100, true);
+    s.offer(12, frame(12));
+    s.offer(11, frame(11));
+    assertTrue(out.delivered.isEmpty(), "nothing before the start is known");
+    s.start(10);
+    assertEquals(List.of(11L, 12L), out.delivered, "the first two messages crossed on the way: in order all the same");
+    s.offer(13, frame(13));
+    assertEquals(List.of(11L, 12L, 13L), out.delivered);
+  }
+
+  @Test
+  void aStartAboveTheFirstHeldEventStartsFromThatEvent() {
+    Recorder out = new Recorder();
+    Sequencer s = new Sequencer(out, 100, true);
+    s.offer(9, frame(9));
+    s.offer(10, frame(10));
+    s.start(10);
+    assertEquals(List.of(9L, 10L), out.delivered, "published before the answer, so due here: delivered");
+  }
+
+  @Test
+  void aGapAfterTheStartIsWaitedForAndRepaired() {
+    Recorder out = new Recorder();
+    Sequencer s = new Sequencer(out, 100, true);
+    s.offer(13, frame(13));
+    s.start(10);
+    assertTrue(out.delivered.isEmpty(), "11 and 12 are due first");
+    out.fireTimers();
+    out.answerFetch(11, 12);
+    assertEquals(List.of(11L, 12L, 13L), out.delivered);
+  }
+
+  @Test
+  void withoutAStartTheFirstEventSetsIt() {
+    Recorder out = new Recorder();
+    Sequencer s = new Sequencer(out, 100, true);
+    s.offer(21, frame(21));
+    s.offer(20, frame(20));
+    s.startUnknown();
+    assertEquals(List.of(20L, 21L), out.delivered);
+    Sequencer empty = new Sequencer(out, 100, true);
+    empty.startUnknown();
+    empty.offer(5, frame(5));
+    assertEquals(5L, out.delivered.get(out.delivered.size() - 1));
+  }
+
+  @Test
+  void anEventCommittedBeforeTheStartButPublishedAfterIsStillDeliveredOnce() {
+    Recorder out = new Recorder();
+    Sequencer s = new Sequencer(out, 100, true);
+    s.start(10);
+    s.offer(11, frame(11));
+    s.offer(10, frame(10));
+    s.offer(10, frame(10));
+    assertEquals(List.of(11L, 10L), out.delivered);
+  }
 }

@@ -38,6 +38,14 @@ public final class ThrumeCluster implements AutoCloseable {
 
   /** Nodes started as {@code launcher java …}: see {@link #pinnedTo(String)}. */
   public ThrumeCluster(int size, JsonObject overrides, List<String> launcher) throws Exception {
+    this(size, size, overrides, launcher);
+  }
+
+  /**
+   * Room for {@code size} nodes, of which the first {@code started} start now; {@link #start(int)}
+   * starts the others later (a node joining a running cluster).
+   */
+  public ThrumeCluster(int size, int started, JsonObject overrides, List<String> launcher) throws Exception {
     this.launcher = List.copyOf(launcher);
     postgres = EmbeddedPostgres.builder().start();
     try (Connection c = postgres.getPostgresDatabase().getConnection()) {
@@ -57,7 +65,7 @@ public final class ThrumeCluster implements AutoCloseable {
     // the first node forms the cluster, the others join it together
     nodes[0] = start(0);
     List<CompletableFuture<Void>> joining = new ArrayList<>();
-    for (int i = 1; i < size; i++) {
+    for (int i = 1; i < started; i++) {
       int n = i;
       joining.add(CompletableFuture.runAsync(() -> {
         try {
