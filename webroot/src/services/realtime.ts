@@ -1,25 +1,21 @@
 // Wires the stores to the bridge for a logged-in user: on every (re)connection register
-// user.<me> and the open conversation.<id> (the connection store re-registers what is wanted),
-// announce presence, chat.sync from the last seq known per conversation, refresh the list,
-// presence, and send what the outbox holds. Also: the page's visibility (presence away/online,
-// read receipts) and a periodic refresh of the sidebar's summaries.
+// user.<me> and every conversation.<id> of the list (the connection store re-registers what is
+// wanted), view the open conversation and watch whom the screen shows (stores/live.ts), announce
+// presence, refresh the list, chat.sync from the last seq known per conversation, and send what
+// the outbox holds. Also: the page's visibility (presence away/online, read receipts).
 import { watch } from 'vue';
 import { api } from '@/services/api';
 import { BusConnection } from '@/services/eventBus';
 import { useAuthStore } from '@/stores/auth';
 import { useConnectionStore } from '@/stores/connection';
 import { useConversationsStore } from '@/stores/conversations';
+import { useLiveStore } from '@/stores/live';
 import { useOutboxStore } from '@/stores/outbox';
 import { usePresenceStore } from '@/stores/presence';
 import { TypingNotifier } from '@/util/typing';
-import type { ConversationEvent, Message, UserEvent } from '@/types/contract';
-
-/** Conversations not on screen are not subscribed (user.joined means "has it open"): their summaries are refreshed this often. */
-export const LIST_REFRESH_MS = 15_000;
+import type { Message, UserEvent } from '@/types/contract';
 
 let started = false;
-let listTimer: ReturnType<typeof setInterval> | null = null;
-let subscribedConversation: string | null = null;
 let stopWatchingStatus: (() => void) | null = null;
 
 function visible(): boolean {
@@ -44,12 +40,6 @@ function onOnline(): void {
   if (connection.status !== 'Connected') connection.retryNow();
 }
 
-function participantsOfAll(): string[] {
-  const ids = new Set<string>();
-  for (const c of Object.values(useConversationsStore().summaries)) for (const p of c.participants) ids.add(p.id);
-  return [...ids];
-}
-
 function handleUserEvent(body: unknown): void {
   const event = body as UserEvent;
   const conversations = useConversationsStore();
@@ -60,7 +50,6 @@ function handleUserEvent(body: unknown): void {
       break;
     case 'conversation.created':
       conversations.upsertConversation(event.conversation);
-      void presence.load(event.conversation.participants.map((p) => p.id)).catch(() => {});
       break;
     case 'unread':
       conversations.setUnread(event.conversationId, event.unreadCount);
@@ -71,15 +60,13 @@ function handleUserEvent(body: unknown): void {
 async function onOpen(): Promise<void> {
   const connection = useConnectionStore();
   const conversations = useConversationsStore();
-  const presence = usePresenceStore();
   const outbox = useOutboxStore();
-  // who is in the open conversation is announced again after the registration
-  presence.clearAllConversations();
+  // views and watches ended with the last socket: view the open conversation, watch who is shown
+  useLiveStore().connected();
   connection.request('presence.update', { status: visible() ? 'online' : 'away' }).catch(() => {});
   // the list first (new conversations, authoritative unread counts), then what was missed
   await conversations.refreshList().catch(() => {});
   await conversations.syncAll();
-  void presence.load(participantsOfAll()).catch(() => {});
   void outbox.flush();
   if (conversations.openId) void conversations.markOpenRead();
 }
@@ -114,22 +101,21 @@ export function startRealtime(): void {
     // a 401 for the ticket has logged the user out already (the API's unauthorized hook)
   });
   connection.subscribe(`user.${me}`, handleUserEvent);
-  // without a connection nobody's comings and goings are heard: forget who was "here now"
+  const live = useLiveStore();
+  live.start();
+  // the socket's views and watches end with it
   stopWatchingStatus = watch(
     () => connection.status,
     (status) => {
-      if (status !== 'Connected') usePresenceStore().clearAllConversations();
+      if (status !== 'Connected') live.disconnected();
     },
+    { flush: 'sync' },
   );
-  if (conversations.openId) subscribeConversation(conversations.openId);
   connection.start();
 
   conversations.setVisible(visible());
   document.addEventListener('visibilitychange', onVisibility);
   window.addEventListener('online', onOnline);
-  listTimer = setInterval(() => {
-    if (visible() && connection.isConnected()) void conversations.refreshList().catch(() => {});
-  }, LIST_REFRESH_MS);
 }
 
 /** Stops it (logout): closes the socket, forgets every store's state. */
@@ -138,44 +124,18 @@ export function stopRealtime(): void {
   started = false;
   document.removeEventListener('visibilitychange', onVisibility);
   window.removeEventListener('online', onOnline);
-  if (listTimer !== null) clearInterval(listTimer);
-  listTimer = null;
-  subscribedConversation = null;
   stopWatchingStatus?.();
   stopWatchingStatus = null;
+  useLiveStore().stop();
   useConnectionStore().reset();
   useConversationsStore().reset();
   usePresenceStore().reset();
   useOutboxStore().reset();
 }
 
-/** Hears conversation.<id> while it is open: messages, typing, who is here, receipts. */
-function subscribeConversation(id: string): void {
-  const connection = useConnectionStore();
-  const conversations = useConversationsStore();
-  const presence = usePresenceStore();
-  if (subscribedConversation && subscribedConversation !== id) {
-    connection.unsubscribe(`conversation.${subscribedConversation}`);
-    presence.clearConversation(subscribedConversation);
-  }
-  subscribedConversation = id;
-  connection.subscribe(`conversation.${id}`, (body) => conversations.handleEvent(id, body as ConversationEvent));
-}
-
-/** The user opened a conversation (or went back to the list with null). */
+/** The user opened a conversation (or went back to the list with null); stores/live.ts views it. */
 export function openConversation(id: string | null): void {
-  const conversations = useConversationsStore();
-  const connection = useConnectionStore();
-  const presence = usePresenceStore();
-  conversations.setOpen(id);
-  if (!started) return;
-  if (id) {
-    subscribeConversation(id);
-  } else if (subscribedConversation) {
-    connection.unsubscribe(`conversation.${subscribedConversation}`);
-    presence.clearConversation(subscribedConversation);
-    subscribedConversation = null;
-  }
+  useConversationsStore().setOpen(id);
 }
 
 /** A TypingNotifier that sends chat.typing for one conversation (only when connected). */
@@ -195,6 +155,5 @@ export function sendMessage(conversationId: string, content: string): void {
 export async function startConversation(participantIds: string[], title?: string) {
   const c = await api.createConversation(participantIds, title);
   useConversationsStore().upsertConversation(c);
-  void usePresenceStore().load(c.participants.map((p) => p.id)).catch(() => {});
   return c;
 }

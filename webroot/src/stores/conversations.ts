@@ -3,7 +3,8 @@
 // history, gap detection (a message whose seq skips some → fetch what is missing, by chat.sync
 // when connected, else REST afterSeq), receipts (delivered/read) for the sender's delivery state,
 // unread counts, and what happens on a (re)connection: chat.sync from the last seq known per
-// conversation, merged once each, in order.
+// conversation, merged once each, in order. Which conversations are registered, viewed and whose
+// presence is watched: stores/live.ts.
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { api } from '@/services/api';
@@ -352,25 +353,20 @@ export const useConversationsStore = defineStore('conversations', () => {
     }
   }
 
-  /** Events on conversation.<id>. */
+  /** Events on conversation.<id> (who is here: stores/live.ts). Every conversation of the list is registered. */
   function handleEvent(conversationId: string, event: ConversationEvent): void {
     const presence = usePresenceStore();
     switch (event.type) {
       case 'message':
         if (event.message?.conversationId === conversationId) {
           presence.setTyping(conversationId, event.message.senderId, false);
-          ingest(conversationId, [event.message]);
+          // a thread never opened stays empty until it is (then its latest page is fetched)
+          if (threads.value[conversationId]?.loaded || openId.value === conversationId) ingest(conversationId, [event.message]);
+          else summarize(conversationId, [event.message]);
         }
         break;
       case 'typing':
         if (event.userId !== me()) presence.setTyping(conversationId, event.userId, event.typing === true);
-        break;
-      case 'user.joined':
-        presence.joined(conversationId, event.userId);
-        break;
-      case 'user.left':
-        presence.left(conversationId, event.userId);
-        presence.setTyping(conversationId, event.userId, false);
         break;
       case 'delivered':
       case 'read': {

@@ -1,13 +1,12 @@
-// Who is online (presence events on user.<me>, GET /api/presence for the start), who is in a
-// conversation right now (user.joined / user.left on conversation.<id>) and who is typing there.
+// Who is online (the presence.watch reply, then presence events on user.<me> for the watched
+// users), who has a conversation open right now (user.joined / user.left / viewers on
+// conversation.<id>, for the conversation this socket views) and who is typing there.
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import { api } from '@/services/api';
 import type { PresenceInfo, PresenceStatus } from '@/types/contract';
 
 /** A typing indicator with no news for this long goes away by itself (the server says 6 s). */
 export const TYPING_STALE_MS = 8_000;
-const PRESENCE_QUERY_MAX = 200;
 
 export interface UserPresence {
   online: boolean;
@@ -33,6 +32,16 @@ export const usePresenceStore = defineStore('presence', () => {
     }
   }
 
+  /**
+   * The presence.watch reply: the current state of the watched users the server answered for.
+   * Anyone else (no longer watched, or not visible to us) is forgotten: no event would correct them.
+   */
+  function watched(userIds: string[], answer: Record<string, PresenceInfo>): void {
+    const keep = new Set(userIds);
+    for (const id of Object.keys(users.value)) if (!keep.has(id) || !answer[id]) delete users.value[id];
+    for (const id of userIds) if (answer[id]) set(id, answer[id]);
+  }
+
   function statusOf(userId: string): PresenceStatus {
     return users.value[userId]?.status ?? 'offline';
   }
@@ -41,26 +50,24 @@ export const usePresenceStore = defineStore('presence', () => {
     return users.value[userId]?.online ?? false;
   }
 
-  /** Asks the server about these users (only those sharing a conversation with us are answered). */
-  async function load(userIds: string[]): Promise<void> {
-    const ids = [...new Set(userIds)];
-    for (let i = 0; i < ids.length; i += PRESENCE_QUERY_MAX) {
-      const answer = await api.presence(ids.slice(i, i + PRESENCE_QUERY_MAX));
-      for (const [id, info] of Object.entries(answer)) set(id, info);
-    }
-  }
-
   function joined(conversationId: string, userId: string): void {
-    const now = inConversation.value[conversationId] ?? [];
-    if (!now.includes(userId)) inConversation.value[conversationId] = [...now, userId];
+    viewers(conversationId, [userId], []);
   }
 
   function left(conversationId: string, userId: string): void {
-    const now = inConversation.value[conversationId];
-    if (now?.includes(userId)) inConversation.value[conversationId] = now.filter((u) => u !== userId);
+    viewers(conversationId, [], [userId]);
   }
 
-  /** Forgets who is in a conversation (the socket is gone; the server re-announces on register). */
+  /** Several users started (joined) or stopped (left) viewing the conversation. */
+  function viewers(conversationId: string, joinedIds: readonly string[], leftIds: readonly string[]): void {
+    const before = inConversation.value[conversationId] ?? [];
+    const gone = new Set(leftIds);
+    const now = before.filter((u) => !gone.has(u));
+    for (const u of joinedIds) if (!now.includes(u)) now.push(u);
+    if (now.length !== before.length || now.some((u, i) => u !== before[i])) inConversation.value[conversationId] = now;
+  }
+
+  /** Forgets who is in a conversation (we stopped viewing it; viewing again re-announces). */
   function clearConversation(conversationId: string): void {
     delete inConversation.value[conversationId];
   }
@@ -104,11 +111,12 @@ export const usePresenceStore = defineStore('presence', () => {
     inConversation,
     typing,
     set,
+    watched,
     statusOf,
     isOnline,
-    load,
     joined,
     left,
+    viewers,
     clearConversation,
     clearAllConversations,
     setTyping,

@@ -113,6 +113,20 @@ export interface PresenceUpdateRequest {
   status: 'online' | 'away';
 }
 
+/** chat.view: which conversation this socket has open (reply `{}`; a socket's views end when it closes). */
+export interface ChatViewRequest {
+  conversationId: string;
+  viewing: boolean;
+}
+
+/** presence.watch: whose presence changes this socket receives on user.<me> (replaces the set; ≤ 500 ids). */
+export interface PresenceWatchRequest {
+  userIds: string[];
+}
+
+/** The presence.watch reply: the current state of each watched user who shares a conversation with the caller. */
+export type PresenceWatchReply = Record<string, PresenceInfo>;
+
 // ---- bridge: server → client events ----
 
 /** Events on conversation.<id>. */
@@ -121,10 +135,12 @@ export type ConversationEvent =
   | { type: 'typing'; userId: string; typing: boolean }
   | { type: 'user.joined'; userId: string }
   | { type: 'user.left'; userId: string }
+  /** Several users started or stopped viewing within one window (or: who was already here, left []). */
+  | { type: 'viewers'; joined: string[]; left: string[] }
   | { type: 'delivered'; userId: string; seq: number }
   | { type: 'read'; userId: string; seq: number };
 
-/** Events on user.<id>. */
+/** Events on user.<id> (presence: only for the users this socket watches). */
 export type UserEvent =
   | { type: 'presence'; userId: string; online: boolean; status?: PresenceStatus; lastSeen: string | null }
   | { type: 'conversation.created'; conversation: Conversation }

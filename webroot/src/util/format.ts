@@ -12,6 +12,12 @@ export function othersOf(c: Conversation, meId: string | null): Account[] {
   return c.participants.filter((p) => p.id !== meId);
 }
 
+/** The other person of a one-to-one conversation (exactly one other participant), else null. */
+export function partnerOf(c: Conversation, meId: string | null): Account | null {
+  const others = othersOf(c, meId);
+  return others.length === 1 ? others[0] : null;
+}
+
 /** 14:05 today, "Mon 14:05" this week, else a date. */
 export function shortTime(iso: string, now = new Date()): string {
   const d = new Date(iso);
