@@ -4,7 +4,10 @@
 // Flow (DESIGN.md, "REST" and "Real-time bridge"): register → login → conversation →
 // ticket → connect → register → send → receive → forced disconnect while the other user keeps
 // sending → reconnect with a new ticket → chat.sync, proving that no message is lost or
-// duplicated. Nothing is mocked: the test starts target/thrume.jar itself (fresh data
+// duplicated. Then who is here and presence (DESIGN.md, second round): registering only subscribes,
+// chat.view announces user.joined / user.left (coalesced into one viewers event when several change
+// at once) and tells a newcomer who is there; presence.watch answers the watched users' state and
+// only their changes arrive, while the socket lives; refusals of both. Nothing is mocked: the test starts target/thrume.jar itself (fresh data
 // directory, free port, relaxed rate limits) and stops it by its PID afterwards.
 //
 // Run: bash src/test/node/run.sh (after `mvn package`), or `node --test` in this directory
@@ -26,13 +29,17 @@ const require = createRequire(import.meta.url);
 const EventBus = require('@vertx/eventbus-bridge-client.js');
 
 // Documented configuration: lifts the per-user send limit and the register/login throttle,
-// which would otherwise stop a test that sends hundreds of messages in seconds.
+// which would otherwise stop a test that sends hundreds of messages in seconds; a short offline
+// grace (default 10 s), so that the presence tests see a user go offline soon.
 const TEST_CONFIG = {
   chat: { sendBurst: 100000, sendPerSecond: 100000.0 },
   auth: { attemptsBurst: 100000, attemptsPerMinute: 100000 },
+  presence: { offlineGraceMs: 2000 },
 };
 
 const READY_TIMEOUT_MS = 120_000;
+/** How long "nothing arrives" is watched for (the server coalesces who-is-here changes over 250 ms). */
+const QUIET_MS = 1_200;
 const STOP_GRACE_MS = 20_000;
 const REPLY_TIMEOUT_MS = 15_000;
 const OPEN_TIMEOUT_MS = 20_000;
@@ -404,6 +411,51 @@ async function syncAll(session, positions, maxRounds = 50) {
   }
   assert.deepEqual(pending, {}, `chat.sync still had more after ${maxRounds} rounds`);
   return result;
+}
+
+// Who is here (chat.view) and presence (presence.watch): DESIGN.md, second round, "Viewing is not
+// subscribing" and "Presence is watched, not broadcast".
+
+const WHO_IS_HERE = new Set(['user.joined', 'user.left', 'viewers']);
+
+/** The who-is-here events a handle received: user.joined, user.left, viewers. */
+function whoIsHere(handle) {
+  return handle.events.filter((e) => e && WHO_IS_HERE.has(e.type));
+}
+
+/** The users an event says started viewing (user.joined, or viewers with several). */
+function joinedBy(e) {
+  if (e?.type === 'user.joined') return [e.userId];
+  return e?.type === 'viewers' ? e.joined : [];
+}
+
+function leftBy(e) {
+  if (e?.type === 'user.left') return [e.userId];
+  return e?.type === 'viewers' ? e.left : [];
+}
+
+/** Waits until the handle's who-is-here events (from `from` on) name every one of `userIds` as joined (or left). */
+async function awaitViewers(handle, userIds, { left = false, from = 0, what }) {
+  const named = () => new Set(whoIsHere(handle).slice(from).flatMap(left ? leftBy : joinedBy));
+  await waitFor(() => userIds.every((id) => named().has(id)), LIVE_TIMEOUT_MS,
+    () => `${what} (got ${JSON.stringify(whoIsHere(handle).slice(from)).slice(0, 600)})`);
+}
+
+function view(session, conversationId, viewing) {
+  return session.request('chat.view', { conversationId, viewing });
+}
+
+/** The presence events a handle on user.<me> received. */
+function presenceEvents(handle) {
+  return handle.events.filter((e) => e && e.type === 'presence');
+}
+
+/** Registers a conversation and waits for a reply on the same socket, so that the registration is in effect. */
+async function registerConversation(session, conversationId) {
+  const handle = session.subscribe(`conversation.${conversationId}`);
+  await session.request('chat.sync', { positions: { [conversationId]: 0 } });
+  assert.deepEqual(handle.errors, [], `${session.name}: register conversation.${conversationId}`);
+  return handle;
 }
 
 function sendOverBridge(session, conversationId, content) {
@@ -813,6 +865,223 @@ describe('Thrume real-time bridge with @vertx/eventbus-bridge-client.js', () => 
       }
     });
   }
+
+  step('registering a conversation only subscribes: no user.joined; chat.view says who is here, both ways', { timeout: 60_000 }, async () => {
+    const vera = await registerUser('vera', 'vera password 1', 'Vera Viewer');
+    const walt = await registerUser('walt', 'walt password 1', 'Walt Watcher');
+    const conversation = await createConversation(vera.token, [walt.account.id]);
+    const C = conversation.id;
+    const v = await Session.open('vera', await getTicket(vera.token));
+    const w = await Session.open('walt', await getTicket(walt.token));
+    try {
+      const vh = await registerConversation(v, C);
+      const wh = await registerConversation(w, C);
+      await sleep(QUIET_MS);
+      assert.deepEqual([...whoIsHere(vh), ...whoIsHere(wh)], [], 'a register announced someone: registering is not viewing');
+
+      // vera opens it: walt (registered) hears it; nobody else was there, so vera is told nobody
+      assert.deepEqual(await view(v, C, true), {}, 'chat.view answers {}');
+      await awaitViewers(wh, [vera.account.id], { what: 'walt to hear that vera has it open' });
+      assert.deepEqual(whoIsHere(wh), [{ type: 'user.joined', userId: vera.account.id }]);
+
+      // walt opens it: vera hears it, and walt is told that vera is here already
+      const vFrom = whoIsHere(vh).length;
+      await view(w, C, true);
+      await awaitViewers(vh, [walt.account.id], { from: vFrom, what: 'vera to hear that walt has it open' });
+      await awaitViewers(wh, [vera.account.id], { from: 1, what: 'walt (a newcomer) to be told that vera is here' });
+
+      // walt closes it, opens it again, then his socket goes away: vera hears user.left each time
+      let from = whoIsHere(vh).length;
+      assert.deepEqual(await view(w, C, false), {});
+      await awaitViewers(vh, [walt.account.id], { left: true, from, what: 'vera to hear walt leave' });
+      assert.deepEqual(whoIsHere(vh).at(-1), { type: 'user.left', userId: walt.account.id });
+      await sleep(400); // past the coalescing window: a view now is a change of its own
+      from = whoIsHere(vh).length;
+      await view(w, C, true);
+      await awaitViewers(vh, [walt.account.id], { from, what: 'vera to hear walt come back' });
+      from = whoIsHere(vh).length;
+      await w.close();
+      await awaitViewers(vh, [walt.account.id], { left: true, from, what: "vera to hear walt leave when his socket closes" });
+      assert.deepEqual(vh.errors, []);
+    } finally {
+      await v.close();
+      await w.close();
+    }
+  });
+
+  step('several users opening a conversation at once come as one coalesced viewers event; a newcomer is told them all', { timeout: 90_000 }, async (t) => {
+    const host = await registerUser('host', 'host password 1', 'Hannah Host');
+    const crowd = [];
+    for (let i = 0; i < 5; i++) crowd.push(await registerUser(`guest${i}`, `guest password ${i}`, `Guest ${i}`));
+    const late = await registerUser('latecomer', 'late password 1', 'Lee Late');
+    const conversation = await createConversation(host.token, [...crowd, late].map((u) => u.account.id));
+    const C = conversation.id;
+    const crowdIds = crowd.map((u) => u.account.id);
+    const h = await Session.open('host', await getTicket(host.token));
+    const sockets = [];
+    try {
+      const hh = await registerConversation(h, C);
+      for (const u of crowd) sockets.push(await Session.open(u.account.username, await getTicket(u.token)));
+      await Promise.all(sockets.map((s) => view(s, C, true)));
+      await awaitViewers(hh, crowdIds, { what: 'the host to hear that the five have it open' });
+      const frames = whoIsHere(hh);
+      assert.ok(frames.length <= 3, `five views at once came in ${frames.length} frames: ${JSON.stringify(frames)}`);
+      const coalesced = frames.find((e) => e.type === 'viewers');
+      assert.ok(coalesced, `no viewers event among ${JSON.stringify(frames)}`);
+      assert.ok(coalesced.joined.length > 1 && Array.isArray(coalesced.left), JSON.stringify(coalesced));
+      assert.deepEqual(frames.flatMap(leftBy), [], 'nobody left');
+
+      // a newcomer that registered the conversation is told who is there: one viewers event for several
+      const l = await Session.open('latecomer', await getTicket(late.token));
+      sockets.push(l);
+      const lh = await registerConversation(l, C);
+      await view(l, C, true);
+      await awaitViewers(lh, crowdIds, { what: 'the latecomer to be told who is here' });
+      const told = whoIsHere(lh).find((e) => e.type === 'viewers' && crowdIds.every((id) => e.joined.includes(id)));
+      assert.ok(told, `the five are named in one viewers event: ${JSON.stringify(whoIsHere(lh))}`);
+      assert.deepEqual(told.left, []);
+      assert.ok(!told.joined.includes(late.account.id), 'the latecomer is not told about herself');
+
+      // an unview and a view back to back change nothing: within one coalescing window nothing is
+      // announced; should they fall into two windows, the host still ends up with the same set
+      await awaitViewers(hh, [late.account.id], { what: 'the host to hear the latecomer' });
+      const quietFrom = whoIsHere(hh).length;
+      await Promise.all([view(sockets[0], C, false), view(sockets[0], C, true)]);
+      await sleep(QUIET_MS);
+      const blip = whoIsHere(hh).slice(quietFrom);
+      const here = new Set(crowdIds);
+      for (const e of blip) {
+        for (const id of leftBy(e)) here.delete(id);
+        for (const id of joinedBy(e)) here.add(id);
+      }
+      assert.deepEqual([...here].sort(), [...crowdIds].sort(), `after an unview and a view: ${JSON.stringify(blip)}`);
+      t.diagnostic(`an unview and a view back to back announced ${blip.length} frame(s)`);
+
+      // and the five leaving at once (their sockets close) come together too
+      const from = whoIsHere(hh).length;
+      await Promise.all(sockets.slice(0, 5).map((s) => s.close()));
+      await awaitViewers(hh, crowdIds, { left: true, from, what: 'the host to hear the five leave' });
+      assert.ok(whoIsHere(hh).slice(from).some((e) => e.type === 'viewers' && e.left.length > 1),
+        `leaving at once is coalesced too: ${JSON.stringify(whoIsHere(hh).slice(from))}`);
+    } finally {
+      await h.close();
+      for (const s of sockets) await s.close();
+    }
+  });
+
+  step("presence.watch answers the watched users' state; only their changes arrive on user.<me>, and only while the socket lives", { timeout: 90_000 }, async () => {
+    const pia = await registerUser('pia', 'pia password 1', 'Pia Presence');
+    const quinn = await registerUser('quinn', 'quinn password 1', 'Quinn Quick');
+    const rex = await registerUser('rex', 'rex password 1', 'Rex Rapid');
+    const sam = await registerUser('sam', 'sam password 1', 'Sam Stranger'); // shares no conversation with pia
+    await createConversation(pia.token, [quinn.account.id, rex.account.id]);
+    await createConversation(quinn.token, [sam.account.id]);
+    const me = `user.${pia.account.id}`;
+    let p = await Session.open('pia', await getTicket(pia.token));
+    const others = [];
+    try {
+      let inbox = p.subscribe(me);
+      const answer = await p.request('presence.watch', { userIds: [quinn.account.id, sam.account.id] });
+      assert.deepEqual(Object.keys(answer), [quinn.account.id], `only users sharing a conversation are watched: ${JSON.stringify(answer)}`);
+      assert.equal(answer[quinn.account.id].online, false);
+      assert.equal(answer[quinn.account.id].status, 'offline');
+
+      // quinn comes online: pia hears it; rex and sam come online: not watched, not heard
+      const q = await Session.open('quinn', await getTicket(quinn.token));
+      others.push(q);
+      const quinnOnline = await (async () => {
+        await waitFor(() => presenceEvents(inbox).length > 0, LIVE_TIMEOUT_MS, 'pia to hear quinn come online');
+        return presenceEvents(inbox)[0];
+      })();
+      assert.equal(quinnOnline.userId, quinn.account.id);
+      assert.equal(quinnOnline.online, true);
+      assert.equal(quinnOnline.status, 'online');
+      assert.ok('lastSeen' in quinnOnline, JSON.stringify(quinnOnline));
+      const r = await Session.open('rex', await getTicket(rex.token));
+      const s = await Session.open('sam', await getTicket(sam.token));
+      others.push(r, s);
+      await r.request('presence.update', { status: 'away' });
+      await sleep(QUIET_MS);
+      assert.deepEqual(presenceEvents(inbox).map((e) => e.userId), [quinn.account.id], 'only the watched user is heard');
+
+      // the watch is replaced, not added to: now rex, answered with his current state
+      const now = await p.request('presence.watch', { userIds: [rex.account.id] });
+      assert.deepEqual(Object.keys(now), [rex.account.id]);
+      assert.equal(now[rex.account.id].online, true);
+      assert.equal(now[rex.account.id].status, 'away');
+      let from = presenceEvents(inbox).length;
+      await q.request('presence.update', { status: 'away' });
+      await r.request('presence.update', { status: 'online' });
+      await waitFor(() => presenceEvents(inbox).length > from, LIVE_TIMEOUT_MS, 'pia to hear rex');
+      await sleep(QUIET_MS);
+      assert.deepEqual(presenceEvents(inbox).slice(from).map((e) => [e.userId, e.status]), [[rex.account.id, 'online']]);
+
+      // rex goes away for good: offline after the grace (2 s here), with his last-seen time
+      from = presenceEvents(inbox).length;
+      await r.close();
+      await waitFor(() => presenceEvents(inbox).slice(from).some((e) => !e.online), LIVE_TIMEOUT_MS, 'pia to hear rex go offline');
+      const offline = presenceEvents(inbox).slice(from).find((e) => !e.online);
+      assert.equal(offline.userId, rex.account.id);
+      assert.equal(offline.status, 'offline');
+      assert.match(offline.lastSeen, ISO_MILLIS);
+
+      // watches end with the socket: a new socket hears nothing until it watches again
+      await p.close();
+      p = await Session.open('pia (new socket)', await getTicket(pia.token));
+      inbox = p.subscribe(me); // a user address is granted at once: no reply to wait for
+      const r2 = await Session.open('rex (back)', await getTicket(rex.token));
+      others.push(r2);
+      await sleep(QUIET_MS);
+      assert.deepEqual(presenceEvents(inbox), [], 'a new socket watches nobody');
+      const again = await p.request('presence.watch', { userIds: [rex.account.id, quinn.account.id] });
+      assert.deepEqual(Object.keys(again).sort(), [rex.account.id, quinn.account.id].sort());
+      assert.equal(again[rex.account.id].online, true);
+      await r2.request('presence.update', { status: 'away' });
+      await waitFor(() => presenceEvents(inbox).length > 0, LIVE_TIMEOUT_MS, 'the new socket to hear rex once it watches him');
+      assert.deepEqual(presenceEvents(inbox).map((e) => [e.userId, e.status]), [[rex.account.id, 'away']]);
+      assert.deepEqual(inbox.errors, []);
+    } finally {
+      await p.close();
+      for (const o of others) await o.close();
+    }
+  });
+
+  step('chat.view: FORBIDDEN (403) for a non-participant, INVALID (400) for bad input; presence.watch checks its input too', { timeout: 60_000 }, async () => {
+    const olga = await registerUser('olga', 'olga password 1', 'Olga Owner');
+    const mallory = await registerUser('mallory', 'mallory password', 'Mallory Meddler');
+    const conversation = await createConversation(olga.token, []);
+    const C = conversation.id;
+    const o = await Session.open('olga', await getTicket(olga.token));
+    const m = await Session.open('mallory', await getTicket(mallory.token));
+    try {
+      const oh = await registerConversation(o, C);
+      const refusal = async (session, address, body, code, what) => {
+        const err = await session.request(address, body).then(
+          (reply) => assert.fail(`${what}: answered ${JSON.stringify(reply)}`),
+          (e) => e,
+        );
+        assert.ok(err instanceof BridgeError, `${what}: ${err}`);
+        assert.equal(err.failureCode, code, `${what}: ${err.message}`);
+        assert.equal(err.failureType, 'RECIPIENT_FAILURE', `${what}: ${err.message}`);
+        assert.match(err.serverMessage, code === 403 ? /^FORBIDDEN: / : /^INVALID: /, `${what}: ${err.message}`);
+      };
+      await refusal(m, 'chat.view', { conversationId: C, viewing: true }, 403, 'a non-participant views');
+      await refusal(o, 'chat.view', { conversationId: 'nope', viewing: true }, 400, 'a conversationId that is no id');
+      await refusal(o, 'chat.view', { conversationId: C, viewing: 'yes' }, 400, 'viewing that is no boolean');
+      await refusal(o, 'chat.view', { viewing: true }, 400, 'no conversationId');
+      await refusal(o, 'presence.watch', { userIds: 'x' }, 400, 'userIds that is no array');
+      await refusal(o, 'presence.watch', { userIds: ['nope'] }, 400, 'a user id that is no id');
+      await refusal(o, 'presence.watch', { userIds: Array.from({ length: 501 }, () => randomUUID()) }, 400, '501 ids');
+      assert.deepEqual(await o.request('presence.watch', { userIds: [] }), {}, 'an empty watch');
+      await sleep(QUIET_MS);
+      assert.deepEqual(whoIsHere(oh), [], 'the refused view announced someone');
+      // the sockets still work
+      assert.deepEqual(await view(o, C, true), {});
+    } finally {
+      await o.close();
+      await m.close();
+    }
+  });
 });
 
 function missing(view, upTo) {
