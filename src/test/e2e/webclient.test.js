@@ -30,6 +30,8 @@ const CHROMIUM_ARGS = [
 const SHOTS = path.join(REPO, 'target', 'e2e-screenshots');
 const UI_TIMEOUT_MS = 20_000;
 const LIVE_TIMEOUT_MS = 15_000;
+/** What "live" means for a conversation that is not open: well inside any periodic refresh of the list. */
+const QUICK_MS = 4_000;
 /** Documented configuration: relaxed throttles, and a short offline grace (default 10 s). */
 const TEST_CONFIG = {
   chat: { sendBurst: 100000, sendPerSecond: 100000.0 },
@@ -125,6 +127,16 @@ async function contentsOf(page) {
 
 async function deliveryState(page, text) {
   return messageRow(page, text).last().locator('[data-testid="delivery-state"]').getAttribute('data-state', { timeout: 2_000 });
+}
+
+/** A conversation's row in the list. */
+function listItem(page, id) {
+  return page.locator(`[data-testid="conversation-item"][data-conversation-id="${id}"]`);
+}
+
+/** The presence dot of a row of the list (one-to-one conversations show their partner's). */
+async function listPresence(page, id) {
+  return listItem(page, id).locator('[data-presence]').getAttribute('data-presence', { timeout: 2_000 });
 }
 
 async function presenceOf(page, username) {
@@ -393,6 +405,48 @@ describe('Thrume web client in a real browser', () => {
     await messageRow(alice.page, 'Fine, thanks.').waitFor();
   });
 
+  step('a conversation that is not open updates live in the list (preview, unread, delivered), and its partner\'s dot follows him', async () => {
+    const { alice, bob } = users;
+    // Alice is on the list, with no conversation open; Bob has theirs open
+    await alice.page.goto('/');
+    await alice.page.getByTestId('whoami').filter({ hasText: 'Alice Liddell' }).waitFor();
+    await alice.page.getByTestId('connection-banner').waitFor({ state: 'hidden', timeout: LIVE_TIMEOUT_MS });
+    assert.equal(await alice.page.getByTestId('conversation-view').count(), 0);
+    const item = listItem(alice.page, conversationId);
+    await waitUntil(async () => (await listPresence(alice.page, conversationId)) === 'online', LIVE_TIMEOUT_MS, 'Bob online in the list');
+
+    // each message shows in the list at once: the conversation is registered although it is not open
+    for (let i = 1; i <= 3; i++) {
+      const text = `not open ${i}`;
+      await send(bob.page, text);
+      const preview = () => item.getByTestId('item-preview').textContent({ timeout: 500 });
+      await waitUntil(async () => (await preview()) === `Bob Builder: ${text}`, QUICK_MS,
+        async () => `the preview of "${text}" in Alice's list (shows "${await preview()}")`);
+      const badge = () => item.getByTestId('unread-badge').textContent({ timeout: 500 }).catch(() => '');
+      await waitUntil(async () => (await badge()).trim() === String(i), QUICK_MS, async () => `the unread badge at ${i} (shows "${await badge()}")`);
+    }
+    // Alice's client has them: delivered, not read
+    await waitUntil(async () => (await deliveryState(bob.page, 'not open 3')) === 'delivered', LIVE_TIMEOUT_MS, '"not open 3" delivered');
+    await shot(alice.page, 'conversation-list-live');
+
+    // Bob's dot in Alice's list follows him (presence.watch of the list's one-to-one partners)
+    await bob.page.close();
+    await waitUntil(async () => (await listPresence(alice.page, conversationId)) === 'offline', LIVE_TIMEOUT_MS, 'Bob offline in the list');
+    const page = await openPage(bob);
+    await page.goto(`/c/${conversationId}`);
+    await page.getByTestId('whoami').filter({ hasText: 'Bob Builder' }).waitFor();
+    await messageRow(page, 'not open 3').waitFor();
+    await waitUntil(async () => (await listPresence(alice.page, conversationId)) === 'online', LIVE_TIMEOUT_MS, 'Bob online in the list again');
+
+    // Alice opens it: read, badge gone, and she is told that Bob is here already
+    await item.click();
+    await messageRow(alice.page, 'not open 3').waitFor();
+    await alice.page.getByTestId('here-now').filter({ hasText: 'Bob Builder' }).waitFor({ timeout: LIVE_TIMEOUT_MS });
+    await item.getByTestId('unread-badge').waitFor({ state: 'detached', timeout: LIVE_TIMEOUT_MS });
+    await waitUntil(async () => (await deliveryState(page, 'not open 3')) === 'read', LIVE_TIMEOUT_MS, '"not open 3" read');
+    await page.getByTestId('here-now').filter({ hasText: 'Alice Liddell' }).waitFor({ timeout: LIVE_TIMEOUT_MS });
+  });
+
   step('the server stops and starts while Alice sends: banner, queued message, delivered exactly once', async () => {
     const { alice, bob } = users;
     await alice.page.getByTestId('connection-banner').waitFor({ state: 'hidden', timeout: LIVE_TIMEOUT_MS });
@@ -422,6 +476,10 @@ describe('Thrume web client in a real browser', () => {
     // and live traffic works again both ways
     await send(bob.page, 'Welcome back');
     await messageRow(alice.page, 'Welcome back').waitFor({ timeout: LIVE_TIMEOUT_MS });
+    // views and watches ended with the old sockets: both clients sent them again
+    await alice.page.getByTestId('here-now').filter({ hasText: 'Bob Builder' }).waitFor({ timeout: LIVE_TIMEOUT_MS });
+    await bob.page.getByTestId('here-now').filter({ hasText: 'Alice Liddell' }).waitFor({ timeout: LIVE_TIMEOUT_MS });
+    await waitUntil(async () => (await presenceOf(alice.page, 'bob')) === 'online', LIVE_TIMEOUT_MS, 'Bob online after the restart');
   }, 240_000);
 
   step('phone width: the list and the conversation are separate screens', async () => {
