@@ -306,13 +306,23 @@ public final class BridgeNode {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    return bus.<JsonObject>request(Addresses.PRESENCE_QUERY, new JsonObject().put("userId", socket.userId).put("userIds", ids),
+    if (ids.isEmpty()) {
+      fanout.watch(socket, List.of());
+      return Future.succeededFuture(new JsonObject());
+    }
+    // who may be watched first, then the watch, then the states: a change made meanwhile is either
+    // in the answer or delivered after it, and nobody else's ever reaches the socket
+    return bus.<JsonObject>request(Addresses.STORE_CONTACTS, new JsonObject().put("userId", socket.userId).put("among", ids),
         Local.delivery())
-      .map(reply -> {
-        JsonObject visible = reply.body();
-        fanout.watch(socket, visible.fieldNames());
-        return visible;
-      });
+      .compose(reply -> {
+        JsonArray visible = reply.body().getJsonArray("contacts").copy();
+        if (ids.contains(socket.userId)) {
+          visible.add(new JsonObject().put("id", socket.userId));
+        }
+        fanout.watch(socket, visible.stream().map(c -> ((JsonObject) c).getString("id")).toList());
+        return bus.<JsonObject>request(Addresses.PRESENCE_STATES, new JsonObject().put("users", visible), Local.delivery());
+      })
+      .map(reply -> reply.body());
   }
 
   private void strike(ClientSocket socket, int[] strikes, String detail) {

@@ -68,6 +68,8 @@ public final class Addresses {
   public static final String PRESENCE_CONNECTED = "thrume.presence.connected";
   public static final String PRESENCE_DISCONNECTED = "thrume.presence.disconnected";
   public static final String PRESENCE_QUERY = "thrume.presence.query";
+  /** The states of users the caller already found visible: {users: [{id, lastSeen}…]} → {id: {online, status, lastSeen}}. */
+  public static final String PRESENCE_STATES = "thrume.presence.states";
   /** A socket starts or stops viewing a conversation: {userId, conversationId, viewing}, from the bridge. */
   public static final String PRESENCE_VIEW = "thrume.presence.view";
   /** Cluster-wide, to every node's presence service: a user's presence changed (one publish per change). */

@@ -15,7 +15,6 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.List;
 
 /**
  * Presence and "who is here", the one owner of thrume.presence and thrume.viewers (shared maps:
@@ -49,6 +48,7 @@ public class PresenceVerticle extends VerticleBase {
         });
         Handlers.serve(bus, Addresses.PRESENCE_UPDATE, this::update);
         Handlers.serve(bus, Addresses.PRESENCE_QUERY, m -> query(m.body()));
+        Handlers.serve(bus, Addresses.PRESENCE_STATES, m -> Future.succeededFuture(states(m.body().getJsonArray("users"))));
         Handlers.serve(bus, Addresses.PRESENCE_VIEW, m -> view(m.body()));
         Handlers.serve(bus, Addresses.PRESENCE_NODE_LEFT, m -> nodeLeft(m.body().getString("nodeId")));
         Handlers.serve(bus, Addresses.PRESENCE_MIRROR_LOAD, m -> loadMirror());
@@ -149,14 +149,22 @@ public class PresenceVerticle extends VerticleBase {
     return vertx.eventBus().<JsonObject>request(Addresses.STORE_CONTACTS,
         new JsonObject().put("userId", userId).put("among", asked), Local.delivery())
       .map(reply -> {
-        JsonObject out = new JsonObject();
-        List<JsonObject> visible = reply.body().getJsonArray("contacts").stream().map(o -> (JsonObject) o).toList();
-        visible.forEach(contact -> out.put(contact.getString("id"), describe(contact.getString("id"), contact.getString("lastSeen"))));
+        JsonArray visible = reply.body().getJsonArray("contacts").copy();
         if (asked.contains(userId)) {
-          out.put(userId, describe(userId, null));
+          visible.add(new JsonObject().put("id", userId));
         }
-        return out;
+        return states(visible);
       });
+  }
+
+  /** [{id, lastSeen (as stored)}…] → {id: {online, status, lastSeen}}, from the mirror: for users already found visible. */
+  private JsonObject states(JsonArray users) {
+    JsonObject out = new JsonObject();
+    users.forEach(o -> {
+      JsonObject user = (JsonObject) o;
+      out.put(user.getString("id"), describe(user.getString("id"), user.getString("lastSeen")));
+    });
+    return out;
   }
 
   private JsonObject describe(String userId, String storedLastSeen) {
