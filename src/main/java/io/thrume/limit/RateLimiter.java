@@ -16,19 +16,7 @@ public interface RateLimiter {
    * that verticle's buckets are plain maps.
    */
   static Factory local() {
-    return (name, burst, perSecond) -> {
-      TokenBuckets buckets = new TokenBuckets(burst, perSecond);
-      return new RateLimiter() {
-        private long calls;
-
-        @Override
-        public Future<Long> take(String key) {
-          if (++calls % 10_000 == 0) {
-            buckets.sweep();
-          }
-          return Future.succeededFuture(buckets.take(key));
-        }
-      };
-    };
+    return (name, burst, perSecond) -> new LocalRateLimiter(new TokenBuckets(burst, perSecond), key -> {
+    });
   }
 }

@@ -2,7 +2,6 @@ package io.thrume.limit;
 
 import io.thrume.bus.Addresses;
 import io.thrume.fanout.Events;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
@@ -51,20 +50,6 @@ public final class SharedRateLimiters implements RateLimiter.Factory {
         Events.broadcast(vertx.eventBus(), address, new JsonObject().put("node", nodeId).put("taken", taken));
       }
     });
-    return new RateLimiter() {
-      private long calls;
-
-      @Override
-      public Future<Long> take(String key) {
-        if (++calls % 10_000 == 0) {
-          buckets.sweep();
-        }
-        long wait = buckets.take(key);
-        if (wait == 0) {
-          takenHere.merge(key, 1, Integer::sum);
-        }
-        return Future.succeededFuture(wait);
-      }
-    };
+    return new LocalRateLimiter(buckets, key -> takenHere.merge(key, 1, Integer::sum));
   }
 }
