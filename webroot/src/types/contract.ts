@@ -1,4 +1,4 @@
-// Every shape of the public contract (DESIGN.md: "REST" and "Real-time bridge") the client uses.
+// Every shape of the public contract (docs/api.md and docs/realtime.md) the client uses.
 
 /** An account: {id, username, displayName}. */
 export interface Account {

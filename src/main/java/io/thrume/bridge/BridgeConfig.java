@@ -6,7 +6,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.List;
 
-/** The limits of DESIGN.md "Limits and policy" that the bridge enforces. */
+/** The limits the bridge enforces (docs/realtime.md, "Limits"; keys in docs/configuration.md). */
 public record BridgeConfig(int maxFrameBytes, long idleTimeoutMs, long sweepMs, int ticketSeconds,
                            int outboundQueueBytes, int maxOverflowFrames, long gapWaitMs, List<String> allowedOrigins) {
 

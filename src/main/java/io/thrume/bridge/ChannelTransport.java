@@ -34,7 +34,7 @@ import io.vertx.core.net.impl.VertxHandler;
  * A raw /eventbus/websocket socket served straight from its Netty channel once Vert.x has done the
  * handshake. Vert.x 5.0.7 keeps, for every WebSocket, a multi-producer write queue (a 4 KB array),
  * an inbound queue and the upgrade's request and response with their headers: about half of an
- * idle socket's heap (README, "Performance"). Taking the channel over leaves per socket only
+ * idle socket's heap (docs/performance.md). Taking the channel over leaves per socket only
  * Netty's channel and codec, this handler and the bridge's {@code ClientSocket}. It also lets a
  * fanned-out event go out as bytes encoded once for all sockets ({@link EventFrame#wire()}),
  * flushed once per socket for all the events written in the same event-loop pass.

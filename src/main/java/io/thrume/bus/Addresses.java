@@ -4,8 +4,8 @@ import java.util.Set;
 
 /**
  * Every event-bus address Thrume uses, named once. The public ones (chat.*, presence.update,
- * conversation.*, user.*) are part of the contract in DESIGN.md; the thrume.* ones are internal
- * and listed with their message shapes in the README.
+ * presence.watch, conversation.*, user.*) are part of the contract in docs/realtime.md; the
+ * thrume.* ones are internal and listed with their message shapes in docs/architecture.md.
  */
 public final class Addresses {
   // Public: clients send to these (through the bridge) and REST handlers use the same path.

@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
- * Per-node fan-out (DESIGN.md, "Fan-out"). Every event for clients reaches every node on one
+ * Per-node fan-out (docs/architecture.md, "Fan-out"). Every event for clients reaches every node on one
  * address ({@link Addresses#FANOUT}, {@link Events}); each node keeps, in memory only, which of its
  * sockets registered which address, so a register or a watch is a local map change and never a
  * cluster registration (no lag, no Hazelcast operation). Each event was encoded once by its

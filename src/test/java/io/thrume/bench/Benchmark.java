@@ -20,7 +20,7 @@ import java.util.Map;
  * The benchmark of issue 6: Thrume and a Socket.IO 4.8 peer, the same generator and workloads
  * (W1 idle, W2 fan-out, W3 chat, W4 churn, W5 Thrume's cluster tax), each run {@code --runs}
  * times on a fresh server process; medians go to a markdown report. Run it with
- * {@code bash bench/run.sh [options]} (options in the README's performance section).
+ * {@code bash bench/run.sh [options]} (options in docs/performance.md).
  */
 public final class Benchmark {
   private final Options options;
