@@ -19,7 +19,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -55,7 +54,7 @@ class MessageBatchTest {
     context = thrume.vertx.getOrCreateContext();
     pool = PgBuilder.pool().with(new io.vertx.sqlclient.PoolOptions().setMaxSize(2))
       .connectingTo(new PgConnectOptions().setHost("127.0.0.1").setPort(thrume.dbPort).setDatabase("postgres")
-        .setUser("postgres"))
+        .setUser("postgres").setPassword(thrume.dbPassword()))
       .using(thrume.vertx).build();
     metrics = ThrumeMetrics.create();
     batcher = new MessageBatcher(pool, metrics, 1, 256);
@@ -178,7 +177,7 @@ class MessageBatchTest {
     String z = client.conversation(alice, bob);
     List<JsonObject> answers;
     // another node's transaction: holds the conversation's lock and has stored alice's "race", uncommitted
-    try (Connection other = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + thrume.dbPort + "/postgres", "postgres", "")) {
+    try (Connection other = thrume.jdbc()) {
       other.setAutoCommit(false);
       other.createStatement().execute("UPDATE conversation SET last_seq = last_seq + 1 WHERE id = '" + z + "'");
       try (PreparedStatement insert = other.prepareStatement("INSERT INTO message (conversation_id, seq, sender_id, content, "

@@ -103,9 +103,23 @@ public final class TestThrume implements AutoCloseable {
     return new RestClient(vertx, port, localAddress);
   }
 
+  /** The password of the embedded PostgreSQL, kept in the data dir (every connection needs it). */
+  public String dbPassword() {
+    try {
+      return Files.readString(dataDir.resolve("postgres-password")).trim();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A JDBC connection to the embedded PostgreSQL, as its superuser. */
+  public Connection jdbc() throws SQLException {
+    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + dbPort + "/postgres", "postgres", dbPassword());
+  }
+
   /** One number from SQL, read straight from the database (to check what a request changed). */
   public long count(String sql) {
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + dbPort + "/postgres", "postgres", "");
+    try (Connection c = jdbc();
          Statement s = c.createStatement();
          ResultSet rs = s.executeQuery(sql)) {
       rs.next();
@@ -116,7 +130,7 @@ public final class TestThrume implements AutoCloseable {
   }
 
   public String string(String sql) {
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + dbPort + "/postgres", "postgres", "");
+    try (Connection c = jdbc();
          Statement s = c.createStatement();
          ResultSet rs = s.executeQuery(sql)) {
       return rs.next() ? rs.getString(1) : null;
