@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.thrume.bus.Failure;
 import io.thrume.http.OriginPolicy;
 import io.thrume.http.Problems;
+import io.thrume.http.RequestTimeouts;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.http.HttpServerRequest;
@@ -30,7 +31,7 @@ public final class BridgeRoutes {
   private BridgeRoutes() {
   }
 
-  public static void mount(Router router, Vertx vertx, BridgeNode node, OriginPolicy origins) {
+  public static void mount(Router router, Vertx vertx, BridgeNode node, OriginPolicy origins, long sockJsHeartbeatMs) {
     BridgeConfig config = node.config();
     router.route(PATH + "/*").handler(ctx -> {
       if (origins.allows(ctx.request())) {
@@ -45,7 +46,9 @@ public final class BridgeRoutes {
     router.post(PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(config.maxFrameBytes() * 2L));
     SockJSHandlerOptions options = new SockJSHandlerOptions()
       .setRegisterWriteHandler(false)
-      .setInsertJSESSIONID(false);
+      .setInsertJSESSIONID(false)
+      // streams and polls write at least this often: the HTTP idle timeout never closes a live session
+      .setHeartbeatInterval(sockJsHeartbeatMs);
     router.route(PATH + "/*").subRouter(SockJSHandler.create(vertx, options).socketHandler(socket -> open(socket, node)));
   }
 
@@ -72,6 +75,8 @@ public final class BridgeRoutes {
       }
       BridgeConfig config = node.config();
       request.toWebSocket().onSuccess(ws -> {
+        // a bridge socket: no HTTP deadlines or idle timeout, the bridge's heartbeat rules it
+        RequestTimeouts.exempt(request.connection());
         // the handshake is done and no frame was read yet: serve the socket from its channel
         Transport transport = ChannelTransport.takeOver(request.connection(), (ContextInternal) Vertx.currentContext(),
           config.outboundQueueBytes(), config.maxFrameBytes() * 2);

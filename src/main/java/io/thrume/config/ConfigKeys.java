@@ -6,6 +6,9 @@ public final class ConfigKeys {
   public static final String HTTP_INSTANCES = "http.instances";
   public static final String HTTP_ALLOWED_ORIGINS = "http.allowedOrigins";
   public static final String HTTP_MAX_BODY_BYTES = "http.maxBodyBytes";
+  public static final String HTTP_IDLE_TIMEOUT_SECONDS = "http.idleTimeoutSeconds";
+  public static final String HTTP_HEADER_TIMEOUT_MS = "http.headerTimeoutMs";
+  public static final String HTTP_REQUEST_TIMEOUT_MS = "http.requestTimeoutMs";
 
   public static final String DATA_DIR = "dataDir";
 

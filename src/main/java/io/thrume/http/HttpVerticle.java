@@ -16,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The HTTP front door, one instance per core: security headers, CORS, the REST API (which
@@ -55,7 +56,7 @@ public class HttpVerticle extends VerticleBase {
     RealtimeRoutes.mount(router, api);
     HealthRoutes.mount(router, vertx);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registry()));
-    BridgeRoutes.mount(router, vertx, bridge, origins);
+    BridgeRoutes.mount(router, vertx, bridge, origins, config.sockJsHeartbeatMs());
     router.route("/api/*").handler(ctx -> Problems.status(ctx, 404));
     WebClientRoutes.mount(router);
     router.route().failureHandler(ctx -> {
@@ -78,8 +79,16 @@ public class HttpVerticle extends VerticleBase {
       // queue: less heap per idle socket and less work per write
       .setStrictThreadMode(true)
       // a socket closed for being too slow will not read our close frame either: drop it soon
-      .setWebSocketClosingTimeout(5);
+      .setWebSocketClosingTimeout(5)
+      // a connection that neither sends nor receives for this long is closed (bridge WebSockets are
+      // exempt: they have their own heartbeat); the request deadlines are RequestTimeouts'
+      .setIdleTimeout(config.idleTimeoutSeconds())
+      .setIdleTimeoutUnit(TimeUnit.SECONDS)
+      // HTTP/1.1 only: no clear-text HTTP/2 (no browser uses it) and its own slow-request variants
+      .setHttp2ClearTextEnabled(false);
     return vertx.createHttpServer(options)
+      .connectionHandler(connection -> RequestTimeouts.install(connection, config.headerTimeoutMs(),
+        config.requestTimeoutMs()))
       .requestHandler(router)
       .listen()
       .onSuccess(server -> LOG.debug("HTTP verticle listening on {}", server.actualPort()));
