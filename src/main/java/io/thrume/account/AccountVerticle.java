@@ -6,6 +6,7 @@ import io.thrume.bus.Addresses;
 import io.thrume.bus.Failure;
 import io.thrume.bus.Handlers;
 import io.thrume.bus.Local;
+import io.thrume.config.ConfigKeys;
 import io.thrume.limit.RateLimiter;
 import io.thrume.validate.Fields;
 import io.thrume.validate.Text;
@@ -16,7 +17,8 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Registration and login: validation, a per-client-address throttle (one bucket per address,
- * shared by the cluster when clustered), password hashing on worker threads, and token issue.
+ * shared by the cluster when clustered), login failures limited per account name too
+ * ({@link LoginFailures}), password hashing on worker threads, and token issue.
  * Message shapes: {username, password, displayName?, clientAddress} → {account, token, expiresAt}.
  */
 public class AccountVerticle extends VerticleBase {
@@ -24,6 +26,7 @@ public class AccountVerticle extends VerticleBase {
   private PasswordHasher hasher;
   private TokenService tokens;
   private RateLimiter attempts;
+  private LoginFailures loginFailures;
   /** Verified when the username is unknown, so that both failures take the same time. */
   private String decoyHash;
 
@@ -37,6 +40,8 @@ public class AccountVerticle extends VerticleBase {
     hasher = new PasswordHasher(config.pbkdf2Iterations());
     tokens = new TokenService(vertx, config.jwtSecret(), config.tokenMinutes());
     attempts = limits.create("attempts", config.attemptsBurst(), config.attemptsPerMinute() / 60.0);
+    loginFailures = new LoginFailures(vertx, config().getString(ConfigKeys.NODE_ID),
+      config.loginFailuresBeforeBackoff(), config.loginBackoffMaxSeconds());
     return vertx.executeBlocking(() -> hasher.hash("decoy password, never a real one"), false)
       .onSuccess(hash -> {
         decoyHash = hash;
@@ -60,22 +65,31 @@ public class AccountVerticle extends VerticleBase {
   private Future<JsonObject> login(JsonObject body) {
     String username = Fields.requiredString(body, "username");
     String password = Fields.requiredString(body, "password");
-    return throttle(body)
-      .compose(v -> vertx.eventBus().<JsonObject>request(Addresses.STORE_ACCOUNT_CREDENTIALS,
-        new JsonObject().put("username", username), Local.delivery()))
+    // per client address, then per account name (known or not: the answers are the same)
+    return throttle(body).compose(v -> loginFailures.admit(username, clientAddress(body))).compose(attempt ->
+      vertx.eventBus().<JsonObject>request(Addresses.STORE_ACCOUNT_CREDENTIALS,
+        new JsonObject().put("username", username), Local.delivery())
       .compose(reply -> {
         JsonObject found = reply.body();
         String hash = found == null ? decoyHash : found.getString("passwordHash");
         return vertx.executeBlocking(() -> hasher.verify(password, hash), false)
-          .compose(ok -> ok && found != null
-            ? Future.succeededFuture(session(found.getJsonObject("account")))
-            : Future.failedFuture(Failure.UNAUTHORIZED.exception("wrong username or password")));
-      });
+          .compose(ok -> {
+            if (ok && found != null) {
+              loginFailures.succeeded(attempt);
+              return Future.succeededFuture(session(found.getJsonObject("account")));
+            }
+            return Future.failedFuture(Failure.UNAUTHORIZED.exception("wrong username or password"));
+          });
+      }));
   }
 
   private Future<Void> throttle(JsonObject body) {
-    return attempts.take(body.getString("clientAddress", "unknown"))
+    return attempts.take(clientAddress(body))
       .compose(wait -> wait > 0 ? Future.failedFuture(Failure.rateLimited(wait)) : Future.succeededFuture());
+  }
+
+  private static String clientAddress(JsonObject body) {
+    return body.getString("clientAddress", "unknown");
   }
 
   private JsonObject session(JsonObject account) {

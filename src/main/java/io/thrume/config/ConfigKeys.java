@@ -21,6 +21,8 @@ public final class ConfigKeys {
   public static final String AUTH_PBKDF2_ITERATIONS = "auth.pbkdf2Iterations";
   public static final String AUTH_ATTEMPTS_BURST = "auth.attemptsBurst";
   public static final String AUTH_ATTEMPTS_PER_MINUTE = "auth.attemptsPerMinute";
+  public static final String AUTH_LOGIN_FAILURES_BEFORE_BACKOFF = "auth.loginFailuresBeforeBackoff";
+  public static final String AUTH_LOGIN_BACKOFF_MAX_SECONDS = "auth.loginBackoffMaxSeconds";
 
   public static final String CHAT_SEND_BURST = "chat.sendBurst";
   public static final String CHAT_SEND_PER_SECOND = "chat.sendPerSecond";

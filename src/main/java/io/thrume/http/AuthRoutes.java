@@ -20,8 +20,11 @@ final class AuthRoutes {
     }));
   }
 
-  /** The peer address of the connection; forwarding headers are not trusted (they are the client's to forge). */
+  /**
+   * The peer address of the connection, IPv6 grouped by /64 ({@link ClientAddress}); forwarding
+   * headers are not trusted (they are the client's to forge).
+   */
   private static String clientAddress(io.vertx.core.net.SocketAddress address) {
-    return address == null ? "unknown" : address.hostAddress();
+    return ClientAddress.throttleKey(address);
   }
 }

@@ -31,12 +31,14 @@ class LimitsTest {
   @Test
   void passwordGuessingIsThrottledPerClientAddress() {
     User victim = client.register("victim");
-    // the guesser comes from another address: its budget is its own (10 attempts, then 10 a minute)
+    // the guesser comes from another address: its budget is its own (10 attempts, then 10 a minute),
+    // whatever names it tries (each name here stays under the per-account limit of LoginThrottleTest)
     RestClient guesser = thrume.clientFrom("127.0.0.2");
     int refused = 0;
     Response last = null;
     for (int i = 0; i < 12; i++) {
-      last = guesser.post("/api/auth/login", null, new JsonObject().put("username", victim.username()).put("password", "guess-" + i));
+      String name = i % 3 == 0 ? victim.username() : "someone_" + i;
+      last = guesser.post("/api/auth/login", null, new JsonObject().put("username", name).put("password", "guess-" + i));
       if (last.status() == 429) {
         refused++;
       } else {
