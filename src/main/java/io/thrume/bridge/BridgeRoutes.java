@@ -3,7 +3,6 @@ package io.thrume.bridge;
 import io.thrume.fanout.Frames;
 import io.thrume.fanout.Transport;
 
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.thrume.bus.Failure;
 import io.thrume.http.OriginPolicy;
 import io.thrume.http.Problems;
@@ -18,12 +17,11 @@ import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 
-import java.util.List;
-
 /**
  * Where sockets come in: /eventbus/websocket (raw WebSocket; refused with 401 before the upgrade
- * without a valid ticket) and /eventbus (SockJS, all transports; closed at once without one).
- * Browsers must come from the server's own origin or an allowed one.
+ * without a valid ticket) and /eventbus (SockJS over websocket, xhr-streaming or xhr-polling;
+ * closed at once without a valid ticket, and every later request of a session must carry the
+ * ticket that opened it). Browsers must come from the server's own origin or an allowed one.
  */
 public final class BridgeRoutes {
   static final String PATH = "/eventbus";
@@ -42,14 +40,22 @@ public final class BridgeRoutes {
       }
     });
     router.get(PATH + "/websocket").handler(ctx -> upgrade(ctx, node));
+    // SockJS: websocket, xhr-streaming and xhr-polling only; the iframe page serves the others
+    router.getWithRegex(PATH + "/iframe[^/]*\\.html").handler(ctx -> Problems.send(ctx, 404, Failure.NOT_FOUND, "no such resource"));
+    SockJSTickets sessions = new SockJSTickets(vertx, node);
+    router.route(PATH + "/*").handler(sessions::guard);
     // SockJS' XHR transports post frames in request bodies
     router.post(PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(config.maxFrameBytes() * 2L));
     SockJSHandlerOptions options = new SockJSHandlerOptions()
       .setRegisterWriteHandler(false)
       .setInsertJSESSIONID(false)
       // streams and polls write at least this often: the HTTP idle timeout never closes a live session
-      .setHeartbeatInterval(sockJsHeartbeatMs);
-    router.route(PATH + "/*").subRouter(SockJSHandler.create(vertx, options).socketHandler(socket -> open(socket, node)));
+      .setHeartbeatInterval(sockJsHeartbeatMs)
+      .addDisabledTransport(io.vertx.ext.web.handler.sockjs.Transport.JSON_P.name())
+      .addDisabledTransport(io.vertx.ext.web.handler.sockjs.Transport.HTML_FILE.name())
+      .addDisabledTransport(io.vertx.ext.web.handler.sockjs.Transport.EVENT_SOURCE.name());
+    router.route(PATH + "/*").subRouter(SockJSHandler.create(vertx, options)
+      .socketHandler(socket -> open(socket, node, sessions)));
   }
 
   /** Raw WebSocket: the ticket is checked before the upgrade, so a bad one gets a plain 401. */
@@ -87,11 +93,16 @@ public final class BridgeRoutes {
     });
   }
 
-  /** SockJS: the session is open already; without a valid ticket it is told why and closed. */
-  private static void open(SockJSSocket socket, BridgeNode node) {
+  /**
+   * SockJS: the session is open already; without a valid ticket it is told why and closed. Its
+   * later requests must carry the same ticket ({@link SockJSTickets}).
+   */
+  private static void open(SockJSSocket socket, BridgeNode node, SockJSTickets sessions) {
     socket.pause();
-    List<String> tickets = new QueryStringDecoder(socket.uri()).parameters().get("ticket");
-    node.tickets().redeem(tickets == null ? null : tickets.get(0)).onComplete(ar -> {
+    String session = sessions.confirm(socket.uri());
+    Runnable release = () -> sessions.release(session);
+    socket.closeHandler(v -> release.run());
+    node.tickets().redeem(SockJSTickets.ticketOf(socket.uri())).onComplete(ar -> {
       String userId = ar.succeeded() ? ar.result() : null;
       if (userId == null) {
         node.refused(Failure.UNAUTHORIZED.name());
@@ -103,7 +114,7 @@ public final class BridgeRoutes {
         });
         return;
       }
-      node.accept(new SockJSTransport(socket, node.config().outboundQueueBytes()), userId);
+      node.accept(new SockJSTransport(socket, node.config().outboundQueueBytes(), release), userId);
       socket.resume();
     });
   }

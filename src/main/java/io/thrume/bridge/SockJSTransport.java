@@ -9,9 +9,12 @@ import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 /** /eventbus: a SockJS session (WebSocket, XHR streaming or polling); frames travel as text. */
 final class SockJSTransport implements Transport {
   private final SockJSSocket socket;
+  private final Runnable onClose;
 
-  SockJSTransport(SockJSSocket socket, int outboundQueueBytes) {
+  /** {@code onClose} runs first when the session closes (its ticket binding goes). */
+  SockJSTransport(SockJSSocket socket, int outboundQueueBytes, Runnable onClose) {
     this.socket = socket;
+    this.onClose = onClose;
     socket.setWriteQueueMaxSize(outboundQueueBytes);
   }
 
@@ -37,7 +40,10 @@ final class SockJSTransport implements Transport {
 
   @Override
   public void closeHandler(Handler<Void> handler) {
-    socket.closeHandler(handler);
+    socket.closeHandler(v -> {
+      onClose.run();
+      handler.handle(v);
+    });
   }
 
   @Override
