@@ -15,6 +15,7 @@ import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
@@ -22,6 +23,11 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
+import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtension;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionDecoder;
+import io.netty.util.ReferenceCountUtil;
 import io.thrume.fanout.EventFrame;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -69,8 +75,9 @@ final class ChannelTransport extends ChannelInboundHandlerAdapter implements Tra
     Channel channel = base.channel();
     ChannelPipeline pipeline = channel.pipeline();
     ChannelHandlerContext vertxContext = pipeline.context("handler");
+    ChannelHandlerContext decoderContext = pipeline.context(WebSocketFrameDecoder.class);
     if (vertxContext == null || !(vertxContext.handler() instanceof VertxHandler<?> vertxHandler)
-      || !channel.eventLoop().inEventLoop()) {
+      || decoderContext == null || !channel.eventLoop().inEventLoop()) {
       return null;
     }
     ChannelTransport transport = new ChannelTransport(channel, context);
@@ -81,6 +88,11 @@ final class ChannelTransport extends ChannelInboundHandlerAdapter implements Tra
       return null;
     }
     pipeline.replace("handler", "thrume-bridge", transport);
+    // RSV bits only as negotiated (RFC 6455 §5.2, RFC 7692 §6): checked on the frames as they
+    // arrive, before an extension (permessage-deflate) decodes them; a violation closes with 1002
+    pipeline.addAfter(decoderContext.name(), "thrume-rsv", new RsvCheck());
+    // text messages must be UTF-8 (RFC 6455 §8.1), across continuation frames too: else close 1007
+    pipeline.addBefore("thrume-bridge", "thrume-utf8", new Utf8FrameValidator(false));
     // continuation frames joined into one message, up to the limit (beyond it: close 1009)
     pipeline.addBefore("thrume-bridge", "thrume-aggregator", new WebSocketFrameAggregator(maxMessageBytes));
     channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(outboundQueueBytes / 2, outboundQueueBytes));
@@ -103,9 +115,15 @@ final class ChannelTransport extends ChannelInboundHandlerAdapter implements Tra
       } else if (frame instanceof PingWebSocketFrame) {
         channel.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
       } else if (frame instanceof CloseWebSocketFrame close) {
-        // the peer's closing handshake: answer with its code, then close the connection
+        // the peer's closing handshake: answer with its code, then close the connection. The decoder
+        // refused reserved codes already, but it reads the code as a signed short: 5000 and up are not
+        // codes of RFC 6455 either (§7.4.2)
         int code = close.statusCode();
-        closeWith(code < 0 ? new CloseWebSocketFrame(true, 0) : new CloseWebSocketFrame(code, null));
+        if (code >= 5000) {
+          closeWith(new CloseWebSocketFrame(WebSocketCloseStatus.PROTOCOL_ERROR));
+        } else {
+          closeWith(code < 0 ? new CloseWebSocketFrame(true, 0) : new CloseWebSocketFrame(code, null));
+        }
       }
     } finally {
       frame.release();
@@ -132,6 +150,9 @@ final class ChannelTransport extends ChannelInboundHandlerAdapter implements Tra
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (closed) {
+      return; // closing already: later frames of a broken stream change nothing
+    }
     if (cause instanceof CorruptedWebSocketFrameException corrupted) {
       closeWith(new CloseWebSocketFrame(corrupted.closeStatus()));
     } else if (cause instanceof TooLongFrameException) {
@@ -218,6 +239,54 @@ final class ChannelTransport extends ChannelInboundHandlerAdapter implements Tra
     if (!closed) {
       flush();
       closeWith(new CloseWebSocketFrame(code, reason));
+    }
+  }
+
+  /**
+   * Refuses frames whose RSV bits no extension negotiated: with permessage-deflate, RSV1 on the
+   * first frame of a text or binary message (compressed); with the older per-frame deflate, RSV1
+   * on data frames; never RSV2 or RSV3, never on control frames. Vert.x' decoder lets every RSV
+   * bit through as soon as the server supports an extension, negotiated or not. The extension's
+   * decoder joins the pipeline once the handshake response is written, so it is looked for at
+   * the first frame with an RSV bit.
+   */
+  private static final class RsvCheck extends ChannelInboundHandlerAdapter {
+    private static final int NONE = 0;
+    private static final int PER_MESSAGE = 1;
+    private static final int PER_FRAME = 2;
+    private int negotiated = -1;
+    private boolean failed;
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (failed) {
+        ReferenceCountUtil.release(msg);
+        return;
+      }
+      if (msg instanceof WebSocketFrame frame && frame.rsv() != 0 && !allowed(ctx, frame)) {
+        int rsv = frame.rsv();
+        failed = true;
+        frame.release();
+        throw new CorruptedWebSocketFrameException(WebSocketCloseStatus.PROTOCOL_ERROR,
+          "RSV bits " + rsv + " set, no extension negotiated them");
+      }
+      ctx.fireChannelRead(msg);
+    }
+
+    private boolean allowed(ChannelHandlerContext ctx, WebSocketFrame frame) {
+      if (negotiated < 0) {
+        negotiated = NONE;
+        for (var entry : ctx.pipeline()) {
+          if (entry.getValue() instanceof WebSocketExtensionDecoder decoder) {
+            negotiated = decoder.getClass().getSimpleName().startsWith("PerMessageDeflate") ? PER_MESSAGE : PER_FRAME;
+          }
+        }
+      }
+      if (frame.rsv() != WebSocketExtension.RSV1 || negotiated == NONE) {
+        return false;
+      }
+      boolean message = frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame;
+      return message || negotiated == PER_FRAME && frame instanceof ContinuationWebSocketFrame;
     }
   }
 

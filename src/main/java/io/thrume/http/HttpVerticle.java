@@ -85,7 +85,10 @@ public class HttpVerticle extends VerticleBase {
       .setIdleTimeout(config.idleTimeoutSeconds())
       .setIdleTimeoutUnit(TimeUnit.SECONDS)
       // HTTP/1.1 only: no clear-text HTTP/2 (no browser uses it) and its own slow-request variants
-      .setHttp2ClearTextEnabled(false);
+      .setHttp2ClearTextEnabled(false)
+      // WebSocket compression: permessage-deflate (RFC 7692) only, not the pre-standard per-frame
+      // draft, whose RSV rules differ (the raw bridge socket checks RSV bits itself)
+      .setPerFrameWebSocketCompressionSupported(false);
     return vertx.createHttpServer(options)
       .connectionHandler(connection -> RequestTimeouts.install(connection, config.headerTimeoutMs(),
         config.requestTimeoutMs()))
