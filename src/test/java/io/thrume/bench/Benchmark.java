@@ -30,6 +30,8 @@ public final class Benchmark {
   private final Report report;
   /** The server running now, stopped by PID by a shutdown hook if the benchmark is interrupted. */
   private volatile BenchServer running;
+  /** The run under way, for the names of recordings. */
+  private int run;
 
   record Options(int runs, List<String> workloads, List<String> servers, int seconds, int[] idleSizes,
                  int[] fanoutMembers, int fanoutSockets, int chatUsers, int churnSeconds, double[] churnRates,
@@ -88,13 +90,13 @@ public final class Benchmark {
 
   private void runAll() throws Exception {
     System.out.println("benchmark " + Instant.now() + ": " + options);
-    for (int run = 1; run <= options.runs(); run++) {
+    for (run = 1; run <= options.runs(); run++) {
       for (String server : options.servers()) {
         boolean thrume = server.equals("thrume");
         if (options.workloads().contains("W1")) {
           for (int size : options.idleSizes()) {
             Population p = db.seed(size, 20, 0);
-            Idle idle = with(server, 1, w -> w.idle(p, size, 30));
+            Idle idle = with(server, 1, "W1-" + size, w -> w.idle(p, size, 30));
             System.out.printf("run %d %s W1 %d: %s%n", run, server, size, idle);
             report.idle(name(server), size, idle);
           }
@@ -106,7 +108,7 @@ public final class Benchmark {
             double[] rates = Arrays.stream(new double[] {5_000, 10_000, 20_000, 40_000, 60_000, 80_000, 100_000,
               130_000, 160_000, 200_000, 250_000}).map(d -> d / members).toArray();
             int conversations = sockets / members;
-            List<Step> steps = with(server, 1, w -> {
+            List<Step> steps = with(server, 1, "W2-" + members, w -> {
               w.connect(p, sockets);
               Thread.sleep(1000);
               return w.stepped(p, rates, options.seconds(), members, k -> (k % conversations) * members, "w2r" + members);
@@ -120,7 +122,7 @@ public final class Benchmark {
         if (options.workloads().contains("W4")) {
           Population p = db.seed(options.chatUsers(), 20, 40);
           for (double rate : options.churnRates()) {
-            Churn churn = with(server, 1, w -> w.churn(p, rate, options.churnSeconds(), 20, 5000));
+            Churn churn = with(server, 1, String.format("W4-%.0f", rate), w -> w.churn(p, rate, options.churnSeconds(), 20, 5000));
             System.out.printf("run %d %s W4 %.0f/s: %s%n", run, server, rate, churn);
             report.churn(name(server), rate, churn);
           }
@@ -141,7 +143,7 @@ public final class Benchmark {
     Population p = db.seed(users, 20, 0);
     double base = users / 10.0;
     double[] rates = Arrays.stream(new double[] {1, 2, 3, 4, 5, 6, 8, 10}).map(x -> x * base).toArray();
-    return with(server, nodes, w -> {
+    return with(server, nodes, nodes == 1 ? "W3" : "W5-" + nodes + "nodes", w -> {
       w.connect(p, users);
       Thread.sleep(2000);
       return w.stepped(p, rates, options.seconds(), 20, k -> k % users, "w3n" + nodes);
@@ -156,9 +158,12 @@ public final class Benchmark {
     T run(Workloads w) throws Exception;
   }
 
-  /** Starts a fresh server, runs the work with it, closes the sockets and stops the server. */
-  private <T> T with(String server, int nodes, Work<T> work) throws Exception {
-    try (BenchServer s = server.equals("thrume") ? BenchServer.Thrume.start(db, nodes, thrumeConfig(), options.launcher())
+  /**
+   * Starts a fresh server, runs the work with it, closes the sockets and stops the server;
+   * {@code label} names its JFR recordings (BENCH_JFR), prefixed with the run.
+   */
+  private <T> T with(String server, int nodes, String label, Work<T> work) throws Exception {
+    try (BenchServer s = server.equals("thrume") ? BenchServer.Thrume.start(db, nodes, thrumeConfig(), options.launcher(), "run" + run + "-" + label)
       : BenchServer.SocketIo.start(db, options.launcher())) {
       running = s;
       report.flags(s);
