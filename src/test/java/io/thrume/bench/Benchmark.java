@@ -35,7 +35,7 @@ public final class Benchmark {
 
   record Options(int runs, List<String> workloads, List<String> servers, int seconds, int[] idleSizes,
                  int[] fanoutMembers, int fanoutSockets, int chatUsers, int churnSeconds, double[] churnRates,
-                 int[] clusterNodes, List<String> launcher, Path out) {
+                 int[] clusterNodes, ClusterChat.Options w6, List<String> launcher, Path out) {
     static Options parse(String[] args) {
       Map<String, String> a = new HashMap<>();
       for (int i = 0; i + 1 < args.length; i += 2) {
@@ -45,7 +45,7 @@ public final class Benchmark {
       List<String> launcher = cpus.isEmpty() || !Files.isExecutable(Path.of("/usr/bin/taskset")) ? List.of()
         : List.of("/usr/bin/taskset", "-c", cpus);
       return new Options(Integer.parseInt(a.getOrDefault("runs", "3")),
-        List.of(a.getOrDefault("workloads", "W1,W2,W3,W4,W5").split(",")),
+        List.of(a.getOrDefault("workloads", "W1,W2,W3,W4,W5,W6").split(",")),
         List.of(a.getOrDefault("servers", "thrume,socketio").split(",")),
         Integer.parseInt(a.getOrDefault("seconds", "10")),
         ints(a.getOrDefault("idle", "10000,19000")), ints(a.getOrDefault("members", "10,100,1000")),
@@ -53,7 +53,12 @@ public final class Benchmark {
         Integer.parseInt(a.getOrDefault("chat-users", "10000")),
         Integer.parseInt(a.getOrDefault("churn-seconds", "60")),
         Arrays.stream(a.getOrDefault("churn-rates", "1000,2000").split(",")).mapToDouble(Double::parseDouble).toArray(),
-        ints(a.getOrDefault("nodes", "2,3")), launcher, Path.of(a.getOrDefault("out", "target/bench/results.md")));
+        ints(a.getOrDefault("nodes", "2,3")),
+        new ClusterChat.Options(ints(a.getOrDefault("w6-nodes", "1,2")),
+          Arrays.stream(a.getOrDefault("w6-rates", "100,400").split(",")).mapToDouble(Double::parseDouble).toArray(),
+          Integer.parseInt(a.getOrDefault("w6-seconds", "20")), Integer.parseInt(a.getOrDefault("w6-sockets", "2000")), 20,
+          Long.parseLong(a.getOrDefault("w6-settle-ms", "0")), Long.parseLong(a.getOrDefault("w6-drain-ms", "10000"))),
+        launcher, Path.of(a.getOrDefault("out", "target/bench/results.md")));
     }
 
     private static int[] ints(String csv) {
@@ -130,6 +135,19 @@ public final class Benchmark {
         if (options.workloads().contains("W5") && thrume) {
           for (int nodes : options.clusterNodes()) {
             report.stepped("W5", nodes + " nodes", options.chatUsers() + " users", chat(server, nodes));
+          }
+        }
+        if (options.workloads().contains("W6") && thrume) {
+          ClusterChat.Options w6 = options.w6();
+          for (int nodes : w6.nodes()) {
+            for (double rate : w6.rates()) {
+              // new conversations (and users) for every run, as the outside harness made them
+              Population p = db.seed(w6.sockets(), w6.members(), 0);
+              String label = String.format("W6-%dnodes-%.0f", nodes, rate);
+              ClusterChat.Result r = with(server, nodes, label, w -> new ClusterChat(vertx, clients,
+                (BenchServer.Thrume) w.server(), w6, "run" + run + "-" + label).run(p, rate));
+              report.clusterChat(run, r);
+            }
           }
         }
       }

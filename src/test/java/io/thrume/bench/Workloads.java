@@ -97,6 +97,10 @@ final class Workloads {
     return count / seconds;
   }
 
+  BenchServer server() {
+    return server;
+  }
+
   void closeAll() throws InterruptedException {
     if (heartbeats != null) {
       heartbeats.close();
