@@ -24,7 +24,9 @@ import java.util.TreeMap;
  * Three views per phase: by thread (Hazelcast's kinds of thread, event loops, workers); by owner
  * of the innermost frame outside the JDK ("self"); and inclusive, the samples whose stack holds a
  * frame of a component anywhere (so a Hazelcast call made from an event loop counts for
- * Hazelcast). Then the Hazelcast operations running in the samples, and the hottest frames.
+ * Hazelcast). Then the Hazelcast operations running in the samples, and the hottest frames. Per
+ * phase also: JIT compilations, deoptimizations, GC pauses and threads started (Hazelcast runs
+ * async callbacks on a new thread each when the JVM has at most 2 CPUs: ConcurrencyUtil).
  */
 public final class JfrBreakdown {
   /** Component of a class, by package prefix; the first that matches wins. */
@@ -84,6 +86,13 @@ public final class JfrBreakdown {
 
   private static final class Tally {
     long total;
+    /** JIT compilations (from jdk.CompilerStatistics: the count at the phase's last reading), threads started, GC. */
+    long compileCountAtEnd = -1;
+    long compilations;
+    long gcPauses;
+    double gcPauseMs;
+    long deoptimizations;
+    final Map<String, Long> threadStarts = new TreeMap<>();
     final Map<String, Long> threads = new TreeMap<>();
     final Map<String, Long> self = new TreeMap<>();
     final Map<String, Long> inclusive = new LinkedHashMap<>();
@@ -109,14 +118,33 @@ public final class JfrBreakdown {
     try (RecordingFile recording = new RecordingFile(file)) {
       while (recording.hasMoreEvents()) {
         RecordedEvent e = recording.readEvent();
-        if (!e.getEventType().getName().equals("jdk.ExecutionSample")) {
-          continue;
-        }
         String phase = phaseOf(phases, e.getStartTime().toEpochMilli());
-        add(byPhase.get("all"), e);
-        add(byPhase.computeIfAbsent(phase, p -> new Tally()), e);
+        for (Tally t : List.of(byPhase.get("all"), byPhase.computeIfAbsent(phase, p -> new Tally()))) {
+          switch (e.getEventType().getName()) {
+            case "jdk.ExecutionSample" -> add(t, e);
+            case "jdk.ThreadStart" -> t.threadStarts.merge(threadKind(e.getThread("thread") == null ? "?"
+              : String.valueOf(e.getThread("thread").getJavaName())), 1L, Long::sum);
+            case "jdk.CompilerStatistics" -> t.compileCountAtEnd = Math.max(t.compileCountAtEnd, e.getLong("compileCount"));
+            case "jdk.GarbageCollection" -> {
+              t.gcPauses++;
+              t.gcPauseMs += e.getDuration("sumOfPauses").toNanos() / 1e6;
+            }
+            case "jdk.Deoptimization" -> t.deoptimizations++;
+            default -> {
+            }
+          }
+        }
       }
     }
+    // compilations per phase: the compile count at the end of a phase minus at the end of the one before
+    long previous = 0;
+    for (Map.Entry<String, Tally> p : byPhase.entrySet()) {
+      if (!p.getKey().equals("all") && p.getValue().compileCountAtEnd >= 0) {
+        p.getValue().compilations = p.getValue().compileCountAtEnd - previous;
+        previous = p.getValue().compileCountAtEnd;
+      }
+    }
+    byPhase.get("all").compilations = Math.max(0, byPhase.get("all").compileCountAtEnd);
     System.out.println("# " + file.getFileName() + (phases.isEmpty() ? " (no phases file)" : " (phases: " + phaseFile.getFileName() + ")"));
     byPhase.forEach(JfrBreakdown::print);
   }
@@ -191,7 +219,10 @@ public final class JfrBreakdown {
   }
 
   private static void print(String phase, Tally t) {
-    System.out.printf("%n## %s: %d samples%n", phase, t.total);
+    System.out.printf("%n## %s: %d execution samples; %d JIT compilations, %d deoptimizations, %d GC pauses (%.0f ms), "
+      + "%d threads started%n", phase, t.total, t.compilations, t.deoptimizations, t.gcPauses, t.gcPauseMs,
+      t.threadStarts.values().stream().mapToLong(Long::longValue).sum());
+    section("threads started, by kind", t.threadStarts, 0, 6);
     section("by thread", t.threads, t.total, 12);
     section("by owner of the innermost non-JDK frame (self)", t.self, t.total, 20);
     section("inclusive (a frame anywhere in the stack)", t.inclusive, t.total, 30);
@@ -204,7 +235,11 @@ public final class JfrBreakdown {
     List<Map.Entry<String, Long>> sorted = new ArrayList<>(counts.entrySet());
     sorted.sort((a, b) -> Long.compare(b.getValue(), a.getValue()));
     for (Map.Entry<String, Long> e : sorted.subList(0, Math.min(limit, sorted.size()))) {
-      System.out.printf("  %5.1f %%  %6d  %s%n", 100.0 * e.getValue() / Math.max(1, total), e.getValue(), e.getKey());
+      if (total > 0) {
+        System.out.printf("  %5.1f %%  %6d  %s%n", 100.0 * e.getValue() / total, e.getValue(), e.getKey());
+      } else {
+        System.out.printf("  %6d  %s%n", e.getValue(), e.getKey());
+      }
     }
   }
 }

@@ -19,6 +19,7 @@
 # Environment: BENCH_JFR=dir records each Thrume node into dir/run<r>-<workload>-node-<i>.jfr
 #   (settings=profile; W6 also writes dir/run<r>-<workload>-phases.txt, when each phase began, in
 #   epoch ms, to split the samples; java bench/JfrBreakdown.java <file.jfr> sums the samples by kind);
+#   BENCH_JFR_OPTIONS adds recording options (say method-profiling=max: Java samples every 1 ms, not 10);
 #   BENCH_THRUME_JVM_OPTS adds JVM options to every node; BENCH_THREADS=1 prints W1's CPU per
 #   thread; BENCH_HISTOGRAMS=dir saves W1's class histograms; BENCH_SERVER_CPUS is --server-cpus' default.
 set -euo pipefail

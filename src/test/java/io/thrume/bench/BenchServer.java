@@ -68,13 +68,16 @@ interface BenchServer extends AutoCloseable {
     /**
      * Node i's options: with BENCH_JFR=dir, its own recording, {@code dir/<label>-node-<i>.jfr}
      * (profile settings, written when the node stops): one recording file per JVM, as two JVMs
-     * writing to one file leave it unreadable.
+     * writing to one file leave it unreadable. BENCH_JFR_OPTIONS adds to the recording's options
+     * (say method-profiling=max: a Java sample every ms instead of every 10 ms).
      */
     private static List<String> jvmOptions(String label, int node) {
       List<String> options = jvmOptions();
       String dir = System.getenv("BENCH_JFR");
       if (dir != null && !dir.isBlank()) {
-        options.add("-XX:StartFlightRecording=filename=" + jfrFile(label, node) + ",settings=profile");
+        String more = System.getenv("BENCH_JFR_OPTIONS");
+        options.add("-XX:StartFlightRecording=filename=" + jfrFile(label, node) + ",settings=profile"
+          + (more == null || more.isBlank() ? "" : "," + more.trim()));
       }
       return options;
     }
