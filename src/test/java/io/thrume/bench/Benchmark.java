@@ -34,7 +34,7 @@ public final class Benchmark {
   private int run;
 
   record Options(int runs, List<String> workloads, List<String> servers, int seconds, int[] idleSizes,
-                 int[] fanoutMembers, int fanoutSockets, int chatUsers, int churnSeconds, double[] churnRates,
+                 int idleMembers, int[] fanoutMembers, int fanoutSockets, int chatUsers, int churnSeconds, double[] churnRates,
                  int[] clusterNodes, ClusterChat.Options w6, List<String> launcher, Path out) {
     static Options parse(String[] args) {
       Map<String, String> a = new HashMap<>();
@@ -48,7 +48,7 @@ public final class Benchmark {
         List.of(a.getOrDefault("workloads", "W1,W2,W3,W4,W5,W6").split(",")),
         List.of(a.getOrDefault("servers", "thrume,socketio").split(",")),
         Integer.parseInt(a.getOrDefault("seconds", "10")),
-        ints(a.getOrDefault("idle", "10000,19000")), ints(a.getOrDefault("members", "10,100,1000")),
+        ints(a.getOrDefault("idle", "10000,19000")), Integer.parseInt(a.getOrDefault("idle-members", "20")), ints(a.getOrDefault("members", "10,100,1000")),
         Integer.parseInt(a.getOrDefault("fanout-sockets", "1000")),
         Integer.parseInt(a.getOrDefault("chat-users", "10000")),
         Integer.parseInt(a.getOrDefault("churn-seconds", "60")),
@@ -100,7 +100,7 @@ public final class Benchmark {
         boolean thrume = server.equals("thrume");
         if (options.workloads().contains("W1")) {
           for (int size : options.idleSizes()) {
-            Population p = db.seed(size, 20, 0);
+            Population p = db.seed(size, options.idleMembers(), 0);
             Idle idle = with(server, 1, "W1-" + size, w -> w.idle(p, size, 30));
             System.out.printf("run %d %s W1 %d: %s%n", run, server, size, idle);
             report.idle(name(server), size, idle);
