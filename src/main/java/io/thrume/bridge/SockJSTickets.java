@@ -26,8 +26,10 @@ import java.util.regex.Pattern;
  *
  * <p>The first request naming an unknown session binds the session id to a hash of its ticket
  * (pending); when SockJS opens a session on that request, {@link #confirm} makes the binding last
- * until the session closes; a request that opened nothing (a send to no session, say) releases it
- * when it ends. Only websocket, xhr-streaming and xhr-polling are served: any other transport name
+ * until the session closes. A pending binding no session confirmed (a send to no session, say)
+ * goes {@link #PENDING_MS} after its request ended: SockJS may call the socket handler after the
+ * request that opened the session has ended (a poll's response is its open frame), so the
+ * binding cannot go at once. Only websocket, xhr-streaming and xhr-polling are served: any other transport name
  * is 404 here (and turned off in SockJS too). The bindings live in a Vert.x local map, shared by
  * the node's HTTP verticle instances (a session's requests may arrive on any of them).
  */
@@ -39,10 +41,14 @@ final class SockJSTickets {
   private static final String OPEN = "o:";
   /** Both markers are this long. */
   private static final int MARK = 2;
+  /** How long a binding no session confirmed outlives its request. */
+  static final long PENDING_MS = 2_000;
+  private final Vertx vertx;
   private final LocalMap<String, String> bindings;
   private final BridgeNode node;
 
   SockJSTickets(Vertx vertx, BridgeNode node) {
+    this.vertx = vertx;
     this.bindings = vertx.sharedData().getLocalMap("thrume.sockjs.sessions");
     this.node = node;
   }
@@ -68,8 +74,8 @@ final class SockJSTickets {
     String hash = hash(ticketOf(ctx.request().uri()));
     String bound = bindings.putIfAbsent(session, PENDING + hash);
     if (bound == null) {
-      // a session this request may open: if it does not, the binding goes with the request
-      ctx.addEndHandler(v -> bindings.removeIfPresent(session, PENDING + hash));
+      // a session this request may open: if none confirms the binding, it goes a while after the request
+      ctx.addEndHandler(v -> vertx.setTimer(PENDING_MS, id -> bindings.removeIfPresent(session, PENDING + hash)));
       ctx.next();
     } else if (sameHash(bound.substring(MARK), hash)) {
       ctx.next();
@@ -90,7 +96,9 @@ final class SockJSTickets {
     }
     String session = m.group(2);
     String hash = hash(ticketOf(uri));
-    bindings.replaceIfPresent(session, PENDING + hash, OPEN + hash);
+    if (!bindings.replaceIfPresent(session, PENDING + hash, OPEN + hash)) {
+      bindings.putIfAbsent(session, OPEN + hash); // the pending binding went already: the session binds anew
+    }
     return session;
   }
 

@@ -57,7 +57,9 @@ class WebSocketConformanceTest {
 
   @BeforeAll
   static void start() {
-    thrume = TestThrume.start(new JsonObject(), TestThrume.tempDir());
+    // one user opens every socket of this test, each with a ticket of its own: the ticket limit is lifted
+    thrume = TestThrume.start(new JsonObject().put("limits", new JsonObject()
+      .put("ticket", new JsonObject().put("burst", 100_000).put("perSecond", 100_000.0))), TestThrume.tempDir());
     rest = thrume.client();
     user = rest.register("frames");
   }
