@@ -44,6 +44,7 @@ public class StoreVerticle extends VerticleBase {
         Migrations.apply(options);
         return options;
       })
+      .compose(options -> vertx.deployVerticle(new PingVerticle(options)).map(id -> options))
       .map(options -> {
         pool = PgBuilder.pool()
           .with(new PoolOptions().setMaxSize(config.poolSize()))
@@ -81,7 +82,6 @@ public class StoreVerticle extends VerticleBase {
     Handlers.serve(bus, Addresses.STORE_LAST_SEQS, m -> conversations.lastSeqs(m.body()));
     Handlers.serve(bus, Addresses.STORE_CONTACTS, m -> conversations.contacts(m.body()));
     Handlers.serve(bus, Addresses.STORE_LAST_SEEN, m -> accounts.lastSeen(m.body()));
-    Handlers.serve(bus, Addresses.STORE_PING, m -> pool.query("SELECT 1").execute().map(rows -> new JsonObject()));
   }
 
   @Override

@@ -57,9 +57,11 @@ class WebSocketConformanceTest {
 
   @BeforeAll
   static void start() {
-    // one user opens every socket of this test, each with a ticket of its own: the ticket limit is lifted
+    // one user opens every socket of this test, each with a ticket of its own, and syncs on many:
+    // the ticket and sync limits are lifted
+    JsonObject lifted = new JsonObject().put("burst", 100_000).put("perSecond", 100_000.0);
     thrume = TestThrume.start(new JsonObject().put("limits", new JsonObject()
-      .put("ticket", new JsonObject().put("burst", 100_000).put("perSecond", 100_000.0))), TestThrume.tempDir());
+      .put("ticket", lifted).put("sync", lifted.copy())), TestThrume.tempDir());
     rest = thrume.client();
     user = rest.register("frames");
   }
