@@ -40,8 +40,11 @@ final class LoginFailures {
   private static final long REPORT_MS = 1000;
   private static final long SWEEP_MS = 60_000;
   static final String REPORT_ADDRESS = Addresses.RATE_LIMIT_USED + ".login";
-  /** Names whose known addresses are kept, at most (the least recently used go). */
-  private static final int MAX_KNOWN_NAMES = 200_000;
+  /**
+   * Names whose known addresses are kept, at most (the least recently used go): a few hundred
+   * bytes each, so at most about 25 MB.
+   */
+  private static final int MAX_KNOWN_NAMES = 50_000;
   private final LoginBackoff backoff;
   private final KnownAddresses known = new KnownAddresses(MAX_KNOWN_NAMES);
   private final Map<String, Integer> failedHere = new HashMap<>();
