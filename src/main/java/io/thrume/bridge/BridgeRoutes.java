@@ -65,6 +65,10 @@ public final class BridgeRoutes {
       Problems.send(ctx, 400, Failure.INVALID, "this endpoint only upgrades to WebSocket");
       return;
     }
+    if (node.draining()) {
+      Problems.send(ctx, 503, Failure.UNAVAILABLE, BridgeNode.RESTARTING);
+      return;
+    }
     request.pause();
     node.tickets().redeem(request.getParam("ticket")).onComplete(ar -> {
       String userId = ar.succeeded() ? ar.result() : null;
@@ -98,10 +102,19 @@ public final class BridgeRoutes {
    * later requests must carry the same ticket ({@link SockJSTickets}).
    */
   private static void open(SockJSSocket socket, BridgeNode node, SockJSTickets sessions) {
-    socket.pause();
+    // bound to its ticket until it closes, whatever happens next
     String session = sessions.confirm(socket.uri());
     Runnable release = () -> sessions.release(session);
     socket.closeHandler(v -> release.run());
+    if (node.draining()) {
+      node.refused(Failure.UNAVAILABLE.name());
+      Vertx.currentContext().runOnContext(v -> {
+        socket.write(Frames.err(null, Failure.UNAVAILABLE, BridgeNode.RESTARTING));
+        socket.close(1012, "server restarting");
+      });
+      return;
+    }
+    socket.pause();
     node.tickets().redeem(SockJSTickets.ticketOf(socket.uri())).onComplete(ar -> {
       String userId = ar.succeeded() ? ar.result() : null;
       if (userId == null) {

@@ -9,6 +9,8 @@ public final class ConfigKeys {
   public static final String HTTP_IDLE_TIMEOUT_SECONDS = "http.idleTimeoutSeconds";
   public static final String HTTP_HEADER_TIMEOUT_MS = "http.headerTimeoutMs";
   public static final String HTTP_REQUEST_TIMEOUT_MS = "http.requestTimeoutMs";
+  /** On SIGTERM, clients are told to reconnect after a delay spread over this many ms. */
+  public static final String HTTP_DRAIN_MS = "http.drainMs";
 
   public static final String DATA_DIR = "dataDir";
 
