@@ -54,17 +54,21 @@ final class DatabasePassword {
     RANDOM.nextBytes(random);
     String password = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
     Files.createDirectories(dataDir);
-    Path temp;
-    try {
-      // created with its final permissions: the password is never readable by others, not even briefly
-      temp = Files.createTempFile(dataDir, ".postgres-password", ".new", PosixFilePermissions.asFileAttribute(OWNER_FILE));
-    } catch (UnsupportedOperationException notPosix) {
-      temp = Files.createTempFile(dataDir, ".postgres-password", ".new");
-    }
+    // created with its final permissions: the password is never readable by others, not even briefly
+    Path temp = createOwnerOnly(dataDir, ".postgres-password");
     Files.writeString(temp, password, StandardCharsets.UTF_8);
     Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     LOG.info("Generated a password for the embedded PostgreSQL in {}", file);
     return password;
+  }
+
+  /** A new empty file in the directory, readable and writable by its owner only from the start. */
+  static Path createOwnerOnly(Path dir, String prefix) throws IOException {
+    try {
+      return Files.createTempFile(dir, prefix, ".new", PosixFilePermissions.asFileAttribute(OWNER_FILE));
+    } catch (UnsupportedOperationException notPosix) {
+      return Files.createTempFile(dir, prefix, ".new");
+    }
   }
 
   /** Makes a file readable and writable by its owner only (where the file system has POSIX modes). */

@@ -152,9 +152,9 @@ final class EmbeddedDatabase implements AutoCloseable {
       + "host    all       all   127.0.0.1/32   scram-sha-256\n"
       + "host    all       all   ::1/128        scram-sha-256\n";
     Path target = pgData.resolve("pg_hba.conf");
-    Path temp = pgData.resolve("pg_hba.conf.thrume-new");
+    // created owner-only (as PostgreSQL's own files are), then moved over the old one at once
+    Path temp = DatabasePassword.createOwnerOnly(pgData, ".pg_hba.conf.thrume");
     Files.writeString(temp, hba, StandardCharsets.UTF_8);
-    DatabasePassword.ownerOnly(temp);
     Files.move(temp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
