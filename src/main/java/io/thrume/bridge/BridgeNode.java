@@ -242,8 +242,9 @@ public final class BridgeNode {
           socket.send(Frames.rec(replyAddress, ar.result()));
         }
       } else {
+        // only a limit is enforced here: an UNAVAILABLE's retry-after is advice, the retry may well work
         long retryAfter = Failure.retryAfterSeconds(ar.cause().getMessage());
-        if (retryAfter > 0) {
+        if (retryAfter > 0 && Failure.codeOf(ar.cause().getMessage()) == Failure.RATE_LIMITED) {
           socket.limitUntil(address, retryAfter * 1000);
         }
         refuse(socket, replyAddress, ar.cause());

@@ -66,7 +66,7 @@ public final class BridgeRoutes {
           Problems.send(ctx, 401, Failure.UNAUTHORIZED,
             "a valid ticket is required: POST /api/realtime/ticket, then connect within its lifetime");
         } else {
-          Problems.send(ctx, 503, Failure.UNAVAILABLE, "tickets cannot be checked now, try again");
+          Problems.send(ctx, 503, Failure.UNAVAILABLE, "tickets cannot be checked now");
         }
         return;
       }

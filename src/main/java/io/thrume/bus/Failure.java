@@ -24,6 +24,12 @@ public enum Failure {
   UNAVAILABLE(503);
 
   private static final Pattern RETRY_AFTER = Pattern.compile("retry after (\\d+) s");
+  /**
+   * What an UNAVAILABLE without a time of its own tells the client to wait: the outages it stands
+   * for (the database restarting, a service not answering) are retried soon, and a client that
+   * retries every second costs one request per second.
+   */
+  public static final long UNAVAILABLE_RETRY_AFTER_SECONDS = 1;
 
   public final int status;
 
@@ -32,14 +38,25 @@ public enum Failure {
   }
 
   public ReplyException exception(String detail) {
-    return new ReplyException(ReplyFailure.RECIPIENT_FAILURE, status, name() + ": " + detail);
+    return new ReplyException(ReplyFailure.RECIPIENT_FAILURE, status, name() + ": " + detail(detail));
+  }
+
+  /**
+   * The detail as clients get it: an UNAVAILABLE always says when to come back ("…, retry after
+   * N s"), whether it goes out as a 503 (whose Retry-After header is read from it) or an err frame.
+   */
+  public String detail(String detail) {
+    if (this == UNAVAILABLE && retryAfterSeconds(detail) < 0) {
+      return detail + ", retry after " + UNAVAILABLE_RETRY_AFTER_SECONDS + " s";
+    }
+    return detail;
   }
 
   public static ReplyException rateLimited(long retryAfterSeconds) {
     return RATE_LIMITED.exception("retry after " + retryAfterSeconds + " s");
   }
 
-  /** The seconds in a RATE_LIMITED message, or -1. */
+  /** The seconds in a RATE_LIMITED or UNAVAILABLE message, or -1. */
   public static long retryAfterSeconds(String message) {
     if (message == null) {
       return -1;

@@ -1,6 +1,7 @@
 package io.thrume.http;
 
 import io.thrume.bus.Addresses;
+import io.thrume.bus.Failure;
 import io.thrume.bus.Local;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -21,6 +22,9 @@ final class HealthRoutes {
         String cluster = vertx.isClustered() ? "UP" : "NOT_CLUSTERED";
         JsonObject body = new JsonObject().put("status", ar.succeeded() ? "UP" : "DOWN")
           .put("database", ar.succeeded() ? "UP" : "DOWN").put("cluster", cluster);
+        if (ar.failed()) {
+          ctx.response().putHeader("Retry-After", Long.toString(Failure.UNAVAILABLE_RETRY_AFTER_SECONDS));
+        }
         ctx.response().setStatusCode(ar.succeeded() ? 200 : 503).putHeader("Content-Type", "application/json")
           .end(body.encode());
       }));

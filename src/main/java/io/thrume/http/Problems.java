@@ -28,7 +28,9 @@ public final class Problems {
     if (response.ended()) {
       return;
     }
-    if (code == Failure.RATE_LIMITED) {
+    detail = code.detail(detail);
+    if (code == Failure.RATE_LIMITED || status == 503) {
+      // a 503 always says when to come back (the detail of an UNAVAILABLE carries it)
       long retry = Failure.retryAfterSeconds(detail);
       response.putHeader("Retry-After", Long.toString(Math.max(1, retry)));
     }
