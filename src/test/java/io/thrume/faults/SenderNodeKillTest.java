@@ -172,12 +172,13 @@ class SenderNodeKillTest {
   @Test
   @Order(2)
   void killingTheSendersNodeLosesAndDoublesNothingAndShowsOnlyTheGoneOffline() throws Exception {
-    List<User> users = cluster.seedAccounts("kill", SENDERS + 4);
+    List<User> users = cluster.seedAccounts("kill", SENDERS + 5);
     List<User> senderUsers = users.subList(0, SENDERS);
     User returner = users.get(SENDERS);
     User leaver = users.get(SENDERS + 1);
     User watcherA = users.get(SENDERS + 2);
     User watcherC = users.get(SENDERS + 3);
+    Sender overRest = new Sender(users.get(SENDERS + 4));
     String id = conversation(watcherA, users);
     String address = "conversation." + id;
 
@@ -205,6 +206,11 @@ class SenderNodeKillTest {
       t.start();
       threads.add(t);
     }
+    Thread restThread = new Thread(() -> sendOverRest(overRest, id, sending, started));
+    restThread.start();
+    threads.add(restThread);
+    List<Sender> everySender = new ArrayList<>(senders);
+    everySender.add(overRest);
     try {
       Thread.sleep(3_000);
       cluster.nodes[NODE_B].kill();
@@ -228,24 +234,27 @@ class SenderNodeKillTest {
         t.join(30_000);
       }
 
-      int acked = senders.stream().mapToInt(s -> s.acked.size()).sum();
-      int ackedByB = senders.stream().mapToInt(s -> s.ackedByB.size()).sum();
-      int unanswered = senders.stream().mapToInt(s -> s.unanswered.size()).sum();
-      int unavailable = senders.stream().mapToInt(s -> s.unavailable.size()).sum();
-      String figures = "killed at " + killedAt + " ms; " + acked + " acknowledged (" + ackedByB + " by B), " + unanswered
-        + " unanswered and sent again elsewhere, " + unavailable + " refused UNAVAILABLE; senders back on A after "
-        + senders.stream().map(s -> s.reconnectedAfterMs + " ms").toList() + "; returner back on C at " + (returnedAt - killedAt)
+      int acked = everySender.stream().mapToInt(s -> s.acked.size()).sum();
+      int ackedByB = everySender.stream().mapToInt(s -> s.ackedByB.size()).sum();
+      int unanswered = everySender.stream().mapToInt(s -> s.unanswered.size()).sum();
+      int unavailable = everySender.stream().mapToInt(s -> s.unavailable.size()).sum();
+      String figures = "killed at " + killedAt + " ms; " + acked + " acknowledged (" + ackedByB + " by B; " + overRest.acked.size()
+        + " over REST), " + unanswered + " unanswered and sent again elsewhere (" + overRest.unanswered.size() + " over REST), " + unavailable + " refused UNAVAILABLE; senders back on A "
+        + senders.stream().map(s -> (s.reconnectedAfterMs - killedAt) + " ms").toList() + " after the kill; returner back on C at "
+        + (returnedAt - killedAt)
         + " ms after the kill; the leaver offline at A " + offlineAtA + " ms, at C " + offlineAtC + " ms after the kill";
       System.out.println("SenderNodeKillTest: " + figures);
       String context = figures + "\n" + cluster.logs();
-      for (Sender s : senders) {
+      for (Sender s : everySender) {
         assertTrue(s.unexpected.isEmpty(), "answers: " + s.unexpected + "\n" + context);
       }
+      assertFalse(overRest.ackedByB.isEmpty() || overRest.acked.size() == overRest.ackedByB.size(),
+        "the REST sender sent through B, then elsewhere: " + context);
       assertTrue(offlineAtA <= 10_000 && offlineAtC <= 10_000, "offline within 10 s of the kill: " + context);
 
       // nothing acknowledged lost, nothing doubled, no seq gap
       Map<String, Long> all = new TreeMap<>();
-      senders.forEach(s -> all.putAll(s.acked));
+      everySender.forEach(s -> all.putAll(s.acked));
       List<Long> seqs = new ArrayList<>();
       try (Connection c = cluster.jdbc();
            ResultSet rs = c.createStatement().executeQuery("SELECT client_message_id, seq FROM message "
@@ -342,6 +351,45 @@ class SenderNodeKillTest {
         }
         s.unavailable.add(clientMessageId);
         pause(Long.parseLong(retryAfter.group(1)) * 1000);
+      }
+    }
+  }
+
+  /** The same over REST: no answer (the connection failed), again on node A; a 503 must carry a Retry-After. */
+  static void sendOverRest(Sender s, String conversationId, AtomicBoolean sending, long started) {
+    RestClient toB = cluster.rest(NODE_B);
+    RestClient toA = cluster.rest(NODE_A);
+    for (int i = 0; sending.get(); i++) {
+      String clientMessageId = s.user.username() + "-" + i;
+      while (true) {
+        int node = s.node;
+        RestClient.Response r;
+        try {
+          r = (node == NODE_B ? toB : toA).sendMessage(s.user, conversationId, "message " + i, clientMessageId);
+        } catch (RuntimeException e) {
+          s.unanswered.add(clientMessageId);
+          if (node == NODE_A) {
+            s.unexpected.add(clientMessageId + ": node A did not answer: " + e);
+            return;
+          }
+          s.node = NODE_A;
+          s.reconnectedAfterMs = ms(started);
+          continue;
+        }
+        if (r.status() == 201 || r.status() == 200) {
+          s.acked.put(clientMessageId, r.json().getLong("seq"));
+          if (node == NODE_B) {
+            s.ackedByB.add(clientMessageId);
+          }
+          pause(10);
+          break;
+        }
+        if (r.status() != 503 || r.header("Retry-After") == null) {
+          s.unexpected.add(clientMessageId + ": " + r.status() + " Retry-After " + r.header("Retry-After") + " " + r);
+          return;
+        }
+        s.unavailable.add(clientMessageId);
+        pause(Long.parseLong(r.header("Retry-After")) * 1000);
       }
     }
   }
