@@ -24,6 +24,8 @@ public enum Failure {
   UNAVAILABLE(503);
 
   private static final Pattern RETRY_AFTER = Pattern.compile("retry after (\\d+) s");
+  /** How a draining node says when to come back (BridgeNode): a time of its own too. */
+  private static final Pattern RECONNECT_IN = Pattern.compile("reconnect in \\d+ ms");
   /**
    * What an UNAVAILABLE without a time of its own tells the client to wait: the outages it stands
    * for (the database restarting, a service not answering) are retried soon, and a client that
@@ -43,10 +45,11 @@ public enum Failure {
 
   /**
    * The detail as clients get it: an UNAVAILABLE always says when to come back ("…, retry after
-   * N s"), whether it goes out as a 503 (whose Retry-After header is read from it) or an err frame.
+   * N s", or a drain's "reconnect in N ms"), whether it goes out as a 503 (whose Retry-After header
+   * is read from it) or an err frame.
    */
   public String detail(String detail) {
-    if (this == UNAVAILABLE && retryAfterSeconds(detail) < 0) {
+    if (this == UNAVAILABLE && retryAfterSeconds(detail) < 0 && !RECONNECT_IN.matcher(detail).find()) {
       return detail + ", retry after " + UNAVAILABLE_RETRY_AFTER_SECONDS + " s";
     }
     return detail;

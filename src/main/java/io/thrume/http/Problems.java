@@ -29,8 +29,8 @@ public final class Problems {
       return;
     }
     detail = code.detail(detail);
-    if (code == Failure.RATE_LIMITED || status == 503) {
-      // a 503 always says when to come back (the detail of an UNAVAILABLE carries it)
+    if (code == Failure.RATE_LIMITED || code == Failure.UNAVAILABLE || status == 503) {
+      // a 503 always says when to come back (an UNAVAILABLE's detail carries it: 1 s unless it says otherwise)
       long retry = Failure.retryAfterSeconds(detail);
       response.putHeader("Retry-After", Long.toString(Math.max(1, retry)));
     }

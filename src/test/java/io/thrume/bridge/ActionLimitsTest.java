@@ -77,8 +77,7 @@ class ActionLimitsTest {
         try {
           a.sendText("{\"type\":\"send\",\"address\":\"presence.update\",\"body\":{\"status\":\"away\"}}");
         } catch (IllegalStateException closedMeanwhile) {
-          // the server closed it between the check and the write: what this test waits for
-          break;
+          break; // the server closed the connection while we wrote: what this test waits for
         }
       }
       assertTrue(a.awaitClosed(Duration.ofSeconds(5)), "still open after ignoring retry-after 150 times");
