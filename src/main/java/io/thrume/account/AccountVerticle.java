@@ -12,6 +12,7 @@ import io.thrume.validate.Text;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -61,10 +62,12 @@ public class AccountVerticle extends VerticleBase {
     String username = Fields.requiredString(body, "username");
     String password = Fields.requiredString(body, "password");
     return throttle(body)
-      .compose(v -> vertx.eventBus().<JsonObject>request(Addresses.STORE_ACCOUNT_CREDENTIALS,
-        new JsonObject().put("username", username), Local.delivery()))
-      .compose(reply -> {
-        JsonObject found = reply.body();
+      // a name no account can have (a control character, say) is unknown: the database is not asked
+      .compose(v -> Text.isUsername(username)
+        ? vertx.eventBus().<JsonObject>request(Addresses.STORE_ACCOUNT_CREDENTIALS,
+          new JsonObject().put("username", username), Local.delivery()).map(Message::body)
+        : Future.<JsonObject>succeededFuture(null))
+      .compose(found -> {
         String hash = found == null ? decoyHash : found.getString("passwordHash");
         return vertx.executeBlocking(() -> hasher.verify(password, hash), false)
           .compose(ok -> ok && found != null
