@@ -1,13 +1,27 @@
 #!/usr/bin/env bash
 # The benchmark of issue 6 (README, "Performance"): Thrume and the Socket.IO 4.8 peer under the same
-# generator — W1 idle, W2 fan-out, W3 chat, W4 churn, W5 cluster tax — each run 3 times on fresh
-# server processes, medians written to target/bench/results.md.
+# generator — W1 idle, W2 fan-out, W3 chat, W4 churn, W5 cluster tax, W6 the cluster as a new user
+# meets it (Thrume only) — each run 3 times on fresh server processes, medians written to
+# target/bench/results.md (W6: every run as measured).
 #   bash bench/run.sh                      # everything (about an hour on the 2-core machine)
 #   bash bench/run.sh --runs 1 --workloads W2 --servers thrume --seconds 5
-# Options: --runs N, --workloads W1,W2,W3,W4,W5, --servers thrume,socketio, --seconds (per step),
-#   --idle 10000,19000, --members 10,100,1000, --fanout-sockets 1000, --chat-users 10000,
+#   bash bench/run.sh --runs 1 --workloads W6 --servers thrume     # 1 and 2 nodes at 100 and 400 msgs/s
+# Options: --runs N, --workloads W1,W2,W3,W4,W5,W6, --servers thrume,socketio, --seconds (per step),
+#   --idle 10000,19000, --idle-members 20 (W1's conversation size), --warmup-seconds (W2/W3/W5's unrecorded warm-up step; default: --seconds), --members 10,100,1000, --fanout-sockets 1000, --chat-users 10000,
 #   --churn-rates 1000,2000, --churn-seconds 60, --nodes 2,3, --server-cpus 0 (taskset list; "" = no pinning),
 #   --out target/bench/results.md
+# W6 (ClusterChat.java; socket i on node i mod n, tickets from node 1, user.<id> and conversation.<id>
+#   registered, fresh conversations of 20, sends from when the last socket joined; missing deliveries
+#   per socket, Hazelcast operations per map per connect and per message, CPU per node):
+#   --w6-nodes 1,2, --w6-rates 100,400 (msgs/s), --w6-seconds 20, --w6-sockets 2000,
+#   --w6-settle-ms 0 (a quiet wait between the last join and the first send, measured on its own),
+#   --w6-drain-ms 10000 (how long after the send window deliveries may still arrive)
+# Environment: BENCH_JFR=dir records each Thrume node into dir/run<r>-<workload>-node-<i>.jfr
+#   (settings=profile; W6 also writes dir/run<r>-<workload>-phases.txt, when each phase began, in
+#   epoch ms, to split the samples; java bench/JfrBreakdown.java <file.jfr> sums the samples by kind);
+#   BENCH_JFR_OPTIONS adds recording options (say method-profiling=max: Java samples every 1 ms, not 10);
+#   BENCH_THRUME_JVM_OPTS adds JVM options to every node; BENCH_THREADS=1 prints W1's CPU per
+#   thread; BENCH_HISTOGRAMS=dir saves W1's class histograms; BENCH_SERVER_CPUS is --server-cpus' default.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # each socket is a file descriptor, on both ends; the hard limit is as far as an unprivileged process goes

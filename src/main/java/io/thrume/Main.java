@@ -22,11 +22,18 @@ import java.util.concurrent.TimeUnit;
 public final class Main {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
   private static final long STOP_TIMEOUT_SECONDS = 30;
+  private static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
 
   private Main() {
   }
 
   public static void main(String[] args) {
+    // Hazelcast completes its futures on the common fork-join pool, or on a new thread per completion
+    // when that pool has fewer than two threads: on a machine with two cores or fewer, or a process
+    // pinned to one. A thread per presence change is a thread churn nobody wants.
+    if (System.getProperty(COMMON_POOL_PARALLELISM) == null) {
+      System.setProperty(COMMON_POOL_PARALLELISM, "2");
+    }
     boolean clustered = Arrays.asList(args).contains("-cluster");
     JsonObject config;
     try {

@@ -11,6 +11,7 @@ import io.thrume.config.ConfigKeys;
 import io.thrume.config.Settings;
 import io.thrume.http.HttpConfig;
 import io.thrume.http.HttpVerticle;
+import io.thrume.limit.LimitVerticle;
 import io.thrume.limit.RateLimiter;
 import io.thrume.metrics.ThrumeMetrics;
 import io.thrume.presence.PresenceVerticle;
@@ -67,6 +68,7 @@ public class MainVerticle extends VerticleBase {
         DeploymentOptions one = new DeploymentOptions().setConfig(config);
         return vertx.deployVerticle(new StoreVerticle(metrics), one)
           .compose(id -> vertx.deployVerticle(new AccountVerticle(limits), one))
+          .compose(id -> vertx.deployVerticle(new LimitVerticle(limits), one))
           .compose(id -> vertx.deployVerticle(new ChatVerticle(metrics, limits), one))
           .compose(id -> vertx.deployVerticle(new PresenceVerticle(), one))
           .compose(id -> bridge.start(otherMembers))

@@ -25,6 +25,8 @@ public final class ThrumeVertx {
     return new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
       // one registry per Vert.x instance, even when tests run several in one JVM
       .setRegistryName("thrume-" + UUID.randomUUID())
+      // memory, GC, threads and CPU of the JVM (jvm_*, process_*)
+      .setJvmMetricsEnabled(true)
       // no event-bus meters: vertx-micrometer 5.0 registers a gauge again for every handler and every
       // message received (work on every event, and a Micrometer warning at start-up); Thrume's own
       // meters count what crosses its bus (thrume_deliveries, thrume_messages_persisted, ...)

@@ -8,6 +8,8 @@ import io.thrume.fanout.ClientSocket;
 import io.thrume.fanout.Frames;
 import io.thrume.fanout.NodeFanout;
 import io.thrume.fanout.Transport;
+import io.thrume.limit.Action;
+import io.thrume.limit.Limits;
 import io.thrume.metrics.ThrumeMetrics;
 import io.thrume.validate.Fields;
 import io.vertx.core.Future;
@@ -68,8 +70,8 @@ public final class BridgeNode {
    * member's events.
    */
   public Future<Void> start(Supplier<Collection<String>> otherMembers) {
-    consumers.add(Handlers.serve(bus, Addresses.TICKET_ISSUE,
-      m -> Future.succeededFuture(tickets.issue(m.body().getString("userId")))));
+    consumers.add(Handlers.serve(bus, Addresses.TICKET_ISSUE, m -> Limits.take(bus, m.body().getString("userId"), Action.TICKET)
+      .map(v -> tickets.issue(m.body().getString("userId")))));
     consumers.add(bus.consumer(Addresses.bridgeEvict(nodeId), message -> {
       ClientSocket socket = fanout.socket(message.body().getString("connectionId"));
       if (socket != null) {
@@ -107,15 +109,12 @@ public final class BridgeNode {
   /** Takes a transport whose ticket was redeemed for {@code userId}; call on the connection's context. */
   void accept(Transport transport, String userId) {
     String id = nodeId + "-" + connections.incrementAndGet();
-    ClientSocket socket = new ClientSocket(id, userId, vertx.getOrCreateContext(), transport, config.maxOverflowFrames());
+    ClientSocket socket = new ClientSocket(id, userId, vertx.getOrCreateContext(), transport, config.maxOverflowFrames(),
+      config.maxOverflowBytes(), fanout::droppedAsSlow);
     fanout.add(socket);
     int[] strikes = {0};
-    transport.frameHandler(buffer -> {
-      socket.heard();
-      if (!socket.holdIfWaiting(buffer)) {
-        onFrame(socket, buffer, strikes);
-      }
-    });
+    socket.reader(buffer -> onFrame(socket, buffer, strikes));
+    transport.frameHandler(socket::read);
     transport.closeHandler(v -> onClose(socket));
     bus.send(Addresses.PRESENCE_CONNECTED, new JsonObject().put("userId", userId).put("connectionId", id)
       .put("nodeId", nodeId), Local.delivery());
@@ -173,24 +172,22 @@ public final class BridgeNode {
     if (socket.isRegistered(address)) {
       return;
     }
-    Future<Void> allowed = policy.mayRegister(socket.userId, address);
-    if (!allowed.isComplete()) {
-      // the frames after this register wait for it: a client that registers, then sends or
-      // views, finds its register in effect (frames take effect in the order they were sent)
-      socket.waitBeforeReading();
-    }
-    allowed.onComplete(ar -> {
-      if (ar.succeeded()) {
-        fanout.subscribe(socket, address);
-      } else {
-        refuse(socket, address, ar.cause());
-      }
-      for (Buffer held : socket.readAgain()) {
-        if (!socket.holdIfWaiting(held)) {
-          onFrame(socket, held, strikes);
+    // the frames after this register wait for it: a client that registers, then sends or views,
+    // finds its register in effect (frames take effect in the order they were sent)
+    socket.hold();
+    Limits.take(bus, socket.userId, Action.REGISTER).compose(v -> policy.mayRegister(socket.userId, address))
+      .onComplete(ar -> {
+        if (ar.succeeded()) {
+          fanout.subscribe(socket, address);
+        } else {
+          refuse(socket, address, ar.cause());
+          if (Failure.codeOf(ar.cause().getMessage()) == Failure.FORBIDDEN) {
+            // a refused register costs twice: probing for conversations is not cheap
+            Limits.take(bus, socket.userId, Action.REGISTER);
+          }
         }
-      }
-    });
+        socket.release();
+      });
   }
 
   private void send(ClientSocket socket, JsonObject frame, boolean wantsReply, int[] strikes) {
@@ -223,7 +220,9 @@ public final class BridgeNode {
         .addHeader(Addresses.SOCKET_HEADER, socket.id);
       answer = bus.request(address, body, stamped).map(reply -> reply.body());
     }
+    socket.requestStarted();
     answer.onComplete(ar -> {
+      socket.requestDone();
       if (ar.succeeded()) {
         if (replyAddress != null) {
           socket.send(Frames.rec(replyAddress, ar.result()));
@@ -261,7 +260,7 @@ public final class BridgeNode {
     if (socket.viewing().size() >= MAX_VIEWS && !socket.viewing().contains(conversationId)) {
       return Future.failedFuture(Failure.INVALID.exception("a socket views at most " + MAX_VIEWS + " conversations at once"));
     }
-    return policy.mayRegister(socket.userId, address).map(v -> {
+    return Limits.take(bus, socket.userId, Action.VIEW).compose(v -> policy.mayRegister(socket.userId, address)).map(v -> {
       if (!socket.isClosed() && socket.view(conversationId, true)) {
         bus.<JsonObject>request(Addresses.PRESENCE_VIEW, new JsonObject().put("userId", socket.userId)
             .put("conversationId", conversationId).put("viewing", true), Local.delivery())
@@ -310,10 +309,11 @@ public final class BridgeNode {
       fanout.watch(socket, List.of());
       return Future.succeededFuture(new JsonObject());
     }
-    // who may be watched first, then the watch, then the states: a change made meanwhile is either
+    // the limit and who may be watched first, then the watch, then the states: a change made meanwhile is either
     // in the answer or delivered after it, and nobody else's ever reaches the socket
-    return bus.<JsonObject>request(Addresses.STORE_CONTACTS, new JsonObject().put("userId", socket.userId).put("among", ids),
-        Local.delivery())
+    return Limits.take(bus, socket.userId, Action.WATCH)
+      .compose(v -> bus.<JsonObject>request(Addresses.STORE_CONTACTS,
+        new JsonObject().put("userId", socket.userId).put("among", ids), Local.delivery()))
       .compose(reply -> {
         JsonArray visible = reply.body().getJsonArray("contacts").copy();
         if (ids.contains(socket.userId)) {

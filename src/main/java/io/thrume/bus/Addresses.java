@@ -43,7 +43,6 @@ public final class Addresses {
   public static final String STORE_CONVERSATION_LIST = "thrume.store.conversation.list";
   public static final String STORE_CONVERSATION_GET = "thrume.store.conversation.get";
   public static final String STORE_MESSAGE_INSERT = "thrume.store.message.insert";
-  public static final String STORE_MESSAGE_FIND = "thrume.store.message.find";
   public static final String STORE_MESSAGE_PAGE = "thrume.store.message.page";
   public static final String STORE_MESSAGE_RANGE = "thrume.store.message.range";
   public static final String STORE_READ_MARK = "thrume.store.read.mark";
@@ -100,6 +99,10 @@ public final class Addresses {
   public static String presenceConnections(String nodeId) {
     return "thrume.presence." + nodeId + ".connections";
   }
+
+  // Internal: per-user limits on actions other than sending (limit.LimitVerticle).
+  /** {userId, action, cost?} → {} or RATE_LIMITED. */
+  public static final String LIMIT_TAKE = "thrume.limit.take";
 
   // Internal: the bridge.
   /** Issues a single-use ticket for a socket: {userId} → {ticket, expiresInSeconds}. */

@@ -6,6 +6,8 @@ import io.thrume.bus.Handlers;
 import io.thrume.bus.Local;
 import io.thrume.bus.Reply;
 import io.thrume.fanout.Events;
+import io.thrume.limit.Action;
+import io.thrume.limit.Limits;
 import io.thrume.limit.RateLimiter;
 import io.thrume.metrics.ThrumeMetrics;
 import io.thrume.validate.Fields;
@@ -31,6 +33,8 @@ public class ChatVerticle extends VerticleBase {
   static final int MAX_PARTICIPANTS = 1000;
   static final int MAX_SYNC_CONVERSATIONS = 100;
   static final int SYNC_PAGE = 100;
+  /** A sync answer's bound in bytes (DESIGN: ≤ 1 MiB); hasMore tells the client to ask again. */
+  static final int SYNC_MAX_BYTES = 1 << 20;
   private RateLimiter sends;
   /** Typing, receipts and sync: generous, but a client cannot flood the database or the bus. */
   private RateLimiter actions;
@@ -75,10 +79,10 @@ public class ChatVerticle extends VerticleBase {
     String clientMessageId = Text.clientMessageId(Fields.requiredString(body, "clientMessageId"));
     JsonObject insert = new JsonObject().put("senderId", user).put("conversationId", conversationId.toString())
       .put("content", content).put("clientMessageId", clientMessageId);
-    // over the limit, a retry of a message already stored still gets its answer; anything new waits
+    // over the limit nothing reaches the database, a retry of a stored message included: it is
+    // answered once the user may send again
     Future<JsonObject> stored = sends.take(user).compose(wait -> wait == 0 ? store(Addresses.STORE_MESSAGE_INSERT, insert)
-      : store(Addresses.STORE_MESSAGE_FIND, insert).compose(found -> found != null
-        ? Future.succeededFuture(found) : Future.failedFuture(Failure.rateLimited(wait))));
+      : Future.failedFuture(Failure.rateLimited(wait)));
     return stored.map(result -> {
       JsonObject message = result.getJsonObject("message");
       boolean created = result.getBoolean("created");
@@ -173,7 +177,8 @@ public class ChatVerticle extends VerticleBase {
       return Future.succeededFuture(new JsonObject().put("conversations", new JsonObject()));
     }
     return limitActions(user).compose(v -> store(Addresses.STORE_MESSAGE_SYNC,
-      new JsonObject().put("userId", user).put("positions", clean).put("limit", SYNC_PAGE)));
+      new JsonObject().put("userId", user).put("positions", clean).put("limit", SYNC_PAGE)
+        .put("maxBytes", SYNC_MAX_BYTES)));
   }
 
   private Future<Void> limitActions(String user) {
@@ -200,7 +205,8 @@ public class ChatVerticle extends VerticleBase {
     String title = Text.title(Fields.optionalString(body, "title"));
     JsonObject create = new JsonObject().put("creatorId", user).put("participantIds", new JsonArray(people.stream().toList()))
       .put("title", title);
-    return store(Addresses.STORE_CONVERSATION_CREATE, create).onSuccess(conversation -> {
+    return Limits.take(vertx.eventBus(), user, Action.CREATE_CONVERSATION)
+      .compose(v -> store(Addresses.STORE_CONVERSATION_CREATE, create)).onSuccess(conversation -> {
       String conversationId = conversation.getString("id");
       JsonObject event = new JsonObject().put("type", "conversation.created").put("conversation", conversation);
       people.forEach(person -> {

@@ -52,6 +52,7 @@ public final class ClusterNode {
       .map(vertx -> {
         ClusterNode node = new ClusterNode(vertx, manager);
         metrics.clusterOperations(node, ClusterNode::operationsExecuted);
+        HazelcastMapStats.register(manager.getHazelcastInstance(), metrics);
         return node;
       });
   }

@@ -31,7 +31,17 @@ public final class ConfigKeys {
   public static final String BRIDGE_TICKET_SECONDS = "bridge.ticketSeconds";
   public static final String BRIDGE_OUTBOUND_QUEUE_BYTES = "bridge.outboundQueueBytes";
   public static final String BRIDGE_MAX_OVERFLOW_FRAMES = "bridge.maxOverflowFrames";
+  public static final String BRIDGE_MAX_OVERFLOW_BYTES = "bridge.maxOverflowBytes";
   public static final String BRIDGE_GAP_WAIT_MS = "bridge.gapWaitMs";
+
+  /** Per-user limits of one action (limit.Action): the bucket's size and its refill rate. */
+  public static String limitBurst(String action) {
+    return "limits." + action + ".burst";
+  }
+
+  public static String limitPerSecond(String action) {
+    return "limits." + action + ".perSecond";
+  }
 
   public static final String PRESENCE_MAX_CONNECTIONS = "presence.maxConnectionsPerUser";
   public static final String PRESENCE_OFFLINE_GRACE_MS = "presence.offlineGraceMs";

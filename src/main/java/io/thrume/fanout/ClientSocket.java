@@ -4,8 +4,8 @@ import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 
 import java.util.ArrayDeque;
+import java.util.function.Consumer;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -15,11 +15,18 @@ import java.util.Set;
  * last heard, and its slow-consumer state. Touched only on its own context (event loop).
  */
 public final class ClientSocket {
+  /** At most this many frames wait while reading is held; a client that sends more is dropped. */
+  private static final int MAX_WAITING = 256;
+  /** Requests answered at most at once; past this, reading waits for answers (backpressure on work). */
+  static final int MAX_IN_FLIGHT = 16;
   public final String id;
   public final String userId;
   public final Context context;
   private final Transport transport;
   private final int maxOverflowFrames;
+  private final long maxOverflowBytes;
+  /** Told when a reply finds the socket past its allowance and drops it (events count theirs in {@link LoopHub}). */
+  private final Runnable droppedAsSlow;
   /** Registered addresses (conversation.*, user.*): a handful per socket. */
   final Set<String> addresses = new HashSet<>(4);
   /** Users whose presence changes it receives (presence.watch); null when none. */
@@ -27,59 +34,89 @@ public final class ClientSocket {
   /** Conversations it views (chat.view); null when none. */
   private Set<String> viewing;
   private long lastHeardNanos = System.nanoTime();
+  /** Its outbound queue is full: from then until it drains, typing is dropped, presence held, the rest counted. */
   private boolean behind;
-  private int overflow;
+  private int overflowFrames;
+  private long overflowBytes;
   /** Presence frames held back while the socket is behind: the newest per user only. */
   private Map<String, EventFrame> heldPresence;
   private boolean closed;
-  /** Frames that came while an earlier frame was still being acted on (see {@link #waitBeforeReading()}); null otherwise. */
+  /** Acts on an inbound frame (the bridge's). */
+  private Consumer<Buffer> reader = frame -> {
+  };
+  /** Reasons reading waits: a register being checked, too many requests in flight, the outbound queue full. */
+  private int holds;
+  /** Frames that came while reading was held, in order; null when none. */
   private ArrayDeque<Buffer> waiting;
-  /** At most this many frames wait; a client that sends more without waiting is paused by TCP anyway. */
-  private static final int MAX_WAITING = 256;
+  private int inFlight;
 
-  public ClientSocket(String id, String userId, Context context, Transport transport, int maxOverflowFrames) {
+  public ClientSocket(String id, String userId, Context context, Transport transport, int maxOverflowFrames,
+                      long maxOverflowBytes, Runnable droppedAsSlow) {
     this.id = id;
     this.userId = userId;
     this.context = context;
     this.transport = transport;
     this.maxOverflowFrames = maxOverflowFrames;
+    this.maxOverflowBytes = maxOverflowBytes;
+    this.droppedAsSlow = droppedAsSlow;
   }
 
-  /**
-   * Frames from now on wait until {@link #readAgain()}: for a frame whose effect the next ones
-   * rely on (a register being checked). Reading from the connection pauses meanwhile.
-   */
-  public void waitBeforeReading() {
+  // ---- inbound: frames are acted on in the order they came, and not faster than the socket is answered
+
+  /** Who acts on the frames read from this socket. */
+  public void reader(Consumer<Buffer> reader) {
+    this.reader = reader;
+  }
+
+  /** A frame from the client: acted on now, or kept until reading is no longer held. */
+  public void read(Buffer frame) {
+    heard();
+    if (holds == 0 && (waiting == null || waiting.isEmpty())) {
+      reader.accept(frame);
+      return;
+    }
     if (waiting == null) {
       waiting = new ArrayDeque<>(4);
+    }
+    if (waiting.size() >= MAX_WAITING) {
+      close(1008, "too many frames sent without waiting for the answers");
+    } else {
+      waiting.add(frame);
+    }
+  }
+
+  /** Holds reading until {@link #release()}: frames wait, and the connection is not read meanwhile. */
+  public void hold() {
+    if (holds++ == 0 && !closed) {
       transport.pause();
     }
   }
 
-  /** Keeps the frame for later when frames are waiting; answers whether it did. */
-  public boolean holdIfWaiting(Buffer frame) {
-    if (waiting == null) {
-      return false;
+  /** Ends one hold; when none is left, the frames that waited are acted on, in order. */
+  public void release() {
+    if (--holds > 0) {
+      return;
     }
-    if (waiting.size() >= MAX_WAITING) {
-      close(1008, "too many frames while a register is checked");
-    } else {
-      waiting.add(frame);
-    }
-    return true;
-  }
-
-  /** Ends the wait: answers the frames that waited, in order (hand each to {@link #holdIfWaiting} first). */
-  public List<Buffer> readAgain() {
-    if (waiting == null) {
-      return List.of();
-    }
-    List<Buffer> held = List.copyOf(waiting);
-    waiting = null;
     if (!closed) {
       transport.resume();
     }
-    return held;
+    while (holds == 0 && waiting != null && !waiting.isEmpty() && !closed) {
+      reader.accept(waiting.poll());
+    }
+  }
+
+  /** A request goes to a service; at {@link #MAX_IN_FLIGHT}, reading waits for an answer. */
+  public void requestStarted() {
+    if (++inFlight == MAX_IN_FLIGHT) {
+      hold();
+    }
+  }
+
+  /** A request was answered (or failed). */
+  public void requestDone() {
+    if (inFlight-- == MAX_IN_FLIGHT) {
+      release();
+    }
   }
 
   public void heard() {
@@ -118,10 +155,29 @@ public final class ClientSocket {
     return viewing == null ? Set.of() : Set.copyOf(viewing);
   }
 
-  /** Writes a reply or an error frame: always sent, whatever the queue. */
+  // ---- outbound: bounded, replies included
+
+  /**
+   * Writes a reply or an error frame. A reply is never dropped, but it counts: while the queue is
+   * full, reading waits (so no more requests come) and past the overflow allowance the socket is
+   * dropped (its client reconnects and catches up).
+   */
   public void send(Buffer frame) {
-    if (!closed) {
-      transport.write(frame);
+    if (closed) {
+      return;
+    }
+    if (transport.writeQueueFull()) {
+      fallBehind();
+      overflowBytes += frame.length();
+      if (overflowBytes > maxOverflowBytes) {
+        dropAsSlow();
+        droppedAsSlow.run();
+        return;
+      }
+    }
+    transport.write(frame);
+    if (transport.writeQueueFull()) {
+      fallBehind();
     }
   }
 
@@ -143,11 +199,7 @@ public final class ClientSocket {
     if (!transport.writeQueueFull()) {
       return transport.writeEvent(frame) ? Offer.NEEDS_FLUSH : Offer.DONE;
     }
-    if (!behind) {
-      // behind from now until the queue drains: then the allowance resets and held presence goes out
-      behind = true;
-      transport.drainHandler(v -> drained());
-    }
+    fallBehind();
     switch (kind) {
       case TYPING -> {
         // ephemeral: a slow socket loses nothing that matters
@@ -159,11 +211,9 @@ public final class ClientSocket {
         heldPresence.put(coalesceKey, frame);
       }
       case ESSENTIAL -> {
-        if (++overflow > maxOverflowFrames) {
-          // the client reconnects and catches up by seq: closing loses nothing. It is not
-          // reading, so a close frame would wait behind the backlog: drop the connection.
-          closed = true;
-          transport.abort();
+        overflowBytes += frame.payload().length();
+        if (++overflowFrames > maxOverflowFrames || overflowBytes > maxOverflowBytes) {
+          dropAsSlow();
           return Offer.CLOSED_AS_SLOW;
         }
         return transport.writeEvent(frame) ? Offer.NEEDS_FLUSH : Offer.DONE;
@@ -179,15 +229,36 @@ public final class ClientSocket {
     }
   }
 
+  /** Behind from now until the queue drains: reading waits, and events are sorted by what they are worth. */
+  private void fallBehind() {
+    if (!behind) {
+      behind = true;
+      hold();
+      transport.drainHandler(v -> drained());
+    }
+  }
+
+  /** The queue drained: the allowance resets, held presence goes out, reading goes on. */
   private void drained() {
     behind = false;
-    overflow = 0;
+    overflowFrames = 0;
+    overflowBytes = 0;
     Map<String, EventFrame> held = heldPresence;
     heldPresence = null;
     transport.drainHandler(null);
     if (held != null) {
       held.values().forEach(frame -> send(frame.payload()));
     }
+    release();
+  }
+
+  /**
+   * The client reconnects and catches up by seq: dropping it loses nothing. It is not reading, so
+   * a close frame would wait behind the backlog: the connection is dropped without one.
+   */
+  private void dropAsSlow() {
+    closed = true;
+    transport.abort();
   }
 
   public void close(int code, String reason) {

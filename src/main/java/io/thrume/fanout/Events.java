@@ -49,7 +49,7 @@ public final class Events {
    * registration of its own.
    */
   public static void broadcast(EventBus bus, String serviceAddress, JsonObject body) {
-    bus.publish(Addresses.FANOUT, body.toBuffer(), new DeliveryOptions().addHeader(FORWARD, serviceAddress));
+    bus.publish(Addresses.FANOUT, Frames.utf8(body), new DeliveryOptions().addHeader(FORWARD, serviceAddress));
   }
 
   /**
@@ -57,7 +57,7 @@ public final class Events {
    * service does this when it learns of a change, so it crosses the cluster once).
    */
   public static void toWatchers(EventBus bus, String userId, JsonObject event) {
-    bus.publish(Addresses.FANOUT, event.toBuffer(), new DeliveryOptions().setLocalOnly(true)
+    bus.publish(Addresses.FANOUT, Frames.utf8(event), new DeliveryOptions().setLocalOnly(true)
       .addHeader(WATCHED, userId).addHeader(KIND, EventKind.PRESENCE.header()));
   }
 }

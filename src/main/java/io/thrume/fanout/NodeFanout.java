@@ -130,6 +130,11 @@ public final class NodeFanout {
     return deliveries.sum();
   }
 
+  /** A socket was dropped because it could not keep up with its replies. */
+  public void droppedAsSlow() {
+    slowClosed.increment();
+  }
+
   /** Sockets closed because they could not keep up. */
   public long slowClosed() {
     return slowClosed.sum();

@@ -2,6 +2,7 @@ package io.thrume.http;
 
 import io.thrume.bus.Addresses;
 import io.thrume.bus.Failure;
+import io.thrume.limit.Action;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 
@@ -27,7 +28,8 @@ final class AccountRoutes {
       }
       JsonObject query = new JsonObject().put("userId", BearerAuth.userId(ctx)).put("prefix", search.trim())
         .put("limit", SEARCH_LIMIT);
-      return api.call(Addresses.STORE_ACCOUNT_SEARCH, query)
+      return api.limit(BearerAuth.userId(ctx), Action.SEARCH)
+        .compose(v -> api.call(Addresses.STORE_ACCOUNT_SEARCH, query))
         .map(found -> new Api.Response(200, ((JsonObject) found).getJsonArray("accounts")));
     }));
   }

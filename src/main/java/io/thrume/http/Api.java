@@ -3,6 +3,8 @@ package io.thrume.http;
 import io.thrume.bus.Addresses;
 import io.thrume.bus.Failure;
 import io.thrume.bus.Local;
+import io.thrume.limit.Action;
+import io.thrume.limit.Limits;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.eventbus.EventBus;
@@ -69,6 +71,11 @@ final class Api {
   /** Calls a service as the authenticated user of the request (stamped in the user header). */
   Future<Message<Object>> asUser(RoutingContext ctx, String address, JsonObject body) {
     return bus.request(address, body, Local.delivery().addHeader(Addresses.USER_HEADER, BearerAuth.userId(ctx)));
+  }
+
+  /** Succeeds when the user may do the action now; RATE_LIMITED (429 with Retry-After) otherwise. */
+  Future<Void> limit(String userId, Action action) {
+    return Limits.take(bus, userId, action);
   }
 
   Future<Object> call(String address, JsonObject body) {

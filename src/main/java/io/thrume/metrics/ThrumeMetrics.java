@@ -12,6 +12,7 @@ import io.thrume.fanout.Sequencer;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
 
 /** Thrume's own meters, beside Vert.x's, in one Prometheus registry per process (GET /metrics). */
 public final class ThrumeMetrics {
@@ -61,9 +62,19 @@ public final class ThrumeMetrics {
   }
 
   /** Hazelcast operations executed by this member (clustered nodes only). */
-  public <T> void clusterOperations(T node, java.util.function.ToDoubleFunction<T> count) {
+  public <T> void clusterOperations(T node, ToDoubleFunction<T> count) {
     FunctionCounter.builder("thrume.cluster.operations", node, count)
       .description("Operations executed by this node's Hazelcast member").register(registry);
+  }
+
+  /**
+   * Hazelcast operations of one type on one map or multimap, as this member counts them (see
+   * io.thrume.cluster.HazelcastMapStats); {@code source} must stay reachable: Micrometer holds it weakly.
+   */
+  public <T> void hazelcastMapOperations(String map, String op, T source, ToDoubleFunction<T> count) {
+    FunctionCounter.builder("thrume.hazelcast.map.operations", source, count)
+      .description("Hazelcast operations on a map or multimap as this member counts them, by operation type")
+      .tags("map", map, "op", op).register(registry);
   }
 
   /** Meters read from the node's fan-out (held by the node for its whole life; Micrometer keeps only a weak reference). */

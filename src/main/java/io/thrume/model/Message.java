@@ -17,6 +17,14 @@ public record Message(UUID id, UUID conversationId, long seq, UUID senderId, Str
       row.getOffsetDateTime("sent_at"), row.getString("client_message_id"));
   }
 
+  /**
+   * At most how many bytes its JSON takes, without encoding it: the fixed fields, plus the text
+   * ones at up to six bytes a UTF-16 unit (an escaped control character takes six).
+   */
+  public long maxEncodedBytes() {
+    return 300 + 6L * (content.length() + senderDisplayName.length() + clientMessageId.length());
+  }
+
   public JsonObject toJson() {
     return new JsonObject()
       .put("id", id.toString())

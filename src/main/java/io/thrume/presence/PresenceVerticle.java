@@ -5,6 +5,8 @@ import io.thrume.bus.Failure;
 import io.thrume.bus.Handlers;
 import io.thrume.bus.Local;
 import io.thrume.fanout.Events;
+import io.thrume.limit.Action;
+import io.thrume.limit.Limits;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -130,7 +132,9 @@ public class PresenceVerticle extends VerticleBase {
     if (!"online".equals(status) && !"away".equals(status)) {
       throw Failure.INVALID.exception("status must be \"online\" or \"away\"");
     }
-    return online.status(userId, request.headers().get(Addresses.SOCKET_HEADER), status).map(v -> new JsonObject());
+    return Limits.take(vertx.eventBus(), userId, Action.PRESENCE)
+      .compose(v -> online.status(userId, request.headers().get(Addresses.SOCKET_HEADER), status))
+      .map(v -> new JsonObject());
   }
 
   /**

@@ -19,9 +19,6 @@ import java.util.UUID;
 final class MessageStore {
   static final String COLUMNS =
     "m.id, m.conversation_id, m.seq, m.sender_id, a.display_name, m.content, m.sent_at, m.client_message_id";
-  private static final String BY_CLIENT_ID =
-    "SELECT " + COLUMNS + " FROM message m JOIN account a ON a.id = m.sender_id "
-      + "WHERE m.sender_id = $1 AND m.client_message_id = $2";
   private static final String MEMBERSHIP =
     "SELECT c.last_seq, p.read_seq FROM participant p JOIN conversation c ON c.id = p.conversation_id "
       + "WHERE p.conversation_id = $1 AND p.account_id = $2";
@@ -47,33 +44,12 @@ final class MessageStore {
     "UPDATE participant SET read_seq = GREATEST(read_seq, $3), delivered_seq = GREATEST(delivered_seq, $3) "
       + "WHERE conversation_id = $1 AND account_id = $2 RETURNING read_seq";
 
+  /** What a conversation's entry in a sync answer takes besides its messages, at most. */
+  private static final int SYNC_ENTRY_BYTES = 100;
   private final Pool pool;
 
   MessageStore(Pool pool) {
     this.pool = pool;
-  }
-
-  /** {senderId, conversationId, clientMessageId} → {message, created: false}, or null when nothing was stored. */
-  Future<JsonObject> find(JsonObject body) {
-    return existing(UUID.fromString(body.getString("senderId")), UUID.fromString(body.getString("conversationId")),
-      body.getString("clientMessageId"));
-  }
-
-  private Future<JsonObject> existing(UUID sender, UUID conversation, String clientMessageId) {
-    return pool.preparedQuery(BY_CLIENT_ID).execute(Tuple.of(sender, clientMessageId)).compose(rows -> {
-      if (rows.size() == 0) {
-        return Future.succeededFuture(null);
-      }
-      Message m = Message.fromRow(rows.iterator().next());
-      if (!m.conversationId().equals(conversation)) {
-        return Future.failedFuture(Failure.INVALID.exception("clientMessageId was already used for another conversation"));
-      }
-      return Future.succeededFuture(result(m, false));
-    });
-  }
-
-  private static JsonObject result(Message m, boolean created) {
-    return new JsonObject().put("message", m.toJson()).put("created", created);
   }
 
   /**
@@ -181,9 +157,11 @@ final class MessageStore {
       ids[i] = UUID.fromString(id);
       after[i++] = positions.getLong(id);
     }
+    long maxBytes = body.getLong("maxBytes", Long.MAX_VALUE);
     Tuple args = Tuple.of(user).addArrayOfUUID(ids).addArrayOfLong(after).addInteger(limit + 1);
     return pool.preparedQuery(SYNC).execute(args).map(rows -> {
       JsonObject out = new JsonObject();
+      long bytes = 0;
       for (Row row : rows) {
         String id = row.getUUID("position_id").toString();
         JsonObject entry = out.getJsonObject(id);
@@ -191,15 +169,20 @@ final class MessageStore {
           entry = new JsonObject().put("messages", new JsonArray()).put("hasMore", false)
             .put("lastSeq", row.getLong("conversation_last_seq"));
           out.put(id, entry);
+          bytes += SYNC_ENTRY_BYTES;
         }
         if (row.getUUID("id") == null) {
           continue;
         }
         JsonArray messages = entry.getJsonArray("messages");
-        if (messages.size() == limit) {
+        Message message = Message.fromRow(row);
+        long size = message.maxEncodedBytes();
+        // a page per conversation, and the whole answer within the byte bound: hasMore says ask again
+        if (messages.size() == limit || entry.getBoolean("hasMore") || bytes + size > maxBytes) {
           entry.put("hasMore", true);
         } else {
-          messages.add(Message.fromRow(row).toJson());
+          messages.add(message.toJson());
+          bytes += size;
         }
       }
       return new JsonObject().put("conversations", out);

@@ -74,7 +74,6 @@ public class StoreVerticle extends VerticleBase {
     Handlers.serve(bus, Addresses.STORE_CONVERSATION_LIST, m -> conversations.list(m.body()));
     Handlers.serve(bus, Addresses.STORE_CONVERSATION_GET, m -> conversations.get(m.body()));
     Handlers.serve(bus, Addresses.STORE_MESSAGE_INSERT, m -> inserts.insert(m.body()));
-    Handlers.serve(bus, Addresses.STORE_MESSAGE_FIND, m -> messages.find(m.body()));
     Handlers.serve(bus, Addresses.STORE_MESSAGE_PAGE, m -> messages.page(m.body()));
     Handlers.serve(bus, Addresses.STORE_MESSAGE_RANGE, m -> messages.range(m.body()));
     Handlers.serve(bus, Addresses.STORE_READ_MARK, m -> messages.markRead(m.body()));

@@ -50,10 +50,12 @@ interface BenchServer extends AutoCloseable {
     static final List<String> JVM_OPTIONS = List.of("-Xms256m", "-Xmx1g");
     private static final Pattern HEAP_USED = Pattern.compile(
       "(?m)^\\s*(garbage-first heap|def new generation|tenured generation|PSYoungGen|ParOldGen)\\s+total \\d+K, used (\\d+)K");
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(2)).build();
     private final List<ThrumeProcess> nodes;
     private final int[] ports;
 
-    /** JVM_OPTIONS, plus BENCH_THRUME_JVM_OPTS (say, a JFR recording) when set. */
+    /** JVM_OPTIONS, plus BENCH_THRUME_JVM_OPTS when set (the same for every node). */
     private static List<String> jvmOptions() {
       List<String> options = new ArrayList<>(JVM_OPTIONS);
       String extra = System.getenv("BENCH_THRUME_JVM_OPTS");
@@ -63,12 +65,41 @@ interface BenchServer extends AutoCloseable {
       return options;
     }
 
+    /**
+     * Node i's options: with BENCH_JFR=dir, its own recording, {@code dir/<label>-node-<i>.jfr}
+     * (profile settings, written when the node stops): one recording file per JVM, as two JVMs
+     * writing to one file leave it unreadable. BENCH_JFR_OPTIONS adds to the recording's options
+     * (say method-profiling=max: a Java sample every ms instead of every 10 ms).
+     */
+    private static List<String> jvmOptions(String label, int node) {
+      List<String> options = jvmOptions();
+      String dir = System.getenv("BENCH_JFR");
+      if (dir != null && !dir.isBlank()) {
+        String more = System.getenv("BENCH_JFR_OPTIONS");
+        options.add("-XX:StartFlightRecording=filename=" + jfrFile(label, node) + ",settings=profile"
+          + (more == null || more.isBlank() ? "" : "," + more.trim()));
+      }
+      return options;
+    }
+
+    /** Where node i records with BENCH_JFR=dir (null without it). */
+    static Path jfrFile(String label, int node) {
+      String dir = System.getenv("BENCH_JFR");
+      return dir == null || dir.isBlank() ? null : Path.of(dir, label + "-node-" + node + ".jfr").toAbsolutePath();
+    }
+
     private Thrume(List<ThrumeProcess> nodes, int[] ports) {
       this.nodes = nodes;
       this.ports = ports;
     }
 
-    static Thrume start(BenchDatabase db, int count, JsonObject config, List<String> launcher) throws IOException {
+    /** Starts {@code count} nodes (clustered when more than one); {@code label} names their recordings (BENCH_JFR). */
+    static Thrume start(BenchDatabase db, int count, JsonObject config, List<String> launcher, String label)
+      throws IOException {
+      String dir = System.getenv("BENCH_JFR");
+      if (dir != null && !dir.isBlank()) {
+        Files.createDirectories(Path.of(dir));
+      }
       Path configFile = Files.createTempFile("thrume-bench-", ".json");
       Files.writeString(configFile, config.encode());
       int[] ports = new int[count];
@@ -92,7 +123,7 @@ interface BenchServer extends AutoCloseable {
               .collect(Collectors.joining(",")));
             args = new String[] {"-cluster"};
           }
-          nodes.add(ThrumeProcess.start(env, ports[i], launcher, jvmOptions(), args));
+          nodes.add(ThrumeProcess.start(env, ports[i], launcher, jvmOptions(label, i + 1), args));
         }
       } catch (IOException | RuntimeException e) {
         nodes.forEach(n -> n.process.destroyForcibly());
@@ -134,6 +165,16 @@ interface BenchServer extends AutoCloseable {
       return new Memory(heap, ProcStats.rssBytes(pids()));
     }
 
+    /** Node i's (0-based) /metrics, Prometheus text. */
+    String metrics(int node) throws Exception {
+      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[node] + "/metrics"))
+        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != 200) {
+        throw new IllegalStateException("/metrics of node " + (node + 1) + ": " + r.statusCode());
+      }
+      return r.body();
+    }
+
     /** The live objects of the first node by class (jcmd GC.class_histogram, which forces a full GC). */
     String classHistogram() throws Exception {
       return jcmd(pids().get(0), "GC.class_histogram");
@@ -149,7 +190,9 @@ interface BenchServer extends AutoCloseable {
 
     @Override
     public String flags() {
-      return String.join(" ", jvmOptions()) + " (+ Hazelcast's --add-opens), JVM " + System.getProperty("java.version");
+      String jfr = System.getenv("BENCH_JFR");
+      return String.join(" ", jvmOptions()) + (jfr == null || jfr.isBlank() ? "" : " (+ a JFR recording per node in " + jfr + ")")
+        + " (+ Hazelcast's --add-opens), JVM " + System.getProperty("java.version");
     }
 
     @Override

@@ -30,10 +30,12 @@ public final class Benchmark {
   private final Report report;
   /** The server running now, stopped by PID by a shutdown hook if the benchmark is interrupted. */
   private volatile BenchServer running;
+  /** The run under way, for the names of recordings. */
+  private int run;
 
-  record Options(int runs, List<String> workloads, List<String> servers, int seconds, int[] idleSizes,
-                 int[] fanoutMembers, int fanoutSockets, int chatUsers, int churnSeconds, double[] churnRates,
-                 int[] clusterNodes, List<String> launcher, Path out) {
+  record Options(int runs, List<String> workloads, List<String> servers, int seconds, int warmupSeconds, int[] idleSizes,
+                 int idleMembers, int[] fanoutMembers, int fanoutSockets, int chatUsers, int churnSeconds, double[] churnRates,
+                 int[] clusterNodes, ClusterChat.Options w6, List<String> launcher, Path out) {
     static Options parse(String[] args) {
       Map<String, String> a = new HashMap<>();
       for (int i = 0; i + 1 < args.length; i += 2) {
@@ -43,15 +45,20 @@ public final class Benchmark {
       List<String> launcher = cpus.isEmpty() || !Files.isExecutable(Path.of("/usr/bin/taskset")) ? List.of()
         : List.of("/usr/bin/taskset", "-c", cpus);
       return new Options(Integer.parseInt(a.getOrDefault("runs", "3")),
-        List.of(a.getOrDefault("workloads", "W1,W2,W3,W4,W5").split(",")),
+        List.of(a.getOrDefault("workloads", "W1,W2,W3,W4,W5,W6").split(",")),
         List.of(a.getOrDefault("servers", "thrume,socketio").split(",")),
-        Integer.parseInt(a.getOrDefault("seconds", "10")),
-        ints(a.getOrDefault("idle", "10000,19000")), ints(a.getOrDefault("members", "10,100,1000")),
+        Integer.parseInt(a.getOrDefault("seconds", "10")), Integer.parseInt(a.getOrDefault("warmup-seconds", a.getOrDefault("seconds", "10"))),
+        ints(a.getOrDefault("idle", "10000,19000")), Integer.parseInt(a.getOrDefault("idle-members", "20")), ints(a.getOrDefault("members", "10,100,1000")),
         Integer.parseInt(a.getOrDefault("fanout-sockets", "1000")),
         Integer.parseInt(a.getOrDefault("chat-users", "10000")),
         Integer.parseInt(a.getOrDefault("churn-seconds", "60")),
         Arrays.stream(a.getOrDefault("churn-rates", "1000,2000").split(",")).mapToDouble(Double::parseDouble).toArray(),
-        ints(a.getOrDefault("nodes", "2,3")), launcher, Path.of(a.getOrDefault("out", "target/bench/results.md")));
+        ints(a.getOrDefault("nodes", "2,3")),
+        new ClusterChat.Options(ints(a.getOrDefault("w6-nodes", "1,2")),
+          Arrays.stream(a.getOrDefault("w6-rates", "100,400").split(",")).mapToDouble(Double::parseDouble).toArray(),
+          Integer.parseInt(a.getOrDefault("w6-seconds", "20")), Integer.parseInt(a.getOrDefault("w6-sockets", "2000")), 20,
+          Long.parseLong(a.getOrDefault("w6-settle-ms", "0")), Long.parseLong(a.getOrDefault("w6-drain-ms", "10000"))),
+        launcher, Path.of(a.getOrDefault("out", "target/bench/results.md")));
     }
 
     private static int[] ints(String csv) {
@@ -88,13 +95,13 @@ public final class Benchmark {
 
   private void runAll() throws Exception {
     System.out.println("benchmark " + Instant.now() + ": " + options);
-    for (int run = 1; run <= options.runs(); run++) {
+    for (run = 1; run <= options.runs(); run++) {
       for (String server : options.servers()) {
         boolean thrume = server.equals("thrume");
         if (options.workloads().contains("W1")) {
           for (int size : options.idleSizes()) {
-            Population p = db.seed(size, 20, 0);
-            Idle idle = with(server, 1, w -> w.idle(p, size, 30));
+            Population p = db.seed(size, options.idleMembers(), 0);
+            Idle idle = with(server, 1, "W1-" + size, w -> w.idle(p, size, 30));
             System.out.printf("run %d %s W1 %d: %s%n", run, server, size, idle);
             report.idle(name(server), size, idle);
           }
@@ -106,10 +113,10 @@ public final class Benchmark {
             double[] rates = Arrays.stream(new double[] {5_000, 10_000, 20_000, 40_000, 60_000, 80_000, 100_000,
               130_000, 160_000, 200_000, 250_000}).map(d -> d / members).toArray();
             int conversations = sockets / members;
-            List<Step> steps = with(server, 1, w -> {
+            List<Step> steps = with(server, 1, "W2-" + members, w -> {
               w.connect(p, sockets);
               Thread.sleep(1000);
-              return w.stepped(p, rates, options.seconds(), members, k -> (k % conversations) * members, "w2r" + members);
+              return w.stepped(p, rates, options.seconds(), options.warmupSeconds(), members, k -> (k % conversations) * members, "w2r" + members);
             });
             report.stepped("W2", name(server), members + " members × " + conversations, steps);
           }
@@ -120,7 +127,7 @@ public final class Benchmark {
         if (options.workloads().contains("W4")) {
           Population p = db.seed(options.chatUsers(), 20, 40);
           for (double rate : options.churnRates()) {
-            Churn churn = with(server, 1, w -> w.churn(p, rate, options.churnSeconds(), 20, 5000));
+            Churn churn = with(server, 1, String.format("W4-%.0f", rate), w -> w.churn(p, rate, options.churnSeconds(), 20, 5000));
             System.out.printf("run %d %s W4 %.0f/s: %s%n", run, server, rate, churn);
             report.churn(name(server), rate, churn);
           }
@@ -128,6 +135,19 @@ public final class Benchmark {
         if (options.workloads().contains("W5") && thrume) {
           for (int nodes : options.clusterNodes()) {
             report.stepped("W5", nodes + " nodes", options.chatUsers() + " users", chat(server, nodes));
+          }
+        }
+        if (options.workloads().contains("W6") && thrume) {
+          ClusterChat.Options w6 = options.w6();
+          for (int nodes : w6.nodes()) {
+            for (double rate : w6.rates()) {
+              // new conversations (and users) for every run, as the outside harness made them
+              Population p = db.seed(w6.sockets(), w6.members(), 0);
+              String label = String.format("W6-%dnodes-%.0f", nodes, rate);
+              ClusterChat.Result r = with(server, nodes, label, w -> new ClusterChat(vertx, clients,
+                (BenchServer.Thrume) w.server(), w6, "run" + run + "-" + label).run(p, rate));
+              report.clusterChat(run, r);
+            }
           }
         }
       }
@@ -141,10 +161,10 @@ public final class Benchmark {
     Population p = db.seed(users, 20, 0);
     double base = users / 10.0;
     double[] rates = Arrays.stream(new double[] {1, 2, 3, 4, 5, 6, 8, 10}).map(x -> x * base).toArray();
-    return with(server, nodes, w -> {
+    return with(server, nodes, nodes == 1 ? "W3" : "W5-" + nodes + "nodes", w -> {
       w.connect(p, users);
       Thread.sleep(2000);
-      return w.stepped(p, rates, options.seconds(), 20, k -> k % users, "w3n" + nodes);
+      return w.stepped(p, rates, options.seconds(), options.warmupSeconds(), 20, k -> k % users, "w3n" + nodes);
     });
   }
 
@@ -156,9 +176,12 @@ public final class Benchmark {
     T run(Workloads w) throws Exception;
   }
 
-  /** Starts a fresh server, runs the work with it, closes the sockets and stops the server. */
-  private <T> T with(String server, int nodes, Work<T> work) throws Exception {
-    try (BenchServer s = server.equals("thrume") ? BenchServer.Thrume.start(db, nodes, thrumeConfig(), options.launcher())
+  /**
+   * Starts a fresh server, runs the work with it, closes the sockets and stops the server;
+   * {@code label} names its JFR recordings (BENCH_JFR), prefixed with the run.
+   */
+  private <T> T with(String server, int nodes, String label, Work<T> work) throws Exception {
+    try (BenchServer s = server.equals("thrume") ? BenchServer.Thrume.start(db, nodes, thrumeConfig(), options.launcher(), "run" + run + "-" + label)
       : BenchServer.SocketIo.start(db, options.launcher())) {
       running = s;
       report.flags(s);

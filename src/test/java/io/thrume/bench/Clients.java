@@ -48,9 +48,17 @@ final class Clients {
 
   /** Opens socket {@code index} for the holder of {@code token}; frames with benchmark messages go to {@code deliveries}. */
   Future<Session> open(Protocol protocol, int port, String token, int index, Deliveries deliveries) {
+    return open(protocol, port, port, token, index, deliveries);
+  }
+
+  /**
+   * The same, with Thrume's ticket taken from the node on {@code ticketPort} (a ticket is good on
+   * every node of a cluster) and the socket opened to the node on {@code port}.
+   */
+  Future<Session> open(Protocol protocol, int ticketPort, int port, String token, int index, Deliveries deliveries) {
     WebSocketClient client = sockets[Math.floorMod(next.getAndIncrement(), sockets.length)];
     return switch (protocol) {
-      case THRUME -> http.post(port, "127.0.0.1", "/api/realtime/ticket").putHeader("Authorization", "Bearer " + token)
+      case THRUME -> http.post(ticketPort, "127.0.0.1", "/api/realtime/ticket").putHeader("Authorization", "Bearer " + token)
         .send()
         .compose(r -> r.statusCode() == 200 ? Future.succeededFuture(r.bodyAsJsonObject().getString("ticket"))
           : Future.failedFuture("ticket: " + r.statusCode() + " " + r.bodyAsString()))
@@ -77,6 +85,8 @@ final class Clients {
     final Deliveries deliveries;
     final Map<Integer, Promise<JsonObject>> pending = new ConcurrentHashMap<>();
     final AtomicInteger ids = new AtomicInteger();
+    /** Refusals that answer no request (Thrume: a register refused): such a socket would miss its events. */
+    final AtomicInteger refusals = new AtomicInteger();
 
     Session(int index, WebSocket ws, Deliveries deliveries) {
       this.index = index;
@@ -119,6 +129,7 @@ final class Clients {
   /** Thrume's bridge: JSON frames; requests carry a replyAddress "~r<id>". */
   static final class ThrumeSession extends Session {
     private static final String REPLY = "\"~r";
+    private static final String ERR = "{\"type\":\"err\"";
 
     ThrumeSession(int index, WebSocket ws, Deliveries deliveries) {
       super(index, ws, deliveries);
@@ -137,6 +148,10 @@ final class Clients {
           return;
         }
       }
+      if (text.startsWith(ERR)) {
+        refusals.incrementAndGet();
+        return;
+      }
       deliveries.onFrame(index, text, now);
     }
 
@@ -148,9 +163,14 @@ final class Clients {
       return reply.future();
     }
 
+    /** Registers an address; the bridge answers only a refusal. */
+    void register(String address) {
+      ws.writeTextMessage(new JsonObject().put("type", "register").put("address", address).encode());
+    }
+
     @Override
     Future<JsonObject> join(String conversation, long afterSeq) {
-      ws.writeTextMessage(new JsonObject().put("type", "register").put("address", "conversation." + conversation).encode());
+      register("conversation." + conversation);
       return request("chat.sync", new JsonObject().put("positions", new JsonObject().put(conversation, afterSeq)));
     }
 

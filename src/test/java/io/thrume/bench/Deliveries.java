@@ -12,13 +12,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code b|index|intendedNanos|…}: the latency runs from the intended send time (so a late send is
  * counted against the server, no coordinated omission), on this process' clock; each socket keeps
  * the indexes it has seen, so a second copy counts as a duplicate and a missing one as lost.
+ * A message's {@code seq} (its place in its conversation, given by the server) lower than one the
+ * socket already received counts as out of order (every workload puts a socket in one conversation).
  */
 final class Deliveries {
   static final String MARK = "b|";
   private final Recorder latency = new Recorder(TimeUnit.SECONDS.toNanos(120), 3);
   private final AtomicLong received = new AtomicLong();
   private final AtomicLong duplicated = new AtomicLong();
+  private static final String SEQ = "\"seq\":";
+  private final AtomicLong outOfOrder = new AtomicLong();
   private volatile BitSet[] seen = new BitSet[0];
+  /** The highest seq each socket received; guarded by that socket's BitSet. */
+  private volatile long[] lastSeq = new long[0];
 
   /** The content of message {@code index}, meant to be sent at {@code intendedNanos}; about 100 bytes like a chat line. */
   static String content(int index, long intendedNanos) {
@@ -32,8 +38,10 @@ final class Deliveries {
       fresh[i] = new BitSet();
     }
     seen = fresh;
+    lastSeq = new long[sockets];
     received.set(0);
     duplicated.set(0);
+    outOfOrder.set(0);
     latency.reset();
   }
 
@@ -47,22 +55,58 @@ final class Deliveries {
     int end = frame.indexOf('|', bar + 1);
     int index = Integer.parseInt(frame, at + 2, bar, 10);
     long intended = Long.parseLong(frame, bar + 1, end, 10);
+    long seq = seq(frame);
     BitSet[] current = seen;
-    if (socket < current.length) {
+    long[] last = lastSeq;
+    if (socket < current.length && socket < last.length) {
       BitSet set = current[socket];
       boolean again;
+      boolean early;
       synchronized (set) {
         again = set.get(index);
         set.set(index);
+        early = !again && seq >= 0 && seq < last[socket];
+        if (!again && seq > last[socket]) {
+          last[socket] = seq;
+        }
       }
       if (again) {
         duplicated.incrementAndGet();
         return true;
       }
+      if (early) {
+        outOfOrder.incrementAndGet();
+      }
     }
     latency.recordValue(Math.max(0, nowNanos - intended));
     received.incrementAndGet();
     return true;
+  }
+
+  /** The message's seq in its conversation (the first "seq" of the frame, before the content), or -1. */
+  private static long seq(String frame) {
+    int at = frame.indexOf(SEQ);
+    if (at < 0) {
+      return -1;
+    }
+    int from = at + SEQ.length();
+    int to = from;
+    while (to < frame.length() && Character.isDigit(frame.charAt(to))) {
+      to++;
+    }
+    return to == from ? -1 : Long.parseLong(frame, from, to, 10);
+  }
+
+  /** Whether socket {@code socket} received message {@code index} since the last reset. */
+  boolean saw(int socket, int index) {
+    BitSet set = seen[socket];
+    synchronized (set) {
+      return set.get(index);
+    }
+  }
+
+  long outOfOrder() {
+    return outOfOrder.get();
   }
 
   long received() {

@@ -30,6 +30,29 @@ class DeliveriesTest {
   }
 
   @Test
+  void aLowerSeqAfterAHigherOneIsOutOfOrderAndWhatASocketSawIsKnown() {
+    Deliveries d = new Deliveries();
+    d.reset(2);
+    d.onFrame(0, frame(1, 2), 100);
+    d.onFrame(0, frame(0, 1), 100);
+    d.onFrame(1, frame(0, 1), 100);
+    d.onFrame(1, frame(1, 2), 100);
+    d.onFrame(1, frame(1, 2), 100);
+    assertEquals(1, d.outOfOrder(), "socket 0 got seq 1 after seq 2");
+    assertEquals(1, d.duplicated());
+    assertTrue(d.saw(0, 0) && d.saw(0, 1) && d.saw(1, 1));
+    d.reset(2);
+    assertFalse(d.saw(0, 0));
+    assertEquals(0, d.outOfOrder());
+  }
+
+  /** A Thrume event frame: message {@code index} with {@code seq}, the fields in the server's order. */
+  private static String frame(int index, long seq) {
+    return "{\"type\":\"rec\",\"address\":\"conversation.c\",\"body\":{\"type\":\"message\",\"message\":{\"id\":\"m\","
+      + "\"conversationId\":\"c\",\"seq\":" + seq + ",\"content\":\"" + Deliveries.content(index, 10) + "\"}}}";
+  }
+
+  @Test
   void aSocketIoEventCarriesTheSameMark() {
     Deliveries d = new Deliveries();
     d.reset(1);

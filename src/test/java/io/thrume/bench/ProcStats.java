@@ -27,6 +27,46 @@ final class ProcStats {
     return sum;
   }
 
+  /** {utime, stime} of one process, in nanoseconds: what it ran in user space and in the kernel. */
+  static long[] userSystemNanos(long pid) {
+    String stat = read(Path.of("/proc/" + pid + "/stat"));
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return new long[] {Long.parseLong(fields[11]) * NANOS_PER_TICK, Long.parseLong(fields[12]) * NANOS_PER_TICK};
+  }
+
+  /**
+   * CPU time per kind of thread of a JVM: Hazelcast's (hz.*), event loops (Thrume's sockets and
+   * services, Netty's I/O, the PostgreSQL client), Vert.x workers, garbage collection (the serial
+   * collector a 1-CPU JVM picks runs in the VM Thread), the JIT compilers, JFR, the rest.
+   */
+  static Map<String, Long> threadGroupCpuNanos(long pid) {
+    Map<String, Long> groups = new TreeMap<>();
+    threadCpuNanos(pid).forEach((name, nanos) -> groups.merge(threadGroup(name), nanos, Long::sum));
+    return groups;
+  }
+
+  static String threadGroup(String name) {
+    if (name.startsWith("hz.")) {
+      return "hazelcast";
+    }
+    if (name.startsWith("vert.x-eventloo")) {
+      return "event loops";
+    }
+    if (name.startsWith("vert.x-")) {
+      return "vert.x workers";
+    }
+    if (name.startsWith("GC ") || name.startsWith("G1 ") || name.equals("VM Thread")) {
+      return "GC / VM";
+    }
+    if (name.startsWith("C1 ") || name.startsWith("C2 ")) {
+      return "JIT";
+    }
+    if (name.startsWith("JFR")) {
+      return "JFR";
+    }
+    return "other";
+  }
+
   /** VmRSS of the processes, in bytes. */
   static long rssBytes(List<Long> pids) {
     long sum = 0;

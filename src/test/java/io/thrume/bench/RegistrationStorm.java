@@ -18,11 +18,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -31,7 +34,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The registration storm of the cluster issue: 3 nodes, N sockets on each, every socket on 5
  * conversations; all sockets drop and reconnect at once (new ticket, new socket, 5 registers).
  * Measures the time until every socket receives again (a probe message sent into each socket's
- * first conversation every second) and the Hazelcast operations per second during the storm.
+ * first conversation every second) and the Hazelcast operations during the storm, in all and per
+ * map and operation type, per reconnecting socket (also written to target/bench/storm-N.md).
  * Accounts, conversations and participants are seeded in bulk by SQL (hashing thousands of
  * passwords would take minutes); every socket still uses a real signed token and a real ticket.
  *
@@ -98,6 +102,7 @@ public final class RegistrationStorm {
       System.out.println("consumers per node before the storm: " + consumers(cluster));
 
       double[] opsBefore = operations(cluster);
+      Map<String, Double> mapOpsBefore = HazelcastOps.read(n -> metricsText(cluster.httpPorts[n]), NODES);
       long stormStart = System.nanoTime();
       for (Socket s : sockets) {
         s.firstProbeNanos = 0;
@@ -113,6 +118,7 @@ public final class RegistrationStorm {
       }
       long allReceiving = sockets.stream().mapToLong(s -> s.firstProbeNanos).max().orElse(0);
       double[] opsAfter = operations(cluster);
+      Map<String, Double> mapOps = HazelcastOps.delta(mapOpsBefore, HazelcastOps.read(n -> metricsText(cluster.httpPorts[n]), NODES));
       vertx.cancelTimer(probeTimer);
       long missing = sockets.stream().filter(s -> s.firstProbeNanos == 0).count();
       long[] ready = sockets.stream().filter(s -> s.firstProbeNanos > 0)
@@ -129,6 +135,19 @@ public final class RegistrationStorm {
         totalOps, seconds, totalOps / seconds, Arrays.toString(diff(opsAfter, opsBefore)));
       System.out.println("consumers per node after the storm: " + consumers(cluster) + " (conversations: " + conversations
         + ", user addresses are not registered here)");
+      StringBuilder md = new StringBuilder(String.format("# Registration storm: %d nodes × %d sockets, %d conversations%n%n"
+          + "Every socket receiving again after %.1f s (p50 %d ms, p99 %d ms, missing %d); %.0f Hazelcast operations "
+          + "executed, %.1f per reconnecting socket.%n%nHazelcast operations during the storm (from the drop to every socket "
+          + "receiving again), summed over the nodes; how Hazelcast counts: io.thrume.cluster.HazelcastMapStats.%n%n"
+          + "| map | op | in the storm | per reconnecting socket |%n|---|---|---|---|%n", NODES, perNode, conversations,
+        seconds, ready.length == 0 ? -1 : ready[ready.length / 2], ready.length == 0 ? -1 : ready[(int) (ready.length * 0.99)],
+        missing, totalOps, totalOps / sockets.size()));
+      HazelcastOps.rows(mapOps, 1, mapOps, sockets.size()).forEach(row -> md.append(row).append('\n'));
+      System.out.println(md);
+      Path out = Path.of("target/bench/storm-" + perNode + ".md");
+      Files.createDirectories(out.getParent());
+      Files.writeString(out, md);
+      System.out.println("written to " + out);
       wsClient.close();
     }
     System.exit(0);
@@ -293,10 +312,13 @@ public final class RegistrationStorm {
     return String.join(", ", out);
   }
 
+  static String metricsText(int port) throws Exception {
+    return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest.newBuilder(
+      URI.create("http://127.0.0.1:" + port + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+  }
+
   static double metric(int port, String name) throws Exception {
-    HttpResponse<String> r = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-      .build(), HttpResponse.BodyHandlers.ofString());
-    return r.body().lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+    return metricsText(port).lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
       .findFirst().orElse(-1);
   }
 }

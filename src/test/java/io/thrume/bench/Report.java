@@ -25,6 +25,7 @@ final class Report {
   private final Map<String, List<Idle>> idle = new LinkedHashMap<>();
   private final Map<String, List<List<Step>>> stepped = new LinkedHashMap<>();
   private final Map<String, List<Churn>> churn = new LinkedHashMap<>();
+  private final ClusterChatReport clusterChat = new ClusterChatReport();
 
   Report(Benchmark.Options options, BenchDatabase db) throws Exception {
     this.options = options;
@@ -47,6 +48,10 @@ final class Report {
     churn.computeIfAbsent(server + " | " + String.format("%.0f", rate), k -> new ArrayList<>()).add(result);
   }
 
+  void clusterChat(int run, ClusterChat.Result result) {
+    clusterChat.add(run, result);
+  }
+
   void write(int runsDone) throws IOException {
     StringBuilder md = new StringBuilder();
     md.append("# Thrume benchmark results\n\n");
@@ -62,7 +67,10 @@ final class Report {
       .append(Arrays.toString(options.idleSizes())).append(", W2 members ").append(Arrays.toString(options.fanoutMembers()))
       .append(" on ").append(options.fanoutSockets()).append(" sockets, W3/W5 ").append(options.chatUsers())
       .append(" users, W4 ").append(Arrays.toString(options.churnRates())).append("/s for ").append(options.churnSeconds())
-      .append(" s\n\n");
+      .append(" s, W6 ").append(Arrays.toString(options.w6().nodes())).append(" nodes at ")
+      .append(Arrays.toString(options.w6().rates())).append(" msgs/s for ").append(options.w6().seconds()).append(" s, ")
+      .append(options.w6().sockets()).append(" sockets, settle ").append(options.w6().settleMs()).append(" ms, drain ≤ ")
+      .append(options.w6().drainMs()).append(" ms\n\n");
 
     if (!idle.isEmpty()) {
       md.append("## W1 idle connections\n\n| server | connections | connects/s | heap per connection | RSS per connection "
@@ -113,6 +121,9 @@ final class Report {
         median(runs, Churn::p999), median(runs, r -> r.failed()), median(runs, Churn::cpuMicrosPerSession),
         median(runs, Churn::generatorCpuPercent), median(runs, Churn::machineCpuPercent))));
       md.append("\n");
+    }
+    if (!clusterChat.isEmpty()) {
+      md.append(clusterChat.markdown());
     }
     md.append("## Every step of every run\n\n| workload | server | shape | run | msgs/s | deliveries/s | persisted/s | p50 | p99 "
       + "| p99.9 | lost | dup | errors | CPU µs/delivery | generator CPU % | machine CPU % |\n"

@@ -30,9 +30,7 @@ final class Workloads {
   private final BenchServer server;
   private final Deliveries deliveries = new Deliveries();
   private final List<Session> sessions = new ArrayList<>();
-  /** The sockets that ping: filled as they open, so none stays silent while the others connect. */
-  private volatile Session[] pinging = new Session[0];
-  private long heartbeatTimer = -1;
+  private Heartbeats heartbeats;
 
   /** One rate of a stepped workload, or one measurement. */
   record Step(double rate, double deliveriesPerSecond, double persistedPerSecond, double p50, double p99, double p999,
@@ -65,8 +63,10 @@ final class Workloads {
     Semaphore inFlight = new Semaphore(300);
     AtomicInteger failed = new AtomicInteger();
     Session[] opened = new Session[count];
-    pinging = opened;
-    startHeartbeats();
+    if (heartbeats == null) {
+      heartbeats = new Heartbeats(vertx, server.protocol());
+    }
+    heartbeats.of(opened);
     long start = System.nanoTime();
     for (int i = 0; i < count; i++) {
       inFlight.acquire();
@@ -97,34 +97,17 @@ final class Workloads {
     return count / seconds;
   }
 
-  /** Each socket sends what its protocol's clients send to stay alive, spread evenly over the interval. */
-  private void startHeartbeats() {
-    long interval = Clients.heartbeatMs(server.protocol());
-    if (interval == 0 || heartbeatTimer >= 0) {
-      return;
-    }
-    int slices = (int) (interval / 100);
-    AtomicLong tick = new AtomicLong();
-    heartbeatTimer = vertx.setPeriodic(100, id -> {
-      Session[] all = pinging;
-      int slice = (int) (tick.getAndIncrement() % slices);
-      for (int i = slice; i < all.length; i += slices) {
-        Session s = all[i];
-        if (s != null) {
-          s.heartbeat();
-        }
-      }
-    });
+  BenchServer server() {
+    return server;
   }
 
   void closeAll() throws InterruptedException {
-    if (heartbeatTimer >= 0) {
-      vertx.cancelTimer(heartbeatTimer);
-      heartbeatTimer = -1;
+    if (heartbeats != null) {
+      heartbeats.close();
+      heartbeats = null;
     }
     sessions.forEach(Session::close);
     sessions.clear();
-    pinging = new Session[0];
     Thread.sleep(1000);
   }
 
@@ -225,10 +208,10 @@ final class Workloads {
   }
 
   /** Steps through {@code rates} until one is not held; returns every step run. */
-  List<Step> stepped(Population population, double[] rates, int seconds, int members, IntFunction<Integer> sender,
-                     String label) throws Exception {
+  List<Step> stepped(Population population, double[] rates, int seconds, int warmupSeconds, int members,
+                     IntFunction<Integer> sender, String label) throws Exception {
     // warm-up, not recorded: the JIT compiles the hot paths of both servers before the first measured step
-    step(population, rates[Math.min(1, rates.length - 1)], seconds, members, sender, label + "-warm-");
+    step(population, rates[Math.min(1, rates.length - 1)], warmupSeconds, members, sender, label + "-warm-");
     Thread.sleep(1000);
     List<Step> steps = new ArrayList<>();
     for (int i = 0; i < rates.length; i++) {

@@ -270,4 +270,28 @@ class ClusterTest {
         .getJsonObject("body").getJsonObject("message"));
     }
   }
+
+  /**
+   * Presence changes go through Hazelcast entry processors, whose completions Hazelcast hands to the
+   * common fork-join pool, or to a new thread each when that pool has one thread (two cores or
+   * fewer, as here). Thrume gives the pool two: a hundred users coming online start no hundred threads.
+   */
+  @Test
+  @Order(6)
+  void presenceChangesStartNoThreadEach() throws Exception {
+    List<User> users = cluster.seedAccounts("churn", 100);
+    double before = metric(0, "jvm_threads_started_threads_total");
+    for (User u : users) {
+      cluster.connect(0, u.token()).close();
+    }
+    sleep(1000);
+    double started = metric(0, "jvm_threads_started_threads_total") - before;
+    assertTrue(started < 50, "threads started for 100 users' presence changes: " + started);
+  }
+
+  static double metric(int node, String name) {
+    return cluster.rest(node).get("/metrics", null).body().toString().lines().filter(l -> l.startsWith(name + " "))
+      .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst()
+      .orElseThrow(() -> new AssertionError(name + " is not on /metrics"));
+  }
 }

@@ -1,6 +1,5 @@
 package io.thrume.cluster;
 
-import io.thrume.support.Jwts;
 import io.thrume.support.RestClient;
 import io.thrume.support.RestClient.User;
 import io.thrume.support.ThrumeCluster;
@@ -28,8 +27,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -37,7 +34,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -71,8 +67,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LiveDeliveryTest {
   static final String CPUS = System.getProperty("thrume.test.cpus", "0");
-  /** Seeded accounts are never logged into with a password. */
-  static final String SEED_HASH = "pbkdf2-sha512$210000$c2VlZA$c2VlZA";
   static final int NODE_1 = 0;
   static final int NODE_2 = 1;
   /** Started by case 3, while the others carry load. */
@@ -134,7 +128,7 @@ class LiveDeliveryTest {
     int perNode = 10;
     int size = 2 * perNode;
     long boundNanos = TimeUnit.SECONDS.toNanos(2);
-    List<User> users = seedAccounts("lag", conversations * size);
+    List<User> users = cluster.seedAccounts("lag", conversations * size);
     List<Client> clients = new ArrayList<>();
     for (int c = 0; c < conversations; c++) {
       List<User> members = users.subList(c * size, (c + 1) * size);
@@ -233,7 +227,7 @@ class LiveDeliveryTest {
     int perSecond = 100;
     int seconds = 5;
     long countAfterLastAckMs = 3_000;
-    List<User> users = seedAccounts("load", socketCount);
+    List<User> users = cluster.seedAccounts("load", socketCount);
     List<Client> clients = new ArrayList<>();
     for (int c = 0; c < socketCount / size; c++) {
       List<User> members = users.subList(c * size, (c + 1) * size);
@@ -290,7 +284,7 @@ class LiveDeliveryTest {
     int conversations = 10;
     int early = 10;
     int late = 3;
-    List<User> users = seedAccounts("join", conversations * (early + late));
+    List<User> users = cluster.seedAccounts("join", conversations * (early + late));
     List<Client> first = new ArrayList<>();
     List<Client> joiners = new ArrayList<>();
     for (int c = 0; c < conversations; c++) {
@@ -701,32 +695,6 @@ class LiveDeliveryTest {
     }
     // past the offline grace, with time for the offline work (last seen, presence events)
     Thread.sleep(3_000);
-  }
-
-  /** {@code count} accounts inserted by SQL (no password hashing), each with a token signed with the cluster's secret. */
-  static List<User> seedAccounts(String prefix, int count) throws Exception {
-    String run = UUID.randomUUID().toString().substring(0, 8);
-    List<User> users = new ArrayList<>();
-    try (Connection c = cluster.jdbc();
-         PreparedStatement insert = c.prepareStatement(
-           "INSERT INTO account (id, username, display_name, password_hash) VALUES (?::uuid, ?, ?, ?)")) {
-      c.setAutoCommit(false);
-      long now = Jwts.now();
-      for (int i = 0; i < count; i++) {
-        String id = UUID.randomUUID().toString();
-        String username = prefix + "_" + run + "_" + i;
-        insert.setString(1, id);
-        insert.setString(2, username);
-        insert.setString(3, prefix + " " + i);
-        insert.setString(4, SEED_HASH);
-        insert.addBatch();
-        users.add(new User(id, username, Jwts.hs256(ThrumeCluster.SECRET,
-          new JsonObject().put("sub", id).put("iat", now).put("exp", now + 3600))));
-      }
-      insert.executeBatch();
-      c.commit();
-    }
-    return users;
   }
 
   /** A fresh conversation of these members, created over REST on node 1 by the first of them. */

@@ -60,7 +60,7 @@ class FlushCoalescingTest {
     Promise<Void> done = Promise.promise();
     context.runOnContext(v -> {
       for (CountingTransport t : List.of(first, second)) {
-        ClientSocket socket = new ClientSocket("s" + t.hashCode(), "u", context, t, 10);
+        ClientSocket socket = new ClientSocket("s" + t.hashCode(), "u", context, t, 10, Long.MAX_VALUE, () -> { });
         hub.add(socket);
         hub.subscribe("conversation.c", socket);
       }

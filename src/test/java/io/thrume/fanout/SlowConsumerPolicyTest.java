@@ -23,6 +23,7 @@ class SlowConsumerPolicyTest {
     final List<String> written = new ArrayList<>();
     boolean full;
     boolean aborted;
+    boolean paused;
     Handler<Void> drain;
 
     @Override
@@ -50,10 +51,12 @@ class SlowConsumerPolicyTest {
 
     @Override
     public void pause() {
+      paused = true;
     }
 
     @Override
     public void resume() {
+      paused = false;
     }
 
     @Override
@@ -78,7 +81,7 @@ class SlowConsumerPolicyTest {
   @Test
   void typingIsDroppedPresenceCoalescedAndMessagesKeptWhileBehind() {
     QueueTransport transport = new QueueTransport();
-    ClientSocket socket = new ClientSocket("s1", "u1", null, transport, 5);
+    ClientSocket socket = new ClientSocket("s1", "u1", null, transport, 5, Long.MAX_VALUE, () -> { });
     assertEquals(ClientSocket.Offer.DONE, socket.offer(event("message-1"), EventKind.ESSENTIAL, null));
     transport.full = true;
     socket.offer(event("typing-a"), EventKind.TYPING, null);
@@ -95,7 +98,7 @@ class SlowConsumerPolicyTest {
   @Test
   void aSocketThatStaysBehindIsDroppedAtOnce() {
     QueueTransport transport = new QueueTransport();
-    ClientSocket socket = new ClientSocket("s1", "u1", null, transport, 3);
+    ClientSocket socket = new ClientSocket("s1", "u1", null, transport, 3, Long.MAX_VALUE, () -> { });
     transport.full = true;
     for (int i = 0; i < 3; i++) {
       assertEquals(ClientSocket.Offer.DONE, socket.offer(event("m" + i), EventKind.ESSENTIAL, null));
@@ -110,7 +113,7 @@ class SlowConsumerPolicyTest {
   @Test
   void catchingUpResetsTheAllowance() {
     QueueTransport transport = new QueueTransport();
-    ClientSocket socket = new ClientSocket("s1", "u1", null, transport, 2);
+    ClientSocket socket = new ClientSocket("s1", "u1", null, transport, 2, Long.MAX_VALUE, () -> { });
     transport.full = true;
     socket.offer(event("m1"), EventKind.ESSENTIAL, null);
     socket.offer(event("m2"), EventKind.ESSENTIAL, null);
@@ -119,5 +122,60 @@ class SlowConsumerPolicyTest {
     socket.offer(event("m3"), EventKind.ESSENTIAL, null);
     socket.offer(event("m4"), EventKind.ESSENTIAL, null);
     assertFalse(socket.isClosed(), "the drain forgave the earlier backlog");
+  }
+
+  @Test
+  void repliesCountTooAndPastTheAllowanceTheSocketIsDropped() {
+    QueueTransport transport = new QueueTransport();
+    int[] dropped = {0};
+    ClientSocket socket = new ClientSocket("s1", "u1", null, transport, 100, 10, () -> dropped[0]++);
+    transport.full = true;
+    socket.send(Buffer.buffer("reply-1"));
+    assertEquals(List.of("reply-1"), transport.written, "a reply is never dropped while within the allowance");
+    assertTrue(transport.paused, "a socket whose queue is full is not read");
+    socket.send(Buffer.buffer("reply-2"));
+    assertTrue(transport.aborted, "past the allowance (10 bytes) the socket goes");
+    assertEquals(1, dropped[0]);
+    assertEquals(List.of("reply-1"), transport.written);
+  }
+
+  @Test
+  void framesWaitWhileTheQueueIsFullAndComeInOrderWhenItDrains() {
+    QueueTransport transport = new QueueTransport();
+    List<String> acted = new ArrayList<>();
+    ClientSocket socket = new ClientSocket("s1", "u1", null, transport, 100, Long.MAX_VALUE, () -> { });
+    socket.reader(frame -> acted.add(frame.toString()));
+    socket.read(Buffer.buffer("a"));
+    transport.full = true;
+    socket.send(Buffer.buffer("big reply"));
+    socket.read(Buffer.buffer("b"));
+    socket.read(Buffer.buffer("c"));
+    assertEquals(List.of("a"), acted, "nothing is acted on while the client does not read its answers");
+    assertTrue(transport.paused);
+    transport.drained();
+    assertEquals(List.of("a", "b", "c"), acted);
+    assertTrue(!transport.paused);
+  }
+
+  @Test
+  void atMostSixteenRequestsAreAnsweredAtOnce() {
+    QueueTransport transport = new QueueTransport();
+    List<String> acted = new ArrayList<>();
+    ClientSocket socket = new ClientSocket("s1", "u1", null, transport, 100, Long.MAX_VALUE, () -> { });
+    socket.reader(frame -> {
+      acted.add(frame.toString());
+      socket.requestStarted();
+    });
+    for (int i = 0; i < 20; i++) {
+      socket.read(Buffer.buffer("r" + i));
+    }
+    assertEquals(ClientSocket.MAX_IN_FLIGHT, acted.size());
+    assertTrue(transport.paused);
+    socket.requestDone();
+    assertEquals(ClientSocket.MAX_IN_FLIGHT + 1, acted.size(), "one answered, one more taken");
+    for (int i = 0; i < 3; i++) {
+      socket.requestDone();
+    }
+    assertEquals(20, acted.size());
   }
 }

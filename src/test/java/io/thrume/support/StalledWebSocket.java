@@ -43,20 +43,27 @@ public final class StalledWebSocket implements AutoCloseable {
     }
   }
 
-  /** Sends a masked text frame (clients must mask). */
+  /** Sends a masked text frame (clients must mask), up to 64 KiB. */
   public void sendText(String text) throws IOException {
     byte[] payload = text.getBytes(StandardCharsets.UTF_8);
-    if (payload.length > 125) {
-      throw new IllegalArgumentException("short frames only");
+    if (payload.length > 0xFFFF) {
+      throw new IllegalArgumentException("frames up to 64 KiB only");
     }
+    int header = payload.length < 126 ? 2 : 4;
     byte[] mask = new byte[4];
     random.nextBytes(mask);
-    byte[] frame = new byte[2 + 4 + payload.length];
+    byte[] frame = new byte[header + 4 + payload.length];
     frame[0] = (byte) 0x81;
-    frame[1] = (byte) (0x80 | payload.length);
-    System.arraycopy(mask, 0, frame, 2, 4);
+    if (payload.length < 126) {
+      frame[1] = (byte) (0x80 | payload.length);
+    } else {
+      frame[1] = (byte) (0x80 | 126);
+      frame[2] = (byte) (payload.length >>> 8);
+      frame[3] = (byte) payload.length;
+    }
+    System.arraycopy(mask, 0, frame, header, 4);
     for (int i = 0; i < payload.length; i++) {
-      frame[6 + i] = (byte) (payload[i] ^ mask[i % 4]);
+      frame[header + 4 + i] = (byte) (payload[i] ^ mask[i % 4]);
     }
     out.write(frame);
     out.flush();

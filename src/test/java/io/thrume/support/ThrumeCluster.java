@@ -8,10 +8,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 
@@ -21,6 +23,8 @@ import java.util.stream.Collectors;
  */
 public final class ThrumeCluster implements AutoCloseable {
   public static final String SECRET = "cluster-test-secret-0123456789-abcdefghijklmnop";
+  /** The password hash of seeded accounts: a valid format that no password matches. */
+  static final String SEED_HASH = "pbkdf2-sha512$210000$c2VlZA$c2VlZA";
   private static final Path TASKSET = Path.of("/usr/bin/taskset");
   private final EmbeddedPostgres postgres;
   private final String dbUrl;
@@ -127,6 +131,35 @@ public final class ThrumeCluster implements AutoCloseable {
   /** A JDBC connection to the shared database (for seeding benchmarks). */
   public Connection jdbc() throws java.sql.SQLException {
     return postgres.getDatabase("thrume", "chat").getConnection();
+  }
+
+  /**
+   * {@code count} accounts inserted by SQL (hashing thousands of passwords would take minutes),
+   * each with a real token signed with the cluster's secret; nobody logs in with a password.
+   */
+  public List<RestClient.User> seedAccounts(String prefix, int count) throws java.sql.SQLException {
+    String run = UUID.randomUUID().toString().substring(0, 8);
+    List<RestClient.User> users = new ArrayList<>();
+    try (Connection c = jdbc();
+         PreparedStatement insert = c.prepareStatement(
+           "INSERT INTO account (id, username, display_name, password_hash) VALUES (?::uuid, ?, ?, ?)")) {
+      c.setAutoCommit(false);
+      long now = Jwts.now();
+      for (int i = 0; i < count; i++) {
+        String id = UUID.randomUUID().toString();
+        String username = prefix + "_" + run + "_" + i;
+        insert.setString(1, id);
+        insert.setString(2, username);
+        insert.setString(3, prefix + " " + i);
+        insert.setString(4, SEED_HASH);
+        insert.addBatch();
+        users.add(new RestClient.User(id, username, Jwts.hs256(SECRET,
+          new JsonObject().put("sub", id).put("iat", now).put("exp", now + 3600))));
+      }
+      insert.executeBatch();
+      c.commit();
+    }
+    return users;
   }
 
   /** A number read straight from the shared database. */
