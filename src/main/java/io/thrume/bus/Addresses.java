@@ -67,6 +67,17 @@ public final class Addresses {
   // Internal: the account verticle (registration, login, password hashing, attempt throttling).
   public static final String ACCOUNT_REGISTER = "thrume.account.register";
   public static final String ACCOUNT_LOGIN = "thrume.account.login";
+  /** {refreshToken, clientAddress} → {account, token, expiresAt, refreshToken}: rotation (docs/security.md, "Sessions"). */
+  public static final String ACCOUNT_REFRESH = "thrume.account.refresh";
+  /** {userId, sessionId, all} → {}: ends the caller's session, or every session of the user. */
+  public static final String ACCOUNT_LOGOUT = "thrume.account.logout";
+  /** {userId, sessionId, currentPassword, newPassword} → {}: the user's other sessions end. */
+  public static final String ACCOUNT_PASSWORD = "thrume.account.password";
+  /**
+   * On every node (through {@code Events.broadcast}): sessions ended, {userId, sessions: [id…],
+   * revokedAt}. The node refuses their access tokens from then on and closes their sockets.
+   */
+  public static final String SESSIONS_REVOKED = "thrume.sessions.revoked";
 
   // Internal: conversation creation goes through the chat verticle so that it can announce it.
   public static final String CHAT_CONVERSATION_CREATE = "thrume.chat.conversation.create";
