@@ -71,7 +71,9 @@ public final class TokenService {
         return Future.failedFuture(Failure.UNAUTHORIZED.exception("the token is invalid or expired"));
       }
       JsonObject claims = ar.result().principal();
-      if (!(claims.getValue("exp") instanceof Number)) {
+      // vertx-auth-jwt moves exp (with iat, nbf) from the payload into the user's attributes
+      Object exp = ar.result().attributes().containsKey("exp") ? ar.result().attributes().getValue("exp") : claims.getValue("exp");
+      if (!(exp instanceof Number)) {
         return Future.failedFuture(Failure.UNAUTHORIZED.exception("the token has no expiry"));
       }
       if (!(claims.getValue("sub") instanceof String sub) || !isUuid(sub)

@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** What is written before a stop is there after a start on the same data dir: the embedded database and the secret. */
+/** What is written before a stop is there after a start on the same data dir: the embedded database, the secret, ended sessions. */
 class RestartTest {
 
   @Test
@@ -31,6 +31,8 @@ class RestartTest {
     assertTrue(Files.exists(dataDir.resolve("postgres").resolve("PG_VERSION")));
     long migrations = first.count("SELECT count(*) FROM flyway_schema_history WHERE success");
     assertTrue(migrations >= 2);
+    // a session ended before the stop stays ended after the start (docs/security.md, "Sessions")
+    assertEquals(204, client.post("/api/auth/logout", alice.token(), null).status());
 
     TestThrume second = first.restart();
     try {
@@ -38,6 +40,7 @@ class RestartTest {
       Response messages = again.get("/api/conversations/" + id + "/messages", bob.token());
       assertEquals(200, messages.status(), "a token from before the restart still works: " + messages);
       assertEquals(sent, messages.json().getJsonArray("messages").getJsonObject(0));
+      assertEquals(401, again.get("/api/accounts/me", alice.token()).status(), "a session logged out before the restart");
       Response login = again.post("/api/auth/login", null, new JsonObject().put("username", alice.username())
         .put("password", "correct horse battery"));
       assertEquals(200, login.status());
