@@ -40,6 +40,8 @@ import java.util.function.Supplier;
 public final class BridgeNode {
   /** A socket that keeps sending broken frames is closed after this many. */
   static final int MAX_STRIKES = 10;
+  /** Sends a socket may make to an address it was told to wait for before it is closed (1008). */
+  static final int MAX_IGNORED_LIMITS = 100;
   /** Conversations one socket may view at once (a few panes, not the whole list). */
   static final int MAX_VIEWS = 10;
   /** Users one socket may watch. */
@@ -264,6 +266,18 @@ public final class BridgeNode {
       refuse(socket, replyAddress, Failure.INVALID, "the body must be a JSON object");
       return;
     }
+    long waitMs = socket.limitedFor(address);
+    if (waitMs > 0) {
+      // refused a moment ago and told when to come back: refused again here, without asking anyone;
+      // a client that goes on regardless is flooding, and reading its frames is work: closed
+      if (socket.ignoredLimits() > MAX_IGNORED_LIMITS) {
+        metrics.rejected(Failure.RATE_LIMITED.name());
+        socket.close(1008, "kept sending after retry-after");
+        return;
+      }
+      refuse(socket, replyAddress, Failure.RATE_LIMITED, "retry after " + Math.max(1, (waitMs + 999) / 1000) + " s");
+      return;
+    }
     Future<Object> answer;
     if (Addresses.CHAT_VIEW.equals(address)) {
       answer = view(socket, body);
@@ -283,6 +297,10 @@ public final class BridgeNode {
           socket.send(Frames.rec(replyAddress, ar.result()));
         }
       } else {
+        long retryAfter = Failure.retryAfterSeconds(ar.cause().getMessage());
+        if (retryAfter > 0) {
+          socket.limitUntil(address, retryAfter * 1000);
+        }
         refuse(socket, replyAddress, ar.cause());
       }
     });

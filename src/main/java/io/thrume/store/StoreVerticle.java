@@ -45,6 +45,7 @@ public class StoreVerticle extends VerticleBase {
         Migrations.apply(options);
         return options;
       })
+      .compose(options -> vertx.deployVerticle(new PingVerticle(options)).map(id -> options))
       .map(options -> {
         pool = PgBuilder.pool()
           .with(new PoolOptions().setMaxSize(config.poolSize()))
@@ -91,7 +92,6 @@ public class StoreVerticle extends VerticleBase {
     // sessions ended a week ago: now and every few hours (each node does it; the delete is idempotent)
     purgeSessions(sessions);
     vertx.setPeriodic(SESSION_PURGE_MS, id -> purgeSessions(sessions));
-    Handlers.serve(bus, Addresses.STORE_PING, m -> pool.query("SELECT 1").execute().map(rows -> new JsonObject()));
   }
 
   private static void purgeSessions(SessionStore sessions) {
