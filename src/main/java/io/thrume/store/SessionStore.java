@@ -45,10 +45,14 @@ final class SessionStore {
       + "WHERE account_id = (SELECT id FROM pw) AND revoked_at IS NULL AND id <> $3 RETURNING id";
   /**
    * Sessions ended a week ago or more: their access tokens expired long since, and their refresh
-   * tokens, unknown from then on, are refused all the same.
+   * tokens, unknown from then on, are refused all the same. And the replaced refresh tokens of live
+   * sessions once they are older than a refresh token's lifetime ($1 days): presented again they
+   * would have expired anyway, so "unknown" (401) is as good an answer as "reused".
    */
   private static final String PURGE =
-    "DELETE FROM session WHERE revoked_at < now() - interval '7 days' OR expires_at < now() - interval '7 days'";
+    "WITH replaced AS (DELETE FROM refresh_token WHERE replaced_at IS NOT NULL "
+      + "AND created_at < now() - make_interval(days => $1)) "
+      + "DELETE FROM session WHERE revoked_at < now() - interval '7 days' OR expires_at < now() - interval '7 days'";
 
   private final Pool pool;
 
@@ -123,8 +127,9 @@ final class SessionStore {
       .map(SessionStore::revoked);
   }
 
-  Future<Integer> purge() {
-    return pool.query(PURGE).execute().map(RowSet::rowCount);
+  /** Returns how many sessions it deleted (their refresh tokens go with them). */
+  Future<Integer> purge(int refreshDays) {
+    return pool.preparedQuery(PURGE).execute(Tuple.of(refreshDays)).map(RowSet::rowCount);
   }
 
   private static JsonObject revoked(RowSet<Row> rows) {

@@ -2,6 +2,8 @@ package io.thrume.store;
 
 import io.thrume.bus.Addresses;
 import io.thrume.bus.Handlers;
+import io.thrume.config.ConfigKeys;
+import io.thrume.config.Settings;
 import io.thrume.metrics.ThrumeMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -90,12 +92,13 @@ public class StoreVerticle extends VerticleBase {
     Handlers.serve(bus, Addresses.STORE_SESSION_REVOKED, m -> sessions.recentlyRevoked(m.body()));
     Handlers.serve(bus, Addresses.STORE_ACCOUNT_PASSWORD, m -> sessions.changePassword(m.body()));
     // sessions ended a week ago: now and every few hours (each node does it; the delete is idempotent)
-    purgeSessions(sessions);
-    vertx.setPeriodic(SESSION_PURGE_MS, id -> purgeSessions(sessions));
+    int refreshDays = new Settings(config()).integer(ConfigKeys.AUTH_REFRESH_DAYS);
+    purgeSessions(sessions, refreshDays);
+    vertx.setPeriodic(SESSION_PURGE_MS, id -> purgeSessions(sessions, refreshDays));
   }
 
-  private static void purgeSessions(SessionStore sessions) {
-    sessions.purge().onComplete(ar -> {
+  private static void purgeSessions(SessionStore sessions, int refreshDays) {
+    sessions.purge(refreshDays).onComplete(ar -> {
       if (ar.failed()) {
         LOG.warn("Purging ended sessions failed: {}", ar.cause().toString());
       } else if (ar.result() > 0) {
