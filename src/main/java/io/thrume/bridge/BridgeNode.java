@@ -14,6 +14,7 @@ import io.thrume.limit.Limits;
 import io.thrume.metrics.ThrumeMetrics;
 import io.thrume.validate.Fields;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -28,6 +29,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -42,6 +44,8 @@ public final class BridgeNode {
   static final int MAX_STRIKES = 10;
   /** Sends a socket may make to an address it was told to wait for before it is closed (1008). */
   static final int MAX_IGNORED_LIMITS = 100;
+  /** Why a draining node refuses: clients retry, through the load balancer, on another node. */
+  static final String RESTARTING = "server restarting, retry after 1 s";
   /** Conversations one socket may view at once (a few panes, not the whole list). */
   static final int MAX_VIEWS = 10;
   /** Users one socket may watch. */
@@ -63,6 +67,8 @@ public final class BridgeNode {
   private final ConcurrentHashMap<String, Set<ClientSocket>> bySession = new ConcurrentHashMap<>();
   private final RevokedSessions revoked;
   private long pruneTimer = -1;
+  /** Set once, on SIGTERM ({@link Addresses#NODE_DRAIN}): no new socket or ticket from then on. */
+  private volatile boolean draining;
 
   public BridgeNode(Vertx vertx, String nodeId, BridgeConfig config, String sharedSecret, ThrumeMetrics metrics,
                     RevokedSessions revoked) {
@@ -84,8 +90,11 @@ public final class BridgeNode {
    * member's events.
    */
   public Future<Void> start(Supplier<Collection<String>> otherMembers) {
-    consumers.add(Handlers.serve(bus, Addresses.TICKET_ISSUE, m -> Limits.take(bus, m.body().getString("userId"), Action.TICKET)
-      .map(v -> tickets.issue(m.body().getString("userId"), m.body().getString("sessionId")))));
+    consumers.add(Handlers.serve(bus, Addresses.TICKET_ISSUE, m -> draining
+      ? Future.failedFuture(Failure.UNAVAILABLE.exception(RESTARTING))
+      : Limits.take(bus, m.body().getString("userId"), Action.TICKET)
+        .map(v -> tickets.issue(m.body().getString("userId"), m.body().getString("sessionId")))));
+    consumers.add(Handlers.serve(bus, Addresses.NODE_DRAIN, m -> drain(m.body().getLong("drainMs", 0L))));
     consumers.add(bus.consumer(Addresses.bridgeEvict(nodeId), message -> {
       ClientSocket socket = fanout.socket(message.body().getString("connectionId"));
       if (socket != null) {
@@ -123,6 +132,34 @@ public final class BridgeNode {
         socket.close(SESSION_ENDED_CLOSE, "session ended");
       }
     });
+  }
+
+  /**
+   * The node is going down: from now on no new socket or ticket (503, retry elsewhere), and every
+   * open socket is told {@code UNAVAILABLE: server restarting, reconnect in N ms}, N spread over
+   * {@code drainMs} so that its clients do not all come back at once, then closed with 1012
+   * (service restart). Answers how many sockets were told once each has its frame and close queued.
+   */
+  Future<JsonObject> drain(long drainMs) {
+    draining = true;
+    List<Future<Void>> told = new ArrayList<>();
+    for (ClientSocket socket : fanout.sockets()) {
+      long reconnectMs = ThreadLocalRandom.current().nextLong(Math.max(1, drainMs) + 1);
+      Promise<Void> queued = Promise.promise();
+      socket.context.runOnContext(v -> {
+        metrics.rejected(Failure.UNAVAILABLE.name());
+        socket.send(Frames.err(null, Failure.UNAVAILABLE, "server restarting, reconnect in " + reconnectMs + " ms"));
+        socket.close(1012, "server restarting");
+        queued.complete();
+      });
+      told.add(queued.future());
+    }
+    return Future.join(told).map(v -> new JsonObject().put("sockets", told.size()));
+  }
+
+  /** True once the node is draining: new sockets and tickets are refused. */
+  public boolean draining() {
+    return draining;
   }
 
   public Future<Void> stop() {

@@ -118,6 +118,11 @@ public final class Addresses {
   // Internal: the bridge.
   /** Issues a single-use ticket for a socket: {userId} → {ticket, expiresInSeconds}. */
   public static final String TICKET_ISSUE = "thrume.bridge.ticket.issue";
+  /**
+   * Local: {drainMs} → {sockets}. The node is going down (SIGTERM): refuse new sockets and tickets,
+   * tell each socket to reconnect after a delay spread over drainMs, close it (1012).
+   */
+  public static final String NODE_DRAIN = "thrume.node.drain";
   /** Cluster-wide: what each node's rate limiters let through lately, so that the others count it too. */
   public static final String RATE_LIMIT_USED = "thrume.ratelimit.used";
 

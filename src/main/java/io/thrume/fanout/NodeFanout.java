@@ -122,6 +122,11 @@ public final class NodeFanout {
     return sockets.get(id);
   }
 
+  /** The open sockets, every event loop's (a live view). */
+  public Collection<ClientSocket> sockets() {
+    return sockets.values();
+  }
+
   public int openSockets() {
     return sockets.size();
   }
