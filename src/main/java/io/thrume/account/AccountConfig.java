@@ -5,16 +5,17 @@ import io.thrume.config.Settings;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Password hashing cost, token lifetime, the per-address throttle of register and login, and the
- * per-account backoff of login failures.
+ * Password hashing cost, access and refresh token lifetimes, the per-address throttle of register
+ * and login, and the per-account backoff of login failures.
  */
-public record AccountConfig(String jwtSecret, int tokenMinutes, int pbkdf2Iterations,
+public record AccountConfig(String jwtSecret, int tokenMinutes, int refreshDays, int pbkdf2Iterations,
                             int attemptsBurst, double attemptsPerMinute,
                             int loginFailuresBeforeBackoff, int loginBackoffMaxSeconds) {
 
   public static AccountConfig from(JsonObject config) {
     Settings s = new Settings(config);
     return new AccountConfig(s.string(ConfigKeys.AUTH_JWT_SECRET), s.integer(ConfigKeys.AUTH_TOKEN_MINUTES),
+      s.integer(ConfigKeys.AUTH_REFRESH_DAYS),
       s.integer(ConfigKeys.AUTH_PBKDF2_ITERATIONS), s.integer(ConfigKeys.AUTH_ATTEMPTS_BURST),
       s.decimal(ConfigKeys.AUTH_ATTEMPTS_PER_MINUTE), s.integer(ConfigKeys.AUTH_LOGIN_FAILURES_BEFORE_BACKOFF),
       s.integer(ConfigKeys.AUTH_LOGIN_BACKOFF_MAX_SECONDS));
