@@ -34,7 +34,10 @@ public final class ConfigKeys {
   public static final String BRIDGE_MAX_OVERFLOW_BYTES = "bridge.maxOverflowBytes";
   public static final String BRIDGE_GAP_WAIT_MS = "bridge.gapWaitMs";
 
-  /** Per-user limits of one action (limit.Action): the bucket's size and its refill rate. */
+  /**
+   * Per-user limits of one action (limit.Action: register, view, watch, presence, ticket,
+   * createConversation, search, membership): the bucket's size and its refill rate.
+   */
   public static String limitBurst(String action) {
     return "limits." + action + ".burst";
   }

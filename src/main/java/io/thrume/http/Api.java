@@ -19,8 +19,9 @@ import java.util.function.Function;
 
 /** What every REST handler does: read a JSON body, call a service over the event bus, answer JSON or a problem. */
 final class Api {
-  /** A handler's answer: status and JSON body. */
+  /** A handler's answer: status and JSON body (none for 204). */
   record Response(int status, Object body) {
+    static final Response NO_CONTENT = new Response(204, null);
   }
 
   private final EventBus bus;
@@ -41,6 +42,8 @@ final class Api {
       result.onComplete(ar -> {
         if (ar.failed()) {
           Problems.fail(ctx, ar.cause());
+        } else if (!ctx.response().ended() && ar.result().status() == 204) {
+          ctx.response().setStatusCode(204).end();
         } else if (!ctx.response().ended()) {
           Object body = ar.result().body();
           String json = body instanceof JsonObject o ? o.encode() : body instanceof JsonArray a ? a.encode() : "{}";

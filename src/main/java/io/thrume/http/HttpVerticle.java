@@ -43,7 +43,7 @@ public class HttpVerticle extends VerticleBase {
     if (!config.allowedOrigins().isEmpty()) {
       router.route().handler(new CrossOrigin(CorsHandler.create()
         .addOrigins(config.allowedOrigins())
-        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST))
+        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.DELETE))
         .allowedHeaders(Set.of("Authorization", "Content-Type"))
         .maxAgeSeconds(600)));
     }
@@ -53,6 +53,7 @@ public class HttpVerticle extends VerticleBase {
     AccountRoutes.mount(router, api);
     ConversationRoutes.mount(router, api);
     RealtimeRoutes.mount(router, api);
+    BlockRoutes.mount(router, api);
     HealthRoutes.mount(router, vertx);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registry()));
     BridgeRoutes.mount(router, vertx, bridge, origins);
