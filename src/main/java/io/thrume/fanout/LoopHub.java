@@ -44,6 +44,12 @@ final class LoopHub {
     }
   }
 
+  /** The sockets of this loop on the address (a copy). */
+  List<ClientSocket> socketsOn(String address) {
+    List<ClientSocket> list = byAddress.get(address);
+    return list == null ? List.of() : List.copyOf(list);
+  }
+
   /** Writes one already-encoded frame to every socket of this loop on the address. */
   void deliver(String address, EventFrame frame, EventKind kind, String coalesceKey, Counts counts) {
     List<ClientSocket> list = byAddress.get(address);

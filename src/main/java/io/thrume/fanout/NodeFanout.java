@@ -23,6 +23,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -57,6 +58,12 @@ public final class NodeFanout {
   private Probe probe;
   /** Where events are received and sequenced. */
   private Context context;
+  /**
+   * Forwarded service messages acted on here, on the fan-out's context, in the order events
+   * arrive, instead of being sent on to a service: what must take effect before the events that
+   * follow it (a removal from a conversation, before its next messages).
+   */
+  private final Map<String, Consumer<JsonObject>> inline = new ConcurrentHashMap<>();
   /** Conversations whose last seq is to be asked of the store, together, on the next turn (fan-out context only). */
   private List<Topic> startingTopics = new ArrayList<>();
 
@@ -120,6 +127,61 @@ public final class NodeFanout {
 
   public ClientSocket socket(String id) {
     return sockets.get(id);
+  }
+
+  /**
+   * Acts on the broadcasts ({@link Events#broadcast}) to {@code serviceAddress} on the fan-out's
+   * context, in order with the events around them, instead of sending them on. Call before start.
+   */
+  public void inline(String serviceAddress, Consumer<JsonObject> handler) {
+    inline.put(serviceAddress, handler);
+  }
+
+  /**
+   * Runs the action on each open socket of the user on this node, on the socket's own event
+   * loop, queued there behind the events already handed to that loop (so when called from an
+   * {@link #inline} handler, before any event that arrived after the broadcast).
+   */
+  public void forSocketsOf(String userId, Consumer<ClientSocket> action) {
+    for (ClientSocket socket : sockets.values()) {
+      if (socket.userId.equals(userId)) {
+        hub(socket.context).context.runOnContext(v -> {
+          if (!socket.isClosed()) {
+            action.accept(socket);
+          }
+        });
+      }
+    }
+  }
+
+  /** Runs the action on each open socket of this node that watches the user, on the socket's own event loop. */
+  public void forWatchersOf(String userId, Consumer<ClientSocket> action) {
+    Topic topic = topics.get(WATCH_PREFIX + userId);
+    if (topic == null) {
+      return;
+    }
+    for (LoopHub hub : topic.hubs) {
+      hub.context.runOnContext(v -> hub.socketsOn(WATCH_PREFIX + userId).forEach(socket -> {
+        if (!socket.isClosed()) {
+          action.accept(socket);
+        }
+      }));
+    }
+  }
+
+  /** Whose presence the socket receives; call on the socket's own context. */
+  public Set<String> watching(ClientSocket socket) {
+    return socket.watching == null ? Set.of() : Set.copyOf(socket.watching);
+  }
+
+  /** Stops the socket receiving these users' presence, keeping the rest of its watch; call on its own context. */
+  public void unwatch(ClientSocket socket, Collection<String> userIds) {
+    if (socket.watching == null) {
+      return;
+    }
+    Set<String> rest = new HashSet<>(socket.watching);
+    rest.removeAll(userIds);
+    watch(socket, rest);
   }
 
   public int openSockets() {
@@ -268,7 +330,10 @@ public final class NodeFanout {
     String to = headers.get(Events.TO);
     if (to == null) {
       String forward = headers.get(Events.FORWARD);
-      if (forward != null) {
+      Consumer<JsonObject> here = forward == null ? null : inline.get(forward);
+      if (here != null) {
+        here.accept(message.body().toJsonObject());
+      } else if (forward != null) {
         vertx.eventBus().send(forward, message.body().toJsonObject(), Local.delivery());
       } else if (headers.contains(Probe.HEADER)) {
         probe.received(headers);
