@@ -7,7 +7,7 @@
 #   bash bench/run.sh --runs 1 --workloads W2 --servers thrume --seconds 5
 #   bash bench/run.sh --runs 1 --workloads W6 --servers thrume     # 1 and 2 nodes at 100 and 400 msgs/s
 # Options: --runs N, --workloads W1,W2,W3,W4,W5,W6, --servers thrume,socketio, --seconds (per step),
-#   --idle 10000,19000, --members 10,100,1000, --fanout-sockets 1000, --chat-users 10000,
+#   --idle 10000,19000, --idle-members 20 (W1's conversation size), --warmup-seconds (W2/W3/W5's unrecorded warm-up step; default: --seconds), --members 10,100,1000, --fanout-sockets 1000, --chat-users 10000,
 #   --churn-rates 1000,2000, --churn-seconds 60, --nodes 2,3, --server-cpus 0 (taskset list; "" = no pinning),
 #   --out target/bench/results.md
 # W6 (ClusterChat.java; socket i on node i mod n, tickets from node 1, user.<id> and conversation.<id>

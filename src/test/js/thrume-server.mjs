@@ -26,16 +26,19 @@ const JVM_FLAGS = [
 const READY_TIMEOUT_MS = 120_000;
 const STOP_GRACE_MS = 20_000;
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
+/** A free port below Linux's ephemeral range (32768+), which outgoing connections may take first. */
+async function freePort() {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 10_000 + Math.floor(Math.random() * 22_000);
+    const free = await new Promise((resolve) => {
+      const srv = net.createServer();
+      srv.unref();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, HOST, () => srv.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
+  throw new Error('no free port between 10000 and 32000');
 }
 
 function javaBinary() {

@@ -47,13 +47,18 @@ export class NotConnectedError extends Error {
   }
 }
 
+export type CloseListener = (reason: string, final?: boolean, reconnectInMs?: number) => void;
+
 /** What the stores need of a bridge connection (a fake in unit tests). */
 export interface Bus {
   readonly isOpen: boolean;
   request<T>(address: string, body: unknown, timeoutMs?: number): Promise<T>;
   subscribe(address: string, onEvent: (body: unknown) => void, onError?: (error: BusError) => void): () => void;
-  /** `final`: the server replaced this connection by a newer one of the same user (do not fight back). */
-  onClose(listener: (reason: string, final?: boolean) => void): void;
+  /**
+   * `final`: the server replaced this connection by a newer one of the same user (do not fight back).
+   * `reconnectInMs`: the server is restarting and said when to come back (not a failure).
+   */
+  onClose(listener: CloseListener): void;
   close(): void;
 }
 
@@ -62,7 +67,9 @@ export class BusConnection implements Bus {
   private readonly eb: EventBus;
   private open = false;
   private closed = false;
-  private readonly closeListeners: Array<(reason: string, final?: boolean) => void> = [];
+  private readonly closeListeners: CloseListener[] = [];
+  /** Set when the server said "UNAVAILABLE: server restarting, reconnect in N ms" (a drain). */
+  private reconnectInMs: number | undefined;
   /** Set when the server said CONNECTION_LIMIT: a newer connection of this user took our place. */
   private evicted: string | null = null;
   private readonly pending = new Set<(error: Error) => void>();
@@ -75,6 +82,8 @@ export class BusConnection implements Bus {
     this.eb.onerror = (failure) => {
       const error = new BusError(failure);
       if (error.code === 'CONNECTION_LIMIT') this.evicted = error.detail || 'a newer connection replaced this one';
+      const restart = error.code === 'UNAVAILABLE' ? /reconnect in (\d+) ms/.exec(error.detail) : null;
+      if (restart) this.reconnectInMs = Number(restart[1]);
       this.onUnhandledError?.(error);
     };
   }
@@ -174,8 +183,8 @@ export class BusConnection implements Bus {
     };
   }
 
-  onClose(listener: (reason: string, final?: boolean) => void): void {
-    if (this.closed) listener('The real-time connection was closed', this.evicted !== null);
+  onClose(listener: CloseListener): void {
+    if (this.closed) listener('The real-time connection was closed', this.evicted !== null, this.reconnectInMs);
     else this.closeListeners.push(listener);
   }
 
@@ -195,6 +204,8 @@ export class BusConnection implements Bus {
     for (const fail of [...this.pending]) fail(new NotConnectedError('The connection was lost before the answer came'));
     this.pending.clear();
     const final = this.evicted !== null;
-    for (const listener of this.closeListeners.splice(0)) listener(final ? `Closed: ${this.evicted}` : reason, final);
+    for (const listener of this.closeListeners.splice(0)) {
+      listener(final ? `Closed: ${this.evicted}` : reason, final, this.reconnectInMs);
+    }
   }
 }

@@ -106,6 +106,29 @@ describe('connection store', () => {
     expect([...buses[1].subscriptions.keys()]).toEqual(['user.me']);
   });
 
+  it('a server restarting says when to come back: the client reconnects then, not sooner, and the backoff starts over', async () => {
+    const buses: FakeBus[] = [];
+    const c = useConnectionStore();
+    c.configure({
+      open: async () => {
+        const b = new FakeBus();
+        buses.push(b);
+        return b;
+      },
+      random: () => 0.5,
+    });
+    c.start();
+    await settle();
+    buses[0].drop('closed: server restarting', false, 3200);
+    expect(c.status).toBe('Reconnecting');
+    await vi.advanceTimersByTimeAsync(3100);
+    expect(buses).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(buses).toHaveLength(2);
+    expect(c.status).toBe('Connected');
+    expect(c.retryCount).toBe(0);
+  });
+
   it('evicted by a newer connection of the same user (CONNECTION_LIMIT): Disconnected, no fight back, Retry works', async () => {
     const buses: FakeBus[] = [];
     const c = useConnectionStore();

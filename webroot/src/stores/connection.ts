@@ -111,7 +111,7 @@ export const useConnectionStore = defineStore('connection', () => {
       return;
     }
     bus = markRaw(opened);
-    opened.onClose((reason, final) => lost(opened, reason, final));
+    opened.onClose((reason, final, reconnectInMs) => lost(opened, reason, final, reconnectInMs));
     if (!opened.isOpen) return; // closed in between: lost() has scheduled the retry
     status.value = 'Connected';
     everConnected.value = true;
@@ -125,7 +125,7 @@ export const useConnectionStore = defineStore('connection', () => {
     }
   }
 
-  function lost(which: Bus, reason: string, final = false): void {
+  function lost(which: Bus, reason: string, final = false, reconnectInMs?: number): void {
     if (bus !== which) return;
     bus = null;
     for (const sub of subscriptions.values()) sub.cancel = null;
@@ -140,7 +140,22 @@ export const useConnectionStore = defineStore('connection', () => {
       return;
     }
     status.value = 'Reconnecting';
+    if (reconnectInMs !== undefined) {
+      // the server is restarting and spread its clients over a few seconds: come back when told,
+      // which is no failed attempt (the backoff starts over)
+      reconnectIn(reconnectInMs);
+      return;
+    }
     scheduleRetry();
+  }
+
+  function reconnectIn(delay: number): void {
+    clearTimer();
+    nextRetryAt.value = Date.now() + delay;
+    timer = setTimeout(() => {
+      timer = null;
+      void attempt();
+    }, delay);
   }
 
   function scheduleRetry(): void {

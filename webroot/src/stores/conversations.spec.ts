@@ -20,7 +20,7 @@ import { useAuthStore } from '@/stores/auth';
 import { useConnectionStore } from '@/stores/connection';
 import { useConversationsStore } from '@/stores/conversations';
 import { useOutboxStore } from '@/stores/outbox';
-import { CONV, FakeBus, ME, OTHER, msg, settle } from '@/test/fakes';
+import { CONV, FakeBus, ME, OTHER, msg, refused, settle } from '@/test/fakes';
 import type { ChatSyncReply, ConversationSummary, Message } from '@/types/contract';
 
 const mocked = vi.mocked(api);
@@ -147,6 +147,30 @@ describe('conversations store', () => {
     // the conversation not loaded only got its summary updated
     expect(store.summaries[other].lastMessage?.id).toBe('o-8');
     expect(store.summaries[other].unreadCount).toBe(1);
+  });
+
+  it('a sync refused as RATE_LIMITED waits the retry-after, then asks again', async () => {
+    const server = serverWith(3);
+    let refusals = 1;
+    const bus = new FakeBus().on('chat.sync', (b: any) => {
+      if (refusals-- > 0) throw refused('RATE_LIMITED', 'retry after 2 s', 429);
+      return server.sync(b);
+    });
+    await store.loadLatest(CONV);
+    server.all.push(msg(4));
+    await connect(bus);
+    vi.useFakeTimers();
+    try {
+      const done = store.syncAll();
+      await vi.advanceTimersByTimeAsync(1900);
+      expect(bus.sent('chat.sync')).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(200);
+      await done;
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(bus.sent('chat.sync')).toHaveLength(2);
+    expect(store.threads[CONV].items.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
   });
 
   it('older history pages in before the oldest message held', async () => {

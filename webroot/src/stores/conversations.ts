@@ -10,7 +10,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { api } from '@/services/api';
-import { NotConnectedError } from '@/services/eventBus';
+import { BusError, NotConnectedError } from '@/services/eventBus';
 import { useAuthStore } from '@/stores/auth';
 import { useConnectionStore } from '@/stores/connection';
 import { useOutboxStore, type OutboxEntry } from '@/stores/outbox';
@@ -30,6 +30,8 @@ import type {
 export const PAGE_SIZE = 50;
 const SYNC_MAX_CONVERSATIONS = 100;
 const SYNC_MAX_ROUNDS = 50;
+/** Times one sync page waits out a RATE_LIMITED before giving up (the next reconnect syncs again). */
+const SYNC_LIMITED_RETRIES = 5;
 const GAP_MAX_ROUNDS = 20;
 
 export interface Thread {
@@ -313,8 +315,24 @@ export const useConversationsStore = defineStore('conversations', () => {
    * chat.sync for every known conversation from the last seq known there (the contiguous tail of
    * a loaded thread; the summary's lastSeq otherwise), page after page while hasMore.
    */
-  async function syncAll(): Promise<void> {
+  /**
+   * One chat.sync, waiting as told when the server answers RATE_LIMITED (a socket that asks again
+   * without waiting is closed by the server).
+   */
+  async function syncPage(positions: Record<string, number>): Promise<ChatSyncReply> {
     const connection = useConnectionStore();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await connection.request<ChatSyncReply>('chat.sync', { positions });
+      } catch (error) {
+        const seconds = error instanceof BusError ? error.retryAfterSeconds : undefined;
+        if (seconds === undefined || attempt >= SYNC_LIMITED_RETRIES) throw error;
+        await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+      }
+    }
+  }
+
+  async function syncAll(): Promise<void> {
     let positions: Record<string, number> = {};
     for (const s of Object.values(summaries.value)) {
       const t = threads.value[s.id];
@@ -326,7 +344,7 @@ export const useConversationsStore = defineStore('conversations', () => {
       for (let i = 0; i < ids.length; i += SYNC_MAX_CONVERSATIONS) {
         const chunk: Record<string, number> = {};
         for (const id of ids.slice(i, i + SYNC_MAX_CONVERSATIONS)) chunk[id] = positions[id];
-        const reply = await connection.request<ChatSyncReply>('chat.sync', { positions: chunk });
+        const reply = await syncPage(chunk);
         for (const [id, c] of Object.entries(reply.conversations)) {
           const t = threads.value[id];
           if (t?.loaded) {

@@ -1,5 +1,5 @@
 // Test doubles: a bridge connection whose requests and events the test drives, and messages.
-import { BusError, NotConnectedError, type Bus } from '@/services/eventBus';
+import { BusError, NotConnectedError, type Bus, type CloseListener } from '@/services/eventBus';
 import type { Message } from '@/types/contract';
 
 type Handler = (body: unknown) => unknown | Promise<unknown>;
@@ -9,7 +9,7 @@ export class FakeBus implements Bus {
   readonly requests: Array<{ address: string; body: any }> = [];
   readonly subscriptions = new Map<string, (body: unknown) => void>();
   private readonly handlers = new Map<string, Handler>();
-  private readonly closeListeners: Array<(reason: string, final?: boolean) => void> = [];
+  private readonly closeListeners: CloseListener[] = [];
 
   /** How requests to an address are answered (throw a BusError to refuse). */
   on(address: string, handler: Handler): this {
@@ -34,14 +34,14 @@ export class FakeBus implements Bus {
     this.subscriptions.get(address)?.(body);
   }
 
-  onClose(listener: (reason: string, final?: boolean) => void): void {
+  onClose(listener: CloseListener): void {
     this.closeListeners.push(listener);
   }
 
   /** The server went away. */
-  drop(reason = 'gone', final = false): void {
+  drop(reason = 'gone', final = false, reconnectInMs?: number): void {
     this.isOpen = false;
-    for (const l of this.closeListeners.splice(0)) l(reason, final);
+    for (const l of this.closeListeners.splice(0)) l(reason, final, reconnectInMs);
   }
 
   close(): void {

@@ -1,5 +1,7 @@
 package io.thrume;
 
+import io.thrume.bus.Addresses;
+import io.thrume.bus.Local;
 import io.thrume.cluster.ClusterNode;
 import io.thrume.config.ConfigKeys;
 import io.thrume.config.ConfigLoader;
@@ -22,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 public final class Main {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
   private static final long STOP_TIMEOUT_SECONDS = 30;
+  private static final long DRAIN_TIMEOUT_MS = 10_000;
   private static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
 
   private Main() {
@@ -66,7 +69,8 @@ public final class Main {
   private static void run(Vertx vertx, MainVerticle main, JsonObject config, String where) {
     vertx.deployVerticle(main, new DeploymentOptions().setConfig(config))
       .onSuccess(id -> {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(vertx), "thrume-shutdown"));
+        long drainMs = new Settings(config).integer(ConfigKeys.HTTP_DRAIN_MS);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(vertx, drainMs), "thrume-shutdown"));
         LOG.info("Thrume ready: {}", where);
       })
       .onFailure(e -> {
@@ -75,8 +79,22 @@ public final class Main {
       });
   }
 
-  private static void stop(Vertx vertx) {
-    LOG.info("Stopping Thrume");
+  /**
+   * SIGTERM: drain first (clients told when to reconnect, closed with 1012; no new socket or ticket),
+   * then close Vert.x, which undeploys the services and leaves the cluster. A send that was
+   * acknowledged was committed before its answer; one in flight fails and its client, having no
+   * answer, retries it elsewhere with the same clientMessageId.
+   */
+  private static void stop(Vertx vertx, long drainMs) {
+    LOG.info("Stopping Thrume: draining");
+    try {
+      JsonObject drained = vertx.eventBus().<JsonObject>request(Addresses.NODE_DRAIN, new JsonObject().put("drainMs", drainMs),
+          Local.delivery().setSendTimeout(DRAIN_TIMEOUT_MS))
+        .toCompletionStage().toCompletableFuture().get(DRAIN_TIMEOUT_MS + 1000, TimeUnit.MILLISECONDS).body();
+      LOG.info("Drained: {} sockets told to reconnect within {} ms", drained.getInteger("sockets"), drainMs);
+    } catch (Exception e) {
+      LOG.warn("Drain did not complete: {}", e.toString());
+    }
     try {
       vertx.close().toCompletionStage().toCompletableFuture().get(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
       LOG.info("Thrume stopped");

@@ -14,6 +14,7 @@ import io.thrume.limit.Limits;
 import io.thrume.metrics.ThrumeMetrics;
 import io.thrume.validate.Fields;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -28,6 +29,7 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -40,6 +42,10 @@ import java.util.function.Supplier;
 public final class BridgeNode {
   /** A socket that keeps sending broken frames is closed after this many. */
   static final int MAX_STRIKES = 10;
+  /** Sends a socket may make to an address it was told to wait for before it is closed (1008). */
+  static final int MAX_IGNORED_LIMITS = 100;
+  /** Why a draining node refuses: clients retry, through the load balancer, on another node. */
+  static final String RESTARTING = "server restarting, retry after 1 s";
   /** Conversations one socket may view at once (a few panes, not the whole list). */
   static final int MAX_VIEWS = 10;
   /** Users one socket may watch. */
@@ -59,6 +65,8 @@ public final class BridgeNode {
    */
   private volatile long visibilityChanged = System.nanoTime() - 1_000_000_000_000L;
   private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
+  /** Set once, on SIGTERM ({@link Addresses#NODE_DRAIN}): no new socket or ticket from then on. */
+  private volatile boolean draining;
 
   public BridgeNode(Vertx vertx, String nodeId, BridgeConfig config, String sharedSecret, ThrumeMetrics metrics) {
     this.vertx = vertx;
@@ -82,8 +90,10 @@ public final class BridgeNode {
    * member's events.
    */
   public Future<Void> start(Supplier<Collection<String>> otherMembers) {
-    consumers.add(Handlers.serve(bus, Addresses.TICKET_ISSUE, m -> Limits.take(bus, m.body().getString("userId"), Action.TICKET)
-      .map(v -> tickets.issue(m.body().getString("userId")))));
+    consumers.add(Handlers.serve(bus, Addresses.TICKET_ISSUE, m -> draining
+      ? Future.failedFuture(Failure.UNAVAILABLE.exception(RESTARTING))
+      : Limits.take(bus, m.body().getString("userId"), Action.TICKET).map(v -> tickets.issue(m.body().getString("userId")))));
+    consumers.add(Handlers.serve(bus, Addresses.NODE_DRAIN, m -> drain(m.body().getLong("drainMs", 0L))));
     consumers.add(bus.consumer(Addresses.bridgeEvict(nodeId), message -> {
       ClientSocket socket = fanout.socket(message.body().getString("connectionId"));
       if (socket != null) {
@@ -96,6 +106,34 @@ public final class BridgeNode {
     }));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList())
       .compose(v -> fanout.start(nodeId, otherMembers));
+  }
+
+  /**
+   * The node is going down: from now on no new socket or ticket (503, retry elsewhere), and every
+   * open socket is told {@code UNAVAILABLE: server restarting, reconnect in N ms}, N spread over
+   * {@code drainMs} so that its clients do not all come back at once, then closed with 1012
+   * (service restart). Answers how many sockets were told once each has its frame and close queued.
+   */
+  Future<JsonObject> drain(long drainMs) {
+    draining = true;
+    List<Future<Void>> told = new ArrayList<>();
+    for (ClientSocket socket : fanout.sockets()) {
+      long reconnectMs = ThreadLocalRandom.current().nextLong(Math.max(1, drainMs) + 1);
+      Promise<Void> queued = Promise.promise();
+      socket.context.runOnContext(v -> {
+        metrics.rejected(Failure.UNAVAILABLE.name());
+        socket.send(Frames.err(null, Failure.UNAVAILABLE, "server restarting, reconnect in " + reconnectMs + " ms"));
+        socket.close(1012, "server restarting");
+        queued.complete();
+      });
+      told.add(queued.future());
+    }
+    return Future.join(told).map(v -> new JsonObject().put("sockets", told.size()));
+  }
+
+  /** True once the node is draining: new sockets and tickets are refused. */
+  public boolean draining() {
+    return draining;
   }
 
   public Future<Void> stop() {
@@ -221,6 +259,18 @@ public final class BridgeNode {
       refuse(socket, replyAddress, Failure.INVALID, "the body must be a JSON object");
       return;
     }
+    long waitMs = socket.limitedFor(address);
+    if (waitMs > 0) {
+      // refused a moment ago and told when to come back: refused again here, without asking anyone;
+      // a client that goes on regardless is flooding, and reading its frames is work: closed
+      if (socket.ignoredLimits() > MAX_IGNORED_LIMITS) {
+        metrics.rejected(Failure.RATE_LIMITED.name());
+        socket.close(1008, "kept sending after retry-after");
+        return;
+      }
+      refuse(socket, replyAddress, Failure.RATE_LIMITED, "retry after " + Math.max(1, (waitMs + 999) / 1000) + " s");
+      return;
+    }
     Future<Object> answer;
     if (Addresses.CHAT_VIEW.equals(address)) {
       answer = view(socket, body);
@@ -240,6 +290,10 @@ public final class BridgeNode {
           socket.send(Frames.rec(replyAddress, ar.result()));
         }
       } else {
+        long retryAfter = Failure.retryAfterSeconds(ar.cause().getMessage());
+        if (retryAfter > 0) {
+          socket.limitUntil(address, retryAfter * 1000);
+        }
         refuse(socket, replyAddress, ar.cause());
       }
     });

@@ -56,6 +56,10 @@ public final class BridgeRoutes {
       Problems.send(ctx, 400, Failure.INVALID, "this endpoint only upgrades to WebSocket");
       return;
     }
+    if (node.draining()) {
+      Problems.send(ctx, 503, Failure.UNAVAILABLE, BridgeNode.RESTARTING);
+      return;
+    }
     request.pause();
     node.tickets().redeem(request.getParam("ticket")).onComplete(ar -> {
       String userId = ar.succeeded() ? ar.result() : null;
@@ -84,6 +88,14 @@ public final class BridgeRoutes {
 
   /** SockJS: the session is open already; without a valid ticket it is told why and closed. */
   private static void open(SockJSSocket socket, BridgeNode node) {
+    if (node.draining()) {
+      node.refused(Failure.UNAVAILABLE.name());
+      Vertx.currentContext().runOnContext(v -> {
+        socket.write(Frames.err(null, Failure.UNAVAILABLE, BridgeNode.RESTARTING));
+        socket.close(1012, "server restarting");
+      });
+      return;
+    }
     socket.pause();
     List<String> tickets = new QueryStringDecoder(socket.uri()).parameters().get("ticket");
     node.tickets().redeem(tickets == null ? null : tickets.get(0)).onComplete(ar -> {

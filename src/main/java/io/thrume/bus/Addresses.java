@@ -120,6 +120,11 @@ public final class Addresses {
   public static final String MEMBERSHIP_REMOVED = "thrume.bridge.membership.removed";
   /** Cluster-wide, to every node's bridge: {blockerId, blockedId}; the blocked user's sockets stop watching the blocker. */
   public static final String BLOCKED = "thrume.bridge.blocked";
+  /**
+   * Local: {drainMs} → {sockets}. The node is going down (SIGTERM): refuse new sockets and tickets,
+   * tell each socket to reconnect after a delay spread over drainMs, close it (1012).
+   */
+  public static final String NODE_DRAIN = "thrume.node.drain";
   /** Cluster-wide: what each node's rate limiters let through lately, so that the others count it too. */
   public static final String RATE_LIMIT_USED = "thrume.ratelimit.used";
 

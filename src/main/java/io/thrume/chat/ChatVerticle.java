@@ -34,6 +34,8 @@ public class ChatVerticle extends VerticleBase {
   static final int MAX_PARTICIPANTS = 1000;
   static final int MAX_SYNC_CONVERSATIONS = 100;
   static final int SYNC_PAGE = 100;
+  /** Messages in one sync answer, all conversations together: what one answer costs the database. */
+  static final int SYNC_MAX_MESSAGES = 200;
   /** A sync answer's bound in bytes (DESIGN: ≤ 1 MiB); hasMore tells the client to ask again. */
   static final int SYNC_MAX_BYTES = 1 << 20;
   private RateLimiter sends;
@@ -187,8 +189,9 @@ public class ChatVerticle extends VerticleBase {
 
   /**
    * {positions: {conversationId: lastSeq}} → {conversations: {id: {messages, hasMore, lastSeq}}}:
-   * what the user missed after each position, up to a page per conversation (ask again from the
-   * last seq received while hasMore). Conversations the user is not in are left out.
+   * what the user missed after each position, up to a page per conversation: 100 messages, or 200
+   * shared among the conversations asked, within 1 MiB (ask again from the last seq received while
+   * hasMore). Conversations the user is not in are left out.
    */
   private Future<JsonObject> sync(Message<JsonObject> request) {
     String user = actingUser(request);
@@ -207,8 +210,9 @@ public class ChatVerticle extends VerticleBase {
     if (clean.isEmpty()) {
       return Future.succeededFuture(new JsonObject().put("conversations", new JsonObject()));
     }
-    return limitActions(user).compose(v -> store(Addresses.STORE_MESSAGE_SYNC,
-      new JsonObject().put("userId", user).put("positions", clean).put("limit", SYNC_PAGE)
+    return Limits.take(vertx.eventBus(), user, Action.SYNC).compose(v -> store(Addresses.STORE_MESSAGE_SYNC,
+      new JsonObject().put("userId", user).put("positions", clean)
+        .put("limit", Math.max(1, Math.min(SYNC_PAGE, SYNC_MAX_MESSAGES / clean.size())))
         .put("maxBytes", SYNC_MAX_BYTES)));
   }
 

@@ -6,6 +6,8 @@ public final class ConfigKeys {
   public static final String HTTP_INSTANCES = "http.instances";
   public static final String HTTP_ALLOWED_ORIGINS = "http.allowedOrigins";
   public static final String HTTP_MAX_BODY_BYTES = "http.maxBodyBytes";
+  /** On SIGTERM, clients are told to reconnect after a delay spread over this many ms. */
+  public static final String HTTP_DRAIN_MS = "http.drainMs";
 
   public static final String DATA_DIR = "dataDir";
 

@@ -4,6 +4,7 @@ import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 
 import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.function.Consumer;
 import java.util.LinkedHashMap;
 import java.util.HashSet;
@@ -49,6 +50,10 @@ public final class ClientSocket {
   /** Frames that came while reading was held, in order; null when none. */
   private ArrayDeque<Buffer> waiting;
   private int inFlight;
+  /** Address → until when (System.nanoTime) it was RATE_LIMITED; null until the first refusal. */
+  private Map<String, Long> limited;
+  /** Sends refused because the client did not wait the retry-after it was told. */
+  private int ignoredLimits;
 
   public ClientSocket(String id, String userId, Context context, Transport transport, int maxOverflowFrames,
                       long maxOverflowBytes, Runnable droppedAsSlow) {
@@ -153,6 +158,37 @@ public final class ClientSocket {
   /** The conversations it views. */
   public Set<String> viewing() {
     return viewing == null ? Set.of() : Set.copyOf(viewing);
+  }
+
+  /**
+   * The service behind the address refused as RATE_LIMITED for this long: until then, sends to it
+   * are refused by the bridge itself, so a client that ignores retry-after costs a map look-up.
+   */
+  public void limitUntil(String address, long millis) {
+    if (limited == null) {
+      limited = new HashMap<>(4);
+    }
+    limited.put(address, System.nanoTime() + millis * 1_000_000);
+  }
+
+  /** How long sends to the address are still refused (ms); 0: not. */
+  public long limitedFor(String address) {
+    Long until = limited == null ? null : limited.get(address);
+    if (until == null) {
+      return 0;
+    }
+    long left = until - System.nanoTime();
+    if (left <= 0) {
+      limited.remove(address);
+      return 0;
+    }
+    ignoredLimits++;
+    return left / 1_000_000;
+  }
+
+  /** How many sends came while {@link #limitedFor} said to wait: a client that keeps on is flooding. */
+  public int ignoredLimits() {
+    return ignoredLimits;
   }
 
   // ---- outbound: bounded, replies included

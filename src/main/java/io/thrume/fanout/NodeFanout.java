@@ -184,6 +184,11 @@ public final class NodeFanout {
     watch(socket, rest);
   }
 
+  /** The open sockets, every event loop's (a live view). */
+  public Collection<ClientSocket> sockets() {
+    return sockets.values();
+  }
+
   public int openSockets() {
     return sockets.size();
   }

@@ -5,24 +5,35 @@ import io.thrume.bus.Local;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 
-/** GET /health/live (the process answers) and GET /health/ready (database and cluster reachable). */
+import java.util.function.BooleanSupplier;
+
+/** GET /health/live (the process answers) and GET /health/ready (database and cluster reachable, not draining). */
 final class HealthRoutes {
   private static final long READY_TIMEOUT_MS = 3000;
 
   private HealthRoutes() {
   }
 
-  static void mount(Router router, Vertx vertx) {
+  /** {@code draining}: the node is going down, so it is not ready whatever the database says. */
+  static void mount(Router router, Vertx vertx, BooleanSupplier draining) {
     router.get("/health/live").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
-    router.get("/health/ready").handler(ctx -> vertx.eventBus()
-      .request(Addresses.STORE_PING, new JsonObject(), Local.delivery().setSendTimeout(READY_TIMEOUT_MS))
-      .onComplete(ar -> {
-        String cluster = vertx.isClustered() ? "UP" : "NOT_CLUSTERED";
-        JsonObject body = new JsonObject().put("status", ar.succeeded() ? "UP" : "DOWN")
-          .put("database", ar.succeeded() ? "UP" : "DOWN").put("cluster", cluster);
-        ctx.response().setStatusCode(ar.succeeded() ? 200 : 503).putHeader("Content-Type", "application/json")
-          .end(body.encode());
-      }));
+    router.get("/health/ready").handler(ctx -> {
+      if (draining.getAsBoolean()) {
+        answer(ctx, 503, new JsonObject().put("status", "DOWN").put("draining", true));
+        return;
+      }
+      vertx.eventBus().request(Addresses.STORE_PING, new JsonObject(), Local.delivery().setSendTimeout(READY_TIMEOUT_MS))
+        .onComplete(ar -> {
+          String cluster = vertx.isClustered() ? "UP" : "NOT_CLUSTERED";
+          answer(ctx, ar.succeeded() ? 200 : 503, new JsonObject().put("status", ar.succeeded() ? "UP" : "DOWN")
+            .put("database", ar.succeeded() ? "UP" : "DOWN").put("cluster", cluster));
+        });
+    });
+  }
+
+  private static void answer(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
   }
 }

@@ -54,7 +54,7 @@ public class HttpVerticle extends VerticleBase {
     ConversationRoutes.mount(router, api);
     RealtimeRoutes.mount(router, api);
     BlockRoutes.mount(router, api);
-    HealthRoutes.mount(router, vertx);
+    HealthRoutes.mount(router, vertx, bridge::draining);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registry()));
     BridgeRoutes.mount(router, vertx, bridge, origins);
     router.route("/api/*").handler(ctx -> Problems.status(ctx, 404));

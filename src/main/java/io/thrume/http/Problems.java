@@ -28,7 +28,8 @@ public final class Problems {
     if (response.ended()) {
       return;
     }
-    if (code == Failure.RATE_LIMITED) {
+    if (code == Failure.RATE_LIMITED || code == Failure.UNAVAILABLE) {
+      // a 503 says when to come back too (1 s unless the detail says "retry after N s")
       long retry = Failure.retryAfterSeconds(detail);
       response.putHeader("Retry-After", Long.toString(Math.max(1, retry)));
     }

@@ -15,6 +15,8 @@ public enum Action {
   WATCH("watch"),
   /** presence.update. */
   PRESENCE("presence"),
+  /** chat.sync: each answer up to 1 MiB read from the database. */
+  SYNC("sync"),
   /** POST /api/realtime/ticket. */
   TICKET("ticket"),
   /** POST /api/conversations. */

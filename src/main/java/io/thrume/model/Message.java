@@ -17,12 +17,28 @@ public record Message(UUID id, UUID conversationId, long seq, UUID senderId, Str
       row.getOffsetDateTime("sent_at"), row.getString("client_message_id"));
   }
 
-  /**
-   * At most how many bytes its JSON takes, without encoding it: the fixed fields, plus the text
-   * ones at up to six bytes a UTF-16 unit (an escaped control character takes six).
-   */
+  /** At most how many bytes its JSON takes, without encoding it: the fixed fields, plus the text ones. */
   public long maxEncodedBytes() {
-    return 300 + 6L * (content.length() + senderDisplayName.length() + clientMessageId.length());
+    return 300 + jsonBytes(content) + jsonBytes(senderDisplayName) + jsonBytes(clientMessageId);
+  }
+
+  /** At most how many bytes a string takes as a JSON string's content: UTF-8, escapes counted as six. */
+  static long jsonBytes(String s) {
+    long n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c == '"' || c == '\\') {
+        n += 6;
+      } else if (c < 0x80) {
+        n += 1;
+      } else if (c < 0x800 || Character.isSurrogate(c)) {
+        // two bytes, or half of a surrogate pair's four
+        n += 2;
+      } else {
+        n += 3;
+      }
+    }
+    return n;
   }
 
   public JsonObject toJson() {

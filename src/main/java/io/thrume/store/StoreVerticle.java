@@ -44,6 +44,7 @@ public class StoreVerticle extends VerticleBase {
         Migrations.apply(options);
         return options;
       })
+      .compose(options -> vertx.deployVerticle(new PingVerticle(options)).map(id -> options))
       .map(options -> {
         pool = PgBuilder.pool()
           .with(new PoolOptions().setMaxSize(config.poolSize()))
@@ -87,7 +88,6 @@ public class StoreVerticle extends VerticleBase {
     Handlers.serve(bus, Addresses.STORE_BLOCK_PUT, m -> blocks.put(m.body()));
     Handlers.serve(bus, Addresses.STORE_BLOCK_DELETE, m -> blocks.delete(m.body()));
     Handlers.serve(bus, Addresses.STORE_BLOCK_LIST, m -> blocks.list(m.body()));
-    Handlers.serve(bus, Addresses.STORE_PING, m -> pool.query("SELECT 1").execute().map(rows -> new JsonObject()));
   }
 
   @Override

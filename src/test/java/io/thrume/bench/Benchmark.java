@@ -33,8 +33,8 @@ public final class Benchmark {
   /** The run under way, for the names of recordings. */
   private int run;
 
-  record Options(int runs, List<String> workloads, List<String> servers, int seconds, int[] idleSizes,
-                 int[] fanoutMembers, int fanoutSockets, int chatUsers, int churnSeconds, double[] churnRates,
+  record Options(int runs, List<String> workloads, List<String> servers, int seconds, int warmupSeconds, int[] idleSizes,
+                 int idleMembers, int[] fanoutMembers, int fanoutSockets, int chatUsers, int churnSeconds, double[] churnRates,
                  int[] clusterNodes, ClusterChat.Options w6, List<String> launcher, Path out) {
     static Options parse(String[] args) {
       Map<String, String> a = new HashMap<>();
@@ -47,8 +47,8 @@ public final class Benchmark {
       return new Options(Integer.parseInt(a.getOrDefault("runs", "3")),
         List.of(a.getOrDefault("workloads", "W1,W2,W3,W4,W5,W6").split(",")),
         List.of(a.getOrDefault("servers", "thrume,socketio").split(",")),
-        Integer.parseInt(a.getOrDefault("seconds", "10")),
-        ints(a.getOrDefault("idle", "10000,19000")), ints(a.getOrDefault("members", "10,100,1000")),
+        Integer.parseInt(a.getOrDefault("seconds", "10")), Integer.parseInt(a.getOrDefault("warmup-seconds", a.getOrDefault("seconds", "10"))),
+        ints(a.getOrDefault("idle", "10000,19000")), Integer.parseInt(a.getOrDefault("idle-members", "20")), ints(a.getOrDefault("members", "10,100,1000")),
         Integer.parseInt(a.getOrDefault("fanout-sockets", "1000")),
         Integer.parseInt(a.getOrDefault("chat-users", "10000")),
         Integer.parseInt(a.getOrDefault("churn-seconds", "60")),
@@ -100,7 +100,7 @@ public final class Benchmark {
         boolean thrume = server.equals("thrume");
         if (options.workloads().contains("W1")) {
           for (int size : options.idleSizes()) {
-            Population p = db.seed(size, 20, 0);
+            Population p = db.seed(size, options.idleMembers(), 0);
             Idle idle = with(server, 1, "W1-" + size, w -> w.idle(p, size, 30));
             System.out.printf("run %d %s W1 %d: %s%n", run, server, size, idle);
             report.idle(name(server), size, idle);
@@ -116,7 +116,7 @@ public final class Benchmark {
             List<Step> steps = with(server, 1, "W2-" + members, w -> {
               w.connect(p, sockets);
               Thread.sleep(1000);
-              return w.stepped(p, rates, options.seconds(), members, k -> (k % conversations) * members, "w2r" + members);
+              return w.stepped(p, rates, options.seconds(), options.warmupSeconds(), members, k -> (k % conversations) * members, "w2r" + members);
             });
             report.stepped("W2", name(server), members + " members × " + conversations, steps);
           }
@@ -164,7 +164,7 @@ public final class Benchmark {
     return with(server, nodes, nodes == 1 ? "W3" : "W5-" + nodes + "nodes", w -> {
       w.connect(p, users);
       Thread.sleep(2000);
-      return w.stepped(p, rates, options.seconds(), 20, k -> k % users, "w3n" + nodes);
+      return w.stepped(p, rates, options.seconds(), options.warmupSeconds(), 20, k -> k % users, "w3n" + nodes);
     });
   }
 

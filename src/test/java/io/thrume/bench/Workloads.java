@@ -208,10 +208,10 @@ final class Workloads {
   }
 
   /** Steps through {@code rates} until one is not held; returns every step run. */
-  List<Step> stepped(Population population, double[] rates, int seconds, int members, IntFunction<Integer> sender,
-                     String label) throws Exception {
+  List<Step> stepped(Population population, double[] rates, int seconds, int warmupSeconds, int members,
+                     IntFunction<Integer> sender, String label) throws Exception {
     // warm-up, not recorded: the JIT compiles the hot paths of both servers before the first measured step
-    step(population, rates[Math.min(1, rates.length - 1)], seconds, members, sender, label + "-warm-");
+    step(population, rates[Math.min(1, rates.length - 1)], warmupSeconds, members, sender, label + "-warm-");
     Thread.sleep(1000);
     List<Step> steps = new ArrayList<>();
     for (int i = 0; i < rates.length; i++) {

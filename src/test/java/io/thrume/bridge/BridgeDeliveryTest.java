@@ -35,11 +35,11 @@ class BridgeDeliveryTest {
     String address = "conversation." + id;
     try (BridgeClient a = BridgeClient.connect(thrume, alice.token());
          BridgeClient b = BridgeClient.connect(thrume, bob.token())) {
-      a.register(address);
+      a.registerInEffect(address);
       // registering subscribes; viewing is what says who is here
       a.view(id, true);
       a.await(f -> BridgeClient.joined(address, alice.id()).test(f), BridgeClient.WAIT);
-      b.register(address);
+      b.registerInEffect(address);
       b.view(id, true);
       a.await(f -> BridgeClient.joined(address, bob.id()).test(f), BridgeClient.WAIT);
       // and the newcomer learns who was there before
@@ -80,8 +80,8 @@ class BridgeDeliveryTest {
     String address = "conversation." + id;
     try (BridgeClient phone = BridgeClient.connect(thrume, alice.token());
          BridgeClient laptop = BridgeClient.connect(thrume, alice.token())) {
-      phone.register(address);
-      laptop.register(address);
+      phone.registerInEffect(address);
+      laptop.registerInEffect(address);
       phone.ping();
       laptop.ping();
       sleep(300);

@@ -110,7 +110,7 @@ class PresenceAndTypingTest {
     String address = "conversation." + id;
     try (BridgeClient a = BridgeClient.connect(thrume, alice.token());
          BridgeClient b = BridgeClient.connect(thrume, bob.token())) {
-      b.register(address);
+      b.registerInEffect(address);
       BridgeDeliveryTest.sleep(200);
       a.call("chat.typing", new JsonObject().put("conversationId", id).put("typing", true));
       Instant started = Instant.now();
@@ -139,7 +139,7 @@ class PresenceAndTypingTest {
     String address = "conversation." + id;
     try (BridgeClient b = BridgeClient.connect(thrume, bob.token());
          BridgeClient m = BridgeClient.connect(thrume, mallory.token())) {
-      b.register(address);
+      b.registerInEffect(address);
       BridgeDeliveryTest.sleep(200);
       BridgeClient a = BridgeClient.connect(thrume, alice.token());
       a.call("chat.typing", new JsonObject().put("conversationId", id).put("typing", true));

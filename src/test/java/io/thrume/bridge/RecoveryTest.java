@@ -30,12 +30,18 @@ class RecoveryTest {
     rest = thrume.client();
   }
 
-  /** Syncs from a position until nothing more; answers the messages in order. */
+  /** Every message after {@code from}, page by page, waiting when told to (RATE_LIMITED), as a client does. */
   static List<JsonObject> syncAll(BridgeClient client, String conversationId, long from) {
     List<JsonObject> all = new ArrayList<>();
     long position = from;
-    for (int page = 0; page < 100; page++) {
-      JsonObject reply = client.call("chat.sync", new JsonObject().put("positions", new JsonObject().put(conversationId, position)));
+    for (int page = 0; page < 200; page++) {
+      JsonObject frame = client.request("chat.sync", new JsonObject().put("positions", new JsonObject().put(conversationId, position)));
+      if ("err".equals(frame.getString("type")) && frame.getInteger("failureCode") == 429) {
+        long seconds = io.thrume.bus.Failure.retryAfterSeconds(frame.getString("message"));
+        BridgeDeliveryTest.sleep(seconds * 1000);
+        continue;
+      }
+      JsonObject reply = frame.getJsonObject("body");
       JsonObject entry = reply.getJsonObject("conversations").getJsonObject(conversationId);
       JsonArray messages = entry.getJsonArray("messages");
       messages.forEach(m -> all.add((JsonObject) m));
@@ -59,7 +65,7 @@ class RecoveryTest {
     long seen;
     try (BridgeClient a = BridgeClient.connect(thrume, alice.token())) {
       try (BridgeClient b = BridgeClient.connect(thrume, bob.token())) {
-        b.register(address);
+        b.registerInEffect(address);
         BridgeDeliveryTest.sleep(200);
         JsonObject first = a.call("chat.send", new JsonObject().put("conversationId", id).put("content", "before")
           .put("clientMessageId", "r-0"));
@@ -74,7 +80,7 @@ class RecoveryTest {
       }
     }
     try (BridgeClient back = BridgeClient.connect(thrume, bob.token())) {
-      back.register(address);
+      back.registerInEffect(address);
       List<JsonObject> missed = syncAll(back, id, seen);
       assertEquals(200, missed.size());
       assertEquals(LongStream.rangeClosed(2, 201).boxed().toList(), missed.stream().map(m -> m.getLong("seq")).toList());
@@ -129,7 +135,7 @@ class RecoveryTest {
     }
     try (BridgeClient a = BridgeClient.connect(thrume, alice.token());
          BridgeClient b = BridgeClient.connect(thrume, bob.token())) {
-      a.register(address);
+      a.registerInEffect(address);
       BridgeDeliveryTest.sleep(200);
       assertEquals(3, b.call("chat.delivered", new JsonObject().put("conversationId", id).put("seq", 3)).getLong("deliveredSeq"));
       JsonObject delivered = a.event(address, "delivered");

@@ -47,8 +47,8 @@ class ViewingAndWatchingTest {
     String address = "conversation." + id;
     try (BridgeClient a = BridgeClient.connect(thrume, alice.token());
          BridgeClient b = BridgeClient.connect(thrume, bob.token())) {
-      a.register(address);
-      b.register(address);
+      a.registerInEffect(address);
+      b.registerInEffect(address);
       assertNull(a.poll(f -> joinedOrViewers(f, address), Duration.ofMillis(700)), "registering is not viewing");
 
       a.view(id, true);
@@ -71,7 +71,7 @@ class ViewingAndWatchingTest {
     String id = rest.acceptedConversation(alice, bob);
     String address = "conversation." + id;
     try (BridgeClient a = BridgeClient.connect(thrume, alice.token())) {
-      a.register(address);
+      a.registerInEffect(address);
       BridgeClient b = BridgeClient.connect(thrume, bob.token());
       b.view(id, true);
       a.await(f -> BridgeClient.isEvent(address, "user.joined").test(f), BridgeClient.WAIT);
@@ -88,7 +88,7 @@ class ViewingAndWatchingTest {
     String address = "conversation." + id;
     List<BridgeClient> sockets = new ArrayList<>();
     try (BridgeClient w = BridgeClient.connect(thrume, watcher.token())) {
-      w.register(address);
+      w.registerInEffect(address);
       for (User u : crowd) {
         sockets.add(BridgeClient.connect(thrume, u.token()));
       }

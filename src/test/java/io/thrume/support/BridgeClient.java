@@ -29,13 +29,17 @@ public final class BridgeClient implements AutoCloseable {
   /** Every frame received, in order, including those already taken from the inbox. */
   public final List<JsonObject> received = java.util.Collections.synchronizedList(new ArrayList<>());
   private volatile boolean closed;
+  private volatile Short closeStatus;
 
   private BridgeClient(WebSocketClient client, WebSocket ws) {
     this.client = client;
     this.ws = ws;
     ws.binaryMessageHandler(this::onFrame);
     ws.textMessageHandler(text -> onFrame(Buffer.buffer(text)));
-    ws.closeHandler(v -> closed = true);
+    ws.closeHandler(v -> {
+      closeStatus = ws.closeStatusCode();
+      closed = true;
+    });
   }
 
   /** A copy of every frame received so far (safe while frames keep arriving, unlike streaming {@link #received}). */
@@ -96,6 +100,15 @@ public final class BridgeClient implements AutoCloseable {
 
   public void register(String address) {
     sendFrame(new JsonObject().put("type", "register").put("address", address));
+  }
+
+  /**
+   * Registers and returns once the register is in effect: a register has no answer, but frames take
+   * effect in order, so the answer to an (empty) request sent after it comes after it.
+   */
+  public void registerInEffect(String address) {
+    register(address);
+    call("chat.sync", new JsonObject().put("positions", new JsonObject()));
   }
 
   /** chat.view: says the socket has the conversation open (or not any more); "who is here" follows views. */
@@ -222,6 +235,11 @@ public final class BridgeClient implements AutoCloseable {
       }
     }
     return closed;
+  }
+
+  /** The close code the server sent (null while open, or when it sent none). */
+  public Short closeStatus() {
+    return closeStatus;
   }
 
   public boolean isClosed() {

@@ -153,11 +153,32 @@ public final class TestThrume implements AutoCloseable {
     }
   }
 
+  /** Ports handed out by this JVM: never twice, even after the server that had one closed it. */
+  private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * A port free now, below Linux's ephemeral range (32768–60999). A port the kernel picked with
+   * bind(0) is in that range, so an outgoing connection (Hazelcast, PostgreSQL, a client) can take
+   * it before the server under test binds it: "Address already in use" in a cluster test.
+   */
   public static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
+    int span = 32_000 - 10_000;
+    int start = java.util.concurrent.ThreadLocalRandom.current().nextInt(span);
+    for (int i = 0; i < span; i++) {
+      int port = 10_000 + (start + i) % span;
+      if (HANDED_OUT.contains(port)) {
+        continue;
+      }
+      try (ServerSocket s = new ServerSocket()) {
+        s.setReuseAddress(false);
+        s.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+      } catch (IOException taken) {
+        continue;
+      }
+      if (HANDED_OUT.add(port)) {
+        return port;
+      }
     }
+    throw new IllegalStateException("no free port between 10000 and 32000");
   }
 }
