@@ -140,8 +140,14 @@ public final class BridgeNode {
     return config;
   }
 
+  /** A client asks for a socket (ThrumeMetrics.WEBSOCKET or SOCKJS). */
+  void attempt(String transport) {
+    metrics.connectAttempt(transport);
+  }
+
+  /** A connection refused before it was served, by code. */
   void refused(String reason) {
-    metrics.rejected(reason);
+    metrics.connectRefused(reason);
   }
 
   /** Takes a transport whose ticket was redeemed for {@code userId}; call on the connection's context. */
@@ -150,6 +156,7 @@ public final class BridgeNode {
     ClientSocket socket = new ClientSocket(id, userId, vertx.getOrCreateContext(), transport, config.maxOverflowFrames(),
       config.maxOverflowBytes(), fanout::droppedAsSlow);
     fanout.add(socket);
+    metrics.connectAccepted(transport instanceof SockJSTransport ? ThrumeMetrics.SOCKJS : ThrumeMetrics.WEBSOCKET);
     int[] strikes = {0};
     socket.reader(buffer -> onFrame(socket, buffer, strikes));
     transport.frameHandler(socket::read);
@@ -159,6 +166,7 @@ public final class BridgeNode {
   }
 
   private void onClose(ClientSocket socket) {
+    metrics.connectionClosed(socket.openedNanos);
     fanout.remove(socket);
     for (String conversationId : socket.viewing()) {
       socket.view(conversationId, false);

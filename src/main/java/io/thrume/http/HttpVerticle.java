@@ -39,6 +39,7 @@ public class HttpVerticle extends VerticleBase {
 
     Router router = Router.router(vertx);
     OriginPolicy origins = new OriginPolicy(config.allowedOrigins());
+    router.route().handler(ctx -> ctx.put(Problems.METRICS, metrics).next());
     router.route().handler(new SecurityHeaders());
     if (!config.allowedOrigins().isEmpty()) {
       router.route().handler(new CrossOrigin(CorsHandler.create()
