@@ -4,6 +4,9 @@ import io.thrume.support.BridgeClient;
 import io.thrume.support.RestClient;
 import io.thrume.support.RestClient.User;
 import io.thrume.support.TestThrume;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
@@ -61,6 +64,31 @@ class MonitoringTest {
     assertEquals(1, delta(before, after, "thrume_failures_total{code=\"UNAUTHORIZED\",edge=\"bridge\"}"));
     assertEquals(0, delta(before, after, "thrume_failures_total{code=\"UNAUTHORIZED\",edge=\"rest\"}"));
     assertTrue(after.containsKey("thrume_bridge_connection_seconds_bucket{le=\"60.0\"}"), "duration buckets");
+  }
+
+  @Test
+  void sockJsSessionsAreCountedToo() throws Exception {
+    User u = rest.register("sockjs");
+    String ticket = rest.post("/api/realtime/ticket", u.token(), null).json().getString("ticket");
+    Map<String, Double> before = metrics(thrume);
+    WebSocketClient client = thrume.vertx.createWebSocketClient();
+    try {
+      WebSocket ok = TestThrume.await(client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(thrume.port)
+        .setURI("/eventbus/123/okokokok/websocket?ticket=" + ticket)), 10);
+      awaitDelta(before, "thrume_bridge_connect_accepted_total{transport=\"sockjs\"}", 1);
+      TestThrume.await(ok.close(), 10);
+      TestThrume.await(client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(thrume.port)
+        .setURI("/eventbus/123/forgedid/websocket?ticket=forged")), 10);
+      Map<String, Double> after = awaitDelta(before, "thrume_bridge_connect_refused_total{reason=\"UNAUTHORIZED\"}", 1);
+      after = awaitDelta(before, "thrume_bridge_connection_seconds_count", 1);
+      assertEquals(2, delta(before, after, "thrume_bridge_connect_attempts_total{transport=\"sockjs\"}"));
+      assertEquals(1, delta(before, after, "thrume_bridge_connect_accepted_total{transport=\"sockjs\"}"));
+      assertEquals(1, delta(before, after, "thrume_bridge_connect_refused_total{reason=\"UNAUTHORIZED\"}"));
+      assertEquals(1, delta(before, after, "thrume_failures_total{code=\"UNAUTHORIZED\",edge=\"bridge\"}"));
+      assertEquals(1, delta(before, after, "thrume_bridge_connection_seconds_count"));
+    } finally {
+      client.close();
+    }
   }
 
   @Test
