@@ -12,6 +12,7 @@ app.use(createPinia());
 const auth = useAuthStore();
 configureApi({
   token: () => auth.token,
+  renew: (stale) => auth.refresh(stale),
   unauthorized: (error) => auth.unauthorized(error),
 });
 auth.restore();

@@ -504,9 +504,11 @@ describe('Thrume web client in a real browser', () => {
     await item.waitFor();
   });
 
-  step('logging out goes back to the login screen, logging in works; no page error happened anywhere', async () => {
+  step('logging out (confirmed) goes back to the login screen, logging in works; no page error happened anywhere', async () => {
     const { alice } = users;
     await alice.page.getByTestId('logout').click();
+    // "Log out" asks first (sessions.test.js covers what the server does then)
+    await alice.page.getByTestId('logout-yes').click();
     await alice.page.waitForURL(/\/login/);
     await alice.page.getByTestId('auth-notice').filter({ hasText: 'logged out' }).waitFor();
     // and logs in again through the form

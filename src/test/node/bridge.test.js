@@ -1082,6 +1082,33 @@ describe('Thrume real-time bridge with @vertx/eventbus-bridge-client.js', () => 
       await m.close();
     }
   });
+
+  step('logout closes the socket its session opened within 1 s, UNAUTHORIZED; another session\'s socket goes on (docs/security.md, Sessions)', { timeout: 60_000 }, async () => {
+    const name = `quinn_${randomUUID().slice(0, 8)}`;
+    await registerUser(name, 'correct horse battery', 'Quinn');
+    const first = await login(name, 'correct horse battery');
+    const second = await login(name, 'correct horse battery');
+    assert.equal(typeof first.refreshToken, 'string');
+    const a = await Session.open('quinn-1', await getTicket(first.token));
+    const b = await Session.open('quinn-2', await getTicket(second.token));
+    try {
+      const started = Date.now();
+      const out = await api('POST', '/api/auth/logout', { token: first.token });
+      assert.equal(out.status, 204, out.text);
+      const outcome = await Promise.race([a.closedPromise.then(() => 'closed'), deadline(1_500, 'open')]);
+      assert.equal(outcome, 'closed', 'the logged-out session\'s socket is closed');
+      assert.ok(a.closedAt - started < 1_500, `closed after ${a.closedAt - started} ms`);
+      assert.ok(a.errors.some((e) => /^UNAUTHORIZED/.test(e.body?.message ?? e.message ?? '')),
+        `told why: ${JSON.stringify(a.errors)}`);
+      assert.equal(b.closed, false, 'the other session\'s socket is open');
+      assert.deepEqual(await b.request('presence.watch', { userIds: [] }), {}, 'and answers');
+      assert.equal((await api('POST', '/api/realtime/ticket', { token: first.token })).status, 401);
+      assert.equal((await api('POST', '/api/auth/refresh', { body: { refreshToken: first.refreshToken } })).status, 401);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
 });
 
 function missing(view, upTo) {

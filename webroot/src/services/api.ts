@@ -47,12 +47,19 @@ export class ApiError extends Error {
 
 interface Hooks {
   token: () => string | null;
-  /** Called when an authenticated request answers 401 (expired, revoked or forged token). */
+  /**
+   * Called when an authenticated request answers 401 with `token`: gets a new access token (with
+   * the refresh token) and resolves true when the request may be tried again with it, false when
+   * the session has ended. Rejects with a network ApiError when the server cannot be reached.
+   */
+  renew: (token: string | null) => Promise<boolean>;
+  /** Called when an authenticated request answers 401 and no new token can be had (session ended). */
   unauthorized: (error: ApiError) => void;
 }
 
 const hooks: Hooks = {
   token: () => null,
+  renew: async () => false,
   unauthorized: () => {},
 };
 
@@ -67,13 +74,11 @@ interface RequestOptions {
   timeoutMs?: number;
 }
 
-async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+async function request<T>(method: string, path: string, options: RequestOptions = {}, retried = false): Promise<T> {
   const auth = options.auth ?? true;
   const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' };
-  if (auth) {
-    const token = hooks.token();
-    if (token) headers.Authorization = `Bearer ${token}`;
-  }
+  const token = auth ? hooks.token() : null;
+  if (token) headers.Authorization = `Bearer ${token}`;
   let payload: string | undefined;
   if (options.body !== undefined) {
     headers['Content-Type'] = 'application/json';
@@ -108,7 +113,11 @@ async function request<T>(method: string, path: string, options: RequestOptions 
     const problem: Problem = json && typeof json === 'object' ? (json as Problem) : { title: response.statusText };
     const retry = Number(response.headers.get('Retry-After'));
     const error = new ApiError(response.status, problem, Number.isFinite(retry) && retry > 0 ? retry : undefined);
-    if (response.status === 401 && auth) hooks.unauthorized(error);
+    if (response.status === 401 && auth) {
+      // an access token expired (or ended): one try with a new one, if the session goes on
+      if (!retried && (await hooks.renew(token))) return request<T>(method, path, options, true);
+      hooks.unauthorized(error);
+    }
     throw error;
   }
   return json as T;
@@ -121,6 +130,12 @@ export const api = {
     request<Session>('POST', '/api/auth/register', { body: { username, password, displayName }, auth: false }),
   login: (username: string, password: string) =>
     request<Session>('POST', '/api/auth/login', { body: { username, password }, auth: false }),
+  refresh: (refreshToken: string) => request<Session>('POST', '/api/auth/refresh', { body: { refreshToken }, auth: false }),
+  /** Ends this session on the server (its refresh token, access tokens and sockets). */
+  logout: () => request<null>('POST', '/api/auth/logout'),
+  logoutAll: () => request<null>('POST', '/api/auth/logout-all'),
+  changePassword: (currentPassword: string, newPassword: string) =>
+    request<null>('POST', '/api/auth/password', { body: { currentPassword, newPassword } }),
   me: () => request<Account>('GET', '/api/accounts/me'),
   searchAccounts: (search: string) => request<Account[]>('GET', `/api/accounts?search=${enc(search)}`),
   createConversation: (participantIds: string[], title?: string) =>

@@ -12,6 +12,8 @@ export interface Session {
   account: Account;
   token: string;
   expiresAt: string;
+  /** Opaque, single use: POST /api/auth/refresh trades it for a new token and a new refresh token. */
+  refreshToken?: string;
 }
 
 /** A persisted message. seq orders messages within a conversation (gap-free, from 1). */

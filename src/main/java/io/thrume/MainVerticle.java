@@ -2,6 +2,7 @@ package io.thrume;
 
 import io.thrume.account.AccountVerticle;
 import io.thrume.auth.JwtSecret;
+import io.thrume.auth.RevokedSessions;
 import io.thrume.bridge.BridgeConfig;
 import io.thrume.bridge.BridgeNode;
 import io.thrume.bus.Addresses;
@@ -64,18 +65,33 @@ public class MainVerticle extends VerticleBase {
       })
       .compose(secret -> {
         config.getJsonObject("auth").put("jwtSecret", secret);
-        bridge = new BridgeNode(vertx, nodeId, BridgeConfig.from(config), secret, metrics);
+        RevokedSessions revoked = new RevokedSessions(settings.integer(ConfigKeys.AUTH_TOKEN_MINUTES));
+        bridge = new BridgeNode(vertx, nodeId, BridgeConfig.from(config), secret, metrics, revoked);
         DeploymentOptions one = new DeploymentOptions().setConfig(config);
         return vertx.deployVerticle(new StoreVerticle(metrics), one)
-          .compose(id -> vertx.deployVerticle(new AccountVerticle(limits), one))
+          .compose(id -> vertx.deployVerticle(new AccountVerticle(limits, revoked), one))
           .compose(id -> vertx.deployVerticle(new LimitVerticle(limits), one))
           .compose(id -> vertx.deployVerticle(new ChatVerticle(metrics, limits), one))
           .compose(id -> vertx.deployVerticle(new PresenceVerticle(), one))
           .compose(id -> bridge.start(otherMembers))
           // the node receives the cluster's events now: catch up on presence changes made meanwhile
           .compose(v -> vertx.eventBus().request(Addresses.PRESENCE_MIRROR_LOAD, new JsonObject(), Local.delivery()))
-          .compose(v -> vertx.deployVerticle(() -> new HttpVerticle(bridge, metrics),
+          // and on the sessions ended within the last token lifetime (those ended from now on are broadcast)
+          .compose(v -> loadRevoked(revoked, settings.integer(ConfigKeys.AUTH_TOKEN_MINUTES)))
+          .compose(v -> vertx.deployVerticle(() -> new HttpVerticle(bridge, metrics, revoked),
             new DeploymentOptions(one).setInstances(HttpConfig.from(config).effectiveInstances())));
+      });
+  }
+
+  private Future<Void> loadRevoked(RevokedSessions revoked, int tokenMinutes) {
+    return vertx.eventBus().<JsonObject>request(Addresses.STORE_SESSION_REVOKED,
+        new JsonObject().put("minutes", tokenMinutes + 1), Local.delivery())
+      .map(reply -> {
+        for (Object s : reply.body().getJsonArray("sessions")) {
+          JsonObject session = (JsonObject) s;
+          revoked.add(session.getString("id"), session.getLong("revokedAt"));
+        }
+        return null;
       });
   }
 

@@ -1,5 +1,6 @@
 package io.thrume.bridge;
 
+import io.thrume.auth.RevokedSessions;
 import io.thrume.bus.Addresses;
 import io.thrume.bus.Failure;
 import io.thrume.bus.Handlers;
@@ -26,6 +27,8 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -47,6 +50,9 @@ public final class BridgeNode {
   static final int MAX_VIEWS = 10;
   /** Users one socket may watch. */
   static final int MAX_WATCHED = 500;
+  /** The close code of a socket whose session ended (an application code: 4000 + the HTTP status). */
+  public static final int SESSION_ENDED_CLOSE = 4401;
+  private static final long PRUNE_MS = 60_000;
   private final Vertx vertx;
   private final EventBus bus;
   private final String nodeId;
@@ -57,10 +63,16 @@ public final class BridgeNode {
   private final ThrumeMetrics metrics;
   private final AtomicLong connections = new AtomicLong();
   private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
+  /** Open sockets by the session whose ticket opened them (sockets of tests' session-less tickets are not here). */
+  private final ConcurrentHashMap<String, Set<ClientSocket>> bySession = new ConcurrentHashMap<>();
+  private final RevokedSessions revoked;
+  private long pruneTimer = -1;
   /** Set once, on SIGTERM ({@link Addresses#NODE_DRAIN}): no new socket or ticket from then on. */
   private volatile boolean draining;
 
-  public BridgeNode(Vertx vertx, String nodeId, BridgeConfig config, String sharedSecret, ThrumeMetrics metrics) {
+  public BridgeNode(Vertx vertx, String nodeId, BridgeConfig config, String sharedSecret, ThrumeMetrics metrics,
+                    RevokedSessions revoked) {
+    this.revoked = revoked;
     this.vertx = vertx;
     this.bus = vertx.eventBus();
     this.nodeId = nodeId;
@@ -80,7 +92,8 @@ public final class BridgeNode {
   public Future<Void> start(Supplier<Collection<String>> otherMembers) {
     consumers.add(Handlers.serve(bus, Addresses.TICKET_ISSUE, m -> draining
       ? Future.failedFuture(Failure.UNAVAILABLE.exception(RESTARTING))
-      : Limits.take(bus, m.body().getString("userId"), Action.TICKET).map(v -> tickets.issue(m.body().getString("userId")))));
+      : Limits.take(bus, m.body().getString("userId"), Action.TICKET)
+        .map(v -> tickets.issue(m.body().getString("userId"), m.body().getString("sessionId")))));
     consumers.add(Handlers.serve(bus, Addresses.NODE_DRAIN, m -> drain(m.body().getLong("drainMs", 0L))));
     consumers.add(bus.consumer(Addresses.bridgeEvict(nodeId), message -> {
       ClientSocket socket = fanout.socket(message.body().getString("connectionId"));
@@ -92,8 +105,33 @@ public final class BridgeNode {
         });
       }
     }));
+    consumers.add(bus.<JsonObject>localConsumer(Addresses.SESSIONS_REVOKED, message -> {
+      long revokedAt = message.body().getLong("revokedAt", System.currentTimeMillis());
+      for (Object id : message.body().getJsonArray("sessions", new JsonArray())) {
+        if (id instanceof String sessionId) {
+          revoked.add(sessionId, revokedAt);
+          Set<ClientSocket> sockets = bySession.remove(sessionId);
+          if (sockets != null) {
+            sockets.forEach(this::endSession);
+          }
+        }
+      }
+    }));
+    // entries whose access tokens have all expired
+    pruneTimer = vertx.setPeriodic(PRUNE_MS, t -> revoked.prune());
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList())
       .compose(v -> fanout.start(nodeId, otherMembers));
+  }
+
+  /** Tells the socket its session has ended and closes it, on its own context. */
+  private void endSession(ClientSocket socket) {
+    socket.context.runOnContext(v -> {
+      if (!socket.isClosed()) {
+        metrics.rejected(Failure.UNAUTHORIZED.name());
+        socket.send(Frames.err(null, Failure.UNAUTHORIZED, "the session has ended: log in again"));
+        socket.close(SESSION_ENDED_CLOSE, "session ended");
+      }
+    });
   }
 
   /**
@@ -125,6 +163,7 @@ public final class BridgeNode {
   }
 
   public Future<Void> stop() {
+    vertx.cancelTimer(pruneTimer);
     return Future.join(consumers.stream().map(MessageConsumer::unregister).toList()).compose(v -> fanout.stop());
   }
 
@@ -151,7 +190,9 @@ public final class BridgeNode {
   }
 
   /** Takes a transport whose ticket was redeemed for {@code userId}; call on the connection's context. */
-  void accept(Transport transport, String userId) {
+  void accept(Transport transport, Tickets.Holder holder) {
+    String userId = holder.userId();
+    String sessionId = holder.sessionId();
     String id = nodeId + "-" + connections.incrementAndGet();
     ClientSocket socket = new ClientSocket(id, userId, vertx.getOrCreateContext(), transport, config.maxOverflowFrames(),
       config.maxOverflowBytes(), fanout::droppedAsSlow);
@@ -160,7 +201,22 @@ public final class BridgeNode {
     int[] strikes = {0};
     socket.reader(buffer -> onFrame(socket, buffer, strikes));
     transport.frameHandler(socket::read);
-    transport.closeHandler(v -> onClose(socket));
+    transport.closeHandler(v -> {
+      if (sessionId != null) {
+        bySession.computeIfPresent(sessionId, (k, set) -> {
+          set.remove(socket);
+          return set.isEmpty() ? null : set;
+        });
+      }
+      onClose(socket);
+    });
+    if (sessionId != null) {
+      bySession.computeIfAbsent(sessionId, k -> ConcurrentHashMap.newKeySet()).add(socket);
+      // after the socket is in the map: a revocation either finds it there or is seen here
+      if (revoked.contains(sessionId)) {
+        endSession(socket);
+      }
+    }
     bus.send(Addresses.PRESENCE_CONNECTED, new JsonObject().put("userId", userId).put("connectionId", id)
       .put("nodeId", nodeId), Local.delivery());
   }
@@ -286,8 +342,9 @@ public final class BridgeNode {
           socket.send(Frames.rec(replyAddress, ar.result()));
         }
       } else {
+        // only a limit is enforced here: an UNAVAILABLE's retry-after is advice, the retry may well work
         long retryAfter = Failure.retryAfterSeconds(ar.cause().getMessage());
-        if (retryAfter > 0) {
+        if (retryAfter > 0 && Failure.codeOf(ar.cause().getMessage()) == Failure.RATE_LIMITED) {
           socket.limitUntil(address, retryAfter * 1000);
         }
         refuse(socket, replyAddress, ar.cause());

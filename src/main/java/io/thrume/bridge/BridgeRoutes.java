@@ -66,16 +66,16 @@ public final class BridgeRoutes {
       return;
     }
     request.pause();
-    node.tickets().redeem(request.getParam("ticket")).onComplete(ar -> {
-      String userId = ar.succeeded() ? ar.result() : null;
-      if (userId == null) {
+    node.tickets().redeemFor(request.getParam("ticket")).onComplete(ar -> {
+      Tickets.Holder holder = ar.succeeded() ? ar.result() : null;
+      if (holder == null) {
         request.resume();
         node.refused((ar.succeeded() ? Failure.UNAUTHORIZED : Failure.UNAVAILABLE).name());
         if (ar.succeeded()) {
           Problems.send(ctx, 401, Failure.UNAUTHORIZED,
             "a valid ticket is required: POST /api/realtime/ticket, then connect within its lifetime");
         } else {
-          Problems.send(ctx, 503, Failure.UNAVAILABLE, "tickets cannot be checked now, try again");
+          Problems.send(ctx, 503, Failure.UNAVAILABLE, "tickets cannot be checked now");
         }
         return;
       }
@@ -85,7 +85,7 @@ public final class BridgeRoutes {
         Transport transport = ChannelTransport.takeOver(request.connection(), (ContextInternal) Vertx.currentContext(),
           config.outboundQueueBytes(), config.maxFrameBytes() * 2);
         node.accept(transport != null ? transport
-          : new WebSocketTransport(ws, request.connection(), config.outboundQueueBytes()), userId);
+          : new WebSocketTransport(ws, request.connection(), config.outboundQueueBytes()), holder);
       }).onFailure(ctx::fail);
       request.resume();
     });
@@ -104,9 +104,9 @@ public final class BridgeRoutes {
     }
     socket.pause();
     List<String> tickets = new QueryStringDecoder(socket.uri()).parameters().get("ticket");
-    node.tickets().redeem(tickets == null ? null : tickets.get(0)).onComplete(ar -> {
-      String userId = ar.succeeded() ? ar.result() : null;
-      if (userId == null) {
+    node.tickets().redeemFor(tickets == null ? null : tickets.get(0)).onComplete(ar -> {
+      Tickets.Holder holder = ar.succeeded() ? ar.result() : null;
+      if (holder == null) {
         node.refused(Failure.UNAUTHORIZED.name());
         // on the next turn: when the ticket check answers at once we are still inside SockJS' session
         // set-up, which would drop the frame and answer its own "Go away!" to a session closed that early
@@ -116,7 +116,7 @@ public final class BridgeRoutes {
         });
         return;
       }
-      node.accept(new SockJSTransport(socket, node.config().outboundQueueBytes()), userId);
+      node.accept(new SockJSTransport(socket, node.config().outboundQueueBytes()), holder);
       socket.resume();
     });
   }

@@ -26,9 +26,10 @@ public final class Tickets {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
   private static final Base64.Decoder B64D = Base64.getUrlDecoder();
-  /** user (16 bytes), expiry in epoch seconds (8), random (12). */
-  private static final int PAYLOAD = 36;
+  /** user (16 bytes), session (16; zero when none), expiry in epoch seconds (8), random (12). */
+  private static final int PAYLOAD = 52;
   private static final int MAC_BYTES = 16;
+  private static final UUID NO_SESSION = new UUID(0, 0);
   private final Vertx vertx;
   private final int seconds;
   private final byte[] key;
@@ -38,17 +39,28 @@ public final class Tickets {
   public Tickets(Vertx vertx, int seconds, String sharedSecret) {
     this.vertx = vertx;
     this.seconds = seconds;
-    this.key = hmac(sharedSecret.getBytes(StandardCharsets.UTF_8), "thrume bridge tickets v1".getBytes(StandardCharsets.UTF_8));
+    this.key = hmac(sharedSecret.getBytes(StandardCharsets.UTF_8), "thrume bridge tickets v2".getBytes(StandardCharsets.UTF_8));
     this.macs = ThreadLocal.withInitial(() -> mac(key));
   }
 
-  /** {ticket, expiresInSeconds} for the user. */
+  /** Whom a ticket lets in: the user, and the session whose access token asked for it (null if none). */
+  public record Holder(String userId, String sessionId) {
+  }
+
+  /** {ticket, expiresInSeconds} for the user, outside any session (tests). */
   public JsonObject issue(String userId) {
+    return issue(userId, null);
+  }
+
+  /** {ticket, expiresInSeconds} for the user's session: the socket it opens ends with the session. */
+  public JsonObject issue(String userId, String sessionId) {
     UUID user = UUID.fromString(userId);
+    UUID session = sessionId == null ? NO_SESSION : UUID.fromString(sessionId);
     byte[] random = new byte[12];
     RANDOM.nextBytes(random);
     ByteBuffer payload = ByteBuffer.allocate(PAYLOAD).putLong(user.getMostSignificantBits())
-      .putLong(user.getLeastSignificantBits()).putLong(System.currentTimeMillis() / 1000 + seconds).put(random);
+      .putLong(user.getLeastSignificantBits()).putLong(session.getMostSignificantBits())
+      .putLong(session.getLeastSignificantBits()).putLong(System.currentTimeMillis() / 1000 + seconds).put(random);
     String body = B64.encodeToString(payload.array());
     String ticket = body + "." + B64.encodeToString(sign(body));
     return new JsonObject().put("ticket", ticket).put("expiresInSeconds", seconds);
@@ -56,6 +68,11 @@ public final class Tickets {
 
   /** The user the ticket was issued to, or null when it is forged, expired or used. Marks it used. */
   public Future<String> redeem(String ticket) {
+    return redeemFor(ticket).map(holder -> holder == null ? null : holder.userId());
+  }
+
+  /** Whom the ticket was issued to, or null when it is forged, expired or used. Marks it used. */
+  public Future<Holder> redeemFor(String ticket) {
     if (ticket == null || ticket.length() > 100) {
       return Future.succeededFuture(null);
     }
@@ -77,12 +94,14 @@ public final class Tickets {
     }
     ByteBuffer fields = ByteBuffer.wrap(payload);
     UUID user = new UUID(fields.getLong(), fields.getLong());
+    UUID session = new UUID(fields.getLong(), fields.getLong());
+    Holder holder = new Holder(user.toString(), NO_SESSION.equals(session) ? null : session.toString());
     long ttlMs = fields.getLong() * 1000 - System.currentTimeMillis();
     if (ttlMs <= 0) {
       return Future.succeededFuture(null);
     }
     return usedTickets().compose(map -> map.putIfAbsent(body, Boolean.TRUE, ttlMs))
-      .map(previous -> previous == null ? user.toString() : null);
+      .map(previous -> previous == null ? holder : null);
   }
 
   /**

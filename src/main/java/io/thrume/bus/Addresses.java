@@ -53,10 +53,31 @@ public final class Addresses {
   public static final String STORE_CONTACTS = "thrume.store.contacts";
   public static final String STORE_LAST_SEEN = "thrume.store.lastseen";
   public static final String STORE_PING = "thrume.store.ping";
+  /** A new session with its first refresh token (hash only): {accountId, refreshHash, days} → {sessionId}. */
+  public static final String STORE_SESSION_CREATE = "thrume.store.session.create";
+  /** Rotates a refresh token, or ends its session when the token was rotated already (reuse). */
+  public static final String STORE_SESSION_REFRESH = "thrume.store.session.refresh";
+  /** Ends one session, every session of a user, or all but one: {userId, sessionId?, except?, reason} → {revoked: [id…]}. */
+  public static final String STORE_SESSION_REVOKE = "thrume.store.session.revoke";
+  /** The sessions revoked within the last minutes (what a starting node loads): {minutes} → {sessions: [{id, revokedAt}…]}. */
+  public static final String STORE_SESSION_REVOKED = "thrume.store.session.revoked";
+  /** A new password hash, and the user's other sessions ended, in one statement: {userId, passwordHash, keepSessionId} → {revoked: [id…]}. */
+  public static final String STORE_ACCOUNT_PASSWORD = "thrume.store.account.password";
 
   // Internal: the account verticle (registration, login, password hashing, attempt throttling).
   public static final String ACCOUNT_REGISTER = "thrume.account.register";
   public static final String ACCOUNT_LOGIN = "thrume.account.login";
+  /** {refreshToken, clientAddress} → {account, token, expiresAt, refreshToken}: rotation (docs/security.md, "Sessions"). */
+  public static final String ACCOUNT_REFRESH = "thrume.account.refresh";
+  /** {userId, sessionId, all} → {}: ends the caller's session, or every session of the user. */
+  public static final String ACCOUNT_LOGOUT = "thrume.account.logout";
+  /** {userId, sessionId, currentPassword, newPassword} → {}: the user's other sessions end. */
+  public static final String ACCOUNT_PASSWORD = "thrume.account.password";
+  /**
+   * On every node (through {@code Events.broadcast}): sessions ended, {userId, sessions: [id…],
+   * revokedAt}. The node refuses their access tokens from then on and closes their sockets.
+   */
+  public static final String SESSIONS_REVOKED = "thrume.sessions.revoked";
 
   // Internal: conversation creation goes through the chat verticle so that it can announce it.
   public static final String CHAT_CONVERSATION_CREATE = "thrume.chat.conversation.create";

@@ -91,7 +91,8 @@ public final class Handlers {
     if (cause instanceof ReplyException re && re.failureType() != io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE) {
       return Failure.UNAVAILABLE.exception("a service did not answer");
     }
-    if (cause instanceof PgException || cause instanceof java.net.ConnectException
+    // the database refusing, ending or resetting connections (a restart, a failover): come back later
+    if (cause instanceof PgException || cause instanceof java.io.IOException
         || cause instanceof io.vertx.sqlclient.ClosedConnectionException) {
       LOG.warn("{} failed: {}", address, cause.toString());
       return Failure.UNAVAILABLE.exception("the database is not available");

@@ -23,6 +23,7 @@ public final class ConfigKeys {
 
   public static final String AUTH_JWT_SECRET = "auth.jwtSecret";
   public static final String AUTH_TOKEN_MINUTES = "auth.tokenMinutes";
+  public static final String AUTH_REFRESH_DAYS = "auth.refreshDays";
   public static final String AUTH_PBKDF2_ITERATIONS = "auth.pbkdf2Iterations";
   public static final String AUTH_ATTEMPTS_BURST = "auth.attemptsBurst";
   public static final String AUTH_ATTEMPTS_PER_MINUTE = "auth.attemptsPerMinute";

@@ -27,6 +27,8 @@ public final class ConfigLoader {
     m.put("THRUME_DATA_DIR", ConfigKeys.DATA_DIR);
     m.put("THRUME_DB_URL", ConfigKeys.DB_URL);
     m.put("THRUME_JWT_SECRET", ConfigKeys.AUTH_JWT_SECRET);
+    m.put("THRUME_TOKEN_MINUTES", ConfigKeys.AUTH_TOKEN_MINUTES);
+    m.put("THRUME_REFRESH_DAYS", ConfigKeys.AUTH_REFRESH_DAYS);
     m.put("THRUME_CLUSTER_PORT", ConfigKeys.CLUSTER_PORT);
     m.put("THRUME_CLUSTER_MEMBERS", ConfigKeys.CLUSTER_MEMBERS);
     m.put("THRUME_CLUSTER_HOST", ConfigKeys.CLUSTER_HOST);

@@ -43,6 +43,8 @@ final class Api {
       result.onComplete(ar -> {
         if (ar.failed()) {
           Problems.fail(ctx, ar.cause());
+        } else if (!ctx.response().ended() && ar.result().status() == 204) {
+          ctx.response().setStatusCode(204).end();
         } else if (!ctx.response().ended()) {
           Object body = ar.result().body();
           String json = body instanceof JsonObject o ? o.encode() : body instanceof JsonArray a ? a.encode() : "{}";

@@ -4,7 +4,7 @@ import io.thrume.bus.Addresses;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 
-/** POST /api/auth/register and /api/auth/login: the only routes without a token. */
+/** POST /api/auth/register, /api/auth/login and /api/auth/refresh: the only routes without a token. */
 final class AuthRoutes {
   private AuthRoutes() {
   }
@@ -17,6 +17,12 @@ final class AuthRoutes {
     router.post("/api/auth/login").handler(Api.handle(ctx -> {
       JsonObject body = Api.jsonBody(ctx).put("clientAddress", clientAddress(ctx.request().remoteAddress()));
       return api.call(Addresses.ACCOUNT_LOGIN, body).map(session -> new Api.Response(200, session));
+    }));
+    router.post("/api/auth/refresh").handler(Api.handle(ctx -> {
+      JsonObject body = Api.jsonBody(ctx);
+      JsonObject refresh = new JsonObject().put("refreshToken", body.getValue("refreshToken"))
+        .put("clientAddress", clientAddress(ctx.request().remoteAddress()));
+      return api.call(Addresses.ACCOUNT_REFRESH, refresh).map(session -> new Api.Response(200, session));
     }));
   }
 

@@ -4,9 +4,10 @@ import io.thrume.auth.TokenService;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 
-/** Lets a request through only with a valid bearer token; puts the account id in the context. */
+/** Lets a request through only with a valid bearer token of a live session; puts the account and session ids in the context. */
 final class BearerAuth implements Handler<RoutingContext> {
   static final String USER_ID = "thrume.userId";
+  static final String SESSION_ID = "thrume.sessionId";
   private static final String PREFIX = "Bearer ";
   private final TokenService tokens;
 
@@ -21,7 +22,8 @@ final class BearerAuth implements Handler<RoutingContext> {
       ? header.substring(PREFIX.length()).trim() : null;
     tokens.verify(token).onComplete(ar -> {
       if (ar.succeeded()) {
-        ctx.put(USER_ID, ar.result());
+        ctx.put(USER_ID, ar.result().userId());
+        ctx.put(SESSION_ID, ar.result().sessionId());
         ctx.next();
       } else {
         Problems.fail(ctx, ar.cause());
@@ -31,5 +33,10 @@ final class BearerAuth implements Handler<RoutingContext> {
 
   static String userId(RoutingContext ctx) {
     return ctx.get(USER_ID);
+  }
+
+  /** The session of the request's access token. */
+  static String sessionId(RoutingContext ctx) {
+    return ctx.get(SESSION_ID);
   }
 }

@@ -1,5 +1,6 @@
 package io.thrume.http;
 
+import io.thrume.auth.RevokedSessions;
 import io.thrume.auth.TokenService;
 import io.thrume.bridge.BridgeNode;
 import io.thrume.bridge.BridgeRoutes;
@@ -26,15 +27,18 @@ public class HttpVerticle extends VerticleBase {
   private final BridgeNode bridge;
   private final ThrumeMetrics metrics;
 
-  public HttpVerticle(BridgeNode bridge, ThrumeMetrics metrics) {
+  private final RevokedSessions revoked;
+
+  public HttpVerticle(BridgeNode bridge, ThrumeMetrics metrics, RevokedSessions revoked) {
     this.bridge = bridge;
+    this.revoked = revoked;
     this.metrics = metrics;
   }
 
   @Override
   public Future<?> start() {
     HttpConfig config = HttpConfig.from(config());
-    TokenService tokens = new TokenService(vertx, config.jwtSecret(), config.tokenMinutes());
+    TokenService tokens = new TokenService(vertx, config.jwtSecret(), config.tokenMinutes(), revoked);
     Api api = new Api(vertx.eventBus());
 
     Router router = Router.router(vertx);
@@ -51,6 +55,7 @@ public class HttpVerticle extends VerticleBase {
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
     AuthRoutes.mount(router, api);
     router.route("/api/*").handler(new BearerAuth(tokens));
+    SessionRoutes.mount(router, api);
     AccountRoutes.mount(router, api);
     ConversationRoutes.mount(router, api);
     RealtimeRoutes.mount(router, api);

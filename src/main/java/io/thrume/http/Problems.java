@@ -32,8 +32,9 @@ public final class Problems {
     if (response.ended()) {
       return;
     }
-    if (code == Failure.RATE_LIMITED || code == Failure.UNAVAILABLE) {
-      // a 503 says when to come back too (1 s unless the detail says "retry after N s")
+    detail = code.detail(detail);
+    if (code == Failure.RATE_LIMITED || code == Failure.UNAVAILABLE || status == 503) {
+      // a 503 always says when to come back (an UNAVAILABLE's detail carries it: 1 s unless it says otherwise)
       long retry = Failure.retryAfterSeconds(detail);
       response.putHeader("Retry-After", Long.toString(Math.max(1, retry)));
     }

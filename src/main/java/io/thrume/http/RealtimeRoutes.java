@@ -18,7 +18,8 @@ final class RealtimeRoutes {
 
   static void mount(Router router, Api api) {
     router.post("/api/realtime/ticket").handler(Api.handle(ctx ->
-      api.call(Addresses.TICKET_ISSUE, new JsonObject().put("userId", BearerAuth.userId(ctx)))
+      api.call(Addresses.TICKET_ISSUE, new JsonObject().put("userId", BearerAuth.userId(ctx))
+        .put("sessionId", BearerAuth.sessionId(ctx)))
         .map(ticket -> new Api.Response(200, ticket))));
 
     router.get("/api/presence").handler(Api.handle(ctx -> {

@@ -21,6 +21,8 @@ final class AccountStore {
   private static final String BY_USERNAME =
     "SELECT id, username, display_name, password_hash FROM account WHERE lower(username) = lower($1)";
   private static final String BY_ID = "SELECT id, username, display_name FROM account WHERE id = $1";
+  private static final String CREDENTIALS_BY_ID =
+    "SELECT id, username, display_name, password_hash FROM account WHERE id = $1";
   // $1 is a lower-case prefix with LIKE wildcards escaped; the caller is left out of the results.
   private static final String SEARCH =
     "SELECT id, username, display_name FROM account "
@@ -45,9 +47,12 @@ final class AccountStore {
         : Future.failedFuture(e));
   }
 
-  /** {username} → {account, passwordHash}, or null when there is no such account. */
+  /** {username} or {id} → {account, passwordHash}, or null when there is no such account. */
   Future<JsonObject> credentials(JsonObject body) {
-    return pool.preparedQuery(BY_USERNAME).execute(Tuple.of(body.getString("username")))
+    String id = body.getString("id");
+    var query = id != null ? pool.preparedQuery(CREDENTIALS_BY_ID).execute(Tuple.of(UUID.fromString(id)))
+      : pool.preparedQuery(BY_USERNAME).execute(Tuple.of(body.getString("username")));
+    return query
       .map(rows -> {
         if (rows.size() == 0) {
           return null;

@@ -2,6 +2,8 @@ package io.thrume.store;
 
 import io.thrume.bus.Addresses;
 import io.thrume.bus.Handlers;
+import io.thrume.config.ConfigKeys;
+import io.thrume.config.Settings;
 import io.thrume.metrics.ThrumeMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -22,6 +24,7 @@ public class StoreVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(StoreVerticle.class);
   /** At most this many messages per insert transaction (one statement's arrays). */
   private static final int MAX_BATCH = 256;
+  private static final long SESSION_PURGE_MS = 6 * 3600_000L;
   private final ThrumeMetrics metrics;
   private EmbeddedDatabase embedded;
   private Pool pool;
@@ -63,6 +66,7 @@ public class StoreVerticle extends VerticleBase {
     AccountStore accounts = new AccountStore(pool);
     ConversationStore conversations = new ConversationStore(pool);
     MessageStore messages = new MessageStore(pool);
+    SessionStore sessions = new SessionStore(pool);
     // insert transactions may hold up to half the pool; the rest serves reads and markers meanwhile
     MessageBatcher inserts = new MessageBatcher(pool, metrics, Math.max(1, config.poolSize() / 2), MAX_BATCH);
     Handlers.serve(bus, Addresses.STORE_ACCOUNT_CREATE, m -> accounts.create(m.body()));
@@ -82,6 +86,25 @@ public class StoreVerticle extends VerticleBase {
     Handlers.serve(bus, Addresses.STORE_LAST_SEQS, m -> conversations.lastSeqs(m.body()));
     Handlers.serve(bus, Addresses.STORE_CONTACTS, m -> conversations.contacts(m.body()));
     Handlers.serve(bus, Addresses.STORE_LAST_SEEN, m -> accounts.lastSeen(m.body()));
+    Handlers.serve(bus, Addresses.STORE_SESSION_CREATE, m -> sessions.create(m.body()));
+    Handlers.serve(bus, Addresses.STORE_SESSION_REFRESH, m -> sessions.refresh(m.body()));
+    Handlers.serve(bus, Addresses.STORE_SESSION_REVOKE, m -> sessions.revoke(m.body()));
+    Handlers.serve(bus, Addresses.STORE_SESSION_REVOKED, m -> sessions.recentlyRevoked(m.body()));
+    Handlers.serve(bus, Addresses.STORE_ACCOUNT_PASSWORD, m -> sessions.changePassword(m.body()));
+    // sessions ended a week ago: now and every few hours (each node does it; the delete is idempotent)
+    int refreshDays = new Settings(config()).integer(ConfigKeys.AUTH_REFRESH_DAYS);
+    purgeSessions(sessions, refreshDays);
+    vertx.setPeriodic(SESSION_PURGE_MS, id -> purgeSessions(sessions, refreshDays));
+  }
+
+  private static void purgeSessions(SessionStore sessions, int refreshDays) {
+    sessions.purge(refreshDays).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.warn("Purging ended sessions failed: {}", ar.cause().toString());
+      } else if (ar.result() > 0) {
+        LOG.info("Purged {} sessions that ended a week ago or more", ar.result());
+      }
+    });
   }
 
   @Override

@@ -23,6 +23,11 @@ public final class Text {
     return value;
   }
 
+  /** Whether an account could have this name (login treats any other name as unknown, without asking the database). */
+  public static boolean isUsername(String value) {
+    return value != null && USERNAME.matcher(value).matches();
+  }
+
   public static String password(String value) {
     int n = value.codePointCount(0, value.length());
     if (n < 8 || n > 128) {
@@ -32,8 +37,17 @@ public final class Text {
     return value;
   }
 
+  /**
+   * Also without format characters (Unicode category Cf: bidirectional overrides and isolates such
+   * as U+202E and U+2066–U+2069, marks such as U+200E, zero-width joiners and spaces, U+FEFF…),
+   * which would let a name reorder or hide what is shown around it.
+   */
   public static String displayName(String value) {
-    return shortText(value, "displayName", MAX_DISPLAY_NAME_CODE_POINTS);
+    String name = shortText(value, "displayName", MAX_DISPLAY_NAME_CODE_POINTS);
+    if (name.codePoints().anyMatch(cp -> Character.getType(cp) == Character.FORMAT)) {
+      throw Failure.INVALID.exception("displayName must not contain invisible formatting characters (such as bidirectional overrides)");
+    }
+    return name;
   }
 
   /** A title may be absent; a blank one counts as absent. */

@@ -289,6 +289,48 @@ class ClusterTest {
     assertTrue(started < 50, "threads started for 100 users' presence changes: " + started);
   }
 
+  /**
+   * docs/security.md, "Sessions": a logout on one node ends the session on every node within 1 s:
+   * its access token is refused everywhere and the sockets it opened, on other nodes too, are closed
+   * with UNAUTHORIZED; the user's other session keeps its socket.
+   */
+  @Test
+  @Order(7)
+  void aLogoutOnOneNodeClosesTheSessionsSocketsOnEveryNode() {
+    User u = cluster.rest(0).register("leaver");
+    RestClient.Response other = cluster.rest(2).post("/api/auth/login", null,
+      new JsonObject().put("username", u.username()).put("password", "correct horse battery"));
+    assertEquals(200, other.status(), other.toString());
+    String otherToken = other.json().getString("token");
+    BridgeClient onOne = cluster.connect(1, u.token());
+    BridgeClient onTwo = cluster.connect(2, u.token());
+    BridgeClient otherSession = cluster.connect(2, otherToken);
+    try {
+      for (BridgeClient c : List.of(onOne, onTwo, otherSession)) {
+        c.register("user." + u.id());
+      }
+      long started = System.nanoTime();
+      assertEquals(204, cluster.rest(0).post("/api/auth/logout", u.token(), null).status());
+      assertTrue(onOne.awaitClosed(Duration.ofMillis(1500)), "the socket on node 2 is closed");
+      assertTrue(onTwo.awaitClosed(Duration.ofMillis(1500)), "the socket on node 3 is closed");
+      long tookMs = (System.nanoTime() - started) / 1_000_000;
+      assertTrue(tookMs < 1500, "closed after " + tookMs + " ms");
+      for (BridgeClient c : List.of(onOne, onTwo)) {
+        assertTrue(c.received.stream().anyMatch(f -> "err".equals(f.getString("type"))
+          && f.getString("message", "").startsWith("UNAUTHORIZED")), "told why: " + c.received);
+      }
+      for (int node = 0; node < 3; node++) {
+        assertEquals(401, cluster.rest(node).get("/api/accounts/me", u.token()).status(), "node " + (node + 1));
+        assertEquals(200, cluster.rest(node).get("/api/accounts/me", otherToken).status(), "node " + (node + 1));
+      }
+      assertFalse(otherSession.isClosed(), "the other session's socket is open");
+    } finally {
+      onOne.close();
+      onTwo.close();
+      otherSession.close();
+    }
+  }
+
   static double metric(int node, String name) {
     return cluster.rest(node).get("/metrics", null).body().toString().lines().filter(l -> l.startsWith(name + " "))
       .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst()

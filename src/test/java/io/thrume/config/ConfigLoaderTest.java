@@ -35,6 +35,8 @@ class ConfigLoaderTest {
       "THRUME_DATA_DIR", "/var/lib/thrume",
       "THRUME_DB_URL", "postgresql://u:p@db:5432/chat",
       "THRUME_JWT_SECRET", "a-secret-that-is-long-enough-0123456789",
+      "THRUME_TOKEN_MINUTES", "15",
+      "THRUME_REFRESH_DAYS", "7",
       "THRUME_CLUSTER_PORT", "5801",
       "THRUME_CLUSTER_MEMBERS", "10.0.0.1:5801,10.0.0.2:5801",
       "THRUME_CLUSTER_HOST", "10.0.0.1",
@@ -44,6 +46,8 @@ class ConfigLoaderTest {
     assertEquals("/var/lib/thrume", s.string(ConfigKeys.DATA_DIR));
     assertEquals("postgresql://u:p@db:5432/chat", s.string(ConfigKeys.DB_URL));
     assertEquals("a-secret-that-is-long-enough-0123456789", s.string(ConfigKeys.AUTH_JWT_SECRET));
+    assertEquals(15, s.integer(ConfigKeys.AUTH_TOKEN_MINUTES));
+    assertEquals(7, s.integer(ConfigKeys.AUTH_REFRESH_DAYS));
     assertEquals(5801, s.integer(ConfigKeys.CLUSTER_PORT));
     assertEquals("10.0.0.1:5801,10.0.0.2:5801", s.string(ConfigKeys.CLUSTER_MEMBERS));
     assertEquals("10.0.0.1", s.string(ConfigKeys.CLUSTER_HOST));

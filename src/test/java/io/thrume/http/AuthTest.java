@@ -88,6 +88,19 @@ class AuthTest {
   }
 
   @Test
+  void aUsernameWithAControlCharacterIsUnknownAtLogin() {
+    User u = client.register("ctrl");
+    Response unknownUser = client.post("/api/auth/login", null, new JsonObject()
+      .put("username", "nobody_" + UUID.randomUUID().toString().substring(0, 8)).put("password", "not the password"));
+    for (String name : new String[]{u.username() + "\u0000", "\u0000", "a\u0000b", u.username() + "\u0007", "ab\u001bcd",
+        u.username().substring(0, 3) + "\u0000" + u.username().substring(3)}) {
+      Response r = client.post("/api/auth/login", null, new JsonObject().put("username", name).put("password", "correct horse battery"));
+      assertEquals(401, r.status(), name + ": " + r);
+      assertEquals(unknownUser.json(), r.json(), "the same answer as for any unknown name");
+    }
+  }
+
+  @Test
   void everyApiRouteButRegisterAndLoginNeedsAToken() {
     assertEquals(401, client.get("/api/accounts/me", null).status());
     assertEquals(401, client.get("/api/conversations", null).status());
@@ -102,10 +115,12 @@ class AuthTest {
   void expiredTokensAreRefused() {
     User u = client.register("expiry");
     long now = Jwts.now();
-    String expired = Jwts.hs256(TestThrume.JWT_SECRET, new JsonObject().put("sub", u.id()).put("iat", now - 7200).put("exp", now - 3600));
+    String expired = Jwts.hs256(TestThrume.JWT_SECRET, new JsonObject().put("sub", u.id()).put("sid", UUID.randomUUID().toString())
+      .put("iat", now - 7200).put("exp", now - 3600));
     assertEquals(401, client.get("/api/accounts/me", expired).status());
     // the same token, unexpired, signed with the same secret, is accepted: only the expiry differs
-    String fresh = Jwts.hs256(TestThrume.JWT_SECRET, new JsonObject().put("sub", u.id()).put("iat", now).put("exp", now + 600));
+    String sid = UUID.randomUUID().toString();
+    String fresh = Jwts.hs256(TestThrume.JWT_SECRET, new JsonObject().put("sub", u.id()).put("sid", sid).put("iat", now).put("exp", now + 600));
     assertEquals(200, client.get("/api/accounts/me", fresh).status());
   }
 

@@ -153,8 +153,7 @@ public final class ThrumeCluster implements AutoCloseable {
         insert.setString(3, prefix + " " + i);
         insert.setString(4, SEED_HASH);
         insert.addBatch();
-        users.add(new RestClient.User(id, username, Jwts.hs256(SECRET,
-          new JsonObject().put("sub", id).put("iat", now).put("exp", now + 3600))));
+        users.add(new RestClient.User(id, username, Jwts.access(SECRET, id, 3600)));
       }
       insert.executeBatch();
       c.commit();
