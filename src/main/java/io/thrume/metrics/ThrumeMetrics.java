@@ -41,7 +41,10 @@ public final class ThrumeMetrics {
   private final DistributionSummary storeBatches;
   private final Timer connectionDuration;
   private final Timer delivery;
-  /** Counters by edge + code, and by transport or reason: looked up without locking, made on first use. */
+  /** Failure counters by code, one map per edge: looked up without locking or allocating. */
+  private final Map<String, Counter> restFailures = new ConcurrentHashMap<>();
+  private final Map<String, Counter> bridgeFailures = new ConcurrentHashMap<>();
+  /** Connection counters by name|transport or name|reason (one lookup per connection, not per frame). */
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
   public ThrumeMetrics(PrometheusMeterRegistry registry) {
@@ -120,9 +123,10 @@ public final class ThrumeMetrics {
   }
 
   private void failure(String edge, String code, double n) {
-    Counter counter = counters.get(edge + code);
+    Map<String, Counter> byCode = REST.equals(edge) ? restFailures : bridgeFailures;
+    Counter counter = byCode.get(code);
     if (counter == null) {
-      counter = counters.computeIfAbsent(edge + code, k -> Counter.builder(FAILURES)
+      counter = byCode.computeIfAbsent(code, k -> Counter.builder(FAILURES)
         .description("Failures answered to clients, by contract code and edge (rest: problem responses; bridge:"
           + " err frames, sockets closed or refused)")
         .tags("edge", edge, "code", code).register(registry));
