@@ -1,6 +1,5 @@
 package io.thrume.http;
 
-import io.thrume.bridge.BridgeRoutes;
 import io.thrume.bus.Failure;
 import io.thrume.bus.Handlers;
 import io.thrume.metrics.ThrumeMetrics;
@@ -14,7 +13,10 @@ import java.util.Locale;
 /** Errors as application/problem+json {type, title, status, detail} (RFC 9457). */
 public final class Problems {
   static final String CONTENT_TYPE = "application/problem+json";
-  /** Routing-context key of the node's {@link ThrumeMetrics}, put there by the first route (HttpVerticle). */
+  /**
+   * Routing-context key of the node's {@link ThrumeMetrics}, put there by the first route (HttpVerticle) on every
+   * path but the bridge's, which counts its own refusals (ThrumeMetrics.connectRefused), HTTP answers included.
+   */
   static final String METRICS = "thrume.metrics";
 
   private Problems() {
@@ -41,8 +43,7 @@ public final class Problems {
     if (status == 401) {
       response.putHeader("WWW-Authenticate", "Bearer");
     }
-    // the bridge counts its own refusals (ThrumeMetrics.connectRefused), HTTP answers on /eventbus included
-    if (ctx.get(METRICS) instanceof ThrumeMetrics metrics && !ctx.request().path().startsWith(BridgeRoutes.PATH)) {
+    if (ctx.get(METRICS) instanceof ThrumeMetrics metrics) {
       metrics.restFailure(code);
     }
     JsonObject problem = new JsonObject()
