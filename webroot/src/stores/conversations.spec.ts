@@ -199,6 +199,18 @@ describe('conversations store', () => {
     expect(store.summaries[CONV].unreadCount).toBe(0);
   });
 
+  it('a message event published again (a repeated send) changes nothing: held once, counted unread once', async () => {
+    serverWith(0);
+    await store.loadLatest(CONV);
+    store.handleEvent(CONV, { type: 'message', message: msg(1) });
+    store.handleEvent(CONV, { type: 'message', message: msg(2) });
+    store.handleEvent(CONV, { type: 'message', message: msg(1) });
+    store.handleEvent(CONV, { type: 'message', message: msg(2) });
+    expect(store.threads[CONV].items.map((m) => m.seq)).toEqual([1, 2]);
+    expect(store.summaries[CONV].unreadCount).toBe(2);
+    expect(store.ordered[0].lastMessage?.seq).toBe(2);
+  });
+
   it('delivery state of own messages: sent → delivered → read, from receipts of the others', async () => {
     serverWith(0);
     await store.loadLatest(CONV);

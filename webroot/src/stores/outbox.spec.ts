@@ -145,6 +145,33 @@ describe('outbox (offline send queue)', () => {
     expect(server.stored.size).toBe(1);
   });
 
+  it('database restarting (UNAVAILABLE): stays queued, tried again after the retry-after, stored once', async () => {
+    let down = true;
+    const waits: number[] = [];
+    let again: (() => void) | null = null;
+    const outbox = setUp(
+      async (e) => {
+        if (down) throw refused('UNAVAILABLE', 'the database is not available, retry after 1 s', 503);
+        return server.send(e);
+      },
+      (fn, ms) => {
+        waits.push(ms);
+        again = fn;
+      },
+    );
+    online = true;
+    const a = outbox.enqueue(CONV, 'during the restart');
+    await settle(20);
+    expect(outbox.find(a.clientMessageId)?.state).toBe('queued');
+    expect(waits).toEqual([1000]);
+    down = false;
+    again!();
+    await settle(20);
+    expect(outbox.entries).toEqual([]);
+    expect(server.stored.size).toBe(1);
+    expect(server.calls.map((c) => c.clientMessageId)).toEqual([a.clientMessageId]);
+  });
+
   it('a live event with our clientMessageId confirms the entry', () => {
     const outbox = setUp();
     const a = outbox.enqueue(CONV, 'echo');

@@ -190,8 +190,14 @@ public final class BridgeNode {
     return config;
   }
 
+  /** A client asks for a socket (ThrumeMetrics.WEBSOCKET or SOCKJS). */
+  void attempt(String transport) {
+    metrics.connectAttempt(transport);
+  }
+
+  /** A connection refused before it was served, by code. */
   void refused(String reason) {
-    metrics.rejected(reason);
+    metrics.connectRefused(reason);
   }
 
   /** Takes a transport whose ticket was redeemed for {@code userId}; call on the connection's context. */
@@ -202,6 +208,7 @@ public final class BridgeNode {
     ClientSocket socket = new ClientSocket(id, userId, vertx.getOrCreateContext(), transport, config.maxOverflowFrames(),
       config.maxOverflowBytes(), fanout::droppedAsSlow);
     fanout.add(socket);
+    metrics.connectAccepted(transport instanceof SockJSTransport ? ThrumeMetrics.SOCKJS : ThrumeMetrics.WEBSOCKET);
     int[] strikes = {0};
     socket.reader(buffer -> onFrame(socket, buffer, strikes));
     transport.frameHandler(socket::read);
@@ -226,6 +233,7 @@ public final class BridgeNode {
   }
 
   private void onClose(ClientSocket socket) {
+    metrics.connectionClosed(socket.openedNanos);
     fanout.remove(socket);
     for (String conversationId : socket.viewing()) {
       socket.view(conversationId, false);
@@ -345,8 +353,9 @@ public final class BridgeNode {
           socket.send(Frames.rec(replyAddress, ar.result()));
         }
       } else {
+        // only a limit is enforced here: an UNAVAILABLE's retry-after is advice, the retry may well work
         long retryAfter = Failure.retryAfterSeconds(ar.cause().getMessage());
-        if (retryAfter > 0) {
+        if (retryAfter > 0 && Failure.codeOf(ar.cause().getMessage()) == Failure.RATE_LIMITED) {
           socket.limitUntil(address, retryAfter * 1000);
         }
         refuse(socket, replyAddress, ar.cause());

@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.thrume.bus.Failure;
 import io.thrume.http.OriginPolicy;
 import io.thrume.http.Problems;
+import io.thrume.metrics.ThrumeMetrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.http.HttpServerRequest;
@@ -25,7 +26,7 @@ import java.util.List;
  * Browsers must come from the server's own origin or an allowed one.
  */
 public final class BridgeRoutes {
-  static final String PATH = "/eventbus";
+  public static final String PATH = "/eventbus";
 
   private BridgeRoutes() {
   }
@@ -36,6 +37,7 @@ public final class BridgeRoutes {
       if (origins.allows(ctx.request())) {
         ctx.next();
       } else {
+        node.attempt(ctx.request().path().startsWith(PATH + "/websocket") ? ThrumeMetrics.WEBSOCKET : ThrumeMetrics.SOCKJS);
         node.refused(Failure.FORBIDDEN.name());
         Problems.send(ctx, 403, Failure.FORBIDDEN, "this origin may not open the bridge");
       }
@@ -52,11 +54,14 @@ public final class BridgeRoutes {
   /** Raw WebSocket: the ticket is checked before the upgrade, so a bad one gets a plain 401. */
   private static void upgrade(RoutingContext ctx, BridgeNode node) {
     HttpServerRequest request = ctx.request();
+    node.attempt(ThrumeMetrics.WEBSOCKET);
     if (!request.canUpgradeToWebSocket()) {
+      node.refused(Failure.INVALID.name());
       Problems.send(ctx, 400, Failure.INVALID, "this endpoint only upgrades to WebSocket");
       return;
     }
     if (node.draining()) {
+      node.refused(Failure.UNAVAILABLE.name());
       Problems.send(ctx, 503, Failure.UNAVAILABLE, BridgeNode.RESTARTING);
       return;
     }
@@ -65,12 +70,12 @@ public final class BridgeRoutes {
       Tickets.Holder holder = ar.succeeded() ? ar.result() : null;
       if (holder == null) {
         request.resume();
-        node.refused(Failure.UNAUTHORIZED.name());
+        node.refused((ar.succeeded() ? Failure.UNAUTHORIZED : Failure.UNAVAILABLE).name());
         if (ar.succeeded()) {
           Problems.send(ctx, 401, Failure.UNAUTHORIZED,
             "a valid ticket is required: POST /api/realtime/ticket, then connect within its lifetime");
         } else {
-          Problems.send(ctx, 503, Failure.UNAVAILABLE, "tickets cannot be checked now, try again");
+          Problems.send(ctx, 503, Failure.UNAVAILABLE, "tickets cannot be checked now");
         }
         return;
       }
@@ -88,6 +93,7 @@ public final class BridgeRoutes {
 
   /** SockJS: the session is open already; without a valid ticket it is told why and closed. */
   private static void open(SockJSSocket socket, BridgeNode node) {
+    node.attempt(ThrumeMetrics.SOCKJS);
     if (node.draining()) {
       node.refused(Failure.UNAVAILABLE.name());
       Vertx.currentContext().runOnContext(v -> {

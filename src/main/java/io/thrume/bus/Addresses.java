@@ -153,6 +153,8 @@ public final class Addresses {
   public static final String USER_HEADER = "thrume-user";
   /** Header carrying the id of the socket a bridge request came from; set by the server. */
   public static final String SOCKET_HEADER = "thrume-socket";
+  /** Header carrying the id of the REST request a service call came from (logged in the MDC as "request"); set by the server. */
+  public static final String REQUEST_HEADER = "thrume-request";
   /** Reply header: "true" when chat.send stored a new message, "false" for a repeated clientMessageId. */
   public static final String CREATED_HEADER = "thrume-created";
 

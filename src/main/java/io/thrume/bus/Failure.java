@@ -24,6 +24,14 @@ public enum Failure {
   UNAVAILABLE(503);
 
   private static final Pattern RETRY_AFTER = Pattern.compile("retry after (\\d+) s");
+  /** How a draining node says when to come back (BridgeNode): a time of its own too. */
+  private static final Pattern RECONNECT_IN = Pattern.compile("reconnect in \\d+ ms");
+  /**
+   * What an UNAVAILABLE without a time of its own tells the client to wait: the outages it stands
+   * for (the database restarting, a service not answering) are retried soon, and a client that
+   * retries every second costs one request per second.
+   */
+  public static final long UNAVAILABLE_RETRY_AFTER_SECONDS = 1;
 
   public final int status;
 
@@ -32,14 +40,26 @@ public enum Failure {
   }
 
   public ReplyException exception(String detail) {
-    return new ReplyException(ReplyFailure.RECIPIENT_FAILURE, status, name() + ": " + detail);
+    return new ReplyException(ReplyFailure.RECIPIENT_FAILURE, status, name() + ": " + detail(detail));
+  }
+
+  /**
+   * The detail as clients get it: an UNAVAILABLE always says when to come back ("…, retry after
+   * N s", or a drain's "reconnect in N ms"), whether it goes out as a 503 (whose Retry-After header
+   * is read from it) or an err frame.
+   */
+  public String detail(String detail) {
+    if (this == UNAVAILABLE && retryAfterSeconds(detail) < 0 && !RECONNECT_IN.matcher(detail).find()) {
+      return detail + ", retry after " + UNAVAILABLE_RETRY_AFTER_SECONDS + " s";
+    }
+    return detail;
   }
 
   public static ReplyException rateLimited(long retryAfterSeconds) {
     return RATE_LIMITED.exception("retry after " + retryAfterSeconds + " s");
   }
 
-  /** The seconds in a RATE_LIMITED message, or -1. */
+  /** The seconds in a RATE_LIMITED or UNAVAILABLE message, or -1. */
   public static long retryAfterSeconds(String message) {
     if (message == null) {
       return -1;

@@ -106,10 +106,14 @@ public class ChatVerticle extends VerticleBase {
         if (result.getBoolean("accepted", false)) {
           publishAccepted(conversationId.toString(), user, 0, 0);
         }
-        Events.publish(vertx.eventBus(), Addresses.conversation(conversationId.toString()),
-          new JsonObject().put("type", "message").put("message", message));
         metrics.persisted(received);
       }
+      // a repeat is published again: whoever stored it may have died between the commit and the
+      // publish (or the client lost the first answer in an outage), and in a quiet conversation
+      // nothing else would bring it to the live members. Who has it drops it: every node's
+      // sequencer by seq, clients by id.
+      Events.publish(vertx.eventBus(), Addresses.conversation(conversationId.toString()),
+        new JsonObject().put("type", "message").put("message", message));
       return new Reply(message, new DeliveryOptions().addHeader(Addresses.CREATED_HEADER, Boolean.toString(created)));
     });
   }

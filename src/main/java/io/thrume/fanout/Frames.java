@@ -40,7 +40,7 @@ public final class Frames {
       frame.put("address", address);
     }
     return utf8(frame.put("failureCode", code.status).put("failureType", "RECIPIENT_FAILURE")
-      .put("message", code.name() + ": " + detail));
+      .put("message", code.name() + ": " + code.detail(detail)));
   }
 
   /** A failure as a bridge client sees it: a code of the bridge's and a human detail. */
@@ -52,7 +52,7 @@ public final class Frames {
     Failure code = Failure.codeOf(failure.getMessage());
     String detail = Failure.detailOf(failure.getMessage());
     if (code == null || code == Failure.INTERNAL) {
-      return new Refusal(Failure.UNAVAILABLE, "the service could not answer, try again");
+      return new Refusal(Failure.UNAVAILABLE, "the service could not answer");
     }
     return switch (code) {
       case NOT_FOUND -> new Refusal(Failure.FORBIDDEN, "not a participant of this conversation");

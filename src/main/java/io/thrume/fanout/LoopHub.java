@@ -68,6 +68,10 @@ final class LoopHub {
       }
     }
     counts.delivered(targets.length, slow);
+    if (frame.committedMicros != 0) {
+      // once per event and loop, not per socket: the sockets of a loop are written in one go, flushed right after
+      counts.written(Events.nowMicros() - frame.committedMicros);
+    }
     scheduleFlush();
   }
 
@@ -122,6 +126,10 @@ final class LoopHub {
   /** Where a loop reports what it delivered. */
   interface Counts {
     void delivered(int sockets, int closedAsSlow);
+
+    /** A message event was written to this loop's sockets, this many microseconds after its commit. */
+    default void written(long micros) {
+    }
   }
 
   /** The sockets silent for longer than the limit (the caller closes them). */

@@ -24,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 
 /**
@@ -48,10 +49,21 @@ public final class NodeFanout {
   private final LongAdder deliveries = new LongAdder();
   private final LongAdder slowClosed = new LongAdder();
   private final Map<Sequencer.Outcome, LongAdder> sequencing = new ConcurrentHashMap<>();
-  private final LoopHub.Counts counts = (sockets, slow) -> {
-    deliveries.add(sockets);
-    if (slow > 0) {
-      slowClosed.add(slow);
+  /** Where the commit-to-write latency of message events goes (the node's metrics); set before start. */
+  private volatile LongConsumer latencyMicros = micros -> {
+  };
+  private final LoopHub.Counts counts = new LoopHub.Counts() {
+    @Override
+    public void delivered(int sockets, int slow) {
+      deliveries.add(sockets);
+      if (slow > 0) {
+        slowClosed.add(slow);
+      }
+    }
+
+    @Override
+    public void written(long micros) {
+      latencyMicros.accept(micros);
     }
   };
   private MessageConsumer<Buffer> consumer;
@@ -195,6 +207,11 @@ public final class NodeFanout {
 
   public long deliveries() {
     return deliveries.sum();
+  }
+
+  /** Takes the microseconds from each message's commit to its write to a loop's sockets (once per event and loop). */
+  public void deliveryLatency(LongConsumer micros) {
+    this.latencyMicros = micros;
   }
 
   /** A socket was dropped because it could not keep up with its replies. */
@@ -349,7 +366,8 @@ public final class NodeFanout {
     if (topic == null) {
       return;
     }
-    EventFrame frame = new EventFrame(message.body());
+    String committed = headers.get(Events.COMMITTED);
+    EventFrame frame = new EventFrame(message.body(), committed == null ? 0 : Long.parseLong(committed));
     String seq = headers.get(Events.SEQ);
     if (seq != null) {
       sequencer(topic).offer(Long.parseLong(seq), frame);

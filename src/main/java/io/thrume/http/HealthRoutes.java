@@ -1,6 +1,7 @@
 package io.thrume.http;
 
 import io.thrume.bus.Addresses;
+import io.thrume.bus.Failure;
 import io.thrume.bus.Local;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -34,6 +35,9 @@ final class HealthRoutes {
   }
 
   private static void answer(RoutingContext ctx, int status, JsonObject body) {
+    if (status == 503) {
+      ctx.response().putHeader("Retry-After", Long.toString(Failure.UNAVAILABLE_RETRY_AFTER_SECONDS));
+    }
     ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
   }
 }

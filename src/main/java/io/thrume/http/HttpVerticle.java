@@ -43,6 +43,13 @@ public class HttpVerticle extends VerticleBase {
 
     Router router = Router.router(vertx);
     OriginPolicy origins = new OriginPolicy(config.allowedOrigins());
+    // REST failures are counted where they are answered (Problems); the bridge counts its own
+    router.route().handler(ctx -> {
+      if (!ctx.request().path().startsWith(BridgeRoutes.PATH)) {
+        ctx.put(Problems.METRICS, metrics);
+      }
+      ctx.next();
+    });
     router.route().handler(new SecurityHeaders());
     if (!config.allowedOrigins().isEmpty()) {
       router.route().handler(new CrossOrigin(CorsHandler.create()

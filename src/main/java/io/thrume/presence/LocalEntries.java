@@ -37,7 +37,7 @@ final class LocalEntries implements SharedEntries {
           return Future.succeededFuture(new Change(current, next));
         }
         if (attempt >= MAX_ATTEMPTS) {
-          return Future.failedFuture(Failure.UNAVAILABLE.exception("shared state is too busy, try again"));
+          return Future.failedFuture(Failure.UNAVAILABLE.exception("shared state is too busy"));
         }
         return update(key, update, attempt + 1);
       });

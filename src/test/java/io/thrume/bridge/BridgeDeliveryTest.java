@@ -64,7 +64,8 @@ class BridgeDeliveryTest {
       assertEquals(viaRest, b.event(address, "message").getJsonObject("message"));
       assertEquals(3, viaRest.getLong("seq"));
 
-      // a repeated clientMessageId answers the stored message and publishes nothing
+      // a repeated clientMessageId answers the stored message; its event, published again (its first
+      // publish may have been lost with a node), reaches no socket that had it: the node drops it by seq
       JsonObject again = a.call("chat.send", new JsonObject().put("conversationId", id).put("content", "hi bob")
         .put("clientMessageId", "live-1"));
       assertEquals(sent, again);
