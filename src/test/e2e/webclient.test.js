@@ -2,7 +2,8 @@
 // playwright-core, against a real Thrume (target/thrume.jar) started by this test on a fresh data
 // directory and a free port of 127.0.0.1, stopped by its PID afterwards (and once in the middle,
 // to see the client heal). Two users, each in their own browser context (separate storage),
-// use the app through its UI as people would.
+// use the app through its UI as people would: Bob is invited to Alice's conversation and accepts
+// it, leaves another from his list, and is removed from a third by Alice's menu.
 //
 // Run: bash src/test/e2e/run.sh (after `mvn package`). Screenshots of the main screens go to
 // target/e2e-screenshots/. Every wait is bounded; only 127.0.0.1 is contacted.
@@ -46,6 +47,8 @@ let browser = null;
 let profileDir = null;
 const users = {}; // name → { context, page, dialogs, errors, username, displayName }
 let conversationId = null;
+/** The "Long history" conversation (Alice's, Bob invited, then accepted by writing). */
+let longId = null;
 let failed = false;
 
 /** Polls an async condition until it holds; fails with a description after timeoutMs. */
@@ -252,24 +255,38 @@ describe('Thrume web client in a real browser', () => {
     await alice.page.waitForURL(/\/c\/[0-9a-f-]{36}$/);
     conversationId = alice.page.url().split('/c/')[1];
     await alice.page.getByTestId('conversation-title').filter({ hasText: 'Bob Builder' }).waitFor();
-    // Bob did nothing: conversation.created on user.<bob> puts it in his list
+    // Bob did nothing: conversation.created on user.<bob> puts it in his list, as an invitation
     await bob.page.locator(`[data-testid="conversation-item"][data-conversation-id="${conversationId}"]`).waitFor({ timeout: LIVE_TIMEOUT_MS });
+    await listItem(bob.page, conversationId).getByTestId('invited-tag').waitFor();
+    assert.equal(await listItem(alice.page, conversationId).getByTestId('invited-tag').count(), 0, 'the creator is not invited');
   });
 
-  step('a message Bob has not opened stays short of "read"; it turns "read" when he opens the conversation', async () => {
+  step('invite → accept → chat: while Bob is invited he reads, but Alice learns nothing of him; Accept tells her', async () => {
     const { alice, bob } = users;
     await send(alice.page, 'Hello Bob');
     await waitUntil(async () => ['sent', 'delivered'].includes(await deliveryState(alice.page, 'Hello Bob')), LIVE_TIMEOUT_MS,
       'Hello Bob to be sent');
-    await sleep(1_000);
-    assert.notEqual(await deliveryState(alice.page, 'Hello Bob'), 'read', 'read before Bob opened the conversation');
     await shot(bob.page, 'conversation-list');
 
+    // Bob opens the invitation: he sees the message and the banner; Alice sees no read receipt, no "here now"
     await bob.page.locator(`[data-testid="conversation-item"][data-conversation-id="${conversationId}"]`).click();
     await messageRow(bob.page, 'Hello Bob').waitFor();
+    const banner = bob.page.getByTestId('invite-banner');
+    await banner.waitFor();
+    assert.match(await banner.textContent(), /Alice Liddell added you/);
+    await shot(bob.page, 'invitation-open');
+    await sleep(1_500);
+    assert.notEqual(await deliveryState(alice.page, 'Hello Bob'), 'read', 'read while Bob had not accepted');
+    assert.equal(await alice.page.getByTestId('here-now').count(), 0, 'Alice saw an invited Bob here');
+    assert.equal(await presenceOf(alice.page, 'bob'), 'offline', 'Alice saw an invited Bob online');
+
+    // he accepts: the banner goes, Alice's message turns "read" and she sees him here and online
+    await banner.getByTestId('invite-accept').click();
+    await banner.waitFor({ state: 'detached', timeout: LIVE_TIMEOUT_MS });
+    await listItem(bob.page, conversationId).getByTestId('invited-tag').waitFor({ state: 'detached' });
     await waitUntil(async () => (await deliveryState(alice.page, 'Hello Bob')) === 'read', LIVE_TIMEOUT_MS, 'Hello Bob to be read');
-    // Alice sees that Bob is in the conversation now
     await alice.page.getByTestId('here-now').filter({ hasText: 'Bob Builder' }).waitFor({ timeout: LIVE_TIMEOUT_MS });
+    await waitUntil(async () => (await presenceOf(alice.page, 'bob')) === 'online', LIVE_TIMEOUT_MS, 'Bob online for Alice');
   });
 
   step('messages go both ways live, in order, once each', async () => {
@@ -361,7 +378,7 @@ describe('Thrume web client in a real browser', () => {
     const bobId = (await server.api('GET', '/api/accounts?search=bob', { token })).json[0].id;
     const created = await server.api('POST', '/api/conversations', { token, body: { participantIds: [bobId], title: 'Long history' } });
     assert.equal(created.status, 201);
-    const longId = created.json.id;
+    longId = created.json.id;
     for (let i = 1; i <= 120; i++) {
       const r = await server.api('POST', `/api/conversations/${longId}/messages`, {
         token,
@@ -481,6 +498,72 @@ describe('Thrume web client in a real browser', () => {
     await bob.page.getByTestId('here-now').filter({ hasText: 'Alice Liddell' }).waitFor({ timeout: LIVE_TIMEOUT_MS });
     await waitUntil(async () => (await presenceOf(alice.page, 'bob')) === 'online', LIVE_TIMEOUT_MS, 'Bob online after the restart');
   }, 240_000);
+
+  step('leave → gone: Bob leaves an invitation from his list, Alice removes him from another with her menu; Bob blocks and unblocks, from the menu and from his list of blocked people', async () => {
+    const { alice, bob } = users;
+    const token = await tokenOf(alice.page);
+    const bobId = (await server.api('GET', '/api/accounts?search=bob', { token })).json[0].id;
+    const created = await server.api('POST', '/api/conversations', { token, body: { participantIds: [bobId], title: 'Leave me' } });
+    assert.equal(created.status, 201, created.text);
+    const leaveId = created.json.id;
+    await alice.page.goto(`/c/${leaveId}`);
+    await alice.page.locator('[data-testid="participant"][data-username="bob"][data-status="invited"]').waitFor();
+
+    // in Bob's list: an invitation with Accept and Leave; he leaves, and it is gone (for Alice too, live)
+    const invite = bob.page.locator(`[data-testid="invite-actions"][data-conversation-id="${leaveId}"]`);
+    await invite.waitFor({ timeout: LIVE_TIMEOUT_MS });
+    await listItem(bob.page, leaveId).getByTestId('invited-tag').waitFor();
+    await shot(bob.page, 'invitation-in-list');
+    await invite.getByTestId('invite-leave').click();
+    await listItem(bob.page, leaveId).waitFor({ state: 'detached', timeout: LIVE_TIMEOUT_MS });
+    await alice.page.locator('[data-testid="participant"][data-username="bob"]').waitFor({ state: 'detached', timeout: LIVE_TIMEOUT_MS });
+    assert.equal((await server.api('GET', `/api/conversations/${leaveId}`, { token: await tokenOf(bob.page) })).status, 404);
+
+    // Alice, the creator of "Long history", removes Bob with her menu: it leaves Bob's list live
+    await listItem(bob.page, longId).waitFor();
+    await alice.page.goto(`/c/${longId}`);
+    await alice.page.getByTestId('conversation-menu').click();
+    await shot(alice.page, 'conversation-menu');
+    await alice.page.locator('[data-testid="menu-remove"][data-username="bob"]').click();
+    await listItem(bob.page, longId).waitFor({ state: 'detached', timeout: LIVE_TIMEOUT_MS });
+    await alice.page.locator('[data-testid="participant"][data-username="bob"]').waitFor({ state: 'detached', timeout: LIVE_TIMEOUT_MS });
+
+    // Bob blocks Alice from their conversation's menu, and unblocks her
+    await listItem(bob.page, conversationId).click();
+    await messageRow(bob.page, 'Welcome back').waitFor();
+    await bob.page.getByTestId('conversation-menu').click();
+    assert.equal(await bob.page.getByTestId('menu-remove').count(), 0, 'only the creator may remove');
+    await bob.page.locator('[data-testid="menu-block"][data-username="alice"]').click();
+    await bob.page.locator('[data-testid="participant"][data-username="alice"] [data-testid="blocked-tag"]').waitFor();
+    const blocks = await server.api('GET', '/api/blocks', { token: await tokenOf(bob.page) });
+    assert.deepEqual(blocks.json.map((a) => a.username), ['alice']);
+    await bob.page.getByTestId('conversation-menu').click();
+    await bob.page.locator('[data-testid="menu-unblock"][data-username="alice"]').click();
+    await bob.page.locator('[data-testid="blocked-tag"]').waitFor({ state: 'detached' });
+    assert.deepEqual((await server.api('GET', '/api/blocks', { token: await tokenOf(bob.page) })).json, []);
+
+    // an unwanted invitation: "Leave and block" takes it out of Bob's list, Alice can add him to
+    // nothing any more, and Bob's list of blocked people shows her until he unblocks her there
+    const spam = await server.api('POST', '/api/conversations', { token, body: { participantIds: [bobId], title: 'Spam' } });
+    assert.equal(spam.status, 201, spam.text);
+    await listItem(bob.page, spam.json.id).click();
+    await bob.page.getByTestId('invite-block').filter({ hasText: 'Alice Liddell' }).click();
+    await listItem(bob.page, spam.json.id).waitFor({ state: 'detached', timeout: LIVE_TIMEOUT_MS });
+    await bob.page.waitForURL((url) => !url.pathname.startsWith('/c/'));
+    const refused = await server.api('POST', '/api/conversations', { token, body: { participantIds: [bobId], title: 'Spam again' } });
+    assert.equal(refused.status, 403, refused.text);
+    const blockedPeople = bob.page.getByTestId('blocked-people');
+    await blockedPeople.locator('summary').filter({ hasText: 'Blocked people (1)' }).click();
+    const row = blockedPeople.locator('[data-testid="blocked-person"][data-username="alice"]');
+    await row.waitFor();
+    await shot(bob.page, 'blocked-people');
+    await row.getByTestId('blocked-unblock').click();
+    await row.waitFor({ state: 'detached' });
+    await blockedPeople.locator('summary').filter({ hasText: 'Blocked people (0)' }).waitFor();
+    assert.deepEqual((await server.api('GET', '/api/blocks', { token: await tokenOf(bob.page) })).json, []);
+    await alice.page.goto(`/c/${conversationId}`);
+    await messageRow(alice.page, 'Welcome back').waitFor();
+  });
 
   step('phone width: the list and the conversation are separate screens', async () => {
     const { alice } = users;

@@ -7,7 +7,9 @@
 // duplicated. Then who is here and presence (docs/realtime.md): registering only subscribes,
 // chat.view announces user.joined / user.left (coalesced into one viewers event when several change
 // at once) and tells a newcomer who is there; presence.watch answers the watched users' state and
-// only their changes arrive, while the socket lives; refusals of both. Nothing is mocked: the test starts target/thrume.jar itself (fresh data
+// only their changes arrive, while the socket lives; refusals of both. Consent: an invited user
+// is announced to nobody until accepting; leaving answers conversation.removed on user.<me> and a
+// new register of the conversation is refused. Nothing is mocked: the test starts target/thrume.jar itself (fresh data
 // directory, free port, relaxed rate limits) and stops it by its PID afterwards.
 //
 // Run: bash src/test/node/run.sh (after `mvn package`), or `node --test` in this directory
@@ -115,6 +117,14 @@ async function createConversation(token, participantIds) {
   const res = await api('POST', '/api/conversations', { token, body: { participantIds } });
   const conversation = expectStatus(res, 201, 'POST /api/conversations');
   assert.equal(typeof conversation.id, 'string');
+  return conversation;
+}
+
+/** POST /api/conversations/{id}/accept: someone put into a conversation by another is invited until then. */
+async function acceptConversation(token, conversationId) {
+  const res = await api('POST', `/api/conversations/${conversationId}/accept`, { token });
+  const conversation = expectStatus(res, 200, 'POST /api/conversations/{id}/accept');
+  assert.equal(conversation.myStatus, 'accepted');
   return conversation;
 }
 
@@ -871,6 +881,7 @@ describe('Thrume real-time bridge with @vertx/eventbus-bridge-client.js', () => 
     const walt = await registerUser('walt', 'walt password 1', 'Walt Watcher');
     const conversation = await createConversation(vera.token, [walt.account.id]);
     const C = conversation.id;
+    await acceptConversation(walt.token, C); // an invited user's view is announced to nobody
     const v = await Session.open('vera', await getTicket(vera.token));
     const w = await Session.open('walt', await getTicket(walt.token));
     try {
@@ -916,6 +927,7 @@ describe('Thrume real-time bridge with @vertx/eventbus-bridge-client.js', () => 
     const late = await registerUser('latecomer', 'late password 1', 'Lee Late');
     const conversation = await createConversation(host.token, [...crowd, late].map((u) => u.account.id));
     const C = conversation.id;
+    for (const u of [...crowd, late]) await acceptConversation(u.token, C);
     const crowdIds = crowd.map((u) => u.account.id);
     const h = await Session.open('host', await getTicket(host.token));
     const sockets = [];
@@ -974,8 +986,11 @@ describe('Thrume real-time bridge with @vertx/eventbus-bridge-client.js', () => 
     const quinn = await registerUser('quinn', 'quinn password 1', 'Quinn Quick');
     const rex = await registerUser('rex', 'rex password 1', 'Rex Rapid');
     const sam = await registerUser('sam', 'sam password 1', 'Sam Stranger'); // shares no conversation with pia
-    await createConversation(pia.token, [quinn.account.id, rex.account.id]);
+    const piaConversation = await createConversation(pia.token, [quinn.account.id, rex.account.id]);
     await createConversation(quinn.token, [sam.account.id]);
+    // people pia put into a conversation are invited: she sees their presence once they accept
+    await acceptConversation(quinn.token, piaConversation.id);
+    await acceptConversation(rex.token, piaConversation.id);
     const me = `user.${pia.account.id}`;
     let p = await Session.open('pia', await getTicket(pia.token));
     const others = [];
@@ -1043,6 +1058,70 @@ describe('Thrume real-time bridge with @vertx/eventbus-bridge-client.js', () => 
     } finally {
       await p.close();
       for (const o of others) await o.close();
+    }
+  });
+
+  step('consent: an invited user is announced to nobody; leaving answers conversation.removed and refuses a new register', { timeout: 60_000 }, async () => {
+    const una = await registerUser('una', 'una password 1', 'Una Uninvited');
+    const vic = await registerUser('vic', 'vic password 1', 'Vic Visitor');
+    const conversation = await createConversation(una.token, [vic.account.id]);
+    const C = conversation.id;
+    assert.equal(conversation.myStatus, 'accepted');
+    assert.equal(conversation.createdBy, una.account.id);
+    const u = await Session.open('una', await getTicket(una.token));
+    const v = await Session.open('vic', await getTicket(vic.token));
+    let v2 = null;
+    try {
+      const uh = await registerConversation(u, C);
+      const vh = await registerConversation(v, C); // invited: registering and syncing work
+      const vInbox = v.subscribe(`user.${vic.account.id}`);
+      // vic is invited: his view and typing reach nobody, and his presence is not answered to una
+      assert.deepEqual(await view(v, C, true), {});
+      assert.deepEqual(await v.request('chat.typing', { conversationId: C, typing: true }), {});
+      assert.deepEqual(await u.request('presence.watch', { userIds: [vic.account.id] }), {});
+      await sleep(QUIET_MS);
+      assert.deepEqual(uh.events.filter((e) => e.userId === vic.account.id), [], 'nothing about vic reached una');
+
+      // he accepts: una is told, and his view now counts
+      await acceptConversation(vic.token, C);
+      await waitFor(() => uh.events.some((e) => e.type === 'participant.accepted' && e.userId === vic.account.id),
+        LIVE_TIMEOUT_MS, 'una to hear that vic accepted');
+      await view(v, C, true);
+      await awaitViewers(uh, [vic.account.id], { what: 'una to hear that vic has it open' });
+
+      // he leaves: conversation.removed on user.<vic>, participants for una, and nothing more for him
+      const res = await api('DELETE', `/api/conversations/${C}/participants/me`, { token: vic.token });
+      assert.equal(res.status, 204, res.text);
+      await waitFor(() => vInbox.events.some((e) => e.type === 'conversation.removed'), LIVE_TIMEOUT_MS,
+        'vic to be told the conversation is gone');
+      assert.deepEqual(vInbox.events.find((e) => e.type === 'conversation.removed'), { type: 'conversation.removed', conversationId: C });
+      await waitFor(() => uh.events.some((e) => e.type === 'participants'), LIVE_TIMEOUT_MS, 'una to hear the participants change');
+      assert.deepEqual(uh.events.find((e) => e.type === 'participants'), { type: 'participants', added: [], removed: [vic.account.id], by: vic.account.id });
+      const before = vh.events.length;
+      const m = await sendOverBridge(u, C, 'are you still there?');
+      await waitFor(() => uh.events.some((e) => e.type === 'message' && e.message.id === m.id), LIVE_TIMEOUT_MS, 'una to get her message');
+      await sleep(QUIET_MS);
+      assert.deepEqual(vh.events.slice(before).filter((e) => e.type === 'message'), [], 'vic received a message after leaving');
+
+      // a new register of the conversation is refused (the err frame carries the address, so the
+      // official client hands it to the handler); a new socket, since this client registers an
+      // address only once
+      v2 = await Session.open('vic (new socket)', await getTicket(vic.token));
+      const again = v2.subscribe(`conversation.${C}`);
+      await waitFor(() => again.errors.length > 0, LIVE_TIMEOUT_MS, 'the register to be refused');
+      assert.equal(again.errors[0].failureCode, 403);
+      assert.match(again.errors[0].message, /^FORBIDDEN: /);
+      for (const s of [v, v2]) {
+        const refused = await s.request('chat.view', { conversationId: C, viewing: true }).then(
+          (reply) => assert.fail(`chat.view answered ${JSON.stringify(reply)}`),
+          (e) => e,
+        );
+        assert.equal(refused.failureCode, 403);
+      }
+    } finally {
+      await u.close();
+      await v.close();
+      await v2?.close();
     }
   });
 

@@ -142,6 +142,17 @@ export const api = {
     request<Conversation>('POST', '/api/conversations', { body: title ? { participantIds, title } : { participantIds } }),
   listConversations: () => request<ConversationSummary[]>('GET', '/api/conversations'),
   getConversation: (id: string) => request<Conversation>('GET', `/api/conversations/${enc(id)}`),
+  /** An invited participant accepts: the conversation, with myStatus 'accepted'. */
+  acceptConversation: (id: string) => request<Conversation>('POST', `/api/conversations/${enc(id)}/accept`),
+  /** Leaves the conversation (204). */
+  leaveConversation: (id: string) => request<null>('DELETE', `/api/conversations/${enc(id)}/participants/me`),
+  /** The creator removes someone (204). */
+  removeParticipant: (id: string, userId: string) =>
+    request<null>('DELETE', `/api/conversations/${enc(id)}/participants/${enc(userId)}`),
+  /** Whom the user has blocked, the latest first. */
+  blocks: () => request<Account[]>('GET', '/api/blocks'),
+  block: (userId: string) => request<null>('PUT', `/api/blocks/${enc(userId)}`),
+  unblock: (userId: string) => request<null>('DELETE', `/api/blocks/${enc(userId)}`),
   /** Ascending by seq. No afterSeq: the page ending before beforeSeq (or the latest page). */
   messages: (id: string, query: { afterSeq?: number; beforeSeq?: number; limit?: number } = {}) => {
     const params = new URLSearchParams();

@@ -7,6 +7,7 @@ import { watch } from 'vue';
 import { api } from '@/services/api';
 import { BusConnection } from '@/services/eventBus';
 import { useAuthStore } from '@/stores/auth';
+import { useBlocksStore } from '@/stores/blocks';
 import { useConnectionStore } from '@/stores/connection';
 import { useConversationsStore } from '@/stores/conversations';
 import { useLiveStore } from '@/stores/live';
@@ -50,6 +51,10 @@ function handleUserEvent(body: unknown): void {
       break;
     case 'conversation.created':
       conversations.upsertConversation(event.conversation);
+      break;
+    case 'conversation.removed':
+      // left on another device, or removed by the creator: it goes from the list at once
+      conversations.forget(event.conversationId);
       break;
     case 'unread':
       conversations.setUnread(event.conversationId, event.unreadCount);
@@ -112,6 +117,7 @@ export function startRealtime(): void {
     { flush: 'sync' },
   );
   connection.start();
+  void useBlocksStore().load().catch(() => {});
 
   conversations.setVisible(visible());
   document.addEventListener('visibilitychange', onVisibility);
@@ -131,6 +137,7 @@ export function stopRealtime(): void {
   useConversationsStore().reset();
   usePresenceStore().reset();
   useOutboxStore().reset();
+  useBlocksStore().reset();
 }
 
 /** The user opened a conversation (or went back to the list with null); stores/live.ts views it. */

@@ -3,8 +3,10 @@
 // history, gap detection (a message whose seq skips some → fetch what is missing, by chat.sync
 // when connected, else REST afterSeq), receipts (delivered/read) for the sender's delivery state,
 // unread counts, and what happens on a (re)connection: chat.sync from the last seq known per
-// conversation, merged once each, in order. Which conversations are registered, viewed and whose
-// presence is watched: stores/live.ts.
+// conversation, merged once each, in order. Consent: whether the user accepted a conversation
+// (myStatus), accepting, leaving, the creator removing someone, and conversations that go away
+// (conversation.removed, or missing from the list). Which conversations are registered, viewed and
+// whose presence is watched: stores/live.ts.
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { api } from '@/services/api';
@@ -21,6 +23,7 @@ import type {
   ConversationSummary,
   DeliveryState,
   Message,
+  Participant,
   ReadMark,
 } from '@/types/contract';
 
@@ -101,14 +104,64 @@ export const useConversationsStore = defineStore('conversations', () => {
       lastMessage: s.lastMessage !== undefined ? s.lastMessage : (known?.lastMessage ?? null),
       unreadCount: s.unreadCount !== undefined ? s.unreadCount : (known?.unreadCount ?? 0),
       lastSeq: Math.max(c.lastSeq, known?.lastSeq ?? 0),
+      createdBy: c.createdBy !== undefined ? c.createdBy : (known?.createdBy ?? null),
+      myStatus: c.myStatus ?? known?.myStatus,
     };
   }
 
-  /** GET /api/conversations; live knowledge newer than the answer is kept. */
+  /** The user was put into the conversation by someone else and has not accepted it yet. */
+  function isInvited(conversationId: string): boolean {
+    return summaries.value[conversationId]?.myStatus === 'invited';
+  }
+
+  /** The user may remove others: they created the conversation. */
+  function isCreator(conversationId: string): boolean {
+    const myId = me();
+    return !!myId && summaries.value[conversationId]?.createdBy === myId;
+  }
+
+  /** The conversation is no longer the user's (left, removed, or gone from the list): forget it. */
+  function forget(conversationId: string): void {
+    delete summaries.value[conversationId];
+    delete threads.value[conversationId];
+    delete receipts.value[conversationId];
+    deliveredSent.delete(conversationId);
+    readSent.delete(conversationId);
+    const outbox = useOutboxStore();
+    for (const entry of outbox.forConversation(conversationId)) outbox.discard(entry.clientMessageId);
+    usePresenceStore().clearConversation(conversationId);
+  }
+
+  /** Accepts an invitation (REST): the user's presence, typing and views show there from now on. */
+  async function accept(conversationId: string): Promise<void> {
+    upsertConversation(await api.acceptConversation(conversationId));
+  }
+
+  /** Leaves the conversation (REST) and forgets it. */
+  async function leave(conversationId: string): Promise<void> {
+    await api.leaveConversation(conversationId);
+    forget(conversationId);
+  }
+
+  /** The creator removes someone (REST); the participants event confirms it to everyone. */
+  async function removeParticipant(conversationId: string, userId: string): Promise<void> {
+    await api.removeParticipant(conversationId, userId);
+    const summary = summaries.value[conversationId];
+    if (summary) summary.participants = summary.participants.filter((p) => p.id !== userId);
+  }
+
+  /**
+   * GET /api/conversations; live knowledge newer than the answer is kept. A conversation known
+   * before the request and missing from the answer was left or removed meanwhile (its
+   * conversation.removed may have come while offline): it is forgotten.
+   */
   async function refreshList(): Promise<void> {
     try {
+      const knownBefore = Object.keys(summaries.value);
       const list = await api.listConversations();
       listError.value = null;
+      const listed = new Set(list.map((c) => c.id));
+      for (const id of knownBefore) if (!listed.has(id)) forget(id);
       for (const c of list) {
         const known = summaries.value[c.id];
         const lastMessage =
@@ -150,6 +203,8 @@ export const useConversationsStore = defineStore('conversations', () => {
     for (const m of added) {
       if (m.senderId === myId) outbox.confirm(m);
     }
+    // sending accepts the conversation (the server did so in the same transaction)
+    if (summary?.myStatus === 'invited' && added.some((m) => m.senderId === myId)) summary.myStatus = 'accepted';
     if (summary) {
       const newest = added[added.length - 1];
       if (!summary.lastMessage || newest.seq > summary.lastMessage.seq) {
@@ -386,6 +441,30 @@ export const useConversationsStore = defineStore('conversations', () => {
       case 'typing':
         if (event.userId !== me()) presence.setTyping(conversationId, event.userId, event.typing === true);
         break;
+      case 'participants': {
+        const summary = summaries.value[conversationId];
+        if (!summary) break;
+        const gone = new Set(event.removed ?? []);
+        const myId = me();
+        if (myId && gone.has(myId)) {
+          forget(conversationId);
+          break;
+        }
+        const kept = summary.participants.filter((p) => !gone.has(p.id));
+        for (const a of event.added ?? []) {
+          if (!kept.some((p) => p.id === a.id)) kept.push({ ...a, status: 'invited' });
+        }
+        summary.participants = kept;
+        for (const id of gone) presence.setTyping(conversationId, id, false);
+        break;
+      }
+      case 'participant.accepted': {
+        const summary = summaries.value[conversationId];
+        if (!summary) break;
+        summary.participants = summary.participants.map((p): Participant => (p.id === event.userId ? { ...p, status: 'accepted' } : p));
+        if (event.userId === me()) summary.myStatus = 'accepted';
+        break;
+      }
       case 'delivered':
       case 'read': {
         const forConv = (receipts.value[conversationId] ??= {});
@@ -505,6 +584,12 @@ export const useConversationsStore = defineStore('conversations', () => {
     setUnread,
     ensure,
     markOpenRead,
+    isInvited,
+    isCreator,
+    forget,
+    accept,
+    leave,
+    removeParticipant,
     reset,
   };
 });

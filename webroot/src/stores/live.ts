@@ -7,6 +7,8 @@
 // - the people on screen are watched (presence.watch): the list's one-to-one partners and the
 //   open conversation's members; their changes come as presence events on user.<me>.
 // Views and watches belong to a socket and end with it, so connected() sends both again.
+// Consent: an invited user's view is seen by nobody, so once the open conversation is accepted it
+// is viewed again; when someone accepts, the watch is sent again (the server now answers for them).
 import { defineStore } from 'pinia';
 import { computed, ref, watch, type WatchStopHandle } from 'vue';
 import { BusError } from '@/services/eventBus';
@@ -80,7 +82,22 @@ export const useLiveStore = defineStore('live', () => {
       ),
       watch(() => conversations.openId, followOpen),
       watch(wantedKey, scheduleWatch),
+      // accepting the open conversation (Accept, or a first message): view it again, now to be seen
+      watch(
+        () => (conversations.openId ? conversations.summaries[conversations.openId]?.myStatus : undefined),
+        (status, before) => {
+          const id = conversations.openId;
+          if (online && id && status === 'accepted' && before === 'invited' && viewing.value === id) sendView(id, true);
+        },
+      ),
     ];
+  }
+
+  /** Someone accepted: send the watch again, as the server now answers (and watches) them. */
+  function refreshWatch(): void {
+    if (!online) return;
+    sentKey = '\u0000stale';
+    sendWatchIn(WATCH_DEBOUNCE_MS);
   }
 
   /** A new socket is open and has sent its registrations: view the open conversation, watch who is shown. */
@@ -197,6 +214,10 @@ export const useLiveStore = defineStore('live', () => {
         if (conversationId === viewing.value) presence.viewers(conversationId, joined ?? [], left ?? []);
         break;
       }
+      case 'participant.accepted':
+        useConversationsStore().handleEvent(conversationId, event);
+        if (event.userId !== useAuthStore().account?.id) refreshWatch();
+        break;
       default:
         useConversationsStore().handleEvent(conversationId, event);
     }
@@ -214,5 +235,5 @@ export const useLiveStore = defineStore('live', () => {
     clearWatchTimer();
   }
 
-  return { viewing, wanted, start, connected, disconnected, stop };
+  return { viewing, wanted, start, connected, disconnected, refreshWatch, stop };
 });

@@ -28,13 +28,28 @@ export interface Message {
   clientMessageId: string;
 }
 
+/**
+ * A participant's consent: the creator is accepted; people added by someone else are invited until
+ * they send a message there or accept (POST /api/conversations/{id}/accept).
+ */
+export type ParticipantStatus = 'accepted' | 'invited';
+
+/** A participant of a conversation: an account and whether they accepted it. */
+export interface Participant extends Account {
+  status?: ParticipantStatus;
+}
+
 /** A conversation, as GET /api/conversations/{id} and POST /api/conversations answer it. */
 export interface Conversation {
   id: string;
   title: string | null;
-  participants: Account[];
+  participants: Participant[];
   createdAt: string;
   lastSeq: number;
+  /** Who created it (the one who may remove others); null for conversations older than consent. */
+  createdBy?: string | null;
+  /** The user's own status in it (absent from a server without consent: treat as accepted). */
+  myStatus?: ParticipantStatus;
 }
 
 /** An element of GET /api/conversations (newest activity first). */
@@ -126,7 +141,10 @@ export interface PresenceWatchRequest {
   userIds: string[];
 }
 
-/** The presence.watch reply: the current state of each watched user who shares a conversation with the caller. */
+/**
+ * The presence.watch reply: the current state of each watched user whose presence the caller may
+ * see (they share a conversation with the caller that they accepted, and did not block the caller).
+ */
 export type PresenceWatchReply = Record<string, PresenceInfo>;
 
 // ---- bridge: server → client events ----
@@ -140,12 +158,18 @@ export type ConversationEvent =
   /** Several users started or stopped viewing within one window (or: who was already here, left []). */
   | { type: 'viewers'; joined: string[]; left: string[] }
   | { type: 'delivered'; userId: string; seq: number }
-  | { type: 'read'; userId: string; seq: number };
+  | { type: 'read'; userId: string; seq: number }
+  /** People joined (added: accounts) or left / were removed (removed: ids); by: who did it. */
+  | { type: 'participants'; added: Account[]; removed: string[]; by: string }
+  /** An invited participant accepted the conversation: their presence, typing and views now show. */
+  | { type: 'participant.accepted'; userId: string };
 
 /** Events on user.<id> (presence: only for the users this socket watches). */
 export type UserEvent =
   | { type: 'presence'; userId: string; online: boolean; status?: PresenceStatus; lastSeen: string | null }
   | { type: 'conversation.created'; conversation: Conversation }
+  /** You left the conversation or were removed from it (on any device). */
+  | { type: 'conversation.removed'; conversationId: string }
   | { type: 'unread'; conversationId: string; unreadCount: number };
 
 /** The stable codes of err frames (message starts with "CODE: "). */

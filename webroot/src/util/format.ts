@@ -1,4 +1,4 @@
-import type { Account, Conversation } from '@/types/contract';
+import type { Conversation, Participant } from '@/types/contract';
 
 /** The conversation's title, or the names of the others in it. */
 export function conversationName(c: Conversation, meId: string | null): string {
@@ -8,12 +8,12 @@ export function conversationName(c: Conversation, meId: string | null): string {
   return others.map((p) => p.displayName).join(', ');
 }
 
-export function othersOf(c: Conversation, meId: string | null): Account[] {
+export function othersOf(c: Conversation, meId: string | null): Participant[] {
   return c.participants.filter((p) => p.id !== meId);
 }
 
 /** The other person of a one-to-one conversation (exactly one other participant), else null. */
-export function partnerOf(c: Conversation, meId: string | null): Account | null {
+export function partnerOf(c: Conversation, meId: string | null): Participant | null {
   const others = othersOf(c, meId);
   return others.length === 1 ? others[0] : null;
 }

@@ -37,6 +37,14 @@ public final class Main {
     if (System.getProperty(COMMON_POOL_PARALLELISM) == null) {
       System.setProperty(COMMON_POOL_PARALLELISM, "2");
     }
+    String logFormat = System.getProperty(ConfigKeys.LOG_FORMAT_VARIABLE, System.getenv(ConfigKeys.LOG_FORMAT_VARIABLE));
+    if (logFormat != null && !logFormat.equals("text") && !logFormat.equals("json")) {
+      // logback found no appender for it: nothing would be logged, so say it here
+      System.err.println("Cannot start Thrume: bad configuration: " + ConfigKeys.LOG_FORMAT_VARIABLE
+        + " must be text or json, got '" + logFormat + "'");
+      System.exit(2);
+      return;
+    }
     boolean clustered = Arrays.asList(args).contains("-cluster");
     JsonObject config;
     try {

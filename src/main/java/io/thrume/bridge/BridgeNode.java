@@ -5,6 +5,7 @@ import io.thrume.bus.Addresses;
 import io.thrume.bus.Failure;
 import io.thrume.bus.Handlers;
 import io.thrume.bus.Local;
+import io.thrume.chat.Membership;
 import io.thrume.fanout.ClientSocket;
 import io.thrume.fanout.Frames;
 import io.thrume.fanout.NodeFanout;
@@ -26,6 +27,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -62,6 +64,11 @@ public final class BridgeNode {
   private final NodeFanout fanout;
   private final ThrumeMetrics metrics;
   private final AtomicLong connections = new AtomicLong();
+  /**
+   * When this node last heard that someone's presence may have become invisible to someone
+   * (a removal from a conversation, a block): a watch whose visibility was asked before then asks again.
+   */
+  private volatile long visibilityChanged = System.nanoTime() - 1_000_000_000_000L;
   private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
   /** Open sockets by the session whose ticket opened them (sockets of tests' session-less tickets are not here). */
   private final ConcurrentHashMap<String, Set<ClientSocket>> bySession = new ConcurrentHashMap<>();
@@ -82,6 +89,10 @@ public final class BridgeNode {
     this.policy = new BridgePolicy(bus);
     this.fanout = new NodeFanout(vertx, config.idleTimeoutMs(), config.sweepMs(), config.gapWaitMs());
     metrics.fanout(fanout);
+    // acted on in order with the events: a removed user's sockets get nothing of the conversation
+    // that was published after the removal
+    fanout.inline(Addresses.MEMBERSHIP_REMOVED, this::removed);
+    fanout.inline(Addresses.BLOCKED, this::blocked);
   }
 
   /**
@@ -179,8 +190,14 @@ public final class BridgeNode {
     return config;
   }
 
+  /** A client asks for a socket (ThrumeMetrics.WEBSOCKET or SOCKJS). */
+  void attempt(String transport) {
+    metrics.connectAttempt(transport);
+  }
+
+  /** A connection refused before it was served, by code. */
   void refused(String reason) {
-    metrics.rejected(reason);
+    metrics.connectRefused(reason);
   }
 
   /** Takes a transport whose ticket was redeemed for {@code userId}; call on the connection's context. */
@@ -191,6 +208,7 @@ public final class BridgeNode {
     ClientSocket socket = new ClientSocket(id, userId, vertx.getOrCreateContext(), transport, config.maxOverflowFrames(),
       config.maxOverflowBytes(), fanout::droppedAsSlow);
     fanout.add(socket);
+    metrics.connectAccepted(transport instanceof SockJSTransport ? ThrumeMetrics.SOCKJS : ThrumeMetrics.WEBSOCKET);
     int[] strikes = {0};
     socket.reader(buffer -> onFrame(socket, buffer, strikes));
     transport.frameHandler(socket::read);
@@ -215,6 +233,7 @@ public final class BridgeNode {
   }
 
   private void onClose(ClientSocket socket) {
+    metrics.connectionClosed(socket.openedNanos);
     fanout.remove(socket);
     for (String conversationId : socket.viewing()) {
       socket.view(conversationId, false);
@@ -347,6 +366,7 @@ public final class BridgeNode {
   /**
    * chat.view {conversationId, viewing} → {}: which conversation the socket has open. A socket that
    * starts viewing is told who is there already, on the conversation's address if it registered it.
+   * An invited participant's view is only told who is there: nobody hears of it, and it is not kept.
    */
   private Future<Object> view(ClientSocket socket, JsonObject body) {
     String conversationId;
@@ -371,8 +391,17 @@ public final class BridgeNode {
     if (socket.viewing().size() >= MAX_VIEWS && !socket.viewing().contains(conversationId)) {
       return Future.failedFuture(Failure.INVALID.exception("a socket views at most " + MAX_VIEWS + " conversations at once"));
     }
-    return Limits.take(bus, socket.userId, Action.VIEW).compose(v -> policy.mayRegister(socket.userId, address)).map(v -> {
-      if (!socket.isClosed() && socket.view(conversationId, true)) {
+    return Limits.take(bus, socket.userId, Action.VIEW).compose(v -> policy.status(socket.userId, conversationId)).map(status -> {
+      if (socket.isClosed()) {
+        return new JsonObject();
+      }
+      if (status == Membership.Status.INVITED) {
+        // an invited user's view is announced to nobody and not kept: the socket is only told who
+        // is here (accepted users, who chose to be seen); after accepting, the client views again
+        bus.<JsonObject>request(Addresses.PRESENCE_VIEW, new JsonObject().put("userId", socket.userId)
+            .put("conversationId", conversationId).put("viewing", true).put("peek", true), Local.delivery())
+          .onSuccess(reply -> tellWhoIsHere(socket, address, reply.body().getJsonArray("viewers")));
+      } else if (socket.view(conversationId, true)) {
         bus.<JsonObject>request(Addresses.PRESENCE_VIEW, new JsonObject().put("userId", socket.userId)
             .put("conversationId", conversationId).put("viewing", true), Local.delivery())
           .onSuccess(reply -> tellWhoIsHere(socket, address, reply.body().getJsonArray("viewers")));
@@ -393,8 +422,9 @@ public final class BridgeNode {
 
   /**
    * presence.watch {userIds} → {id: {online, status, lastSeen}}: replaces whose presence changes the
-   * socket receives on its user address. Only people who share a conversation with the user are
-   * watched (and answered); the others are left out.
+   * socket receives on its user address. Only people whose presence the user may see are watched
+   * (and answered): they share a conversation with the user that they have accepted, and have not
+   * blocked the user (thrume.store.contacts); the others are left out.
    */
   private Future<Object> watch(ClientSocket socket, JsonObject body) {
     JsonArray ids;
@@ -422,18 +452,91 @@ public final class BridgeNode {
     }
     // the limit and who may be watched first, then the watch, then the states: a change made meanwhile is either
     // in the answer or delivered after it, and nobody else's ever reaches the socket
+    long asked = System.nanoTime();
     return Limits.take(bus, socket.userId, Action.WATCH)
-      .compose(v -> bus.<JsonObject>request(Addresses.STORE_CONTACTS,
-        new JsonObject().put("userId", socket.userId).put("among", ids), Local.delivery()))
-      .compose(reply -> {
-        JsonArray visible = reply.body().getJsonArray("contacts").copy();
+      .compose(v -> visibleAmong(socket.userId, ids, asked, 3))
+      .compose(contacts -> {
+        JsonArray visible = contacts.copy();
         if (ids.contains(socket.userId)) {
           visible.add(new JsonObject().put("id", socket.userId));
         }
-        fanout.watch(socket, visible.stream().map(c -> ((JsonObject) c).getString("id")).toList());
+        List<String> watched = visible.stream().map(c -> ((JsonObject) c).getString("id")).toList();
+        fanout.watch(socket, watched);
+        if (visibilityChanged - asked >= 0) {
+          // a removal or block was heard since the question: check the answer again
+          recheckWatches(socket, watched);
+        }
         return bus.<JsonObject>request(Addresses.PRESENCE_STATES, new JsonObject().put("users", visible), Local.delivery());
       })
       .map(reply -> reply.body());
+  }
+
+  /**
+   * [{id, lastSeen}…] of the ids whose presence the user may see (thrume.store.contacts), asked
+   * again (up to {@code tries} times) when a removal or block was heard while the question was out.
+   */
+  private Future<JsonArray> visibleAmong(String userId, JsonArray ids, long asked, int tries) {
+    return bus.<JsonObject>request(Addresses.STORE_CONTACTS, new JsonObject().put("userId", userId).put("among", ids),
+      Local.delivery()).compose(reply -> tries > 1 && visibilityChanged - asked >= 0
+        ? visibleAmong(userId, ids, System.nanoTime(), tries - 1)
+        : Future.succeededFuture(reply.body().getJsonArray("contacts")));
+  }
+
+  /**
+   * Users left or were removed from a conversation ({@link Addresses#MEMBERSHIP_REMOVED}, from any
+   * node; on the fan-out's context, in order with the events). On this node: their membership is
+   * forgotten, their sockets leave the conversation (queued before any later event of it) and
+   * stop viewing it, their watches and the watches of them are checked again, and the chat
+   * service forgets them (typing).
+   */
+  private void removed(JsonObject body) {
+    String conversationId = body.getString("conversationId");
+    String address = Addresses.conversation(conversationId);
+    visibilityChanged = System.nanoTime();
+    for (Object o : body.getJsonArray("userIds")) {
+      String userId = (String) o;
+      policy.forget(userId, conversationId);
+      fanout.forSocketsOf(userId, socket -> {
+        fanout.unsubscribe(socket, address);
+        if (socket.view(conversationId, false)) {
+          bus.send(Addresses.PRESENCE_VIEW, new JsonObject().put("userId", userId).put("conversationId", conversationId)
+            .put("viewing", false), Local.delivery());
+        }
+        recheckWatches(socket, fanout.watching(socket));
+      });
+      fanout.forWatchersOf(userId, socket -> recheckWatches(socket, List.of(userId)));
+    }
+    bus.send(Addresses.CHAT_MEMBERSHIP_REMOVED, body, Local.delivery());
+  }
+
+  /** Someone was blocked ({@link Addresses#BLOCKED}): the blocked user's sockets here stop watching the blocker. */
+  private void blocked(JsonObject body) {
+    visibilityChanged = System.nanoTime();
+    String blocker = body.getString("blockerId");
+    fanout.forSocketsOf(body.getString("blockedId"), socket -> fanout.unwatch(socket, List.of(blocker)));
+  }
+
+  /**
+   * Asks again whether the socket's user may see these users' presence, and stops watching those
+   * who are no longer visible (all of them if the store cannot answer). On the socket's context.
+   */
+  private void recheckWatches(ClientSocket socket, Collection<String> userIds) {
+    JsonArray among = new JsonArray();
+    userIds.stream().filter(id -> !id.equals(socket.userId)).forEach(among::add);
+    if (among.isEmpty()) {
+      return;
+    }
+    bus.<JsonObject>request(Addresses.STORE_CONTACTS, new JsonObject().put("userId", socket.userId).put("among", among),
+      Local.delivery()).onComplete(ar -> {
+        Set<String> invisible = new HashSet<>();
+        among.forEach(id -> invisible.add((String) id));
+        if (ar.succeeded()) {
+          ar.result().body().getJsonArray("contacts").forEach(c -> invisible.remove(((JsonObject) c).getString("id")));
+        }
+        if (!invisible.isEmpty() && !socket.isClosed()) {
+          fanout.unwatch(socket, invisible);
+        }
+      });
   }
 
   private void strike(ClientSocket socket, int[] strikes, String detail) {

@@ -2,28 +2,24 @@ package io.thrume.bridge;
 
 import io.thrume.bus.Addresses;
 import io.thrume.bus.Failure;
-import io.thrume.bus.Local;
+import io.thrume.chat.Membership;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
-import io.vertx.core.json.JsonObject;
 
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Who may register what and send where. conversation.&lt;id&gt; only for its participants,
- * user.&lt;id&gt; only for that user; inbound only the chat.* and presence.update addresses of
- * the contract. Participation is asked of the store once per user and conversation, then
- * remembered (nobody leaves a conversation in Thrume).
+ * Who may register what and send where. conversation.&lt;id&gt; only for its participants
+ * (invited or accepted), user.&lt;id&gt; only for that user; inbound only the chat.* and
+ * presence.* addresses of the contract. Participation is asked of the store and remembered while
+ * accepted ({@link Membership}); a participant who leaves or is removed is forgotten on every node
+ * ({@link #forget}).
  */
 final class BridgePolicy {
-  private static final int MAX_REMEMBERED = 200_000;
-  private final EventBus bus;
-  private final Set<String> members = ConcurrentHashMap.newKeySet();
+  private final Membership membership;
 
   BridgePolicy(EventBus bus) {
-    this.bus = bus;
+    this.membership = new Membership(bus);
   }
 
   /** Succeeds when the user may receive what is published on the address; FORBIDDEN otherwise. */
@@ -33,28 +29,24 @@ final class BridgePolicy {
         : Future.failedFuture(Failure.FORBIDDEN.exception("only your own user address"));
     }
     if (address.startsWith(Addresses.CONVERSATION_PREFIX)) {
-      String id = address.substring(Addresses.CONVERSATION_PREFIX.length());
-      if (!isUuid(id)) {
-        return Future.failedFuture(Failure.FORBIDDEN.exception("no such conversation"));
-      }
-      String key = userId + "/" + id;
-      if (members.contains(key)) {
-        return Future.succeededFuture();
-      }
-      return bus.<JsonObject>request(Addresses.STORE_MEMBERSHIP, new JsonObject().put("userId", userId).put("conversationId", id),
-          Local.delivery())
-        .compose(reply -> {
-          if (!reply.body().getBoolean("member")) {
-            return Future.failedFuture(Failure.FORBIDDEN.exception("not a participant of this conversation"));
-          }
-          if (members.size() >= MAX_REMEMBERED) {
-            members.clear();
-          }
-          members.add(key);
-          return Future.succeededFuture();
-        });
+      return status(userId, address.substring(Addresses.CONVERSATION_PREFIX.length())).mapEmpty();
     }
     return Future.failedFuture(Failure.FORBIDDEN.exception("this address cannot be registered"));
+  }
+
+  /** The user's status in the conversation; FORBIDDEN for non-participants and ids that are no ids. */
+  Future<Membership.Status> status(String userId, String conversationId) {
+    if (!isUuid(conversationId)) {
+      return Future.failedFuture(Failure.FORBIDDEN.exception("no such conversation"));
+    }
+    return membership.status(userId, conversationId).recover(e -> Failure.codeOf(e.getMessage()) == Failure.NOT_FOUND
+      ? Future.failedFuture(Failure.FORBIDDEN.exception("not a participant of this conversation"))
+      : Future.failedFuture(e));
+  }
+
+  /** The user left the conversation or was removed: a new register or view of it asks the store again. */
+  void forget(String userId, String conversationId) {
+    membership.forget(userId, conversationId);
   }
 
   boolean maySend(String address) {

@@ -7,6 +7,7 @@ import io.thrume.bus.Failure;
 import io.thrume.http.OriginPolicy;
 import io.thrume.http.Problems;
 import io.thrume.http.RequestTimeouts;
+import io.thrume.metrics.ThrumeMetrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.http.HttpServerRequest;
@@ -24,7 +25,7 @@ import io.vertx.ext.web.handler.sockjs.SockJSSocket;
  * ticket that opened it). Browsers must come from the server's own origin or an allowed one.
  */
 public final class BridgeRoutes {
-  static final String PATH = "/eventbus";
+  public static final String PATH = "/eventbus";
 
   private BridgeRoutes() {
   }
@@ -35,6 +36,7 @@ public final class BridgeRoutes {
       if (origins.allows(ctx.request())) {
         ctx.next();
       } else {
+        node.attempt(ctx.request().path().startsWith(PATH + "/websocket") ? ThrumeMetrics.WEBSOCKET : ThrumeMetrics.SOCKJS);
         node.refused(Failure.FORBIDDEN.name());
         Problems.send(ctx, 403, Failure.FORBIDDEN, "this origin may not open the bridge");
       }
@@ -61,11 +63,14 @@ public final class BridgeRoutes {
   /** Raw WebSocket: the ticket is checked before the upgrade, so a bad one gets a plain 401. */
   private static void upgrade(RoutingContext ctx, BridgeNode node) {
     HttpServerRequest request = ctx.request();
+    node.attempt(ThrumeMetrics.WEBSOCKET);
     if (!request.canUpgradeToWebSocket()) {
+      node.refused(Failure.INVALID.name());
       Problems.send(ctx, 400, Failure.INVALID, "this endpoint only upgrades to WebSocket");
       return;
     }
     if (node.draining()) {
+      node.refused(Failure.UNAVAILABLE.name());
       Problems.send(ctx, 503, Failure.UNAVAILABLE, BridgeNode.RESTARTING);
       return;
     }
@@ -74,7 +79,7 @@ public final class BridgeRoutes {
       Tickets.Holder holder = ar.succeeded() ? ar.result() : null;
       if (holder == null) {
         request.resume();
-        node.refused(Failure.UNAUTHORIZED.name());
+        node.refused((ar.succeeded() ? Failure.UNAUTHORIZED : Failure.UNAVAILABLE).name());
         if (ar.succeeded()) {
           Problems.send(ctx, 401, Failure.UNAUTHORIZED,
             "a valid ticket is required: POST /api/realtime/ticket, then connect within its lifetime");
@@ -102,6 +107,7 @@ public final class BridgeRoutes {
    * later requests must carry the same ticket ({@link SockJSTickets}).
    */
   private static void open(SockJSSocket socket, BridgeNode node, SockJSTickets sessions) {
+    node.attempt(ThrumeMetrics.SOCKJS);
     // bound to its ticket until it closes, whatever happens next
     String session = sessions.confirm(socket.uri());
     Runnable release = () -> sessions.release(session);

@@ -51,6 +51,13 @@ public final class Addresses {
   public static final String STORE_MEMBERSHIP = "thrume.store.membership";
   public static final String STORE_LAST_SEQS = "thrume.store.conversation.seqs";
   public static final String STORE_CONTACTS = "thrume.store.contacts";
+  /** A participant accepts a conversation: {userId, conversationId} → {conversation, accepted, readSeq, deliveredSeq}. */
+  public static final String STORE_CONVERSATION_ACCEPT = "thrume.store.conversation.accept";
+  /** A participant leaves, or the creator removes one: {userId, conversationId, targetId} → {conversationId, removed}. */
+  public static final String STORE_PARTICIPANT_REMOVE = "thrume.store.participant.remove";
+  public static final String STORE_BLOCK_PUT = "thrume.store.block.put";
+  public static final String STORE_BLOCK_DELETE = "thrume.store.block.delete";
+  public static final String STORE_BLOCK_LIST = "thrume.store.block.list";
   public static final String STORE_LAST_SEEN = "thrume.store.lastseen";
   public static final String STORE_PING = "thrume.store.ping";
   /** A new session with its first refresh token (hash only): {accountId, refreshHash, days} → {sessionId}. */
@@ -81,6 +88,14 @@ public final class Addresses {
 
   // Internal: conversation creation goes through the chat verticle so that it can announce it.
   public static final String CHAT_CONVERSATION_CREATE = "thrume.chat.conversation.create";
+  /** Accept a conversation one was invited to: {conversationId} → conversation. */
+  public static final String CHAT_CONVERSATION_ACCEPT = "thrume.chat.conversation.accept";
+  /** Leave a conversation or remove someone from it: {conversationId, userId ("me" or an id)} → {}. */
+  public static final String CHAT_PARTICIPANT_REMOVE = "thrume.chat.participant.remove";
+  /** Block or unblock someone: {userId, blocked: true|false} → {}. */
+  public static final String CHAT_BLOCK = "thrume.chat.block";
+  /** The bridge tells its node's chat verticle that users left a conversation: {conversationId, userIds}. */
+  public static final String CHAT_MEMBERSHIP_REMOVED = "thrume.chat.membership.removed";
   /** The bridge tells the chat verticle a user's socket went away (typing state is cleared). */
   public static final String CHAT_SOCKET_CLOSED = "thrume.chat.socket.closed";
 
@@ -119,6 +134,14 @@ public final class Addresses {
   /** Issues a single-use ticket for a socket: {userId} → {ticket, expiresInSeconds}. */
   public static final String TICKET_ISSUE = "thrume.bridge.ticket.issue";
   /**
+   * Cluster-wide, to every node's bridge (forwarded over the fan-out address): users left or were
+   * removed from a conversation, {conversationId, userIds}. Each node forgets their membership,
+   * takes their sockets off the conversation, ends their views of it and checks their watches again.
+   */
+  public static final String MEMBERSHIP_REMOVED = "thrume.bridge.membership.removed";
+  /** Cluster-wide, to every node's bridge: {blockerId, blockedId}; the blocked user's sockets stop watching the blocker. */
+  public static final String BLOCKED = "thrume.bridge.blocked";
+  /**
    * Local: {drainMs} → {sockets}. The node is going down (SIGTERM): refuse new sockets and tickets,
    * tell each socket to reconnect after a delay spread over drainMs, close it (1012).
    */
@@ -130,6 +153,8 @@ public final class Addresses {
   public static final String USER_HEADER = "thrume-user";
   /** Header carrying the id of the socket a bridge request came from; set by the server. */
   public static final String SOCKET_HEADER = "thrume-socket";
+  /** Header carrying the id of the REST request a service call came from (logged in the MDC as "request"); set by the server. */
+  public static final String REQUEST_HEADER = "thrume-request";
   /** Reply header: "true" when chat.send stored a new message, "false" for a repeated clientMessageId. */
   public static final String CREATED_HEADER = "thrume-created";
 

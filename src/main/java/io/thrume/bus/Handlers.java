@@ -9,8 +9,10 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Binds an address to a Future-returning handler: success replies, failure fails with a contract
@@ -19,6 +21,10 @@ import java.util.function.Function;
  */
 public final class Handlers {
   private static final Logger LOG = LoggerFactory.getLogger(Handlers.class);
+  /** MDC key: the bridge socket (node id - number) a logged failure came from. */
+  public static final String MDC_SOCKET = "socket";
+  /** MDC key: the REST request a logged failure came from (its X-Request-Id, or one made up). */
+  public static final String MDC_REQUEST = "request";
 
   private Handlers() {
   }
@@ -47,10 +53,34 @@ public final class Handlers {
       } else if (ar.succeeded()) {
         message.reply(ar.result());
       } else {
-        ReplyException failure = toReplyException(address, ar.cause());
+        ReplyException failure = withIds(message.headers().get(Addresses.SOCKET_HEADER),
+          message.headers().get(Addresses.REQUEST_HEADER), () -> toReplyException(address, ar.cause()));
         message.fail(failure.failureCode(), failure.getMessage());
       }
     });
+  }
+
+  /**
+   * Runs {@code action} with the socket or request a failure came from in the MDC ({@value #MDC_SOCKET},
+   * {@value #MDC_REQUEST}), so that what it logs carries them (JSON logs: "mdc"); cleared after. Vert.x runs
+   * many requests on one thread, so the MDC is set only around such calls, never for a whole request.
+   */
+  public static <T> T withIds(String socketId, String requestId, Supplier<T> action) {
+    if (socketId == null && requestId == null) {
+      return action.get();
+    }
+    if (socketId != null) {
+      MDC.put(MDC_SOCKET, socketId);
+    }
+    if (requestId != null) {
+      MDC.put(MDC_REQUEST, requestId);
+    }
+    try {
+      return action.get();
+    } finally {
+      MDC.remove(MDC_SOCKET);
+      MDC.remove(MDC_REQUEST);
+    }
   }
 
   /** Known failures pass through; anything else is logged here and hidden behind a generic message. */

@@ -10,6 +10,7 @@ import io.thrume.limit.Action;
 import io.thrume.limit.Limits;
 import io.thrume.limit.RateLimiter;
 import io.thrume.metrics.ThrumeMetrics;
+import io.thrume.model.Participant;
 import io.thrume.validate.Fields;
 import io.thrume.validate.Text;
 import io.vertx.core.Future;
@@ -64,6 +65,13 @@ public class ChatVerticle extends VerticleBase {
     Handlers.serve(bus, Addresses.CHAT_TYPING, this::typing);
     Handlers.serve(bus, Addresses.CHAT_SYNC, this::sync);
     Handlers.serve(bus, Addresses.CHAT_CONVERSATION_CREATE, this::createConversation);
+    Handlers.serve(bus, Addresses.CHAT_CONVERSATION_ACCEPT, this::accept);
+    Handlers.serve(bus, Addresses.CHAT_PARTICIPANT_REMOVE, this::removeParticipant);
+    Handlers.serve(bus, Addresses.CHAT_BLOCK, this::block);
+    Handlers.serve(bus, Addresses.CHAT_MEMBERSHIP_REMOVED, m -> {
+      forgetRemoved(m.body());
+      return Future.succeededFuture(new JsonObject());
+    });
     Handlers.serve(bus, Addresses.CHAT_SOCKET_CLOSED, m -> {
       typing.clearUser(m.body().getString("userId"));
       return Future.succeededFuture(new JsonObject());
@@ -71,7 +79,10 @@ public class ChatVerticle extends VerticleBase {
     return Future.succeededFuture();
   }
 
-  /** {conversationId, content, clientMessageId} → the persisted message (header created: true|false). */
+  /**
+   * {conversationId, content, clientMessageId} → the persisted message (header created: true|false).
+   * A participant's first message accepts the conversation for them (participant.accepted).
+   */
   private Future<Reply> send(Message<JsonObject> request) {
     long received = System.nanoTime();
     String user = actingUser(request);
@@ -81,6 +92,7 @@ public class ChatVerticle extends VerticleBase {
     String clientMessageId = Text.clientMessageId(Fields.requiredString(body, "clientMessageId"));
     JsonObject insert = new JsonObject().put("senderId", user).put("conversationId", conversationId.toString())
       .put("content", content).put("clientMessageId", clientMessageId);
+    long since = Membership.now();
     // over the limit nothing reaches the database, a retry of a stored message included: it is
     // answered once the user may send again
     Future<JsonObject> stored = sends.take(user).compose(wait -> wait == 0 ? store(Addresses.STORE_MESSAGE_INSERT, insert)
@@ -89,8 +101,11 @@ public class ChatVerticle extends VerticleBase {
       JsonObject message = result.getJsonObject("message");
       boolean created = result.getBoolean("created");
       if (created) {
-        membership.remember(user, conversationId.toString());
+        membership.rememberAccepted(user, conversationId.toString(), since);
         typing.stop(conversationId.toString(), user);
+        if (result.getBoolean("accepted", false)) {
+          publishAccepted(conversationId.toString(), user, 0, 0);
+        }
         metrics.persisted(received);
       }
       // a repeat is published again: whoever stored it may have died between the commit and the
@@ -103,7 +118,10 @@ public class ChatVerticle extends VerticleBase {
     });
   }
 
-  /** {conversationId, seq} → {conversationId, readSeq, unreadCount}; the marker only moves forward. */
+  /**
+   * {conversationId, seq} → {conversationId, readSeq, unreadCount}; the marker only moves forward.
+   * The conversation hears of it (read) only once the reader has accepted it.
+   */
   private Future<JsonObject> read(Message<JsonObject> request) {
     String user = actingUser(request);
     JsonObject body = body(request);
@@ -115,8 +133,10 @@ public class ChatVerticle extends VerticleBase {
       long unread = result.getLong("unreadCount");
       if (result.getBoolean("advanced")) {
         EventBus bus = vertx.eventBus();
-        Events.publish(bus, Addresses.conversation(conversationId.toString()),
-          new JsonObject().put("type", "read").put("userId", user).put("seq", readSeq));
+        if (result.getBoolean("accepted", true)) {
+          Events.publish(bus, Addresses.conversation(conversationId.toString()),
+            new JsonObject().put("type", "read").put("userId", user).put("seq", readSeq));
+        }
         Events.publish(bus, Addresses.user(user), new JsonObject().put("type", "unread")
           .put("conversationId", conversationId.toString()).put("unreadCount", unread));
       }
@@ -125,7 +145,10 @@ public class ChatVerticle extends VerticleBase {
     });
   }
 
-  /** {conversationId, seq} → {conversationId, deliveredSeq}; the marker only moves forward. */
+  /**
+   * {conversationId, seq} → {conversationId, deliveredSeq}; the marker only moves forward. The
+   * conversation hears of it (delivered) only once the user has accepted it.
+   */
   private Future<JsonObject> delivered(Message<JsonObject> request) {
     String user = actingUser(request);
     JsonObject body = body(request);
@@ -133,7 +156,7 @@ public class ChatVerticle extends VerticleBase {
     long seq = Fields.requiredLong(body, "seq", 0, Long.MAX_VALUE);
     JsonObject mark = new JsonObject().put("userId", user).put("conversationId", conversationId).put("seq", seq);
     return limitActions(user).compose(v -> store(Addresses.STORE_DELIVERED_MARK, mark)).map(result -> {
-      if (result.getBoolean("advanced")) {
+      if (result.getBoolean("advanced") && result.getBoolean("accepted", true)) {
         Events.publish(vertx.eventBus(), Addresses.conversation(conversationId),
           new JsonObject().put("type", "delivered").put("userId", user).put("seq", seq));
       }
@@ -141,7 +164,12 @@ public class ChatVerticle extends VerticleBase {
     });
   }
 
-  /** {conversationId, typing} → {}: publishes typing events; the state ends by itself after a silence. */
+  /**
+   * {conversationId, typing} → {}: publishes typing events; the state ends by itself after a
+   * silence. An invited participant's typing is answered {} and told to nobody (silent): typing
+   * comes before the message that accepts the conversation, and refusing it would only make
+   * clients show errors.
+   */
   private Future<JsonObject> typing(Message<JsonObject> request) {
     String user = actingUser(request);
     JsonObject body = body(request);
@@ -150,7 +178,10 @@ public class ChatVerticle extends VerticleBase {
     if (!(flag instanceof Boolean isTyping)) {
       throw Failure.INVALID.exception("typing must be true or false");
     }
-    return limitActions(user).compose(v -> membership.require(user, conversationId)).map(v -> {
+    return limitActions(user).compose(v -> membership.status(user, conversationId)).map(status -> {
+      if (status == Membership.Status.INVITED) {
+        return new JsonObject();
+      }
       if (isTyping) {
         typing.start(conversationId, user);
       } else {
@@ -194,7 +225,11 @@ public class ChatVerticle extends VerticleBase {
       .compose(wait -> wait > 0 ? Future.failedFuture(Failure.rateLimited(wait)) : Future.succeededFuture());
   }
 
-  /** {participantIds, title?} → the conversation, announced on every participant's user address. */
+  /**
+   * {participantIds, title?} → the conversation, announced on every participant's user address
+   * (each with their own myStatus: the creator accepted, the others invited). FORBIDDEN when one of
+   * them has blocked the creator.
+   */
   private Future<JsonObject> createConversation(Message<JsonObject> request) {
     String user = actingUser(request);
     JsonObject body = body(request);
@@ -213,15 +248,121 @@ public class ChatVerticle extends VerticleBase {
     String title = Text.title(Fields.optionalString(body, "title"));
     JsonObject create = new JsonObject().put("creatorId", user).put("participantIds", new JsonArray(people.stream().toList()))
       .put("title", title);
+    long since = Membership.now();
     return Limits.take(vertx.eventBus(), user, Action.CREATE_CONVERSATION)
       .compose(v -> store(Addresses.STORE_CONVERSATION_CREATE, create)).onSuccess(conversation -> {
       String conversationId = conversation.getString("id");
-      JsonObject event = new JsonObject().put("type", "conversation.created").put("conversation", conversation);
-      people.forEach(person -> {
-        membership.remember(person, conversationId);
-        Events.publish(vertx.eventBus(), Addresses.user(person), event);
-      });
+      membership.rememberAccepted(user, conversationId, since);
+      JsonObject invited = conversation.copy().put("myStatus", Participant.INVITED);
+      people.forEach(person -> Events.publish(vertx.eventBus(), Addresses.user(person),
+        new JsonObject().put("type", "conversation.created").put("conversation", person.equals(user) ? conversation : invited)));
     });
+  }
+
+  /**
+   * {conversationId} → the conversation: an invited participant accepts it (accepting again
+   * changes nothing). The conversation hears participant.accepted, and the markers the user moved
+   * while invited (read, delivered), which nobody was told of then.
+   */
+  private Future<JsonObject> accept(Message<JsonObject> request) {
+    String user = actingUser(request);
+    String conversationId = Fields.requiredUuid(body(request), "conversationId").toString();
+    long since = Membership.now();
+    return Limits.take(vertx.eventBus(), user, Action.MEMBERSHIP)
+      .compose(v -> store(Addresses.STORE_CONVERSATION_ACCEPT, new JsonObject().put("userId", user)
+        .put("conversationId", conversationId)))
+      .map(result -> {
+        membership.rememberAccepted(user, conversationId, since);
+        if (result.getBoolean("accepted")) {
+          publishAccepted(conversationId, user, result.getLong("readSeq"), result.getLong("deliveredSeq"));
+        }
+        return result.getJsonObject("conversation");
+      });
+  }
+
+  private void publishAccepted(String conversationId, String user, long readSeq, long deliveredSeq) {
+    EventBus bus = vertx.eventBus();
+    String address = Addresses.conversation(conversationId);
+    Events.publish(bus, address, new JsonObject().put("type", "participant.accepted").put("userId", user));
+    if (deliveredSeq > readSeq) {
+      Events.publish(bus, address, new JsonObject().put("type", "delivered").put("userId", user).put("seq", deliveredSeq));
+    }
+    if (readSeq > 0) {
+      Events.publish(bus, address, new JsonObject().put("type", "read").put("userId", user).put("seq", readSeq));
+    }
+  }
+
+  /**
+   * {conversationId, userId} → {}: "me" leaves the conversation (any participant); an account id
+   * removes that participant (its creator only; FORBIDDEN otherwise; your own id is INVALID: leave
+   * with "me"). After the commit: participants {added: [], removed, by} on the conversation, the
+   * removal to every node's bridge (sockets off the conversation, views ended, memberships
+   * forgotten) and conversation.removed on the removed user's address.
+   */
+  private Future<JsonObject> removeParticipant(Message<JsonObject> request) {
+    String user = actingUser(request);
+    JsonObject body = body(request);
+    String conversationId = Fields.requiredUuid(body, "conversationId").toString();
+    String raw = Fields.requiredString(body, "userId");
+    String target;
+    if ("me".equals(raw)) {
+      target = user;
+    } else {
+      target = Fields.uuid(raw, "userId").toString();
+      if (target.equals(user)) {
+        throw Failure.INVALID.exception("userId is your own id: to leave the conversation, use \"me\"");
+      }
+    }
+    EventBus bus = vertx.eventBus();
+    return Limits.take(bus, user, Action.MEMBERSHIP)
+      .compose(v -> store(Addresses.STORE_PARTICIPANT_REMOVE, new JsonObject().put("userId", user)
+        .put("conversationId", conversationId).put("targetId", target)))
+      .map(result -> {
+        JsonArray removed = result.getJsonArray("removed");
+        Events.publish(bus, Addresses.conversation(conversationId), new JsonObject().put("type", "participants")
+          .put("added", new JsonArray()).put("removed", removed).put("by", user));
+        Events.broadcast(bus, Addresses.MEMBERSHIP_REMOVED, new JsonObject().put("conversationId", conversationId)
+          .put("userIds", removed));
+        removed.forEach(id -> Events.publish(bus, Addresses.user((String) id), new JsonObject()
+          .put("type", "conversation.removed").put("conversationId", conversationId)));
+        return new JsonObject();
+      });
+  }
+
+  /** Every node's bridge passes removals on ({@link Addresses#CHAT_MEMBERSHIP_REMOVED}): forget them, end their typing. */
+  private void forgetRemoved(JsonObject body) {
+    String conversationId = body.getString("conversationId");
+    body.getJsonArray("userIds").forEach(o -> {
+      membership.forget((String) o, conversationId);
+      typing.stop(conversationId, (String) o);
+    });
+  }
+
+  /**
+   * {userId, blocked} → {}: blocks or unblocks someone (idempotent). Blocking yourself is INVALID,
+   * an unknown account NOT_FOUND. A new block reaches every node: the blocked user's sockets stop
+   * watching the blocker.
+   */
+  private Future<JsonObject> block(Message<JsonObject> request) {
+    String user = actingUser(request);
+    JsonObject body = body(request);
+    String target = Fields.requiredUuid(body, "userId").toString();
+    if (!(body.getValue("blocked") instanceof Boolean blocked)) {
+      throw Failure.INVALID.exception("blocked must be true or false");
+    }
+    if (target.equals(user)) {
+      throw Failure.INVALID.exception("you cannot block yourself");
+    }
+    EventBus bus = vertx.eventBus();
+    JsonObject pair = new JsonObject().put("blockerId", user).put("blockedId", target);
+    return Limits.take(bus, user, Action.MEMBERSHIP)
+      .compose(v -> store(blocked ? Addresses.STORE_BLOCK_PUT : Addresses.STORE_BLOCK_DELETE, pair))
+      .map(result -> {
+        if (blocked && result.getBoolean("added")) {
+          Events.broadcast(bus, Addresses.BLOCKED, pair);
+        }
+        return new JsonObject();
+      });
   }
 
   private Future<JsonObject> store(String address, JsonObject body) {

@@ -7,42 +7,106 @@ import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 
-import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * "Is this user in that conversation?", asked of the store once and then remembered: Thrume has
- * no way to leave a conversation, so a yes never turns into a no. Bounded: forgets all when full.
+ * "Is this user in that conversation, and has the user accepted it?", asked of the store and
+ * remembered when the answer is "accepted": that only changes when the user leaves or is removed,
+ * which every node hears of ({@link #forget}). "Invited" is not remembered: the user may accept on
+ * any node at any time, so it is asked again each time (invitations are few and short-lived).
+ * <p>
+ * A "yes" asked before a removal could arrive after the removal was heard and be remembered for
+ * good. So each removal heard is noted with its time, and an answer to a question asked before a
+ * removal of that user and conversation is asked again. Thread-safe (the bridge's copy is shared
+ * by the node's event loops). Bounded: forgets all when full.
  */
-final class Membership {
-  private static final int MAX_ENTRIES = 200_000;
-  private final EventBus bus;
-  private final Set<String> known = new HashSet<>();
+public final class Membership {
+  /** A participant's consent. */
+  public enum Status { ACCEPTED, INVITED }
 
-  Membership(EventBus bus) {
+  private static final int MAX_ENTRIES = 200_000;
+  /** Removals older than this cannot race with a question any more (requests time out sooner). */
+  private static final long REMOVAL_MEMORY_NANOS = 120_000_000_000L;
+  private static final int MAX_REMOVALS = 10_000;
+  private final EventBus bus;
+  private final Set<String> accepted = ConcurrentHashMap.newKeySet();
+  /** "userId/conversationId" → System.nanoTime() when its removal was heard. */
+  private final ConcurrentHashMap<String, Long> removedAt = new ConcurrentHashMap<>();
+
+  public Membership(EventBus bus) {
     this.bus = bus;
   }
 
-  void remember(String userId, String conversationId) {
-    if (known.size() >= MAX_ENTRIES) {
-      known.clear();
-    }
-    known.add(userId + "/" + conversationId);
+  /** Now, for {@link #rememberAccepted}: the time a question (or a request that proves acceptance) started. */
+  public static long now() {
+    return System.nanoTime();
   }
 
-  /** Succeeds for participants; fails NOT_FOUND (no existence leak) for everyone else. */
-  Future<Void> require(String userId, String conversationId) {
-    if (known.contains(userId + "/" + conversationId)) {
-      return Future.succeededFuture();
+  /**
+   * The user is known to be an accepted participant from something that started at {@code since}
+   * (a send or an accept committed): remembered unless a removal was heard after that.
+   */
+  public void rememberAccepted(String userId, String conversationId, long since) {
+    String key = key(userId, conversationId);
+    if (!removedSince(key, since)) {
+      if (accepted.size() >= MAX_ENTRIES) {
+        accepted.clear();
+      }
+      accepted.add(key);
     }
+  }
+
+  /** The user left the conversation or was removed from it. */
+  public void forget(String userId, String conversationId) {
+    String key = key(userId, conversationId);
+    long now = now();
+    if (removedAt.size() >= MAX_REMOVALS) {
+      removedAt.values().removeIf(at -> now - at > REMOVAL_MEMORY_NANOS);
+      if (removedAt.size() >= MAX_REMOVALS) {
+        removedAt.clear();
+      }
+    }
+    removedAt.put(key, now);
+    accepted.remove(key);
+  }
+
+  /** The user's status in the conversation; fails NOT_FOUND (no existence leak) for non-participants. */
+  public Future<Status> status(String userId, String conversationId) {
+    String key = key(userId, conversationId);
+    if (accepted.contains(key)) {
+      return Future.succeededFuture(Status.ACCEPTED);
+    }
+    long asked = now();
     return bus.<JsonObject>request(Addresses.STORE_MEMBERSHIP,
         new JsonObject().put("userId", userId).put("conversationId", conversationId), Local.delivery())
       .compose(reply -> {
+        if (removedSince(key, asked)) {
+          // the answer may predate a removal heard meanwhile: ask again
+          return status(userId, conversationId);
+        }
         if (!reply.body().getBoolean("member")) {
           return Future.failedFuture(Failure.NOT_FOUND.exception("conversation not found"));
         }
-        remember(userId, conversationId);
-        return Future.succeededFuture();
+        if ("accepted".equals(reply.body().getString("status"))) {
+          rememberAccepted(userId, conversationId, asked);
+          return Future.succeededFuture(Status.ACCEPTED);
+        }
+        return Future.succeededFuture(Status.INVITED);
       });
+  }
+
+  /** Succeeds for participants, invited or accepted; fails NOT_FOUND for everyone else. */
+  public Future<Void> require(String userId, String conversationId) {
+    return status(userId, conversationId).mapEmpty();
+  }
+
+  private boolean removedSince(String key, long since) {
+    Long at = removedAt.get(key);
+    return at != null && at - since >= 0;
+  }
+
+  private static String key(String userId, String conversationId) {
+    return userId + "/" + conversationId;
   }
 }

@@ -2,6 +2,12 @@ package io.thrume.config;
 
 /** Every configuration key, as a dotted path into conf/config.json. Named once, used everywhere. */
 public final class ConfigKeys {
+  /**
+   * Not a key: the environment variable (or -D system property) logback reads to pick the log format,
+   * "text" (the default) or "json" (src/main/resources/logback.xml); Main refuses other values.
+   */
+  public static final String LOG_FORMAT_VARIABLE = "THRUME_LOG_FORMAT";
+
   public static final String HTTP_PORT = "http.port";
   public static final String HTTP_INSTANCES = "http.instances";
   public static final String HTTP_ALLOWED_ORIGINS = "http.allowedOrigins";
@@ -42,7 +48,10 @@ public final class ConfigKeys {
   public static final String BRIDGE_MAX_OVERFLOW_BYTES = "bridge.maxOverflowBytes";
   public static final String BRIDGE_GAP_WAIT_MS = "bridge.gapWaitMs";
 
-  /** Per-user limits of one action (limit.Action): the bucket's size and its refill rate. */
+  /**
+   * Per-user limits of one action (limit.Action: register, view, watch, presence, ticket,
+   * createConversation, search, membership): the bucket's size and its refill rate.
+   */
   public static String limitBurst(String action) {
     return "limits." + action + ".burst";
   }

@@ -34,7 +34,9 @@ public final class ClientSocket {
   Set<String> watching;
   /** Conversations it views (chat.view); null when none. */
   private Set<String> viewing;
-  private long lastHeardNanos = System.nanoTime();
+  /** When it was let in (System.nanoTime), for the connection-duration histogram. */
+  public final long openedNanos = System.nanoTime();
+  private long lastHeardNanos = openedNanos;
   /** Its outbound queue is full: from then until it drains, typing is dropped, presence held, the rest counted. */
   private boolean behind;
   private int overflowFrames;

@@ -9,10 +9,17 @@ import io.vertx.core.buffer.Buffer;
  */
 public final class EventFrame {
   private final Buffer payload;
+  /** A message's commit time ({@link Events#nowMicros()}), 0 for other events and for messages read back from the store. */
+  final long committedMicros;
   private volatile byte[] wire;
 
   public EventFrame(Buffer payload) {
+    this(payload, 0);
+  }
+
+  EventFrame(Buffer payload, long committedMicros) {
     this.payload = payload;
+    this.committedMicros = committedMicros;
   }
 
   public Buffer payload() {

@@ -14,6 +14,8 @@ import io.vertx.core.json.JsonObject;
  *   <li>{@value #TO}: the client address (conversation.&lt;id&gt;, user.&lt;id&gt;);</li>
  *   <li>{@value #SEQ}: a message's seq, so each node delivers a conversation's messages in order, once;</li>
  *   <li>{@value #KIND}: "typing" or "presence" (what a slow socket may drop or coalesce), absent otherwise;</li>
+ *   <li>{@value #COMMITTED}: a message's commit time ({@link #nowMicros()}, when it is published, right after
+ *   the store answered that it committed), for the delivery-latency histogram;</li>
  *   <li>{@value #WATCHED}: instead of {@value #TO}, a presence change for the watchers of that user; the
  *   body is then the event itself, since each watcher gets it on its own user address;</li>
  *   <li>{@value #FORWARD}: not for clients: a message for that (local) service address on every node
@@ -26,8 +28,26 @@ public final class Events {
   static final String KIND = "kind";
   static final String WATCHED = "watched";
   static final String FORWARD = "forward";
+  static final String COMMITTED = "committed";
+  /** Wall-clock microseconds at {@link #CLOCK_NANOS}: comparable across nodes (as their clocks are). */
+  private static final long CLOCK_MICROS;
+  private static final long CLOCK_NANOS;
+
+  static {
+    java.time.Instant now = java.time.Instant.now();
+    CLOCK_NANOS = System.nanoTime();
+    CLOCK_MICROS = now.getEpochSecond() * 1_000_000 + now.getNano() / 1000;
+  }
 
   private Events() {
+  }
+
+  /**
+   * Microseconds since the epoch, read without allocating: the wall clock once, then the JVM's
+   * monotonic clock. Between nodes it is as close as their clocks were when each started.
+   */
+  public static long nowMicros() {
+    return CLOCK_MICROS + (System.nanoTime() - CLOCK_NANOS) / 1000;
   }
 
   /** Publishes an event on a client address, to the sockets of every node that registered it. */
@@ -38,7 +58,8 @@ public final class Events {
       options.addHeader(KIND, kind.header());
     }
     if ("message".equals(event.getString("type"))) {
-      options.addHeader(SEQ, Long.toString(event.getJsonObject("message").getLong("seq")));
+      options.addHeader(SEQ, Long.toString(event.getJsonObject("message").getLong("seq")))
+        .addHeader(COMMITTED, Long.toString(nowMicros()));
     }
     bus.publish(Addresses.FANOUT, Frames.rec(address, event), options);
   }

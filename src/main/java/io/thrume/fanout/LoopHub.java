@@ -44,6 +44,12 @@ final class LoopHub {
     }
   }
 
+  /** The sockets of this loop on the address (a copy). */
+  List<ClientSocket> socketsOn(String address) {
+    List<ClientSocket> list = byAddress.get(address);
+    return list == null ? List.of() : List.copyOf(list);
+  }
+
   /** Writes one already-encoded frame to every socket of this loop on the address. */
   void deliver(String address, EventFrame frame, EventKind kind, String coalesceKey, Counts counts) {
     List<ClientSocket> list = byAddress.get(address);
@@ -62,6 +68,10 @@ final class LoopHub {
       }
     }
     counts.delivered(targets.length, slow);
+    if (frame.committedMicros != 0) {
+      // once per event and loop, not per socket: the sockets of a loop are written in one go, flushed right after
+      counts.written(Events.nowMicros() - frame.committedMicros);
+    }
     scheduleFlush();
   }
 
@@ -116,6 +126,10 @@ final class LoopHub {
   /** Where a loop reports what it delivered. */
   interface Counts {
     void delivered(int sockets, int closedAsSlow);
+
+    /** A message event was written to this loop's sockets, this many microseconds after its commit. */
+    default void written(long micros) {
+    }
   }
 
   /** The sockets silent for longer than the limit (the caller closes them). */

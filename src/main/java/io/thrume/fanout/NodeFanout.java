@@ -23,6 +23,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 
 /**
@@ -47,16 +49,33 @@ public final class NodeFanout {
   private final LongAdder deliveries = new LongAdder();
   private final LongAdder slowClosed = new LongAdder();
   private final Map<Sequencer.Outcome, LongAdder> sequencing = new ConcurrentHashMap<>();
-  private final LoopHub.Counts counts = (sockets, slow) -> {
-    deliveries.add(sockets);
-    if (slow > 0) {
-      slowClosed.add(slow);
+  /** Where the commit-to-write latency of message events goes (the node's metrics); set before start. */
+  private volatile LongConsumer latencyMicros = micros -> {
+  };
+  private final LoopHub.Counts counts = new LoopHub.Counts() {
+    @Override
+    public void delivered(int sockets, int slow) {
+      deliveries.add(sockets);
+      if (slow > 0) {
+        slowClosed.add(slow);
+      }
+    }
+
+    @Override
+    public void written(long micros) {
+      latencyMicros.accept(micros);
     }
   };
   private MessageConsumer<Buffer> consumer;
   private Probe probe;
   /** Where events are received and sequenced. */
   private Context context;
+  /**
+   * Forwarded service messages acted on here, on the fan-out's context, in the order events
+   * arrive, instead of being sent on to a service: what must take effect before the events that
+   * follow it (a removal from a conversation, before its next messages).
+   */
+  private final Map<String, Consumer<JsonObject>> inline = new ConcurrentHashMap<>();
   /** Conversations whose last seq is to be asked of the store, together, on the next turn (fan-out context only). */
   private List<Topic> startingTopics = new ArrayList<>();
 
@@ -122,6 +141,61 @@ public final class NodeFanout {
     return sockets.get(id);
   }
 
+  /**
+   * Acts on the broadcasts ({@link Events#broadcast}) to {@code serviceAddress} on the fan-out's
+   * context, in order with the events around them, instead of sending them on. Call before start.
+   */
+  public void inline(String serviceAddress, Consumer<JsonObject> handler) {
+    inline.put(serviceAddress, handler);
+  }
+
+  /**
+   * Runs the action on each open socket of the user on this node, on the socket's own event
+   * loop, queued there behind the events already handed to that loop (so when called from an
+   * {@link #inline} handler, before any event that arrived after the broadcast).
+   */
+  public void forSocketsOf(String userId, Consumer<ClientSocket> action) {
+    for (ClientSocket socket : sockets.values()) {
+      if (socket.userId.equals(userId)) {
+        hub(socket.context).context.runOnContext(v -> {
+          if (!socket.isClosed()) {
+            action.accept(socket);
+          }
+        });
+      }
+    }
+  }
+
+  /** Runs the action on each open socket of this node that watches the user, on the socket's own event loop. */
+  public void forWatchersOf(String userId, Consumer<ClientSocket> action) {
+    Topic topic = topics.get(WATCH_PREFIX + userId);
+    if (topic == null) {
+      return;
+    }
+    for (LoopHub hub : topic.hubs) {
+      hub.context.runOnContext(v -> hub.socketsOn(WATCH_PREFIX + userId).forEach(socket -> {
+        if (!socket.isClosed()) {
+          action.accept(socket);
+        }
+      }));
+    }
+  }
+
+  /** Whose presence the socket receives; call on the socket's own context. */
+  public Set<String> watching(ClientSocket socket) {
+    return socket.watching == null ? Set.of() : Set.copyOf(socket.watching);
+  }
+
+  /** Stops the socket receiving these users' presence, keeping the rest of its watch; call on its own context. */
+  public void unwatch(ClientSocket socket, Collection<String> userIds) {
+    if (socket.watching == null) {
+      return;
+    }
+    Set<String> rest = new HashSet<>(socket.watching);
+    rest.removeAll(userIds);
+    watch(socket, rest);
+  }
+
   /** The open sockets, every event loop's (a live view). */
   public Collection<ClientSocket> sockets() {
     return sockets.values();
@@ -133,6 +207,11 @@ public final class NodeFanout {
 
   public long deliveries() {
     return deliveries.sum();
+  }
+
+  /** Takes the microseconds from each message's commit to its write to a loop's sockets (once per event and loop). */
+  public void deliveryLatency(LongConsumer micros) {
+    this.latencyMicros = micros;
   }
 
   /** A socket was dropped because it could not keep up with its replies. */
@@ -273,7 +352,10 @@ public final class NodeFanout {
     String to = headers.get(Events.TO);
     if (to == null) {
       String forward = headers.get(Events.FORWARD);
-      if (forward != null) {
+      Consumer<JsonObject> here = forward == null ? null : inline.get(forward);
+      if (here != null) {
+        here.accept(message.body().toJsonObject());
+      } else if (forward != null) {
         vertx.eventBus().send(forward, message.body().toJsonObject(), Local.delivery());
       } else if (headers.contains(Probe.HEADER)) {
         probe.received(headers);
@@ -284,7 +366,8 @@ public final class NodeFanout {
     if (topic == null) {
       return;
     }
-    EventFrame frame = new EventFrame(message.body());
+    String committed = headers.get(Events.COMMITTED);
+    EventFrame frame = new EventFrame(message.body(), committed == null ? 0 : Long.parseLong(committed));
     String seq = headers.get(Events.SEQ);
     if (seq != null) {
       sequencer(topic).offer(Long.parseLong(seq), frame);

@@ -19,10 +19,13 @@ import java.util.function.Function;
 
 /** What every REST handler does: read a JSON body, call a service over the event bus, answer JSON or a problem. */
 final class Api {
-  /** A handler's answer: status and JSON body. */
+  /** A handler's answer: status and JSON body (none for 204). */
   record Response(int status, Object body) {
+    static final Response NO_CONTENT = new Response(204, null);
   }
 
+  private static final String REQUEST_ID = "thrume.requestId";
+  private static final java.util.regex.Pattern REQUEST_ID_FORMAT = java.util.regex.Pattern.compile("[A-Za-z0-9._:-]{1,64}");
   private final EventBus bus;
 
   Api(EventBus bus) {
@@ -72,7 +75,23 @@ final class Api {
 
   /** Calls a service as the authenticated user of the request (stamped in the user header). */
   Future<Message<Object>> asUser(RoutingContext ctx, String address, JsonObject body) {
-    return bus.request(address, body, Local.delivery().addHeader(Addresses.USER_HEADER, BearerAuth.userId(ctx)));
+    return bus.request(address, body, Local.delivery().addHeader(Addresses.USER_HEADER, BearerAuth.userId(ctx))
+      .addHeader(Addresses.REQUEST_HEADER, requestId(ctx)));
+  }
+
+  /**
+   * The request's id for the logs: its X-Request-Id (from a proxy) when that is a short plain token,
+   * else a random one; made once per request, and only when something needs it.
+   */
+  static String requestId(RoutingContext ctx) {
+    String id = ctx.get(REQUEST_ID);
+    if (id == null) {
+      String given = ctx.request().getHeader("X-Request-Id");
+      id = given != null && REQUEST_ID_FORMAT.matcher(given).matches() ? given
+        : Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
+      ctx.put(REQUEST_ID, id);
+    }
+    return id;
   }
 
   /** Succeeds when the user may do the action now; RATE_LIMITED (429 with Retry-After) otherwise. */

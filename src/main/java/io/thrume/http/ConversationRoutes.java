@@ -7,7 +7,10 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
-/** Conversations, their messages and read markers. Every route answers 404 to non-participants. */
+/**
+ * Conversations, their messages and read markers, accepting, leaving and removing participants.
+ * Every route answers 404 to non-participants.
+ */
 final class ConversationRoutes {
   static final int DEFAULT_PAGE = 50;
   static final int MAX_PAGE = 200;
@@ -49,6 +52,16 @@ final class ConversationRoutes {
       return api.asUser(ctx, Addresses.CHAT_SEND, send).map(reply ->
         new Api.Response("true".equals(reply.headers().get(Addresses.CREATED_HEADER)) ? 201 : 200, reply.body()));
     }));
+
+    router.post("/api/conversations/:id/accept").handler(Api.handle(ctx ->
+      api.asUser(ctx, Addresses.CHAT_CONVERSATION_ACCEPT, new JsonObject().put("conversationId", conversationId(ctx)))
+        .map(reply -> new Api.Response(200, reply.body()))));
+
+    // "me" leaves; an account id is removed by the conversation's creator
+    router.delete("/api/conversations/:id/participants/:userId").handler(Api.handle(ctx ->
+      api.asUser(ctx, Addresses.CHAT_PARTICIPANT_REMOVE, new JsonObject().put("conversationId", conversationId(ctx))
+          .put("userId", ctx.pathParam("userId")))
+        .map(reply -> Api.Response.NO_CONTENT)));
 
     router.post("/api/conversations/:id/read").handler(Api.handle(ctx -> {
       JsonObject body = Api.jsonBody(ctx);

@@ -44,11 +44,18 @@ public class HttpVerticle extends VerticleBase {
 
     Router router = Router.router(vertx);
     OriginPolicy origins = new OriginPolicy(config.allowedOrigins());
+    // REST failures are counted where they are answered (Problems); the bridge counts its own
+    router.route().handler(ctx -> {
+      if (!ctx.request().path().startsWith(BridgeRoutes.PATH)) {
+        ctx.put(Problems.METRICS, metrics);
+      }
+      ctx.next();
+    });
     router.route().handler(new SecurityHeaders());
     if (!config.allowedOrigins().isEmpty()) {
       router.route().handler(new CrossOrigin(CorsHandler.create()
         .addOrigins(config.allowedOrigins())
-        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST))
+        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.DELETE))
         .allowedHeaders(Set.of("Authorization", "Content-Type"))
         .maxAgeSeconds(600)));
     }
@@ -59,6 +66,7 @@ public class HttpVerticle extends VerticleBase {
     AccountRoutes.mount(router, api);
     ConversationRoutes.mount(router, api);
     RealtimeRoutes.mount(router, api);
+    BlockRoutes.mount(router, api);
     HealthRoutes.mount(router, vertx, bridge::draining);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registry()));
     BridgeRoutes.mount(router, vertx, bridge, origins, config.sockJsHeartbeatMs());

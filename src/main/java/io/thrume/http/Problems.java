@@ -2,6 +2,7 @@ package io.thrume.http;
 
 import io.thrume.bus.Failure;
 import io.thrume.bus.Handlers;
+import io.thrume.metrics.ThrumeMetrics;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
@@ -12,13 +13,18 @@ import java.util.Locale;
 /** Errors as application/problem+json {type, title, status, detail} (RFC 9457). */
 public final class Problems {
   static final String CONTENT_TYPE = "application/problem+json";
+  /**
+   * Routing-context key of the node's {@link ThrumeMetrics}, put there by the first route (HttpVerticle) on every
+   * path but the bridge's, which counts its own refusals (ThrumeMetrics.connectRefused), HTTP answers included.
+   */
+  static final String METRICS = "thrume.metrics";
 
   private Problems() {
   }
 
   /** Renders any failure: contract failures keep their code and detail, the rest become 500/503. */
   static void fail(RoutingContext ctx, Throwable cause) {
-    ReplyException e = Handlers.toReplyException(ctx.request().path(), cause);
+    ReplyException e = Handlers.withIds(null, Api.requestId(ctx), () -> Handlers.toReplyException(ctx.request().path(), cause));
     Failure code = Failure.codeOf(e.getMessage());
     send(ctx, e.failureCode(), code == null ? Failure.INTERNAL : code, Failure.detailOf(e.getMessage()));
   }
@@ -36,6 +42,9 @@ public final class Problems {
     }
     if (status == 401) {
       response.putHeader("WWW-Authenticate", "Bearer");
+    }
+    if (ctx.get(METRICS) instanceof ThrumeMetrics metrics) {
+      metrics.restFailure(code);
     }
     JsonObject problem = new JsonObject()
       .put("type", "urn:thrume:problem:" + code.name().toLowerCase(Locale.ROOT).replace('_', '-'))

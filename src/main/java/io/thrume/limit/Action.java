@@ -22,7 +22,9 @@ public enum Action {
   /** POST /api/conversations. */
   CREATE_CONVERSATION("createConversation"),
   /** GET /api/accounts?search=. */
-  SEARCH("search");
+  SEARCH("search"),
+  /** Accepting, leaving, removing someone from a conversation, blocking and unblocking. */
+  MEMBERSHIP("membership");
 
   /** Its key under {@code limits} in the configuration. */
   public final String key;

@@ -94,6 +94,16 @@ final class ConversationViewers {
     return answer.future();
   }
 
+  /** Who views the conversation (not counting the user), without the user viewing it. */
+  Future<List<String>> peek(String conversationId, String userId) {
+    Window window = windows.get(conversationId);
+    Known k = known.get(conversationId);
+    if (k != null && (window == null || window.idle())) {
+      return Future.succeededFuture(others(k.users(), userId));
+    }
+    return entries.get(conversationId).map(entry -> others(users(entry), userId));
+  }
+
   /** A socket stops viewing (or closed). */
   void stop(String conversationId, String userId) {
     Map<String, Integer> users = local.get(conversationId);

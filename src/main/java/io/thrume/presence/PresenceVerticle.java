@@ -94,10 +94,17 @@ public class PresenceVerticle extends VerticleBase {
     return Future.succeededFuture();
   }
 
-  /** {userId, conversationId, viewing} from the bridge → {viewers: [userId…]} (who else is there, when viewing). */
+  /**
+   * {userId, conversationId, viewing, peek?} from the bridge → {viewers: [userId…]} (who else is
+   * there, when viewing). With peek (an invited participant), only who is there: the user's view
+   * is not recorded, so nobody is told of it.
+   */
   private Future<JsonObject> view(JsonObject body) {
     String conversationId = body.getString("conversationId");
     String userId = body.getString("userId");
+    if (body.getBoolean("peek", false)) {
+      return viewers.peek(conversationId, userId).map(users -> new JsonObject().put("viewers", new JsonArray(users)));
+    }
     if (body.getBoolean("viewing")) {
       return viewers.start(conversationId, userId).map(users -> new JsonObject().put("viewers", new JsonArray(users)));
     }

@@ -3,6 +3,7 @@ package io.thrume.store;
 import io.thrume.bus.Failure;
 import io.thrume.model.Account;
 import io.thrume.model.Conversation;
+import io.thrume.model.Participant;
 import io.thrume.model.Timestamps;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -20,36 +21,59 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
-/** Conversations and their participants. */
+/** Conversations, their participants and their consent (accepted or invited), leaving and removal. */
 final class ConversationStore {
   private static final String INSERT =
-    "INSERT INTO conversation (title) VALUES ($1) RETURNING id, title, created_at, last_seq";
+    "INSERT INTO conversation (title, created_by) VALUES ($1, $2) RETURNING id, title, created_at, last_seq, created_by";
+  // the creator accepts the conversation by creating it; everyone else is invited
   private static final String ADD_PARTICIPANTS =
-    "INSERT INTO participant (conversation_id, account_id) SELECT $1, a.id FROM account a WHERE a.id = ANY($2)";
+    "INSERT INTO participant (conversation_id, account_id, status) "
+      + "SELECT $1, a.id, CASE WHEN a.id = $3 THEN 'accepted' ELSE 'invited' END FROM account a WHERE a.id = ANY($2)";
+  // who among the people asked for has blocked the creator
+  private static final String BLOCKED_BY =
+    "SELECT 1 FROM block WHERE blocked_id = $1 AND blocker_id = ANY($2) LIMIT 1";
   private static final String PARTICIPANTS =
-    "SELECT p.conversation_id, a.id, a.username, a.display_name FROM participant p "
+    "SELECT p.conversation_id, p.status, a.id, a.username, a.display_name FROM participant p "
       + "JOIN account a ON a.id = p.account_id WHERE p.conversation_id = ANY($1) "
       + "ORDER BY p.joined_at, lower(a.username)";
   private static final String ONE =
-    "SELECT c.id, c.title, c.created_at, c.last_seq FROM conversation c "
+    "SELECT c.id, c.title, c.created_at, c.last_seq, c.created_by, p.status AS my_status FROM conversation c "
       + "JOIN participant p ON p.conversation_id = c.id AND p.account_id = $2 WHERE c.id = $1";
   private static final String LIST =
-    "SELECT c.id, c.title, c.created_at, c.last_seq, p.read_seq, "
+    "SELECT c.id, c.title, c.created_at, c.last_seq, c.created_by, p.status AS my_status, p.read_seq, "
       + "m.id AS message_id, m.seq, m.sender_id, s.display_name, m.content, m.sent_at, m.client_message_id "
       + "FROM participant p JOIN conversation c ON c.id = p.conversation_id "
       + "LEFT JOIN message m ON m.conversation_id = c.id AND m.seq = c.last_seq "
       + "LEFT JOIN account s ON s.id = m.sender_id "
       + "WHERE p.account_id = $1 ORDER BY c.last_activity_at DESC, c.created_at DESC, c.id";
+  // accepts, and tells what the status was before (the FROM row is read before the update)
+  private static final String ACCEPT =
+    "UPDATE participant p SET status = 'accepted' FROM participant p0 "
+      + "WHERE p.conversation_id = $1 AND p.account_id = $2 "
+      + "AND p0.conversation_id = p.conversation_id AND p0.account_id = p.account_id "
+      + "RETURNING p0.status AS was, p.read_seq, p.delivered_seq";
+  // the actor's and the target's participation, and who created the conversation
+  private static final String REMOVAL =
+    "SELECT c.created_by, "
+      + "EXISTS (SELECT 1 FROM participant WHERE conversation_id = c.id AND account_id = $2) AS actor_in, "
+      + "EXISTS (SELECT 1 FROM participant WHERE conversation_id = c.id AND account_id = $3) AS target_in "
+      + "FROM conversation c WHERE c.id = $1";
+  private static final String DELETE_PARTICIPANT =
+    "DELETE FROM participant WHERE conversation_id = $1 AND account_id = $2";
 
   private static final String MEMBER =
-    "SELECT 1 FROM participant WHERE conversation_id = $1 AND account_id = $2";
+    "SELECT status FROM participant WHERE conversation_id = $1 AND account_id = $2";
   private static final String LAST_SEQS = "SELECT id, last_seq FROM conversation WHERE id = ANY($1)";
-  // People who share a conversation with $1 (optionally only those among $2), with when they were last seen.
+  // People whose presence $1 may see (optionally only those among $2), with when they were last
+  // seen: they share a conversation with $1 that THEY have accepted (what $1 accepted does not
+  // matter), and they have not blocked $1.
   private static final String CONTACTS =
     "SELECT DISTINCT a.id, a.last_seen_at FROM participant mine "
       + "JOIN participant theirs ON theirs.conversation_id = mine.conversation_id AND theirs.account_id <> mine.account_id "
+      + "  AND theirs.status = 'accepted' "
       + "JOIN account a ON a.id = theirs.account_id "
-      + "WHERE mine.account_id = $1 AND ($2::uuid[] IS NULL OR a.id = ANY($2))";
+      + "WHERE mine.account_id = $1 AND ($2::uuid[] IS NULL OR a.id = ANY($2)) "
+      + "AND NOT EXISTS (SELECT 1 FROM block b WHERE b.blocker_id = a.id AND b.blocked_id = $1)";
 
   private final Pool pool;
 
@@ -57,36 +81,45 @@ final class ConversationStore {
     this.pool = pool;
   }
 
-  /** {creatorId, participantIds, title} → conversation; INVALID when a participant does not exist. */
+  /**
+   * {creatorId, participantIds, title} → conversation as the creator sees it; INVALID when a
+   * participant does not exist, FORBIDDEN when one of them has blocked the creator.
+   */
   Future<JsonObject> create(JsonObject body) {
+    UUID creator = UUID.fromString(body.getString("creatorId"));
     Set<UUID> people = new LinkedHashSet<>();
-    people.add(UUID.fromString(body.getString("creatorId")));
+    people.add(creator);
     body.getJsonArray("participantIds").forEach(id -> people.add(UUID.fromString((String) id)));
     UUID[] ids = people.toArray(UUID[]::new);
-    return pool.withTransaction(conn -> conn.preparedQuery(INSERT).execute(Tuple.of(body.getString("title")))
+    return pool.withTransaction(conn -> conn.preparedQuery(BLOCKED_BY).execute(Tuple.of(creator).addArrayOfUUID(ids))
+      .compose(blocked -> blocked.size() > 0
+        ? Future.failedFuture(Failure.FORBIDDEN.exception("participantIds includes someone who does not accept conversations from you"))
+        : conn.preparedQuery(INSERT).execute(Tuple.of(body.getString("title"), creator)))
       .compose(rows -> {
         Row c = rows.iterator().next();
         UUID id = c.getUUID("id");
-        return conn.preparedQuery(ADD_PARTICIPANTS).execute(Tuple.of(id).addArrayOfUUID(ids))
+        return conn.preparedQuery(ADD_PARTICIPANTS).execute(Tuple.of(id).addArrayOfUUID(ids).addUUID(creator))
           .compose(added -> added.rowCount() != ids.length
             ? Future.failedFuture(Failure.INVALID.exception("participantIds contains an unknown account"))
             : participants(conn, new UUID[]{id}))
-          .map(byConversation -> new Conversation(id, c.getString("title"), byConversation.get(id),
-            c.getOffsetDateTime("created_at"), c.getLong("last_seq")).toJson());
+          .map(byConversation -> conversation(c, byConversation.get(id), Participant.ACCEPTED).toJson());
       }));
   }
 
   /** {userId, conversationId} → conversation; NOT_FOUND when absent or the user is not in it. */
   Future<JsonObject> get(JsonObject body) {
-    UUID id = UUID.fromString(body.getString("conversationId"));
-    return pool.preparedQuery(ONE).execute(Tuple.of(id, UUID.fromString(body.getString("userId"))))
+    return get(pool, UUID.fromString(body.getString("conversationId")), UUID.fromString(body.getString("userId")));
+  }
+
+  private static Future<JsonObject> get(SqlClient client, UUID id, UUID user) {
+    return client.preparedQuery(ONE).execute(Tuple.of(id, user))
       .compose(rows -> {
         if (rows.size() == 0) {
           return Future.failedFuture(Failure.NOT_FOUND.exception("conversation not found"));
         }
         Row c = rows.iterator().next();
-        return participants(pool, new UUID[]{id}).map(byConversation -> new Conversation(id, c.getString("title"),
-          byConversation.get(id), c.getOffsetDateTime("created_at"), c.getLong("last_seq")).toJson());
+        return participants(client, new UUID[]{id})
+          .map(byConversation -> conversation(c, byConversation.get(id), c.getString("my_status")).toJson());
       });
   }
 
@@ -102,8 +135,7 @@ final class ConversationStore {
           for (Row r : list) {
             UUID id = r.getUUID("id");
             long lastSeq = r.getLong("last_seq");
-            JsonObject json = new Conversation(id, r.getString("title"), byConversation.getOrDefault(id, List.of()),
-              r.getOffsetDateTime("created_at"), lastSeq).toJson();
+            JsonObject json = conversation(r, byConversation.get(id), r.getString("my_status")).toJson();
             json.put("lastMessage", lastMessage(r));
             json.put("unreadCount", Math.max(0, lastSeq - r.getLong("read_seq")));
             out.add(json);
@@ -113,11 +145,62 @@ final class ConversationStore {
       });
   }
 
-  /** {userId, conversationId} → {member: true|false}. */
+  /**
+   * {userId, conversationId} → {conversation, accepted, readSeq, deliveredSeq}: the participant
+   * accepts the conversation; {@code accepted} is true when they were invited until now. NOT_FOUND
+   * for non-participants.
+   */
+  Future<JsonObject> accept(JsonObject body) {
+    UUID id = UUID.fromString(body.getString("conversationId"));
+    UUID user = UUID.fromString(body.getString("userId"));
+    return pool.withTransaction(conn -> conn.preparedQuery(ACCEPT).execute(Tuple.of(id, user)).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.failedFuture(Failure.NOT_FOUND.exception("conversation not found"));
+      }
+      Row r = rows.iterator().next();
+      boolean accepted = Participant.INVITED.equals(r.getString("was"));
+      long readSeq = r.getLong("read_seq");
+      long deliveredSeq = r.getLong("delivered_seq");
+      return get(conn, id, user).map(conversation -> new JsonObject().put("conversation", conversation)
+        .put("accepted", accepted).put("readSeq", readSeq).put("deliveredSeq", deliveredSeq));
+    }));
+  }
+
+  /**
+   * {userId, conversationId, targetId} → {removed: [targetId]}: the user leaves (targetId is the
+   * user) or removes someone. NOT_FOUND when the user is not in the conversation, FORBIDDEN when
+   * someone other than its creator removes another, NOT_FOUND when the target is not in it.
+   */
+  Future<JsonObject> remove(JsonObject body) {
+    UUID id = UUID.fromString(body.getString("conversationId"));
+    UUID user = UUID.fromString(body.getString("userId"));
+    UUID target = UUID.fromString(body.getString("targetId"));
+    return pool.withTransaction(conn -> conn.preparedQuery(REMOVAL).execute(Tuple.of(id, user, target)).compose(rows -> {
+      Row r = rows.size() == 0 ? null : rows.iterator().next();
+      if (r == null || !r.getBoolean("actor_in")) {
+        return Future.failedFuture(Failure.NOT_FOUND.exception("conversation not found"));
+      }
+      if (!user.equals(target) && !user.equals(r.getUUID("created_by"))) {
+        return Future.failedFuture(Failure.FORBIDDEN.exception("only the creator of the conversation may remove participants"));
+      }
+      if (!r.getBoolean("target_in")) {
+        return Future.failedFuture(Failure.NOT_FOUND.exception("userId is not a participant of this conversation"));
+      }
+      return conn.preparedQuery(DELETE_PARTICIPANT).execute(Tuple.of(id, target)).compose(deleted -> deleted.rowCount() == 0
+        ? Future.failedFuture(Failure.NOT_FOUND.exception("userId is not a participant of this conversation"))
+        : Future.succeededFuture(new JsonObject().put("conversationId", id.toString())
+          .put("removed", new JsonArray().add(target.toString()))));
+    }));
+  }
+
+  /** {userId, conversationId} → {member: true|false, status: "accepted"|"invited"|null}. */
   Future<JsonObject> membership(JsonObject body) {
     return pool.preparedQuery(MEMBER)
       .execute(Tuple.of(UUID.fromString(body.getString("conversationId")), UUID.fromString(body.getString("userId"))))
-      .map(rows -> new JsonObject().put("member", rows.size() > 0));
+      .map(rows -> {
+        String status = rows.size() > 0 ? rows.iterator().next().getString("status") : null;
+        return new JsonObject().put("member", status != null).put("status", status);
+      });
   }
 
   /**
@@ -133,7 +216,10 @@ final class ConversationStore {
     });
   }
 
-  /** {userId, among?: [id…]} → {contacts: [{id, lastSeen}]}: the people who share a conversation with the user. */
+  /**
+   * {userId, among?: [id…]} → {contacts: [{id, lastSeen}]}: the people whose presence the user may
+   * see: they share a conversation with the user that they have accepted, and have not blocked the user.
+   */
   Future<JsonObject> contacts(JsonObject body) {
     JsonArray among = body.getJsonArray("among");
     UUID[] filter = among == null ? null : among.stream().map(o -> UUID.fromString((String) o)).toArray(UUID[]::new);
@@ -149,6 +235,11 @@ final class ConversationStore {
         .put("lastSeen", Timestamps.iso(r.getOffsetDateTime("last_seen_at")))));
       return new JsonObject().put("contacts", contacts);
     });
+  }
+
+  private static Conversation conversation(Row c, List<Participant> participants, String myStatus) {
+    return new Conversation(c.getUUID("id"), c.getString("title"), participants == null ? List.of() : participants,
+      c.getOffsetDateTime("created_at"), c.getLong("last_seq"), c.getUUID("created_by"), myStatus);
   }
 
   private static JsonObject lastMessage(Row r) {
@@ -167,14 +258,14 @@ final class ConversationStore {
       .put("clientMessageId", r.getString("client_message_id"));
   }
 
-  private static Future<Map<UUID, List<Account>>> participants(SqlClient client, UUID[] conversationIds) {
+  private static Future<Map<UUID, List<Participant>>> participants(SqlClient client, UUID[] conversationIds) {
     if (conversationIds.length == 0) {
       return Future.succeededFuture(Map.of());
     }
     return client.preparedQuery(PARTICIPANTS).execute(Tuple.tuple().addArrayOfUUID(conversationIds)).map(rows -> {
-      Map<UUID, List<Account>> byConversation = new HashMap<>();
+      Map<UUID, List<Participant>> byConversation = new HashMap<>();
       rows.forEach(row -> byConversation.computeIfAbsent(row.getUUID("conversation_id"), k -> new ArrayList<>())
-        .add(Account.fromRow(row)));
+        .add(new Participant(Account.fromRow(row), row.getString("status"))));
       return byConversation;
     });
   }

@@ -3,6 +3,7 @@ package io.thrume.store;
 import io.thrume.bus.Failure;
 import io.thrume.metrics.ThrumeMetrics;
 import io.thrume.model.Message;
+import io.thrume.model.Participant;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
@@ -35,33 +36,44 @@ final class MessageBatcher {
       + "WHERE (m.sender_id, m.client_message_id) IN (SELECT * FROM unnest($1::uuid[], $2::text[]))";
   // One statement for the whole batch. locked: each conversation's row lock, taken once and in id
   // order, so concurrent batches (and nodes) cannot deadlock; the FOR NO KEY UPDATE row is the
-  // latest committed one. req: the messages of senders who are participants, numbered after
-  // last_seq in arrival order (ord). Then last_seq moves by that count, each sender's markers move
-  // to their last new message (participant rows are only touched under their conversation's
-  // lock, after all locks are taken), and all messages go in one INSERT, ordered by the unique key
-  // so that batches racing on the same clientMessageIds wait for each other in one order. A row
-  // of req without an inserted message means a concurrent transaction stored that
-  // clientMessageId first (ON CONFLICT DO NOTHING).
+  // latest committed one. asked: the messages of senders who are participants, with the sender's
+  // status (invited: this message accepts the conversation) and whether the sender may not send
+  // there (a conversation of two whose other participant has blocked the sender). req: the
+  // messages that may be stored, numbered after last_seq in arrival order (ord). Then last_seq
+  // moves by that count, each sender's markers move to their last new message and the sender is
+  // accepted (participant rows are only touched under their conversation's lock, after all locks
+  // are taken), and all messages go in one INSERT, ordered by the unique key so that batches
+  // racing on the same clientMessageIds wait for each other in one order. A row of req without an
+  // inserted message means a concurrent transaction stored that clientMessageId first (ON
+  // CONFLICT DO NOTHING).
   private static final String INSERT =
     "WITH locked AS MATERIALIZED (SELECT id, last_seq FROM conversation WHERE id = ANY($1::uuid[]) "
       + "  ORDER BY id FOR NO KEY UPDATE), "
-      + "req AS MATERIALIZED (SELECT r.ord, r.conversation_id, r.sender_id, r.content, r.client_message_id, "
-      + "  l.last_seq + row_number() OVER (PARTITION BY r.conversation_id ORDER BY r.ord) AS seq "
+      + "asked AS MATERIALIZED (SELECT r.ord, r.conversation_id, r.sender_id, r.content, r.client_message_id, "
+      + "  p.status AS sender_status, "
+      + "  EXISTS (SELECT 1 FROM block b JOIN participant o ON o.conversation_id = r.conversation_id "
+      + "    AND o.account_id = b.blocker_id WHERE b.blocked_id = r.sender_id) "
+      + "  AND (SELECT count(*) FROM participant n WHERE n.conversation_id = r.conversation_id) = 2 AS blocked "
       + "  FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]) WITH ORDINALITY "
       + "    AS r (conversation_id, sender_id, content, client_message_id, ord) "
       + "  JOIN locked l ON l.id = r.conversation_id "
       + "  JOIN participant p ON p.conversation_id = r.conversation_id AND p.account_id = r.sender_id), "
+      + "req AS MATERIALIZED (SELECT q.ord, q.conversation_id, q.sender_id, q.content, q.client_message_id, "
+      + "  l.last_seq + row_number() OVER (PARTITION BY q.conversation_id ORDER BY q.ord) AS seq "
+      + "  FROM asked q JOIN locked l ON l.id = q.conversation_id WHERE NOT q.blocked), "
       + "advanced AS (UPDATE conversation c SET last_seq = t.seq, last_activity_at = now() "
       + "  FROM (SELECT conversation_id, max(seq) AS seq FROM req GROUP BY conversation_id) t "
       + "  WHERE c.id = t.conversation_id), "
-      + "markers AS (UPDATE participant p SET read_seq = t.seq, delivered_seq = GREATEST(p.delivered_seq, t.seq) "
+      + "markers AS (UPDATE participant p SET read_seq = t.seq, delivered_seq = GREATEST(p.delivered_seq, t.seq), "
+      + "  status = 'accepted' "
       + "  FROM (SELECT conversation_id, sender_id, max(seq) AS seq FROM req GROUP BY conversation_id, sender_id) t "
       + "  WHERE p.conversation_id = t.conversation_id AND p.account_id = t.sender_id), "
       + "m AS (INSERT INTO message (conversation_id, seq, sender_id, content, client_message_id) "
       + "  SELECT conversation_id, seq, sender_id, content, client_message_id FROM req "
       + "  ORDER BY sender_id, client_message_id "
       + "  ON CONFLICT (sender_id, client_message_id) DO NOTHING RETURNING *) "
-      + "SELECT req.ord, " + MessageStore.COLUMNS + " FROM req "
+      + "SELECT q.ord, q.blocked, q.sender_status, " + MessageStore.COLUMNS + " FROM asked q "
+      + "LEFT JOIN req ON req.ord = q.ord "
       + "LEFT JOIN (m JOIN account a ON a.id = m.sender_id) "
       + "  ON m.sender_id = req.sender_id AND m.client_message_id = req.client_message_id";
 
@@ -84,8 +96,11 @@ final class MessageBatcher {
   }
 
   /**
-   * {senderId, conversationId, content, clientMessageId} → {message, created}. A repeated
-   * clientMessageId answers the stored message with created=false and stores nothing.
+   * {senderId, conversationId, content, clientMessageId} → {message, created, accepted}. A repeated
+   * clientMessageId answers the stored message with created=false and stores nothing; accepted is
+   * true when this message accepted the conversation for its sender (who was invited until then).
+   * FORBIDDEN when the sender may not send there (blocked in a conversation of two), NOT_FOUND when
+   * the sender is not a participant.
    */
   Future<JsonObject> insert(JsonObject body) {
     Request request = new Request(UUID.fromString(body.getString("senderId")),
@@ -132,6 +147,8 @@ final class MessageBatcher {
     batch.forEach(request -> leaders.putIfAbsent(request.key(), request));
     Map<Key, Message> stored = new HashMap<>();
     Set<Request> created = new HashSet<>();
+    Set<Request> accepting = new HashSet<>();
+    Set<Key> blocked = new HashSet<>();
     Tuple keys = Tuple.tuple()
       .addArrayOfUUID(leaders.values().stream().map(r -> r.sender).toArray(UUID[]::new))
       .addArrayOfString(leaders.values().stream().map(r -> r.clientMessageId).toArray(String[]::new));
@@ -151,26 +168,37 @@ final class MessageBatcher {
         .addArrayOfString(fresh.stream().map(r -> r.clientMessageId).toArray(String[]::new));
       return conn.preparedQuery(INSERT).execute(messages).compose(rows -> {
         for (Row row : rows) {
+          Request request = fresh.get((int) row.getLong("ord").longValue() - 1);
+          if (row.getBoolean("blocked")) {
+            blocked.add(request.key());
+            continue;
+          }
           if (row.getUUID("id") == null) {
             return Future.failedFuture(CONFLICT);
           }
-          Request request = fresh.get((int) row.getLong("ord").longValue() - 1);
           stored.put(request.key(), Message.fromRow(row));
           created.add(request);
+          if (Participant.INVITED.equals(row.getString("sender_status"))) {
+            accepting.add(request);
+          }
         }
         return Future.succeededFuture();
       });
-    }).map(v -> decide(batch, leaders, stored, created));
+    }).map(v -> decide(batch, leaders, stored, created, accepting, blocked));
   }
 
   /** Each request's answer, as if the batch's requests had been sent one after another. */
   private static Outcome decide(List<Request> batch, Map<Key, Request> leaders, Map<Key, Message> stored,
-                                Set<Request> created) {
+                                Set<Request> created, Set<Request> accepting, Set<Key> blocked) {
     Map<Request, Future<JsonObject>> answers = new LinkedHashMap<>();
     List<Request> deferred = new ArrayList<>();
     for (Request request : batch) {
       Message m = stored.get(request.key());
-      if (m == null && leaders.get(request.key()).conversation.equals(request.conversation)) {
+      boolean sameConversation = leaders.get(request.key()).conversation.equals(request.conversation);
+      if (m == null && sameConversation && blocked.contains(request.key())) {
+        answers.put(request, Future.failedFuture(Failure.FORBIDDEN.exception(
+          "you cannot send here: the other participant does not accept messages from you")));
+      } else if (m == null && sameConversation) {
         // not a participant (or no such conversation); a follower in the same conversation too
         answers.put(request, Future.failedFuture(Failure.NOT_FOUND.exception("conversation not found")));
       } else if (m == null) {
@@ -181,7 +209,7 @@ final class MessageBatcher {
           Failure.INVALID.exception("clientMessageId was already used for another conversation")));
       } else {
         answers.put(request, Future.succeededFuture(new JsonObject().put("message", m.toJson())
-          .put("created", created.contains(request))));
+          .put("created", created.contains(request)).put("accepted", accepting.contains(request))));
       }
     }
     return new Outcome(answers, deferred);

@@ -2,6 +2,7 @@ package io.thrume.store;
 
 import io.thrume.bus.Failure;
 import io.thrume.model.Message;
+import io.thrume.model.Participant;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -20,7 +21,7 @@ final class MessageStore {
   static final String COLUMNS =
     "m.id, m.conversation_id, m.seq, m.sender_id, a.display_name, m.content, m.sent_at, m.client_message_id";
   private static final String MEMBERSHIP =
-    "SELECT c.last_seq, p.read_seq FROM participant p JOIN conversation c ON c.id = p.conversation_id "
+    "SELECT c.last_seq, p.read_seq, p.status FROM participant p JOIN conversation c ON c.id = p.conversation_id "
       + "WHERE p.conversation_id = $1 AND p.account_id = $2";
   private static final String PAGE_AFTER =
     "SELECT " + COLUMNS + " FROM message m JOIN account a ON a.id = m.sender_id "
@@ -101,8 +102,9 @@ final class MessageStore {
   }
 
   /**
-   * {userId, conversationId, seq} → {conversationId, readSeq, lastSeq, unreadCount, advanced}.
-   * The marker only moves forward; a seq past the last message is INVALID.
+   * {userId, conversationId, seq} → {conversationId, readSeq, lastSeq, unreadCount, advanced, accepted}.
+   * The marker only moves forward; a seq past the last message is INVALID. {@code accepted}: the
+   * user has accepted the conversation (an invited user's markers move, but nobody is told).
    */
   Future<JsonObject> markRead(JsonObject body) {
     UUID conversation = UUID.fromString(body.getString("conversationId"));
@@ -114,14 +116,15 @@ final class MessageStore {
       return pool.preparedQuery(MARK_READ).execute(Tuple.of(conversation, user, seq)).map(rows -> {
         long readSeq = rows.iterator().next().getLong("read_seq");
         return new JsonObject().put("conversationId", conversation.toString()).put("readSeq", readSeq)
-          .put("lastSeq", lastSeq).put("unreadCount", Math.max(0, lastSeq - readSeq)).put("advanced", readSeq > before);
+          .put("lastSeq", lastSeq).put("unreadCount", Math.max(0, lastSeq - readSeq)).put("advanced", readSeq > before)
+          .put("accepted", accepted(member));
       });
     });
   }
 
   /**
-   * {userId, conversationId, seq} → {conversationId, deliveredSeq, advanced}. Forward only; a seq
-   * past the last message is INVALID.
+   * {userId, conversationId, seq} → {conversationId, deliveredSeq, advanced, accepted}. Forward
+   * only; a seq past the last message is INVALID.
    */
   Future<JsonObject> markDelivered(JsonObject body) {
     UUID conversation = UUID.fromString(body.getString("conversationId"));
@@ -129,7 +132,7 @@ final class MessageStore {
     long seq = body.getLong("seq");
     return markable(conversation, user, seq).compose(member -> pool.preparedQuery(MARK_DELIVERED).execute(Tuple.of(conversation, user, seq)).map(rows ->
         new JsonObject().put("conversationId", conversation.toString()).put("deliveredSeq", seq)
-          .put("advanced", rows.rowCount() > 0)));
+          .put("advanced", rows.rowCount() > 0).put("accepted", accepted(member))));
   }
 
   /** The participant's row, when a marker may move to seq: a participant, and seq not past the last message. */
@@ -187,6 +190,10 @@ final class MessageStore {
       }
       return new JsonObject().put("conversations", out);
     });
+  }
+
+  private static boolean accepted(Row member) {
+    return Participant.ACCEPTED.equals(member.getString("status"));
   }
 
   private Future<Row> membership(UUID conversation, UUID user) {

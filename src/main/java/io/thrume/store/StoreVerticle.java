@@ -66,6 +66,7 @@ public class StoreVerticle extends VerticleBase {
     AccountStore accounts = new AccountStore(pool);
     ConversationStore conversations = new ConversationStore(pool);
     MessageStore messages = new MessageStore(pool);
+    BlockStore blocks = new BlockStore(pool);
     SessionStore sessions = new SessionStore(pool);
     // insert transactions may hold up to half the pool; the rest serves reads and markers meanwhile
     MessageBatcher inserts = new MessageBatcher(pool, metrics, Math.max(1, config.poolSize() / 2), MAX_BATCH);
@@ -86,6 +87,11 @@ public class StoreVerticle extends VerticleBase {
     Handlers.serve(bus, Addresses.STORE_LAST_SEQS, m -> conversations.lastSeqs(m.body()));
     Handlers.serve(bus, Addresses.STORE_CONTACTS, m -> conversations.contacts(m.body()));
     Handlers.serve(bus, Addresses.STORE_LAST_SEEN, m -> accounts.lastSeen(m.body()));
+    Handlers.serve(bus, Addresses.STORE_CONVERSATION_ACCEPT, m -> conversations.accept(m.body()));
+    Handlers.serve(bus, Addresses.STORE_PARTICIPANT_REMOVE, m -> conversations.remove(m.body()));
+    Handlers.serve(bus, Addresses.STORE_BLOCK_PUT, m -> blocks.put(m.body()));
+    Handlers.serve(bus, Addresses.STORE_BLOCK_DELETE, m -> blocks.delete(m.body()));
+    Handlers.serve(bus, Addresses.STORE_BLOCK_LIST, m -> blocks.list(m.body()));
     Handlers.serve(bus, Addresses.STORE_SESSION_CREATE, m -> sessions.create(m.body()));
     Handlers.serve(bus, Addresses.STORE_SESSION_REFRESH, m -> sessions.refresh(m.body()));
     Handlers.serve(bus, Addresses.STORE_SESSION_REVOKE, m -> sessions.revoke(m.body()));

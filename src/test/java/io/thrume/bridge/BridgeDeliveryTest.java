@@ -31,7 +31,7 @@ class BridgeDeliveryTest {
   void twoUsersChatLiveBothWays() {
     User alice = rest.register("alice");
     User bob = rest.register("bob");
-    String id = rest.conversation(alice, bob);
+    String id = rest.acceptedConversation(alice, bob);
     String address = "conversation." + id;
     try (BridgeClient a = BridgeClient.connect(thrume, alice.token());
          BridgeClient b = BridgeClient.connect(thrume, bob.token())) {

@@ -140,7 +140,7 @@ class BridgeLimitsTest {
       assertTrue(r.header("Content-Type").startsWith("text/plain"), r.header("Content-Type"));
       String text = r.body().toString();
       for (String metric : new String[]{"thrume_sockets_open ", "thrume_fanout_topics ", "thrume_fanout_sequenced_total{outcome=\"held\"}", "thrume_messages_persisted_total ",
-        "thrume_deliveries_total ", "thrume_send_publish_seconds_bucket{", "thrume_frames_rejected_total{reason=\"FORBIDDEN\"}",
+        "thrume_deliveries_total ", "thrume_send_publish_seconds_bucket{", "thrume_failures_total{code=\"FORBIDDEN\",edge=\"bridge\"}",
         "vertx_http_server_requests_total"}) {
         assertTrue(text.contains(metric), metric + " missing");
       }

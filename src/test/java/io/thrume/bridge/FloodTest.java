@@ -86,8 +86,8 @@ class FloodTest {
         }
         long heapMb = retainedHeapMb(thrume);
         String state = "open " + metric(port, "thrume_sockets_open", null) + ", dropped as slow "
-          + metric(port, "thrume_sockets_slow_closed_total", null) + ", refused " + metric(port, "thrume_frames_rejected_total", null)
-          + " (rate-limited " + metric(port, "thrume_frames_rejected_total", "RATE_LIMITED") + ")";
+          + metric(port, "thrume_sockets_slow_closed_total", null) + ", refused " + metric(port, "thrume_failures_total", "edge=\"bridge\"")
+          + " (rate-limited " + metric(port, "thrume_failures_total", "code=\"RATE_LIMITED\",edge=\"bridge\"") + ")";
         for (StalledWebSocket socket : sockets) {
           socket.close();
         }

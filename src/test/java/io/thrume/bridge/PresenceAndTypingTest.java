@@ -39,7 +39,7 @@ class PresenceAndTypingTest {
   void onlineThenOfflineOnlyAfterTheGrace() {
     User alice = rest.register("alice");
     User bob = rest.register("bob");
-    rest.conversation(alice, bob);
+    rest.acceptedConversation(alice, bob);
     assertFalse(presenceOf(alice, bob).getBoolean("online"));
     try (BridgeClient a = BridgeClient.connect(thrume, alice.token())) {
       a.register("user." + alice.id());
@@ -76,7 +76,7 @@ class PresenceAndTypingTest {
     User alice = rest.register("alice");
     User bob = rest.register("bob");
     User stranger = rest.register("stranger");
-    rest.conversation(alice, bob);
+    rest.acceptedConversation(alice, bob);
     try (BridgeClient s = BridgeClient.connect(thrume, stranger.token());
          BridgeClient a = BridgeClient.connect(thrume, alice.token())) {
       s.register("user." + stranger.id());

@@ -128,7 +128,7 @@ class RecoveryTest {
   void deliveredAndReadReceiptsMoveForwardOnly() {
     User alice = rest.register("alice");
     User bob = rest.register("bob");
-    String id = rest.conversation(alice, bob);
+    String id = rest.acceptedConversation(alice, bob);
     String address = "conversation." + id;
     for (int i = 1; i <= 3; i++) {
       rest.sendMessage(alice, id, "m" + i, "rcpt-" + i);

@@ -43,7 +43,7 @@ class ViewingAndWatchingTest {
   void registeringOnlySubscribesAndViewsSayWhoIsHere() {
     User alice = rest.register("alice");
     User bob = rest.register("bob");
-    String id = rest.conversation(alice, bob);
+    String id = rest.acceptedConversation(alice, bob);
     String address = "conversation." + id;
     try (BridgeClient a = BridgeClient.connect(thrume, alice.token());
          BridgeClient b = BridgeClient.connect(thrume, bob.token())) {
@@ -68,7 +68,7 @@ class ViewingAndWatchingTest {
   void aSocketsViewsEndWhenItCloses() {
     User alice = rest.register("alice");
     User bob = rest.register("bob");
-    String id = rest.conversation(alice, bob);
+    String id = rest.acceptedConversation(alice, bob);
     String address = "conversation." + id;
     try (BridgeClient a = BridgeClient.connect(thrume, alice.token())) {
       a.registerInEffect(address);
@@ -84,7 +84,7 @@ class ViewingAndWatchingTest {
   void manyViewsAtOnceAreAnnouncedTogetherAndAViewAndUnviewCancelOut() {
     User watcher = rest.register("watcher");
     List<User> crowd = IntStream.range(0, 8).mapToObj(i -> rest.register("crowd")).toList();
-    String id = rest.conversation(watcher, crowd.toArray(User[]::new));
+    String id = rest.acceptedConversation(watcher, crowd.toArray(User[]::new));
     String address = "conversation." + id;
     List<BridgeClient> sockets = new ArrayList<>();
     try (BridgeClient w = BridgeClient.connect(thrume, watcher.token())) {
@@ -135,7 +135,7 @@ class ViewingAndWatchingTest {
     User alice = rest.register("alice");
     User bob = rest.register("bob");
     User carol = rest.register("carol");
-    rest.conversation(alice, bob, carol);
+    rest.acceptedConversation(alice, bob, carol);
     String inbox = "user." + alice.id();
     try (BridgeClient a = BridgeClient.connect(thrume, alice.token())) {
       a.register(inbox);

@@ -83,6 +83,26 @@ class LimitsTest {
     assertEquals(201, client.sendMessage(bob, id, "my turn", "bob-1").status());
   }
 
+  @Test
+  void acceptingLeavingAndBlockingShareOneLimitPerUser() {
+    User host = client.register("host");
+    User guest = client.register("guest");
+    String id = client.conversation(host, guest);
+    // limits.membership: 30, then 1 every 2 s (accepting again changes nothing but still counts)
+    for (int i = 0; i < 30; i++) {
+      assertEquals(200, client.accept(guest, id).status());
+    }
+    String before = thrume.tableCounts();
+    Response limited = client.accept(guest, id);
+    assertEquals(429, limited.status(), limited.toString());
+    assertTrue(Long.parseLong(limited.header("Retry-After")) >= 1);
+    assertEquals(429, client.put("/api/blocks/" + host.id(), guest.token()).status(), "blocking shares the bucket");
+    assertEquals(429, client.delete("/api/conversations/" + id + "/participants/me", guest.token()).status());
+    assertEquals(before, thrume.tableCounts());
+    // the host has a bucket of his own
+    assertEquals(204, client.put("/api/blocks/" + guest.id(), host.token()).status());
+  }
+
   static void sleepSeconds(long seconds) {
     try {
       Thread.sleep(seconds * 1000 + 100);

@@ -42,6 +42,13 @@ public final class BridgeClient implements AutoCloseable {
     });
   }
 
+  /** A copy of every frame received so far (safe while frames keep arriving, unlike streaming {@link #received}). */
+  public List<JsonObject> receivedSoFar() {
+    synchronized (received) {
+      return new ArrayList<>(received);
+    }
+  }
+
   private void onFrame(Buffer buffer) {
     JsonObject frame = buffer.toJsonObject();
     received.add(frame);

@@ -69,6 +69,14 @@ public final class RestClient {
     return send(HttpMethod.POST, path, token, body == null ? null : body.toBuffer(), null);
   }
 
+  public Response put(String path, String token) {
+    return send(HttpMethod.PUT, path, token, null, null);
+  }
+
+  public Response delete(String path, String token) {
+    return send(HttpMethod.DELETE, path, token, null, null);
+  }
+
   public Response postRaw(String path, String token, String body) {
     return send(HttpMethod.POST, path, token, Buffer.buffer(body), null);
   }
@@ -96,6 +104,27 @@ public final class RestClient {
       throw new IllegalStateException("create conversation failed: " + r);
     }
     return r.json().getString("id");
+  }
+
+  /**
+   * Creates a conversation as {@code creator} and has every other participant accept it, so that
+   * they all see each other's presence, typing, receipts and views (people put into a conversation
+   * by someone else are only invited until they accept).
+   */
+  public String acceptedConversation(User creator, User... others) {
+    String id = conversation(creator, others);
+    for (User u : others) {
+      Response r = accept(u, id);
+      if (r.status() != 200) {
+        throw new IllegalStateException("accept failed: " + r);
+      }
+    }
+    return id;
+  }
+
+  /** POST /api/conversations/{id}/accept. */
+  public Response accept(User user, String conversationId) {
+    return post("/api/conversations/" + conversationId + "/accept", user.token(), null);
   }
 
   public Response sendMessage(User sender, String conversationId, String content, String clientMessageId) {

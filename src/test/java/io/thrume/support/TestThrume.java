@@ -144,7 +144,8 @@ public final class TestThrume implements AutoCloseable {
     return count("SELECT count(*) FROM account") + "/" + count("SELECT count(*) FROM conversation") + "/"
       + count("SELECT count(*) FROM participant") + "/" + count("SELECT count(*) FROM message") + "/"
       + count("SELECT coalesce(sum(read_seq + delivered_seq), 0) FROM participant") + "/"
-      + count("SELECT coalesce(sum(last_seq), 0) FROM conversation");
+      + count("SELECT coalesce(sum(last_seq), 0) FROM conversation") + "/"
+      + count("SELECT count(*) FROM participant WHERE status = 'accepted'") + "/" + count("SELECT count(*) FROM block");
   }
 
   @Override

@@ -82,8 +82,19 @@ public final class ThrumeCluster implements AutoCloseable {
     CompletableFuture.allOf(joining.toArray(CompletableFuture[]::new)).join();
   }
 
-  /** Starts node i (again), on its ports, with a fresh data dir. */
+  /**
+   * Starts node i (again), on its ports, with a fresh data dir. A node i still running (a test
+   * that failed before killing it) is killed first: its process would outlive the cluster.
+   */
   public ThrumeProcess start(int i) throws IOException {
+    if (nodes[i] != null && nodes[i].process.isAlive()) {
+      try {
+        nodes[i].kill();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while killing node " + i, e);
+      }
+    }
     Map<String, String> env = new HashMap<>();
     env.put("THRUME_DB_URL", dbUrl);
     env.put("THRUME_JWT_SECRET", SECRET);
