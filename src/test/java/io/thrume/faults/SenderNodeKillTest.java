@@ -422,7 +422,15 @@ class SenderNodeKillTest {
     RestClient.Response r = cluster.rest(NODE_A).post("/api/conversations", creator.token(),
       new JsonObject().put("participantIds", ids));
     assertEquals(201, r.status(), r.toString());
-    return r.json().getString("id");
+    String id = r.json().getString("id");
+    // people put into a conversation are invited until they accept; accepted, they see each other's presence
+    for (User u : users) {
+      if (!u.equals(creator)) {
+        RestClient.Response accepted = cluster.rest(NODE_A).accept(u, id);
+        assertEquals(200, accepted.status(), accepted.toString());
+      }
+    }
+    return id;
   }
 
   static java.util.function.Predicate<JsonObject> offline(User watcher, String userId) {
