@@ -120,6 +120,13 @@ class DatabaseRestartTest {
       awaitCondition(() -> (overRest.acked.size() > restBefore + 3 && overBridge.acked.size() > bridgeBefore + 3)
           || !threads.get(0).isAlive() || !threads.get(1).isAlive(),
         Duration.ofSeconds(20), "both senders go on after the database is back");
+      // and readiness is polled until it says UP (a check in flight when the database came back
+      // may take its 3 s to answer DOWN): the bound is asserted below
+      awaitCondition(() -> {
+        synchronized (health) {
+          return health.stream().anyMatch(h -> h[1] == 200 && h[0] >= backAt);
+        }
+      }, Duration.ofSeconds(10), "readiness UP again");
       sending.set(false);
       for (Thread t : threads) {
         t.join(30_000);

@@ -65,6 +65,15 @@ class LimitsTest {
       assertEquals(201, client.sendMessage(alice, id, "burst " + i, "burst-" + i).status());
     }
     String before = thrume.tableCounts();
+    // every request the services make to the store's message addresses (a look-up is one too)
+    java.util.concurrent.atomic.AtomicInteger storeRequests = new java.util.concurrent.atomic.AtomicInteger();
+    io.vertx.core.Handler<io.vertx.core.eventbus.DeliveryContext<Object>> counting = ctx -> {
+      if (ctx.message().address().startsWith("thrume.store.message.")) {
+        storeRequests.incrementAndGet();
+      }
+      ctx.next();
+    };
+    thrume.vertx.eventBus().addOutboundInterceptor(counting);
     Response limited = client.sendMessage(alice, id, "one too many", "burst-10");
     assertEquals(429, limited.status(), limited.toString());
     assertTrue(Long.parseLong(limited.header("Retry-After")) >= 1);
@@ -74,6 +83,8 @@ class LimitsTest {
     // the user may send again, the retry answers the stored message and stores nothing
     Response early = client.sendMessage(alice, id, "burst 3", "burst-3");
     assertEquals(429, early.status(), early.toString());
+    thrume.vertx.eventBus().removeOutboundInterceptor(counting);
+    assertEquals(0, storeRequests.get(), "a send over the limit asked the store");
     sleepSeconds(Long.parseLong(early.header("Retry-After")));
     Response retry = client.sendMessage(alice, id, "burst 3", "burst-3");
     assertEquals(200, retry.status(), retry.toString());
