@@ -107,11 +107,15 @@ class ChannelTransportTest {
     try (BridgeClient client = BridgeClient.connect(thrume, dave.token())) {
       Promise<Short> closed = Promise.promise();
       client.ws.closeHandler(v -> closed.tryComplete(client.ws.closeStatusCode()));
-      // in two fragments, each within the frame limit, together over the message limit (2 × 64 KiB)
-      String piece = "x".repeat(100_000);
+      // in three fragments, each within the frame limit (64 KiB), together over the message limit
+      // (2 × 64 KiB): the aggregator's limit, not the frame decoder's, closes it
+      String piece = "x".repeat(60_000);
       client.ws.writeFrame(WebSocketFrame.textFrame(piece, false));
+      client.ws.writeFrame(WebSocketFrame.continuationFrame(Buffer.buffer(piece), false));
       client.ws.writeFrame(WebSocketFrame.continuationFrame(Buffer.buffer(piece), true));
       assertEquals((short) 1009, TestThrume.await(closed.future(), 10));
+      // a message never read is not answered: no err frame, only the close
+      assertEquals(java.util.List.of(), client.received, "frames before the close");
     }
   }
 }
