@@ -117,6 +117,14 @@ final class Deliveries {
     return duplicated.get();
   }
 
+  /**
+   * Deliveries that should have come and did not: every acknowledged message to each member, less
+   * the first copies received (a duplicate does not make up for a missing one).
+   */
+  long lost(long acknowledged, int members) {
+    return Math.max(0, acknowledged * members - received());
+  }
+
   /** The latencies recorded since the last call (or reset), in nanoseconds. */
   Histogram takeLatency() {
     return latency.getIntervalHistogram();

@@ -30,6 +30,23 @@ class DeliveriesTest {
   }
 
   @Test
+  void aMissingDeliveryIsLostEvenWhenAnotherCameTwice() {
+    Deliveries d = new Deliveries();
+    d.reset(2);
+    long intended = 1_000_000_000L;
+    String seven = "{\"type\":\"rec\",\"body\":{\"message\":{\"content\":\"" + Deliveries.content(7, intended) + "\"}}}";
+    String eight = "{\"type\":\"rec\",\"body\":{\"message\":{\"content\":\"" + Deliveries.content(8, intended) + "\"}}}";
+    d.onFrame(0, seven, intended + 1_000_000);
+    d.onFrame(0, eight, intended + 1_000_000);
+    d.onFrame(1, seven, intended + 1_000_000);
+    d.onFrame(1, seven, intended + 2_000_000);
+    // two messages acknowledged, two members: four deliveries expected, socket 1 never got 8
+    assertEquals(1, d.lost(2, 2));
+    assertEquals(1, d.duplicated());
+    assertEquals(0, d.lost(1, 2), "fewer acknowledged than received is not a negative loss");
+  }
+
+  @Test
   void aLowerSeqAfterAHigherOneIsOutOfOrderAndWhatASocketSawIsKnown() {
     Deliveries d = new Deliveries();
     d.reset(2);

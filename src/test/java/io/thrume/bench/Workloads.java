@@ -199,10 +199,9 @@ final class Workloads {
     double generator = ProcStats.generatorCpuNanos() - generatorBefore;
     Histogram latency = deliveries.takeLatency();
     long received = deliveries.received();
-    long expected = acked.get() * members;
     return new Step(rate, received / (double) seconds, acked.get() / (double) seconds,
       latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6,
-      latency.getValueAtPercentile(99.9) / 1e6, Math.max(0, expected - received), deliveries.duplicated(),
+      latency.getValueAtPercentile(99.9) / 1e6, deliveries.lost(acked.get(), members), deliveries.duplicated(),
       refused.get() + (total - answered.get()), cpu / 1e3 / Math.max(1, received), cpu / 1e3 / Math.max(1, acked.get()),
       100 * generator / 1e9 / wall, ProcStats.machineBusyPercent(machineBefore, ProcStats.machineJiffies()));
   }
