@@ -182,10 +182,6 @@ public final class BridgeNode {
     return tickets;
   }
 
-  public NodeFanout fanout() {
-    return fanout;
-  }
-
   public BridgeConfig config() {
     return config;
   }

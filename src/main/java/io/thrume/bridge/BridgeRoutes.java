@@ -25,6 +25,10 @@ import io.vertx.ext.web.handler.sockjs.SockJSSocket;
  * ticket that opened it). Browsers must come from the server's own origin or an allowed one.
  */
 public final class BridgeRoutes {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BridgeRoutes.class);
+  /** Whether a raw WebSocket was served without the channel transport yet (warned once). */
+  private static final java.util.concurrent.atomic.AtomicBoolean FELL_BACK = new java.util.concurrent.atomic.AtomicBoolean();
+
   public static final String PATH = "/eventbus";
 
   private BridgeRoutes() {
@@ -95,6 +99,11 @@ public final class BridgeRoutes {
         // the handshake is done and no frame was read yet: serve the socket from its channel
         Transport transport = ChannelTransport.takeOver(request.connection(), (ContextInternal) Vertx.currentContext(),
           config.outboundQueueBytes(), config.maxFrameBytes() * 2);
+        if (transport == null && FELL_BACK.compareAndSet(false, true)) {
+          // still a working socket, without the channel-level checks (RSV, UTF-8) and the
+          // encode-once writes: a Vert.x whose pipeline looks different; said once per node
+          LOG.warn("Raw WebSocket served through Vert.x' WebSocket, not the channel: its pipeline is not the one expected");
+        }
         node.accept(transport != null ? transport
           : new WebSocketTransport(ws, request.connection(), config.outboundQueueBytes()), holder);
       }).onFailure(ctx::fail);

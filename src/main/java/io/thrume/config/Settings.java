@@ -13,10 +13,6 @@ public final class Settings {
     this.root = root;
   }
 
-  public JsonObject json() {
-    return root;
-  }
-
   public Object value(String key) {
     String[] parts = key.split("\\.");
     JsonObject node = root;

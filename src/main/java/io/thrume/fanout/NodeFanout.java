@@ -41,6 +41,8 @@ public final class NodeFanout {
   private static final long PROBE_TIMEOUT_MS = 60_000;
   private final Vertx vertx;
   private final long idleTimeoutNanos;
+  /** The close reason of a socket the sweep finds silent (clients ping every 10 s). */
+  private final String silentReason;
   private final long sweepMs;
   private final long gapWaitMs;
   private final ConcurrentHashMap<Context, LoopHub> hubs = new ConcurrentHashMap<>();
@@ -96,6 +98,7 @@ public final class NodeFanout {
   public NodeFanout(Vertx vertx, long idleTimeoutMs, long sweepMs, long gapWaitMs) {
     this.vertx = vertx;
     this.idleTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMs);
+    this.silentReason = "silent for more than " + Math.max(1, idleTimeoutMs / 1000) + " s: ping more often";
     this.sweepMs = sweepMs;
     this.gapWaitMs = gapWaitMs;
     for (Sequencer.Outcome outcome : Sequencer.Outcome.values()) {
@@ -453,7 +456,7 @@ public final class NodeFanout {
       LoopHub hub = new LoopHub(c);
       // one sweep per event loop, on that loop, for all its sockets
       vertx.setPeriodic(sweepMs, id -> hub.silentFor(idleTimeoutNanos)
-        .forEach(socket -> socket.close(1000, "silent for too long: ping at least every 15 s")));
+        .forEach(socket -> socket.close(1000, silentReason)));
       return hub;
     });
   }

@@ -10,7 +10,7 @@ import java.util.UUID;
 public record Message(UUID id, UUID conversationId, long seq, UUID senderId, String senderDisplayName,
                       String content, OffsetDateTime sentAt, String clientMessageId) {
 
-  /** Reads the columns of {@code MessageSql.COLUMNS}. */
+  /** Reads the columns of {@code MessageStore.COLUMNS}. */
   public static Message fromRow(Row row) {
     return new Message(row.getUUID("id"), row.getUUID("conversation_id"), row.getLong("seq"),
       row.getUUID("sender_id"), row.getString("display_name"), row.getString("content"),
