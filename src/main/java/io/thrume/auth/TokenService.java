@@ -1,6 +1,7 @@
 package io.thrume.auth;
 
 import io.thrume.bus.Failure;
+import io.thrume.validate.Fields;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -12,7 +13,6 @@ import io.vertx.ext.auth.jwt.JWTAuthOptions;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.UUID;
 
 /**
  * Issues and verifies HS256 access tokens: subject the account id, {@value #SESSION_CLAIM} the
@@ -76,8 +76,8 @@ public final class TokenService {
       if (!(exp instanceof Number)) {
         return Future.failedFuture(Failure.UNAUTHORIZED.exception("the token has no expiry"));
       }
-      if (!(claims.getValue("sub") instanceof String sub) || !isUuid(sub)
-        || !(claims.getValue(SESSION_CLAIM) instanceof String sid) || !isUuid(sid)) {
+      if (!(claims.getValue("sub") instanceof String sub) || !Fields.isUuid(sub)
+        || !(claims.getValue(SESSION_CLAIM) instanceof String sid) || !Fields.isUuid(sid)) {
         return Future.failedFuture(Failure.UNAUTHORIZED.exception("the token names no account or session"));
       }
       if (revoked.contains(sid)) {
@@ -87,15 +87,4 @@ public final class TokenService {
     });
   }
 
-  private static boolean isUuid(String s) {
-    if (s.length() != 36) {
-      return false;
-    }
-    try {
-      UUID.fromString(s);
-      return true;
-    } catch (IllegalArgumentException e) {
-      return false;
-    }
-  }
 }

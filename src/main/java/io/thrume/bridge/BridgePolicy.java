@@ -3,10 +3,9 @@ package io.thrume.bridge;
 import io.thrume.bus.Addresses;
 import io.thrume.bus.Failure;
 import io.thrume.chat.Membership;
+import io.thrume.validate.Fields;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
-
-import java.util.UUID;
 
 /**
  * Who may register what and send where. conversation.&lt;id&gt; only for its participants
@@ -36,7 +35,7 @@ final class BridgePolicy {
 
   /** The user's status in the conversation; FORBIDDEN for non-participants and ids that are no ids. */
   Future<Membership.Status> status(String userId, String conversationId) {
-    if (!isUuid(conversationId)) {
+    if (!Fields.isUuid(conversationId)) {
       return Future.failedFuture(Failure.FORBIDDEN.exception("no such conversation"));
     }
     return membership.status(userId, conversationId).recover(e -> Failure.codeOf(e.getMessage()) == Failure.NOT_FOUND
@@ -53,15 +52,4 @@ final class BridgePolicy {
     return Addresses.CLIENT_INBOUND.contains(address);
   }
 
-  private static boolean isUuid(String s) {
-    if (s.length() != 36) {
-      return false;
-    }
-    try {
-      UUID.fromString(s);
-      return true;
-    } catch (IllegalArgumentException e) {
-      return false;
-    }
-  }
 }

@@ -38,13 +38,22 @@ public final class Fields {
   }
 
   public static UUID uuid(String value, String field) {
-    try {
-      if (value.length() != 36) {
-        throw new IllegalArgumentException();
-      }
-      return UUID.fromString(value);
-    } catch (IllegalArgumentException e) {
+    if (!isUuid(value)) {
       throw Failure.INVALID.exception(field + " must be a UUID");
+    }
+    return UUID.fromString(value);
+  }
+
+  /** A UUID in its canonical 36-character form (UUID.fromString alone takes "1-1-1-1-1"). */
+  public static boolean isUuid(String value) {
+    if (value == null || value.length() != 36) {
+      return false;
+    }
+    try {
+      UUID.fromString(value);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
     }
   }
 
