@@ -159,9 +159,9 @@ export const useConnectionStore = defineStore('connection', () => {
   }
 
   function scheduleRetry(): void {
-    clearTimer();
     const max = options?.maxAttempts ?? MAX_ATTEMPTS;
     if (retryCount.value >= max) {
+      clearTimer();
       status.value = 'Disconnected';
       nextRetryAt.value = null;
       return;
@@ -169,11 +169,7 @@ export const useConnectionStore = defineStore('connection', () => {
     const delay = backoffDelay(retryCount.value, options?.random);
     retryCount.value += 1;
     status.value = 'Reconnecting';
-    nextRetryAt.value = Date.now() + delay;
-    timer = setTimeout(() => {
-      timer = null;
-      void attempt();
-    }, delay);
+    reconnectIn(delay);
   }
 
   function clearTimer(): void {
