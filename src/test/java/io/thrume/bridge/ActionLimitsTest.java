@@ -4,11 +4,13 @@ import io.thrume.support.BridgeClient;
 import io.thrume.support.RestClient;
 import io.thrume.support.RestClient.Response;
 import io.thrume.support.RestClient.User;
+import io.thrume.support.SharedThrume;
+import io.thrume.support.SharedThrume.Shared;
 import io.thrume.support.TestThrume;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.UUID;
@@ -24,15 +26,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the shipped defaults: presence changes, refused registers (which cost two), tickets, conversation
  * creation and account search; and a socket that keeps sending after it was told to wait is closed.
  */
+@ExtendWith(SharedThrume.class)
 class ActionLimitsTest {
-  static TestThrume thrume;
-  static RestClient rest;
-
-  @BeforeAll
-  static void start() {
-    thrume = TestThrume.shared();
-    rest = thrume.client();
-  }
+  @Shared static TestThrume thrume;
+  @Shared static RestClient rest;
 
   @Test
   void presenceChangesAreLimitedAndAnswerWhenToComeBack() {

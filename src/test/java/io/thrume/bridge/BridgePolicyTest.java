@@ -3,10 +3,12 @@ package io.thrume.bridge;
 import io.thrume.support.BridgeClient;
 import io.thrume.support.RestClient;
 import io.thrume.support.RestClient.User;
+import io.thrume.support.SharedThrume;
+import io.thrume.support.SharedThrume.Shared;
 import io.thrume.support.TestThrume;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.UUID;
@@ -18,15 +20,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Who gets in and what they may do: tickets, registrations, sends, identities, broken frames. */
+@ExtendWith(SharedThrume.class)
 class BridgePolicyTest {
-  static TestThrume thrume;
-  static RestClient rest;
-
-  @BeforeAll
-  static void start() {
-    thrume = TestThrume.shared();
-    rest = thrume.client();
-  }
+  @Shared static TestThrume thrume;
+  @Shared static RestClient rest;
 
   @Test
   void aSocketWithoutAValidTicketNeverGetsIn() {

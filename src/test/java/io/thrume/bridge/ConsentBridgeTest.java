@@ -3,11 +3,13 @@ package io.thrume.bridge;
 import io.thrume.support.BridgeClient;
 import io.thrume.support.RestClient;
 import io.thrume.support.RestClient.User;
+import io.thrume.support.SharedThrume;
+import io.thrume.support.SharedThrume.Shared;
 import io.thrume.support.TestThrume;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.Set;
@@ -23,16 +25,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * receipts reveal nothing until they accept; a removed or leaving user's sockets stop receiving
  * the conversation at once and are refused from then on; leaving and blocking end presence watches.
  */
+@ExtendWith(SharedThrume.class)
 class ConsentBridgeTest {
   static final Duration QUIET = Duration.ofMillis(800);
-  static TestThrume thrume;
-  static RestClient rest;
-
-  @BeforeAll
-  static void start() {
-    thrume = TestThrume.shared();
-    rest = thrume.client();
-  }
+  @Shared static TestThrume thrume;
+  @Shared static RestClient rest;
 
   static JsonObject body(String conversationId, Object... pairs) {
     JsonObject body = new JsonObject().put("conversationId", conversationId);

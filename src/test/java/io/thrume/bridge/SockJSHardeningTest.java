@@ -3,6 +3,8 @@ package io.thrume.bridge;
 import io.thrume.support.RestClient;
 import io.thrume.support.RestClient.Response;
 import io.thrume.support.RestClient.User;
+import io.thrume.support.SharedThrume;
+import io.thrume.support.SharedThrume.Shared;
 import io.thrume.support.TestThrume;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -10,8 +12,8 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -28,15 +30,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * in the session nor reads from it. Driven with plain HTTP requests, as sockjs-client's XHR
  * transports make them.
  */
+@ExtendWith(SharedThrume.class)
 class SockJSHardeningTest {
-  static TestThrume thrume;
-  static RestClient rest;
-
-  @BeforeAll
-  static void start() {
-    thrume = TestThrume.shared();
-    rest = thrume.client();
-  }
+  @Shared static TestThrume thrume;
+  @Shared static RestClient rest;
 
   @AfterAll
   static void stop() {

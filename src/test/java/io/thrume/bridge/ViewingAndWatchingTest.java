@@ -3,11 +3,13 @@ package io.thrume.bridge;
 import io.thrume.support.BridgeClient;
 import io.thrume.support.RestClient;
 import io.thrume.support.RestClient.User;
+import io.thrume.support.SharedThrume;
+import io.thrume.support.SharedThrume.Shared;
 import io.thrume.support.TestThrume;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,15 +27,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * conversation only subscribes; chat.view drives who is here, coalesced per conversation; a
  * socket receives the presence changes of the users it watches, and only those.
  */
+@ExtendWith(SharedThrume.class)
 class ViewingAndWatchingTest {
-  static TestThrume thrume;
-  static RestClient rest;
-
-  @BeforeAll
-  static void start() {
-    thrume = TestThrume.shared();
-    rest = thrume.client();
-  }
+  @Shared static TestThrume thrume;
+  @Shared static RestClient rest;
 
   static boolean joinedOrViewers(JsonObject frame, String address) {
     return BridgeClient.isEvent(address, "user.joined").test(frame) || BridgeClient.isEvent(address, "viewers").test(frame);

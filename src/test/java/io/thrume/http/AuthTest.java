@@ -4,10 +4,12 @@ import io.thrume.support.Jwts;
 import io.thrume.support.RestClient;
 import io.thrume.support.RestClient.Response;
 import io.thrume.support.RestClient.User;
+import io.thrume.support.SharedThrume;
+import io.thrume.support.SharedThrume.Shared;
 import io.thrume.support.TestThrume;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Instant;
 import java.util.UUID;
@@ -17,15 +19,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@ExtendWith(SharedThrume.class)
 class AuthTest {
-  static TestThrume thrume;
-  static RestClient client;
-
-  @BeforeAll
-  static void start() {
-    thrume = TestThrume.shared();
-    client = thrume.client();
-  }
+  @Shared static TestThrume thrume;
+  @Shared static RestClient client;
 
   @Test
   void registerAnswersAccountAndAWorkingToken() {

@@ -3,6 +3,8 @@ package io.thrume.http;
 import io.thrume.support.RestClient;
 import io.thrume.support.RestClient.Response;
 import io.thrume.support.RestClient.User;
+import io.thrume.support.SharedThrume;
+import io.thrume.support.SharedThrume.Shared;
 import io.thrume.support.TestThrume;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -10,6 +12,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -21,17 +24,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every kind of bad input gets a clear problem naming the field, and the database stays as it was. */
+@ExtendWith(SharedThrume.class)
 class BadInputTest {
-  static TestThrume thrume;
-  static RestClient client;
+  @Shared static TestThrume thrume;
+  @Shared static RestClient client;
   static User alice;
   static User bob;
   static String conversation;
 
   @BeforeAll
   static void start() {
-    thrume = TestThrume.shared();
-    client = thrume.client();
     alice = client.register("alice");
     bob = client.register("bob");
     conversation = client.conversation(alice, bob);

@@ -3,11 +3,13 @@ package io.thrume.http;
 import io.thrume.support.RestClient;
 import io.thrume.support.RestClient.Response;
 import io.thrume.support.RestClient.User;
+import io.thrume.support.SharedThrume;
+import io.thrume.support.SharedThrume.Shared;
 import io.thrume.support.TestThrume;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
 import java.util.Map;
@@ -24,15 +26,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * accepted and who invited, accepting, leaving and removing, blocks, whose presence is answered,
  * and the bad requests, which change nothing.
  */
+@ExtendWith(SharedThrume.class)
 class ConsentTest {
-  static TestThrume thrume;
-  static RestClient rest;
-
-  @BeforeAll
-  static void start() {
-    thrume = TestThrume.shared();
-    rest = thrume.client();
-  }
+  @Shared static TestThrume thrume;
+  @Shared static RestClient rest;
 
   static Map<String, String> statuses(JsonObject conversation) {
     return conversation.getJsonArray("participants").stream().map(p -> (JsonObject) p)

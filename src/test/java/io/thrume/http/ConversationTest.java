@@ -3,11 +3,13 @@ package io.thrume.http;
 import io.thrume.support.RestClient;
 import io.thrume.support.RestClient.Response;
 import io.thrume.support.RestClient.User;
+import io.thrume.support.SharedThrume;
+import io.thrume.support.SharedThrume.Shared;
 import io.thrume.support.TestThrume;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
 import java.util.Set;
@@ -17,15 +19,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@ExtendWith(SharedThrume.class)
 class ConversationTest {
-  static TestThrume thrume;
-  static RestClient client;
-
-  @BeforeAll
-  static void start() {
-    thrume = TestThrume.shared();
-    client = thrume.client();
-  }
+  @Shared static TestThrume thrume;
+  @Shared static RestClient client;
 
   private static Set<String> participantIds(JsonObject conversation) {
     return conversation.getJsonArray("participants").stream()

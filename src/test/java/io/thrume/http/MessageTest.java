@@ -3,6 +3,8 @@ package io.thrume.http;
 import io.thrume.support.RestClient;
 import io.thrume.support.RestClient.Response;
 import io.thrume.support.RestClient.User;
+import io.thrume.support.SharedThrume;
+import io.thrume.support.SharedThrume.Shared;
 import io.thrume.support.TestThrume;
 import io.vertx.core.Future;
 import io.vertx.core.http.PoolOptions;
@@ -10,8 +12,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,15 +24,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@ExtendWith(SharedThrume.class)
 class MessageTest {
-  static TestThrume thrume;
-  static RestClient client;
-
-  @BeforeAll
-  static void start() {
-    thrume = TestThrume.shared();
-    client = thrume.client();
-  }
+  @Shared static TestThrume thrume;
+  @Shared static RestClient client;
 
   @Test
   void aMessageHasTheContractShapeAndSeqCountsPerConversation() {

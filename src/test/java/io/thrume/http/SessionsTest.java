@@ -5,10 +5,12 @@ import io.thrume.support.Jwts;
 import io.thrume.support.RestClient;
 import io.thrume.support.RestClient.Response;
 import io.thrume.support.RestClient.User;
+import io.thrume.support.SharedThrume;
+import io.thrume.support.SharedThrume.Shared;
 import io.thrume.support.TestThrume;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -23,16 +25,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Sessions (docs/security.md, "Sessions"): refresh with rotation and reuse detection, logout, logout-all, password change. */
+@ExtendWith(SharedThrume.class)
 class SessionsTest {
   static final String PASSWORD = "correct horse battery";
-  static TestThrume thrume;
-  static RestClient client;
-
-  @BeforeAll
-  static void start() {
-    thrume = TestThrume.shared();
-    client = thrume.client();
-  }
+  @Shared static TestThrume thrume;
+  @Shared static RestClient client;
 
   /** A user's login: what the server answered. */
   record Login(String userId, String username, String token, String refreshToken) {

@@ -3,6 +3,8 @@ package io.thrume.store;
 import io.thrume.metrics.ThrumeMetrics;
 import io.thrume.support.RestClient;
 import io.thrume.support.RestClient.User;
+import io.thrume.support.SharedThrume;
+import io.thrume.support.SharedThrume.Shared;
 import io.thrume.support.TestThrume;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -17,6 +19,7 @@ import io.vertx.sqlclient.Pool;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -37,9 +40,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * their own (one transaction at a time) on the shared database, so that a burst queued behind a
  * lead message is exactly one batch.
  */
+@ExtendWith(SharedThrume.class)
 class MessageBatchTest {
-  static TestThrume thrume;
-  static RestClient client;
+  @Shared static TestThrume thrume;
+  @Shared static RestClient client;
   static Context context;
   static Pool pool;
   static ThrumeMetrics metrics;
@@ -49,8 +53,6 @@ class MessageBatchTest {
 
   @BeforeAll
   static void start() {
-    thrume = TestThrume.shared();
-    client = thrume.client();
     context = thrume.vertx.getOrCreateContext();
     pool = PgBuilder.pool().with(new io.vertx.sqlclient.PoolOptions().setMaxSize(2))
       .connectingTo(new PgConnectOptions().setHost("127.0.0.1").setPort(thrume.dbPort).setDatabase("postgres")
