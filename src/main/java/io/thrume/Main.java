@@ -65,7 +65,7 @@ public final class Main {
         })
         .onSuccess(node -> {
           config.put(ConfigKeys.NODE_ID, node.nodeId());
-          node.watchMembers();
+          node.watchMembers(settings.integer(ConfigKeys.HTTP_DRAIN_MS));
           run(node.vertx, new MainVerticle(metrics, node.rateLimiters(), node::otherMembers), config,
             "http://localhost:" + port + "/ (cluster node " + node.nodeId() + ", " + node.members() + " members)");
         });

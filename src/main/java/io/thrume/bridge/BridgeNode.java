@@ -76,6 +76,8 @@ public final class BridgeNode {
   private long pruneTimer = -1;
   /** Set once, on SIGTERM ({@link Addresses#NODE_DRAIN}): no new socket or ticket from then on. */
   private volatile boolean draining;
+  /** Set once the node found itself cut off from the cluster (it drains too): it is not live. */
+  private volatile boolean cutOff;
 
   public BridgeNode(Vertx vertx, String nodeId, BridgeConfig config, String sharedSecret, ThrumeMetrics metrics,
                     RevokedSessions revoked) {
@@ -105,7 +107,10 @@ public final class BridgeNode {
       ? Future.failedFuture(Failure.UNAVAILABLE.exception(RESTARTING))
       : Limits.take(bus, m.body().getString("userId"), Action.TICKET)
         .map(v -> tickets.issue(m.body().getString("userId"), m.body().getString("sessionId")))));
-    consumers.add(Handlers.serve(bus, Addresses.NODE_DRAIN, m -> drain(m.body().getLong("drainMs", 0L))));
+    consumers.add(Handlers.serve(bus, Addresses.NODE_DRAIN, m -> {
+      cutOff |= m.body().getBoolean("cutOff", false);
+      return drain(m.body().getLong("drainMs", 0L));
+    }));
     consumers.add(bus.consumer(Addresses.bridgeEvict(nodeId), message -> {
       ClientSocket socket = fanout.socket(message.body().getString("connectionId"));
       if (socket != null) {
@@ -166,6 +171,11 @@ public final class BridgeNode {
       told.add(queued.future());
     }
     return Future.join(told).map(v -> new JsonObject().put("sockets", told.size()));
+  }
+
+  /** True once the node found itself cut off from its cluster: it should be restarted. */
+  public boolean cutOff() {
+    return cutOff;
   }
 
   /** True once the node is draining: new sockets and tickets are refused. */

@@ -18,8 +18,10 @@ final class HealthRoutes {
   }
 
   /** {@code draining}: the node is going down, so it is not ready whatever the database says. */
-  static void mount(Router router, Vertx vertx, BooleanSupplier draining) {
-    router.get("/health/live").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
+  static void mount(Router router, Vertx vertx, BooleanSupplier draining, BooleanSupplier cutOff) {
+    // a node cut off from its cluster answers, but serves a split view: restart it
+    router.get("/health/live").handler(ctx -> answer(ctx, cutOff.getAsBoolean() ? 503 : 200,
+      cutOff.getAsBoolean() ? new JsonObject().put("status", "DOWN").put("cutOff", true) : new JsonObject().put("status", "UP")));
     router.get("/health/ready").handler(ctx -> {
       if (draining.getAsBoolean()) {
         answer(ctx, 503, new JsonObject().put("status", "DOWN").put("draining", true));

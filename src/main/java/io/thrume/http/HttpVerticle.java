@@ -67,7 +67,7 @@ public class HttpVerticle extends VerticleBase {
     ConversationRoutes.mount(router, api);
     RealtimeRoutes.mount(router, api);
     BlockRoutes.mount(router, api);
-    HealthRoutes.mount(router, vertx, bridge::draining);
+    HealthRoutes.mount(router, vertx, bridge::draining, bridge::cutOff);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registry()));
     BridgeRoutes.mount(router, vertx, bridge, origins, config.sockJsHeartbeatMs());
     router.route("/api/*").handler(ctx -> Problems.status(ctx, 404));
