@@ -29,7 +29,9 @@ class FreezeThawTest {
 
   @Test
   void aThawedNodeClosesItsSocketsInsteadOfServingASplitView() throws Exception {
-    try (ThrumeCluster cluster = new ThrumeCluster(3, new JsonObject())) {
+    // -Dthrume.faults.cpus=0 pins the nodes to one core, as SenderNodeKillTest
+    try (ThrumeCluster cluster = new ThrumeCluster(3, new JsonObject(),
+        ThrumeCluster.pinnedTo(System.getProperty("thrume.faults.cpus")))) {
       List<User> users = cluster.seedAccounts("freeze", 2);
       User watcher = users.get(0);
       User frozen = users.get(1);
