@@ -29,6 +29,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.LongStream;
 
+import static io.thrume.faults.Waits.awaitCondition;
+import static io.thrume.faults.Waits.liveSeqs;
+import static io.thrume.faults.Waits.ms;
+import static io.thrume.faults.Waits.pause;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -286,34 +290,5 @@ class DatabaseRestartTest {
     Thread t = new Thread(work);
     t.start();
     return t;
-  }
-
-  static List<Long> liveSeqs(BridgeClient socket, String address) {
-    synchronized (socket.received) {
-      return socket.received.stream().filter(BridgeClient.isEvent(address, "message"))
-        .map(f -> f.getJsonObject("body").getJsonObject("message").getLong("seq")).toList();
-    }
-  }
-
-  static void awaitCondition(java.util.function.BooleanSupplier condition, Duration wait, String what) {
-    long deadline = System.nanoTime() + wait.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(what + ": not within " + wait);
-      }
-      pause(50);
-    }
-  }
-
-  static long ms(long started) {
-    return (System.nanoTime() - started) / 1_000_000;
-  }
-
-  static void pause(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }
