@@ -107,6 +107,7 @@ async function request<T>(method: string, path: string, options: RequestOptions 
     try {
       json = JSON.parse(text);
     } catch {
+      // not JSON (a proxy's error page): the status and its text tell what happened
       json = null;
     }
   }
