@@ -4,26 +4,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createPinia, setActivePinia } from 'pinia';
 
-const bridge = vi.hoisted(() => ({ open: null as null | (() => Promise<unknown>) }));
-
-vi.mock('@/services/api', async (importOriginal) => {
-  const real = await importOriginal<typeof import('@/services/api')>();
-  return {
-    ...real,
-    api: {
-      listConversations: vi.fn(async () => []),
-      messages: vi.fn(async () => ({ messages: [], hasMore: false })),
-      markRead: vi.fn(),
-      getConversation: vi.fn(),
-      blocks: vi.fn(async () => []),
-    },
-  };
-});
-
-vi.mock('@/services/eventBus', async (importOriginal) => {
-  const real = await importOriginal<typeof import('@/services/eventBus')>();
-  return { ...real, BusConnection: { connect: () => bridge.open!() } };
-});
+vi.mock('@/services/api', (original) => import('@/test/modules').then((m) => m.fakeApi(original)));
+vi.mock('@/services/eventBus', (original) => import('@/test/modules').then((m) => m.fakeEventBus(original)));
 
 import { api, ApiError } from '@/services/api';
 import { RealtimeSession } from '@/services/realtime';
@@ -32,6 +14,8 @@ import { useBlocksStore } from '@/stores/blocks';
 import { useConnectionStore } from '@/stores/connection';
 import { useConversationListStore } from '@/stores/conversationList';
 import { useReadingStore } from '@/stores/reading';
+import { bridge } from '@/test/modules';
+import { connectedSession } from '@/test/session';
 import { FakeBus, ME, refused, settle } from '@/test/fakes';
 
 const mocked = vi.mocked(api);
@@ -45,11 +29,7 @@ function setVisibility(state: DocumentVisibilityState): void {
 }
 
 async function started(): Promise<FakeBus> {
-  session = new RealtimeSession(ME);
-  session.start();
-  await vi.advanceTimersByTimeAsync(0);
-  await settle(30);
-  expect(useConnectionStore().status).toBe('Connected');
+  session = await connectedSession();
   return buses[buses.length - 1];
 }
 

@@ -5,42 +5,20 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createPinia, setActivePinia } from 'pinia';
 
-const bridge = vi.hoisted(() => ({ open: null as null | (() => Promise<unknown>) }));
-
-vi.mock('@/services/api', async (importOriginal) => {
-  const real = await importOriginal<typeof import('@/services/api')>();
-  return {
-    ...real,
-    api: {
-      listConversations: vi.fn(),
-      messages: vi.fn(async () => ({ messages: [], hasMore: false })),
-      markRead: vi.fn(async (id: string, seq: number) => ({ conversationId: id, readSeq: seq, unreadCount: 0 })),
-      getConversation: vi.fn(),
-      acceptConversation: vi.fn(),
-      leaveConversation: vi.fn(async () => null),
-      removeParticipant: vi.fn(async () => null),
-      blocks: vi.fn(async () => []),
-      block: vi.fn(async () => null),
-      unblock: vi.fn(async () => null),
-    },
-  };
-});
-
-vi.mock('@/services/eventBus', async (importOriginal) => {
-  const real = await importOriginal<typeof import('@/services/eventBus')>();
-  return { ...real, BusConnection: { connect: () => bridge.open!() } };
-});
+vi.mock('@/services/api', (original) => import('@/test/modules').then((m) => m.fakeApi(original)));
+vi.mock('@/services/eventBus', (original) => import('@/test/modules').then((m) => m.fakeEventBus(original)));
 
 import { api } from '@/services/api';
 import { RealtimeSession } from '@/services/realtime';
 import { useAuthStore } from '@/stores/auth';
 import { useBlocksStore } from '@/stores/blocks';
-import { useConnectionStore } from '@/stores/connection';
 import { useConversationListStore } from '@/stores/conversationList';
 import { useMembershipStore } from '@/stores/membership';
 import { useMessagesStore } from '@/stores/messages';
 import { useReadingStore } from '@/stores/reading';
 import { useOutboxStore } from '@/stores/outbox';
+import { bridge } from '@/test/modules';
+import { connectedSession } from '@/test/session';
 import { FakeBus, ME, OTHER, msg, settle } from '@/test/fakes';
 import type { Account, ConversationSummary, ParticipantStatus } from '@/types/contract';
 
@@ -88,11 +66,7 @@ const lastBus = () => buses[buses.length - 1];
 let session: RealtimeSession | null = null;
 
 async function started(): Promise<FakeBus> {
-  session = new RealtimeSession(ME);
-  session.start();
-  await vi.advanceTimersByTimeAsync(0);
-  await settle(30);
-  expect(useConnectionStore().status).toBe('Connected');
+  session = await connectedSession();
   return lastBus();
 }
 

@@ -4,25 +4,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createPinia, setActivePinia } from 'pinia';
 
-const bridge = vi.hoisted(() => ({ open: null as null | (() => Promise<unknown>) }));
-
-vi.mock('@/services/api', async (importOriginal) => {
-  const real = await importOriginal<typeof import('@/services/api')>();
-  return {
-    ...real,
-    api: {
-      listConversations: vi.fn(),
-      messages: vi.fn(async () => ({ messages: [], hasMore: false })),
-      markRead: vi.fn(async (id: string, seq: number) => ({ conversationId: id, readSeq: seq, unreadCount: 0 })),
-      getConversation: vi.fn(),
-    },
-  };
-});
-
-vi.mock('@/services/eventBus', async (importOriginal) => {
-  const real = await importOriginal<typeof import('@/services/eventBus')>();
-  return { ...real, BusConnection: { connect: () => bridge.open!() } };
-});
+vi.mock('@/services/api', (original) => import('@/test/modules').then((m) => m.fakeApi(original)));
+vi.mock('@/services/eventBus', (original) => import('@/test/modules').then((m) => m.fakeEventBus(original)));
 
 import { api } from '@/services/api';
 import { RealtimeSession } from '@/services/realtime';
@@ -33,6 +16,8 @@ import { useMessagesStore } from '@/stores/messages';
 import { useReadingStore } from '@/stores/reading';
 import { MAX_WATCHED, WATCH_DEBOUNCE_MS, peopleToWatch, useLiveStore } from '@/stores/live';
 import { usePresenceStore } from '@/stores/presence';
+import { bridge } from '@/test/modules';
+import { connectedSession } from '@/test/session';
 import { FakeBus, ME, OTHER, msg, refused, settle } from '@/test/fakes';
 import type { Account, ConversationSummary, PresenceInfo } from '@/types/contract';
 
@@ -80,11 +65,7 @@ const sortedWatch = (bus: FakeBus) => bus.sent('presence.watch').map((b) => [...
 let session: RealtimeSession | null = null;
 
 async function started(): Promise<FakeBus> {
-  session = new RealtimeSession(ME);
-  session.start();
-  await vi.advanceTimersByTimeAsync(0);
-  await settle(30);
-  expect(useConnectionStore().status).toBe('Connected');
+  session = await connectedSession();
   return lastBus();
 }
 
