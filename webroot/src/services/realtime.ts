@@ -26,7 +26,6 @@ export class RealtimeSession {
   /** Holds the session's watchers and listeners; stopping it removes them all. */
   private readonly scope: EffectScope = effectScope(true);
   private state: 'new' | 'running' | 'stopped' = 'new';
-  private visible = true;
 
   /** `me`: the logged-in user's id. */
   constructor(private readonly me: string) {}
@@ -59,7 +58,7 @@ export class RealtimeSession {
     });
     connection.subscribe(`user.${this.me}`, onUserEvent);
     live.start(onConversationEvent);
-    this.scope.run(() => {
+    const visible = this.scope.run(() => {
       // the socket's views and watches end with it
       watch(
         () => connection.status,
@@ -69,14 +68,14 @@ export class RealtimeSession {
         { flush: 'sync' },
       );
       const visibility = useDocumentVisibility();
-      this.visible = visibility.value !== 'hidden';
       watch(visibility, (now) => this.onVisibility(now !== 'hidden'), { flush: 'sync' });
       const online = useOnline();
       watch(online, (now) => now && this.onOnline(), { flush: 'sync' });
+      return visibility.value !== 'hidden';
     });
     connection.start();
     void useBlocksStore().load();
-    useReadingStore().setVisible(this.visible);
+    useReadingStore().setVisible(visible !== false);
   }
 
   /** Stops it (logout): closes the socket, forgets every store's state. */
@@ -97,7 +96,7 @@ export class RealtimeSession {
 
   private announcePresence(): void {
     useConnectionStore()
-      .request('presence.update', { status: this.visible ? 'online' : 'away' })
+      .request('presence.update', { status: useReadingStore().pageVisible ? 'online' : 'away' })
       .catch(logUnlessOffline('presence.update'));
   }
 
@@ -121,7 +120,6 @@ export class RealtimeSession {
   }
 
   private onVisibility(visible: boolean): void {
-    this.visible = visible;
     const connection = useConnectionStore();
     useReadingStore().setVisible(visible);
     if (connection.isConnected()) this.announcePresence();
