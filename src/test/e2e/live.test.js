@@ -1,0 +1,104 @@
+// Issue 16 in a real browser (Debian chromium + playwright-core) against a real Thrume
+// (target/thrume.jar, fresh data directory, stopped by its PID): every conversation of the list is
+// live, the tab's title counts what is unread, desktop notifications while the page is hidden;
+// reconnecting; presence across tabs and "last seen"; receipts after a reload.
+//
+// Run: bash src/test/e2e/run.sh (after `mvn package`). Screenshots go to target/e2e-screenshots/.
+import { after, before, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { Thrume } from '../js/thrume-server.mjs';
+import { Browsers, LIVE_TIMEOUT_MS, TEST_CONFIG, listItem, shot, waitUntil } from './support.mjs';
+
+/** "Live" for a conversation that is not open: within a second of the server storing the message. */
+const LIVE_MS = 1_000;
+
+const server = new Thrume(TEST_CONFIG, 'thrume-live-e2e');
+const b = new Browsers(server, 'live');
+const ids = {};
+
+before(async () => {
+  await server.start();
+  await b.launch();
+});
+
+after(async () => {
+  await b.close();
+  await server.stop();
+  if (b.failed) console.error(`[e2e] server log (last lines):\n${server.logTail(80)}`);
+  server.cleanup(b.failed);
+});
+
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, () => {
+    Promise.resolve(b.close())
+      .catch(() => {})
+      .finally(() => server.stop().finally(() => process.exit(1)));
+  });
+}
+process.once('exit', () => server.signal('SIGKILL'));
+
+async function firstItemId(page) {
+  return page.locator('[data-testid="conversation-item"]').first().getAttribute('data-conversation-id', { timeout: 500 });
+}
+
+describe('every conversation is live', () => {
+  b.step('a message in a conversation that is not open updates its preview, order and badge within 1 s; the title counts unread', async () => {
+    const alice = await b.person('alice', 'Alice Liddell', { notifications: true });
+    const bob = await b.person('bob', 'Bob Builder');
+    const carol = await b.person('carol', 'Carol Chen');
+    ids.ab = await b.conversation(alice, [bob]);
+    ids.ac = await b.conversation(alice, [carol]);
+    await b.sendRest(carol, ids.ac, 'Carol was here last');
+    const page = alice.page;
+    await page.goto(`/c/${ids.ac}`);
+    await listItem(page, ids.ab).waitFor();
+    await waitUntil(async () => (await firstItemId(page)) === ids.ac, LIVE_TIMEOUT_MS, 'the conversation with Carol first');
+    assert.equal(await page.title(), 'Thrume');
+
+    for (let i = 1; i <= 3; i++) {
+      const text = `elsewhere ${i}`;
+      await b.sendRest(bob, ids.ab, text);
+      const item = listItem(page, ids.ab);
+      const took = await waitUntil(async () => {
+        const preview = await item.getByTestId('item-preview').textContent({ timeout: 200 });
+        const badge = await item.getByTestId('unread-badge').textContent({ timeout: 200 }).catch(() => '');
+        return preview === `Bob Builder: ${text}` && badge.trim() === String(i) && (await firstItemId(page)) === ids.ab &&
+          (await page.title()) === `(${i}) Thrume`;
+      }, LIVE_TIMEOUT_MS, async () => `preview, badge ${i}, first place and title "(${i}) Thrume" (title now "${await page.title()}")`);
+      assert.ok(took <= LIVE_MS, `"${text}" showed in Alice's list after ${took} ms (more than ${LIVE_MS})`);
+    }
+    await shot(page, 'live-list-unread-title');
+  });
+
+  b.step('a desktop notification appears for a message while the page is hidden (permission granted), none while visible', async () => {
+    const { alice, bob } = b.users;
+    const page = alice.page;
+    assert.equal(await page.evaluate(() => Notification.permission), 'granted');
+    assert.equal(await page.getByTestId('enable-notifications').count(), 0, 'no offer once allowed');
+    assert.deepEqual(await page.evaluate(() => window.__notifications), [], 'nothing notified while visible');
+    await page.evaluate(() => window.__setHidden(true));
+    await b.sendRest(bob, ids.ab, 'are you there?');
+    const took = await waitUntil(async () => (await page.evaluate(() => window.__notifications.length)) > 0, LIVE_TIMEOUT_MS, 'a notification');
+    assert.ok(took <= LIVE_MS, `notified after ${took} ms`);
+    const [n] = await page.evaluate(() => window.__notifications);
+    assert.equal(n.title, 'Bob Builder');
+    assert.equal(n.body, 'are you there?');
+    assert.equal(n.tag, ids.ab);
+    assert.equal(await page.title(), '(4) Thrume');
+    // her own message from another device is no news
+    await b.sendRest(alice, ids.ac, 'from my phone');
+    await listItem(page, ids.ac).getByTestId('item-preview').filter({ hasText: 'You: from my phone' }).waitFor({ timeout: LIVE_TIMEOUT_MS });
+    assert.equal(await page.evaluate(() => window.__notifications.length), 1);
+    await page.evaluate(() => window.__setHidden(false));
+    // opening the conversation reads it: the badge and the title's count go
+    await listItem(page, ids.ab).click();
+    await waitUntil(async () => (await page.title()) === 'Thrume', LIVE_TIMEOUT_MS, 'the title without a count');
+  });
+
+  b.step('a browser that has not decided yet is offered notifications in the list', async () => {
+    const dave = await b.person('dave', 'Dave Doe');
+    assert.equal(await dave.page.evaluate(() => Notification.permission), 'default');
+    await dave.page.getByTestId('enable-notifications').waitFor();
+    await shot(dave.page, 'live-notifications-offer');
+  });
+});
