@@ -7,12 +7,14 @@
 import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { Thrume } from '../js/thrume-server.mjs';
-import { Browsers, LIVE_TIMEOUT_MS, TEST_CONFIG, listItem, shot, waitUntil } from './support.mjs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Browsers, LIVE_TIMEOUT_MS, TEST_CONFIG, closeSockets, countdown, listItem, shot, waitUntil } from './support.mjs';
 
 /** "Live" for a conversation that is not open: within a second of the server storing the message. */
 const LIVE_MS = 1_000;
 
-const server = new Thrume(TEST_CONFIG, 'thrume-live-e2e');
+/** Clients told to come back within 6 s when the server stops (http.drainMs). */
+const server = new Thrume({ ...TEST_CONFIG, http: { drainMs: 6000 } }, 'thrume-live-e2e');
 const b = new Browsers(server, 'live');
 const ids = {};
 
@@ -101,4 +103,65 @@ describe('every conversation is live', () => {
     await dave.page.getByTestId('enable-notifications').waitFor();
     await shot(dave.page, 'live-notifications-offer');
   });
+});
+
+describe('reconnecting', () => {
+  b.step('a draining server\'s "reconnect in N ms" is waited out (a visibility change does not cut it short); the backoff never waits more than 10 s, so a server back is found within 10 s', async () => {
+    const { alice } = b.users;
+    const page = alice.page;
+    await page.getByTestId('connection-banner').waitFor({ state: 'hidden', timeout: LIVE_TIMEOUT_MS });
+    alice.tickets.length = 0;
+    alice.drains.length = 0;
+    const stopped = server.stop();
+    await waitUntil(async () => alice.drains.length > 0, LIVE_TIMEOUT_MS, 'the drain notice');
+    const [drain] = alice.drains;
+    await page.evaluate(() => window.__setHidden(true));
+    await page.evaluate(() => window.__setHidden(false));
+    await stopped;
+    await waitUntil(async () => alice.tickets.length > 0, LIVE_TIMEOUT_MS, 'a new attempt after the drain');
+    const waited = alice.tickets[0] - drain.at;
+    assert.ok(waited >= drain.ms - 150, `told to come back in ${drain.ms} ms, asked for a ticket after ${waited} ms`);
+    assert.ok(waited <= drain.ms + 2_000, `told to come back in ${drain.ms} ms, waited ${waited} ms`);
+
+    // the server stays away: attempts back off, never more than 10 s apart
+    const seen = [];
+    await waitUntil(async () => {
+      const s = await countdown(page);
+      if (s !== null) seen.push(s);
+      return alice.tickets.length >= 7;
+    }, 60_000, 'seven attempts');
+    const gaps = alice.tickets.slice(1).map((t, i) => t - alice.tickets[i]);
+    assert.ok(Math.max(...gaps) <= 10_500, `attempts ${JSON.stringify(gaps)} ms apart`);
+    assert.ok(Math.max(...seen) <= 10, `a countdown of ${Math.max(...seen)} s was shown`);
+    await shot(page, 'reconnect-backoff');
+    await server.start();
+    const ready = Date.now();
+    await page.getByTestId('connection-banner').waitFor({ state: 'hidden', timeout: 30_000 });
+    const back = Date.now() - ready;
+    assert.ok(back <= 11_500, `connected ${back} ms after the server was ready`);
+  }, 180_000);
+
+  b.step('the page becoming visible or the browser coming back online reconnects at once instead of waiting the backoff', async () => {
+    const erin = await b.person('erin', 'Erin Example', { routeSockets: true });
+    const page = erin.page;
+    for (const how of ['visible', 'online']) {
+      await page.route('**/api/realtime/ticket', (route) => route.abort());
+      await closeSockets(erin);
+      await waitUntil(async () => ((await countdown(page)) ?? 0) >= 5, 40_000, async () => `a countdown of 5 s or more (${how})`);
+      await page.unroute('**/api/realtime/ticket');
+      const at = Date.now();
+      if (how === 'visible') {
+        await page.evaluate(() => window.__setHidden(true));
+        await sleep(100);
+        await page.evaluate(() => window.__setHidden(false));
+      } else {
+        await erin.context.setOffline(true);
+        await sleep(100);
+        await erin.context.setOffline(false);
+      }
+      await page.getByTestId('connection-banner').waitFor({ state: 'hidden', timeout: 20_000 });
+      const took = Date.now() - at;
+      assert.ok(took <= 2_500, `${how}: connected after ${took} ms`);
+    }
+  }, 150_000);
 });

@@ -94,16 +94,23 @@ export class Browsers {
 
   /**
    * Registers `username` over REST and opens a logged-in page for them in a new context.
-   * options: viewport, colorScheme, notifications (grant the permission).
+   * options: viewport, colorScheme, notifications (grant the permission), routeSockets (the
+   * bridge's WebSockets go through playwright, so that closeSockets() can cut them).
    */
-  async person(username, displayName, { viewport = { width: 1200, height: 800 }, colorScheme = 'light', notifications = false } = {}) {
+  async person(username, displayName, { viewport = { width: 1200, height: 800 }, colorScheme = 'light', notifications = false, routeSockets = false } = {}) {
     const r = await this.server.api('POST', '/api/auth/register', { body: { username, displayName, password: PASSWORD } });
     if (r.status !== 201) throw new Error(`register ${username}: ${r.status} ${r.text}`);
     const context = await this.browser.newContext({ viewport, baseURL: this.server.base, colorScheme });
     context.setDefaultTimeout(UI_TIMEOUT_MS);
     if (notifications) await context.grantPermissions(['notifications'], { origin: this.server.base });
     await context.addInitScript(instrument);
-    const u = { username, displayName, id: r.json.account.id, token: r.json.token, context, page: null, errors: [] };
+    const u = { username, displayName, id: r.json.account.id, token: r.json.token, context, page: null, errors: [], tickets: [], drains: [], sockets: [] };
+    if (routeSockets) {
+      await context.routeWebSocket(/\/eventbus/, (ws) => {
+        ws.connectToServer();
+        u.sockets.push(ws);
+      });
+    }
     this.users[username] = u;
     u.page = await this.openPage(u);
     await u.page.goto('/login');
@@ -118,6 +125,16 @@ export class Browsers {
     const page = await u.context.newPage();
     page.on('pageerror', (e) => u.errors.push(e.message));
     page.on('dialog', (d) => d.dismiss().catch(() => {}));
+    // when the client asks for a ticket (each connection attempt), and the drain notices it hears
+    page.on('request', (r) => {
+      if (r.url().includes('/api/realtime/ticket')) u.tickets.push(Date.now());
+    });
+    page.on('websocket', (ws) =>
+      ws.on('framereceived', (f) => {
+        const m = /reconnect in (\d+) ms/.exec(String(f.payload));
+        if (m) u.drains.push({ at: Date.now(), ms: Number(m[1]) });
+      }),
+    );
     return page;
   }
 
@@ -165,6 +182,18 @@ function instrument() {
     Recorded.requestPermission = (...args) => Real.requestPermission(...args);
     window.Notification = Recorded;
   }
+}
+
+/** Cuts the person's bridge sockets (person(…, { routeSockets: true })). */
+export async function closeSockets(u) {
+  for (const ws of u.sockets.splice(0)) await ws.close({ code: 4000, reason: 'cut by the test' }).catch(() => {});
+}
+
+/** The reconnect banner's countdown in seconds (null: no countdown shown). */
+export async function countdown(page) {
+  const text = await page.getByTestId('connection-banner').textContent({ timeout: 500 }).catch(() => '');
+  const m = /Reconnecting in (\d+) s/.exec(text ?? '');
+  return m ? Number(m[1]) : null;
 }
 
 export async function shot(page, name) {

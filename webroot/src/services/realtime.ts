@@ -127,13 +127,12 @@ export class RealtimeSession {
     if (connection.isConnected()) this.announcePresence();
     if (visible) {
       useAttentionStore().dismiss();
-      if (connection.status === 'Disconnected') connection.retryNow();
+      connection.wake();
       void this.refreshList();
     }
   }
 
   private onOnline(): void {
-    const connection = useConnectionStore();
-    if (connection.status !== 'Connected') connection.retryNow();
+    useConnectionStore().wake();
   }
 }
