@@ -63,6 +63,7 @@ export const useConversationListStore = defineStore('conversationList', () => {
       const receipts = useReceiptsStore();
       for (const c of list) {
         const known = summaries.value[c.id];
+        if (!known) reading.arrivedUnread(c.id, c.lastSeq, c.unreadCount);
         const lastMessage =
           known?.lastMessage && (!c.lastMessage || known.lastMessage.seq > c.lastMessage.seq) ? known.lastMessage : c.lastMessage;
         summaries.value[c.id] = {
