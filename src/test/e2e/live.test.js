@@ -10,6 +10,10 @@ import { Thrume } from '../js/thrume-server.mjs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Browsers, LIVE_TIMEOUT_MS, TEST_CONFIG, closeSockets, countdown, listItem, shot, waitUntil } from './support.mjs';
 
+async function presenceOf(page, username) {
+  return page.locator(`[data-testid="participant"][data-username="${username}"] [data-presence]`).getAttribute('data-presence', { timeout: 2_000 });
+}
+
 /** "Live" for a conversation that is not open: within a second of the server storing the message. */
 const LIVE_MS = 1_000;
 
@@ -164,4 +168,56 @@ describe('reconnecting', () => {
       assert.ok(took <= 2_500, `${how}: connected after ${took} ms`);
     }
   }, 150_000);
+});
+
+describe('presence', () => {
+  b.step('presence follows the most present of a user\'s tabs: one tab hidden or closed while another is visible stays "online"; offline shows "last seen"', async () => {
+    const { alice, bob } = b.users;
+    const page = alice.page;
+    await page.goto(`/c/${ids.ab}`);
+    await waitUntil(async () => (await presenceOf(page, 'bob')) === 'online', LIVE_TIMEOUT_MS, 'Bob online');
+    const first = bob.page;
+    const second = await b.openPage(bob);
+    await second.goto(`/c/${ids.ab}`);
+    await second.getByTestId('whoami').waitFor();
+    await second.getByTestId('connection-banner').waitFor({ state: 'hidden', timeout: LIVE_TIMEOUT_MS });
+
+    /** Samples Bob's dot on Alice's screen for ms: every state seen. */
+    const watchFor = async (ms) => {
+      const seen = new Set();
+      const end = Date.now() + ms;
+      while (Date.now() < end) {
+        seen.add(await presenceOf(page, 'bob'));
+        await page.waitForTimeout(100);
+      }
+      return [...seen];
+    };
+    await second.evaluate(() => window.__setHidden(true));
+    assert.deepEqual(await watchFor(1_500), ['online'], 'a hidden tab beside a visible one');
+    await first.evaluate(() => window.__setHidden(true));
+    await waitUntil(async () => (await presenceOf(page, 'bob')) === 'away', LIVE_TIMEOUT_MS, 'Bob away (both tabs hidden)');
+    await second.evaluate(() => window.__setHidden(false));
+    await waitUntil(async () => (await presenceOf(page, 'bob')) === 'online', LIVE_TIMEOUT_MS, 'Bob online again');
+    // he closes the hidden tab, then the visible one becomes hidden on closing (as browsers do) while the first is visible
+    await first.close();
+    assert.deepEqual(await watchFor(3_000), ['online'], 'one tab closed, the other visible');
+    await first.context().pages(); // (the context stays)
+    const third = await b.openPage(bob);
+    await third.goto(`/c/${ids.ab}`);
+    await third.getByTestId('connection-banner').waitFor({ state: 'hidden', timeout: LIVE_TIMEOUT_MS });
+    await second.evaluate(() => window.__setHidden(true));
+    await second.close();
+    assert.deepEqual(await watchFor(3_000), ['online'], 'a tab that went hidden while closing, beside a visible one');
+    await shot(page, 'presence-two-tabs');
+
+    await third.close();
+    await waitUntil(async () => (await presenceOf(page, 'bob')) === 'offline', LIVE_TIMEOUT_MS, 'Bob offline');
+    const lastSeen = page.locator('[data-testid="participant"][data-username="bob"] [data-testid="last-seen"]');
+    await lastSeen.waitFor();
+    assert.match(await lastSeen.textContent(), /^last seen (just now|\d+ min ago)$/);
+    await shot(page, 'presence-last-seen');
+    bob.page = await b.openPage(bob);
+    await bob.page.goto('/');
+    await bob.page.getByTestId('whoami').waitFor();
+  });
 });
