@@ -8,7 +8,7 @@ import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { Thrume } from '../js/thrume-server.mjs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Browsers, LIVE_TIMEOUT_MS, TEST_CONFIG, closeSockets, countdown, listItem, shot, waitUntil } from './support.mjs';
+import { Browsers, LIVE_TIMEOUT_MS, TEST_CONFIG, closeSockets, countdown, deliveryState, listItem, messageRow, send, shot, waitUntil } from './support.mjs';
 
 async function presenceOf(page, username) {
   return page.locator(`[data-testid="participant"][data-username="${username}"] [data-presence]`).getAttribute('data-presence', { timeout: 2_000 });
@@ -219,5 +219,36 @@ describe('presence', () => {
     bob.page = await b.openPage(bob);
     await bob.page.goto('/');
     await bob.page.getByTestId('whoami').waitFor();
+  });
+});
+
+describe('receipts', () => {
+  b.step('"delivered" within 1 s of reaching the recipient\'s client with the conversation closed; after a reload receipts show as they were', async () => {
+    const { alice, bob } = b.users;
+    const page = alice.page;
+    await page.goto(`/c/${ids.ab}`);
+    await page.getByTestId('connection-banner').waitFor({ state: 'hidden', timeout: LIVE_TIMEOUT_MS });
+    await bob.page.goto('/');
+    await listItem(bob.page, ids.ab).waitFor();
+    await bob.page.getByTestId('connection-banner').waitFor({ state: 'hidden', timeout: LIVE_TIMEOUT_MS });
+
+    await send(page, 'to be read');
+    const took = await waitUntil(async () => (await deliveryState(page, 'to be read').catch(() => null)) === 'delivered', LIVE_TIMEOUT_MS,
+      async () => `"to be read" delivered (now ${await deliveryState(page, 'to be read').catch(() => '?')})`);
+    assert.ok(took <= 1_000, `delivered ${took} ms after sending, with Bob's conversation closed`);
+    await listItem(bob.page, ids.ab).click();
+    await messageRow(bob.page, 'to be read').waitFor();
+    await waitUntil(async () => (await deliveryState(page, 'to be read')) === 'read', LIVE_TIMEOUT_MS, '"to be read" read');
+    await bob.page.goto('/');
+    await listItem(bob.page, ids.ab).waitFor();
+    await bob.page.getByTestId('connection-banner').waitFor({ state: 'hidden', timeout: LIVE_TIMEOUT_MS });
+    await send(page, 'only delivered');
+    await waitUntil(async () => (await deliveryState(page, 'only delivered')) === 'delivered', LIVE_TIMEOUT_MS, '"only delivered" delivered');
+
+    await page.reload();
+    await messageRow(page, 'only delivered').waitFor();
+    assert.equal(await deliveryState(page, 'to be read'), 'read', 'read after the reload');
+    assert.equal(await deliveryState(page, 'only delivered'), 'delivered', 'delivered after the reload');
+    await shot(page, 'receipts-after-reload');
   });
 });

@@ -35,6 +35,7 @@ export const useConversationListStore = defineStore('conversationList', () => {
   );
 
   function upsertConversation(c: Conversation | ConversationSummary): void {
+    useReceiptsStore().seed(c);
     const known = summaries.value[c.id];
     const s = c as Partial<ConversationSummary>;
     summaries.value[c.id] = {
@@ -72,6 +73,7 @@ export const useConversationListStore = defineStore('conversationList', () => {
           lastSeq: Math.max(c.lastSeq, known?.lastSeq ?? 0),
           unreadCount: reading.isReading(c.id) ? 0 : c.unreadCount,
         };
+        receipts.seed(c);
         receipts.acknowledgeDelivery(c.id);
       }
       listLoaded.value = true;
