@@ -136,3 +136,102 @@ describe('rendering', () => {
     assert.equal(await pill.count(), 0);
   });
 });
+
+/** What has the focus: its data-testid, else its id, else its tag. */
+async function focused(page) {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return 'body';
+    return el.dataset.testid ? `${el.dataset.testid}${el.dataset.username ? `:${el.dataset.username}` : ''}` : el.id || el.tagName.toLowerCase();
+  });
+}
+
+describe('keyboard', () => {
+  b.step('"New" focuses the search, which finds people by a later word of their name; arrows and Enter choose, Escape closes; focus lands sensibly after each action; focus rings are not clipped', async () => {
+    const { alice } = b.users;
+    await b.person('carol', 'Carol Chen');
+    const page = alice.page;
+    await page.goto('/');
+    await listItem(page, ids.ab).waitFor();
+
+    await page.getByTestId('new-conversation').focus();
+    await page.keyboard.press('Enter');
+    assert.equal(await focused(page), 'people-search', '"New" puts the focus in the search field');
+    await page.keyboard.press('Escape');
+    await page.getByTestId('new-conversation-form').waitFor({ state: 'detached' });
+    assert.equal(await focused(page), 'new-conversation', 'Escape closes and returns to "New"');
+
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('Chen');
+    const carol = page.locator('[data-testid="person-result"][data-username="carol"]');
+    await carol.waitFor({ timeout: LIVE_TIMEOUT_MS });
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await focused(page), 'person-result:carol', 'Down moves into the results');
+    const ring = await carol.evaluate((el) => {
+      const style = getComputedStyle(el);
+      const list = el.closest('.search-results');
+      return { style: style.outlineStyle, width: parseFloat(style.outlineWidth), offset: parseFloat(style.outlineOffset), clips: getComputedStyle(list).overflow !== 'visible' };
+    });
+    assert.notEqual(ring.style, 'none', 'a visible focus ring');
+    assert.ok(ring.width >= 2, `ring ${ring.width}px`);
+    assert.ok(!ring.clips || ring.offset <= -ring.width, `the ring is drawn outside a list that clips it (offset ${ring.offset})`);
+    await shot(page, 'keyboard-search-result-focus');
+    await page.keyboard.press('ArrowUp');
+    assert.equal(await focused(page), 'people-search', 'Up from the first result goes back to the field');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.locator('.chip').filter({ hasText: 'Carol Chen' }).waitFor();
+    assert.equal(await focused(page), 'people-search', 'after choosing, back in the field for the next person');
+    // Tab reaches "Start conversation"; Enter starts it and lands in the composer
+    for (let i = 0; i < 5 && (await focused(page)) !== 'start-conversation'; i++) await page.keyboard.press('Tab');
+    assert.equal(await focused(page), 'start-conversation');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/c\/[0-9a-f-]{36}$/);
+    ids.withCarol = page.url().split('/c/')[1];
+    await page.getByTestId('conversation-title').filter({ hasText: 'Carol Chen' }).waitFor();
+    await waitUntil(async () => (await focused(page)) === 'composer-input', 5_000, 'the composer focused');
+    await page.keyboard.type('hello Carol');
+    await page.keyboard.press('Enter');
+    await messageRow(page, 'hello Carol').waitFor();
+    assert.equal(await focused(page), 'composer-input', 'still in the composer after sending');
+
+    // the menu: opened from the keyboard, arrows move, Escape returns to its button
+    await page.getByTestId('conversation-menu').focus();
+    await page.keyboard.press('Enter');
+    assert.equal(await focused(page), 'menu-leave');
+    await page.keyboard.press('ArrowDown');
+    assert.match(await focused(page), /^menu-(remove|block):carol$/);
+    await page.keyboard.press('Escape');
+    assert.equal(await focused(page), 'conversation-menu');
+    await page.locator('[role="menu"]').waitFor({ state: 'detached' });
+
+    // the list: arrows move between conversations, Enter opens one
+    await listItem(page, ids.withCarol).focus();
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.conversationId), ids.ab);
+    await page.keyboard.press('ArrowUp');
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.conversationId), ids.withCarol);
+  });
+
+  b.step('drafts are kept per conversation when switching between them', async () => {
+    const { alice } = b.users;
+    const page = alice.page;
+    const input = page.getByLabel('Message', { exact: true });
+    await listItem(page, ids.withCarol).click();
+    await input.fill('half a thought for Carol');
+    await listItem(page, ids.ab).click();
+    await messageRow(page, 'and another').waitFor();
+    assert.equal(await input.inputValue(), '');
+    await input.fill('something for Bob');
+    await listItem(page, ids.withCarol).click();
+    await messageRow(page, 'hello Carol').waitFor();
+    assert.equal(await input.inputValue(), 'half a thought for Carol');
+    await listItem(page, ids.ab).click();
+    await messageRow(page, 'and another').waitFor();
+    assert.equal(await input.inputValue(), 'something for Bob');
+    await page.reload();
+    await messageRow(page, 'and another').waitFor();
+    assert.equal(await input.inputValue(), 'something for Bob', 'kept across a reload');
+    await input.fill('');
+  });
+});
