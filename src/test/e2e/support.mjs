@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -97,10 +98,10 @@ export class Browsers {
    * options: viewport, colorScheme, notifications (grant the permission), routeSockets (the
    * bridge's WebSockets go through playwright, so that closeSockets() can cut them).
    */
-  async person(username, displayName, { viewport = { width: 1200, height: 800 }, colorScheme = 'light', notifications = false, routeSockets = false } = {}) {
+  async person(username, displayName, { viewport = { width: 1200, height: 800 }, colorScheme = 'light', notifications = false, routeSockets = false, bypassCSP = false } = {}) {
     const r = await this.server.api('POST', '/api/auth/register', { body: { username, displayName, password: PASSWORD } });
     if (r.status !== 201) throw new Error(`register ${username}: ${r.status} ${r.text}`);
-    const context = await this.browser.newContext({ viewport, baseURL: this.server.base, colorScheme });
+    const context = await this.browser.newContext({ viewport, baseURL: this.server.base, colorScheme, bypassCSP });
     context.setDefaultTimeout(UI_TIMEOUT_MS);
     if (notifications) await context.grantPermissions(['notifications'], { origin: this.server.base });
     await context.addInitScript(instrument);
@@ -182,6 +183,20 @@ function instrument() {
     Recorded.requestPermission = (...args) => Real.requestPermission(...args);
     window.Notification = Recorded;
   }
+}
+
+const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * Runs axe-core on the page (its context needs bypassCSP: the page's CSP refuses injected
+ * scripts) and answers the serious and critical violations, each with the nodes it found.
+ */
+export async function axeViolations(page) {
+  if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) await page.addScriptTag({ content: AXE });
+  const result = await page.evaluate(async () => window.axe.run(document, { resultTypes: ['violations'] }));
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')}: ${n.failureSummary?.split('\n').slice(1).join(' ')}`) }));
 }
 
 /** Cuts the person's bridge sockets (person(…, { routeSockets: true })). */
