@@ -9,6 +9,7 @@ import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { Thrume } from '../js/thrume-server.mjs';
 import { Browsers, TEST_CONFIG, axeViolations, listItem, messageRow, shot } from './support.mjs';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const server = new Thrume(TEST_CONFIG, 'thrume-polish-e2e');
 const b = new Browsers(server, 'polish');
@@ -118,6 +119,60 @@ describe('polish', () => {
     const icon = await server.api('GET', '/favicon.ico');
     assert.equal(icon.status, 200);
     assert.equal(await page.locator('link[rel="icon"]').count(), 1);
+    await context.close();
+  });
+
+  b.step('registration shows every problem at once, each field marked aria-invalid and described by its error; the phone composer\'s placeholder fits on one line', async () => {
+    const context = await b.browser.newContext({ baseURL: server.base, bypassCSP: true });
+    const page = await context.newPage();
+    let requests = 0;
+    page.on('request', (r) => {
+      if (r.url().includes('/api/auth/register')) requests += 1;
+    });
+    await page.goto('/register');
+    await page.getByLabel('Username').fill('a!');
+    await page.getByLabel('Password').fill('short');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    const errors = page.getByTestId('field-error');
+    await errors.first().waitFor();
+    assert.equal(await errors.count(), 2, 'both problems at once');
+    for (const label of ['Username', 'Password']) {
+      const input = page.getByLabel(label);
+      assert.equal(await input.getAttribute('aria-invalid'), 'true', `${label} aria-invalid`);
+      const described = await input.getAttribute('aria-describedby');
+      assert.match(described, /-error/, `${label} is described by its error`);
+    }
+    assert.equal(await page.getByLabel('Display name').getAttribute('aria-invalid'), 'false');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'register-username', 'focus on the first problem');
+    assert.equal(requests, 0, 'nothing sent');
+    assert.deepEqual(await axeViolations(page), []);
+    await shot(page, 'polish-register-errors');
+    await page.getByLabel('Username').fill('fixed_name');
+    assert.equal(await errors.count(), 1, 'a fixed field loses its error as it is typed');
+    await page.getByLabel('Password').fill('long enough password');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByTestId('whoami').waitFor();
+    assert.equal(requests, 1);
+
+    // at phone width the composer's placeholder is one line
+    await page.setViewportSize({ width: 375, height: 740 });
+    const { id } = ids.light;
+    void id;
+    await page.goto('/');
+    const r = await server.api('POST', '/api/conversations', { token: JSON.parse(await page.evaluate(() => localStorage.getItem('thrume.session'))).token, body: { participantIds: [] } });
+    await page.goto(`/c/${r.json.id}`);
+    const input = page.getByLabel('Message', { exact: true });
+    await input.waitFor();
+    await sleep(200);
+    const fits = await input.evaluate((el) => {
+      const style = getComputedStyle(el);
+      const canvas = document.createElement('canvas').getContext('2d');
+      canvas.font = `${style.fontSize} ${style.fontFamily}`;
+      const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+      return { text: canvas.measureText(el.placeholder).width, room };
+    });
+    assert.ok(fits.text <= fits.room, `the placeholder needs ${fits.text}px of ${fits.room}px`);
+    await shot(page, 'polish-phone-composer');
     await context.close();
   });
 });
