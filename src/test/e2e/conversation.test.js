@@ -234,4 +234,24 @@ describe('keyboard', () => {
     assert.equal(await input.inputValue(), 'something for Bob', 'kept across a reload');
     await input.fill('');
   });
+
+  b.step('answering an invitation in the list leaves the focus on something (the conversation, or "New"), not on the page', async () => {
+    const { alice, bob } = b.users;
+    const page = alice.page;
+    await page.goto('/');
+    const toLeave = (await b.api(bob, 'POST', '/api/conversations', { participantIds: [alice.id], title: 'Leave me' })).json.id;
+    const toAccept = (await b.api(bob, 'POST', '/api/conversations', { participantIds: [alice.id], title: 'Accept me' })).json.id;
+    const leave = page.locator(`[data-testid="invite-actions"][data-conversation-id="${toLeave}"] [data-testid="invite-leave"]`);
+    await leave.waitFor({ timeout: LIVE_TIMEOUT_MS });
+    await leave.focus();
+    await page.keyboard.press('Enter');
+    await listItem(page, toLeave).waitFor({ state: 'detached', timeout: LIVE_TIMEOUT_MS });
+    await waitUntil(async () => (await focused(page)) === 'new-conversation', 5_000, async () => `focus on "New" (now ${await focused(page)})`);
+    const accept = page.locator(`[data-testid="invite-actions"][data-conversation-id="${toAccept}"] [data-testid="invite-accept"]`);
+    await accept.focus();
+    await page.keyboard.press('Enter');
+    await accept.waitFor({ state: 'detached', timeout: LIVE_TIMEOUT_MS });
+    await waitUntil(async () => (await page.evaluate(() => document.activeElement?.dataset.conversationId)) === toAccept, 5_000,
+      async () => `focus on the accepted conversation (now ${await focused(page)})`);
+  });
 });
