@@ -102,4 +102,22 @@ final class Api {
   Future<Object> call(String address, JsonObject body) {
     return bus.request(address, body, Local.delivery()).map(Message::body);
   }
+
+  /** A whole-number query parameter between min and max (INVALID otherwise), or the fallback when absent. */
+  static long longParam(RoutingContext ctx, String name, long min, long max, long fallback) {
+    String raw = ctx.request().getParam(name);
+    if (raw == null) {
+      return fallback;
+    }
+    long value;
+    try {
+      value = Long.parseLong(raw.trim());
+    } catch (NumberFormatException e) {
+      throw Failure.INVALID.exception(name + " must be a whole number");
+    }
+    if (value < min || value > max) {
+      throw Failure.INVALID.exception(name + " must be between " + min + " and " + max);
+    }
+    return value;
+  }
 }

@@ -64,6 +64,7 @@ public class HttpVerticle extends VerticleBase {
     router.route("/api/*").handler(new BearerAuth(tokens));
     SessionRoutes.mount(router, api);
     AccountRoutes.mount(router, api);
+    SearchRoutes.mount(router, api);
     ConversationRoutes.mount(router, api);
     RealtimeRoutes.mount(router, api);
     BlockRoutes.mount(router, api);
