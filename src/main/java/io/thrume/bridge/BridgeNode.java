@@ -1,5 +1,7 @@
 package io.thrume.bridge;
 
+import io.thrume.fanout.FanoutMeters;
+import io.thrume.transport.SockJSTransport;
 import io.thrume.auth.RevokedSessions;
 import io.thrume.bus.Addresses;
 import io.thrume.bus.Failure;
@@ -7,9 +9,9 @@ import io.thrume.bus.Handlers;
 import io.thrume.bus.Local;
 import io.thrume.chat.Membership;
 import io.thrume.fanout.ClientSocket;
-import io.thrume.fanout.Frames;
+import io.thrume.transport.Frames;
 import io.thrume.fanout.NodeFanout;
-import io.thrume.fanout.Transport;
+import io.thrume.transport.Transport;
 import io.thrume.limit.Action;
 import io.thrume.limit.Limits;
 import io.thrume.metrics.ThrumeMetrics;
@@ -90,7 +92,7 @@ public final class BridgeNode {
     this.tickets = new Tickets(vertx, config.ticketSeconds(), sharedSecret);
     this.policy = new BridgePolicy(bus);
     this.fanout = new NodeFanout(vertx, config.idleTimeoutMs(), config.sweepMs(), config.gapWaitMs());
-    metrics.fanout(fanout);
+    FanoutMeters.register(metrics, fanout);
     // acted on in order with the events: a removed user's sockets get nothing of the conversation
     // that was published after the removal
     fanout.inline(Addresses.MEMBERSHIP_REMOVED, this::removed);

@@ -7,7 +7,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.spi.properties.ClusterProperty;
 import com.hazelcast.spi.properties.HazelcastProperties;
 import com.hazelcast.instance.impl.HazelcastInstanceProxy;
-import io.thrume.ThrumeVertx;
+import io.thrume.metrics.ThrumeVertx;
 import io.thrume.bus.Addresses;
 import io.thrume.bus.Local;
 import io.thrume.config.ConfigKeys;

@@ -1,5 +1,6 @@
 package io.thrume.fanout;
 
+import io.thrume.transport.Frames;
 import io.thrume.bus.Addresses;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;

@@ -1,5 +1,7 @@
 package io.thrume.fanout;
 
+import io.thrume.transport.EventFrame;
+import io.thrume.transport.Frames;
 import io.thrume.bus.Addresses;
 import io.thrume.bus.Local;
 import io.vertx.core.Context;

@@ -1,4 +1,4 @@
-package io.thrume.http;
+package io.thrume.edge;
 
 import io.thrume.bus.Failure;
 import io.thrume.bus.Handlers;
@@ -17,14 +17,17 @@ public final class Problems {
    * Routing-context key of the node's {@link ThrumeMetrics}, put there by the first route (HttpVerticle) on every
    * path but the bridge's, which counts its own refusals (ThrumeMetrics.connectRefused), HTTP answers included.
    */
-  static final String METRICS = "thrume.metrics";
+  public static final String METRICS = "thrume.metrics";
 
   private Problems() {
   }
 
-  /** Renders any failure: contract failures keep their code and detail, the rest become 500/503. */
-  static void fail(RoutingContext ctx, Throwable cause) {
-    ReplyException e = Handlers.withIds(null, Api.requestId(ctx), () -> Handlers.toReplyException(ctx.request().path(), cause));
+  /**
+   * Renders any failure: contract failures keep their code and detail, the rest become 500/503
+   * (logged with the request's id).
+   */
+  public static void fail(RoutingContext ctx, Throwable cause, String requestId) {
+    ReplyException e = Handlers.withIds(null, requestId, () -> Handlers.toReplyException(ctx.request().path(), cause));
     Failure code = Failure.codeOf(e.getMessage());
     send(ctx, e.failureCode(), code == null ? Failure.INTERNAL : code, Failure.detailOf(e.getMessage()));
   }
@@ -55,7 +58,7 @@ public final class Problems {
   }
 
   /** For failures raised by Vert.x itself (unmatched route, body too large, …). */
-  static void status(RoutingContext ctx, int status) {
+  public static void status(RoutingContext ctx, int status) {
     Failure code = switch (status) {
       case 400 -> Failure.INVALID;
       case 401 -> Failure.UNAUTHORIZED;

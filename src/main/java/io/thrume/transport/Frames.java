@@ -1,4 +1,4 @@
-package io.thrume.fanout;
+package io.thrume.transport;
 
 import io.thrume.bus.Failure;
 import io.vertx.core.buffer.Buffer;

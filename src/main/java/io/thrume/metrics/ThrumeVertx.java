@@ -1,4 +1,4 @@
-package io.thrume;
+package io.thrume.metrics;
 
 import io.thrume.metrics.ThrumeMetrics;
 import io.vertx.core.Vertx;
