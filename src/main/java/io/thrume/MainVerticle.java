@@ -1,5 +1,6 @@
 package io.thrume;
 
+import io.thrume.bus.ServiceFailureCodec;
 import io.thrume.account.AccountVerticle;
 import io.thrume.auth.JwtSecret;
 import io.thrume.auth.RevokedSessions;
@@ -54,6 +55,8 @@ public class MainVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    // before any request: failures cross the cluster whole (code, detail, time to come back)
+    ServiceFailureCodec.register(vertx.eventBus());
     JsonObject config = config().copy();
     Settings settings = new Settings(config);
     Path dataDir = Path.of(settings.string(ConfigKeys.DATA_DIR));

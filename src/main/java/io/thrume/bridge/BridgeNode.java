@@ -1,5 +1,6 @@
 package io.thrume.bridge;
 
+import io.thrume.bus.ServiceFailure;
 import io.thrume.fanout.FanoutMeters;
 import io.thrume.transport.SockJSTransport;
 import io.thrume.auth.RevokedSessions;
@@ -49,7 +50,8 @@ public final class BridgeNode {
   /** Sends a socket may make to an address it was told to wait for before it is closed (1008). */
   static final int MAX_IGNORED_LIMITS = 100;
   /** Why a draining node refuses: clients retry, through the load balancer, on another node. */
-  static final String RESTARTING = "server restarting, retry after 1 s";
+  /** An UNAVAILABLE's detail while draining ("…, retry after 1 s" is added to it). */
+  static final String RESTARTING = "server restarting";
   /** Conversations one socket may view at once (a few panes, not the whole list). */
   static final int MAX_VIEWS = 10;
   /** Users one socket may watch. */
@@ -166,7 +168,9 @@ public final class BridgeNode {
       Promise<Void> queued = Promise.promise();
       socket.context.runOnContext(v -> {
         metrics.rejected(Failure.UNAVAILABLE.name());
-        socket.send(Frames.err(null, Failure.UNAVAILABLE, "server restarting, reconnect in " + reconnectMs + " ms"));
+        // a time of its own, in ms: no "retry after" added
+        socket.send(Frames.err(null, new ServiceFailure(Failure.UNAVAILABLE, "server restarting, reconnect in " + reconnectMs + " ms",
+          ServiceFailure.NO_RETRY_AFTER)));
         socket.close(1012, "server restarting");
         queued.complete();
       });
@@ -302,7 +306,7 @@ public final class BridgeNode {
           fanout.subscribe(socket, address);
         } else {
           refuse(socket, address, ar.cause());
-          if (Failure.codeOf(ar.cause().getMessage()) == Failure.FORBIDDEN) {
+          if (ar.cause() instanceof ServiceFailure f && f.code() == Failure.FORBIDDEN) {
             // a refused register costs twice: probing for conversations is not cheap
             Limits.take(bus, socket.userId, Action.REGISTER);
           }
@@ -339,7 +343,7 @@ public final class BridgeNode {
         socket.close(1008, "kept sending after retry-after");
         return;
       }
-      refuse(socket, replyAddress, Failure.RATE_LIMITED, "retry after " + Math.max(1, (waitMs + 999) / 1000) + " s");
+      refuse(socket, replyAddress, Failure.rateLimited(Math.max(1, (waitMs + 999) / 1000)));
       return;
     }
     Future<Object> answer;
@@ -362,9 +366,8 @@ public final class BridgeNode {
         }
       } else {
         // only a limit is enforced here: an UNAVAILABLE's retry-after is advice, the retry may well work
-        long retryAfter = Failure.retryAfterSeconds(ar.cause().getMessage());
-        if (retryAfter > 0 && Failure.codeOf(ar.cause().getMessage()) == Failure.RATE_LIMITED) {
-          socket.limitUntil(address, retryAfter * 1000);
+        if (ar.cause() instanceof ServiceFailure f && f.code() == Failure.RATE_LIMITED && f.retryAfterSeconds() > 0) {
+          socket.limitUntil(address, f.retryAfterSeconds() * 1000);
         }
         refuse(socket, replyAddress, ar.cause());
       }
@@ -555,13 +558,14 @@ public final class BridgeNode {
   }
 
   private void refuse(ClientSocket socket, String address, Failure code, String detail) {
-    metrics.rejected(code.name());
-    socket.send(Frames.err(address, code, detail));
+    refuse(socket, address, code.exception(detail));
   }
 
+  /** A failure, as the bridge shows it ({@link Refusals}), as an err frame. */
   private void refuse(ClientSocket socket, String address, Throwable cause) {
-    Frames.Refusal refusal = Frames.refusal(Handlers.toReplyException("bridge", cause));
-    refuse(socket, address, refusal.code(), refusal.detail());
+    ServiceFailure refusal = Refusals.of(Handlers.toFailure("bridge", cause));
+    metrics.rejected(refusal.code().name());
+    socket.send(Frames.err(address, refusal));
   }
 
   private static String shorten(String s) {

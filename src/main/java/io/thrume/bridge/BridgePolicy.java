@@ -2,6 +2,7 @@ package io.thrume.bridge;
 
 import io.thrume.bus.Addresses;
 import io.thrume.bus.Failure;
+import io.thrume.bus.ServiceFailure;
 import io.thrume.chat.Membership;
 import io.thrume.validate.Fields;
 import io.vertx.core.Future;
@@ -38,7 +39,7 @@ final class BridgePolicy {
     if (!Fields.isUuid(conversationId)) {
       return Future.failedFuture(Failure.FORBIDDEN.exception("no such conversation"));
     }
-    return membership.status(userId, conversationId).recover(e -> Failure.codeOf(e.getMessage()) == Failure.NOT_FOUND
+    return membership.status(userId, conversationId).recover(e -> e instanceof ServiceFailure f && f.code() == Failure.NOT_FOUND
       ? Future.failedFuture(Failure.FORBIDDEN.exception("not a participant of this conversation"))
       : Future.failedFuture(e));
   }

@@ -2,8 +2,8 @@ package io.thrume.edge;
 
 import io.thrume.bus.Failure;
 import io.thrume.bus.Handlers;
+import io.thrume.bus.ServiceFailure;
 import io.thrume.metrics.ThrumeMetrics;
-import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -27,21 +27,27 @@ public final class Problems {
    * (logged with the request's id).
    */
   public static void fail(RoutingContext ctx, Throwable cause, String requestId) {
-    ReplyException e = Handlers.withIds(null, requestId, () -> Handlers.toReplyException(ctx.request().path(), cause));
-    Failure code = Failure.codeOf(e.getMessage());
-    send(ctx, e.failureCode(), code == null ? Failure.INTERNAL : code, Failure.detailOf(e.getMessage()));
+    ServiceFailure failure = Handlers.withIds(null, requestId, () -> Handlers.toFailure(ctx.request().path(), cause));
+    send(ctx, failure.status(), failure);
   }
 
+  /** A failure of this code and detail (an UNAVAILABLE with its default time to come back). */
   public static void send(RoutingContext ctx, int status, Failure code, String detail) {
+    send(ctx, status, code.exception(detail));
+  }
+
+  /**
+   * The problem response of a failure: code → {@code type}, detail → {@code detail}; a 429 or 503
+   * says when to come back in {@code Retry-After} (1 s when the failure does not say).
+   */
+  public static void send(RoutingContext ctx, int status, ServiceFailure failure) {
     HttpServerResponse response = ctx.response();
     if (response.ended()) {
       return;
     }
-    detail = code.detail(detail);
+    Failure code = failure.code();
     if (code == Failure.RATE_LIMITED || code == Failure.UNAVAILABLE || status == 503) {
-      // a 503 always says when to come back (an UNAVAILABLE's detail carries it: 1 s unless it says otherwise)
-      long retry = Failure.retryAfterSeconds(detail);
-      response.putHeader("Retry-After", Long.toString(Math.max(1, retry)));
+      response.putHeader("Retry-After", Long.toString(Math.max(1, failure.retryAfterSeconds())));
     }
     if (status == 401) {
       response.putHeader("WWW-Authenticate", "Bearer");
@@ -53,7 +59,7 @@ public final class Problems {
       .put("type", "urn:thrume:problem:" + code.name().toLowerCase(Locale.ROOT).replace('_', '-'))
       .put("title", title(status))
       .put("status", status)
-      .put("detail", detail);
+      .put("detail", failure.clientDetail());
     response.setStatusCode(status).putHeader("Content-Type", CONTENT_TYPE).end(problem.encode());
   }
 
