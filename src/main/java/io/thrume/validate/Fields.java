@@ -12,11 +12,7 @@ public final class Fields {
   }
 
   public static String requiredString(JsonObject body, String field) {
-    Object v = body.getValue(field);
-    if (v == null) {
-      throw Failure.INVALID.exception(field + " is required");
-    }
-    if (!(v instanceof String s)) {
+    if (!(required(body, field) instanceof String s)) {
       throw Failure.INVALID.exception(field + " must be a string");
     }
     return s;
@@ -58,10 +54,7 @@ public final class Fields {
   }
 
   public static long requiredLong(JsonObject body, String field, long min, long max) {
-    Object v = body.getValue(field);
-    if (v == null) {
-      throw Failure.INVALID.exception(field + " is required");
-    }
+    Object v = required(body, field);
     if (!(v instanceof Integer || v instanceof Long)) {
       throw Failure.INVALID.exception(field + " must be a whole number");
     }
@@ -73,13 +66,18 @@ public final class Fields {
   }
 
   public static JsonArray requiredArray(JsonObject body, String field) {
+    if (!(required(body, field) instanceof JsonArray a)) {
+      throw Failure.INVALID.exception(field + " must be an array");
+    }
+    return a;
+  }
+
+  /** The field's value; INVALID "… is required" when it is missing or null. */
+  private static Object required(JsonObject body, String field) {
     Object v = body.getValue(field);
     if (v == null) {
       throw Failure.INVALID.exception(field + " is required");
     }
-    if (!(v instanceof JsonArray a)) {
-      throw Failure.INVALID.exception(field + " must be an array");
-    }
-    return a;
+    return v;
   }
 }
