@@ -1,5 +1,6 @@
 package io.thrume.bridge;
 
+import io.thrume.fanout.ClientEvent;
 import io.thrume.bus.ServiceFailure;
 import io.thrume.fanout.FanoutMeters;
 import io.thrume.transport.SockJSTransport;
@@ -84,7 +85,7 @@ public final class BridgeNode {
   private volatile boolean cutOff;
 
   public BridgeNode(Vertx vertx, String nodeId, BridgeConfig config, String sharedSecret, ThrumeMetrics metrics,
-                    RevokedSessions revoked) {
+                    RevokedSessions revoked, Membership membership) {
     this.revoked = revoked;
     this.vertx = vertx;
     this.bus = vertx.eventBus();
@@ -92,7 +93,7 @@ public final class BridgeNode {
     this.config = config;
     this.metrics = metrics;
     this.tickets = new Tickets(vertx, config.ticketSeconds(), sharedSecret);
-    this.policy = new BridgePolicy(bus);
+    this.policy = new BridgePolicy(membership);
     this.fanout = new NodeFanout(vertx, config.idleTimeoutMs(), config.sweepMs(), config.gapWaitMs());
     FanoutMeters.register(metrics, fanout);
     // acted on in order with the events: a removed user's sockets get nothing of the conversation
@@ -425,10 +426,8 @@ public final class BridgeNode {
     if (viewers.isEmpty() || socket.isClosed() || !socket.isRegistered(address)) {
       return;
     }
-    JsonObject event = viewers.size() == 1
-      ? new JsonObject().put("type", "user.joined").put("userId", viewers.getString(0))
-      : new JsonObject().put("type", "viewers").put("joined", viewers).put("left", new JsonArray());
-    socket.send(Frames.rec(address, event));
+    List<String> here = viewers.stream().map(String.class::cast).toList();
+    socket.send(Frames.rec(address, ClientEvent.viewers(here, List.of()).body()));
   }
 
   /**

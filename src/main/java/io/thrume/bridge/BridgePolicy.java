@@ -6,7 +6,6 @@ import io.thrume.bus.ServiceFailure;
 import io.thrume.chat.Membership;
 import io.thrume.validate.Fields;
 import io.vertx.core.Future;
-import io.vertx.core.eventbus.EventBus;
 
 /**
  * Who may register what and send where. conversation.&lt;id&gt; only for its participants
@@ -18,8 +17,9 @@ import io.vertx.core.eventbus.EventBus;
 final class BridgePolicy {
   private final Membership membership;
 
-  BridgePolicy(EventBus bus) {
-    this.membership = new Membership(bus);
+  /** @param membership the node's one memory of participation, shared with the chat service */
+  BridgePolicy(Membership membership) {
+    this.membership = membership;
   }
 
   /** Succeeds when the user may receive what is published on the address; FORBIDDEN otherwise. */

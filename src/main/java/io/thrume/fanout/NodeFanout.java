@@ -426,7 +426,7 @@ public final class NodeFanout {
         JsonArray messages = reply.body().getJsonArray("messages");
         return messages.stream().map(m -> (JsonObject) m)
           .map(m -> new Sequencer.Sequenced(m.getLong("seq"), new EventFrame(Frames.rec(topic.address,
-            new JsonObject().put("type", "message").put("message", m)))))
+            ClientEvent.message(m).body()))))
           .toList();
       });
     }
