@@ -206,16 +206,16 @@ public final class NodeFanout {
     return sockets.values();
   }
 
-  public int openSockets() {
+  int openSockets() {
     return sockets.size();
   }
 
-  public long deliveries() {
+  long deliveries() {
     return deliveries.sum();
   }
 
   /** Takes the microseconds from each message's commit to its write to a loop's sockets (once per event and loop). */
-  public void deliveryLatency(LongConsumer micros) {
+  void deliveryLatency(LongConsumer micros) {
     this.latencyMicros = micros;
   }
 
@@ -225,17 +225,17 @@ public final class NodeFanout {
   }
 
   /** Sockets closed because they could not keep up. */
-  public long slowClosed() {
+  long slowClosed() {
     return slowClosed.sum();
   }
 
   /** Message events by what sequencing did with them (held behind a gap, repaired from the store, …). */
-  public long sequenced(Sequencer.Outcome outcome) {
+  long sequenced(Sequencer.Outcome outcome) {
     return sequencing.get(outcome).sum();
   }
 
   /** Addresses and watched users this node's sockets are on. */
-  public int topics() {
+  int topics() {
     return topics.size();
   }
 
@@ -464,7 +464,7 @@ public final class NodeFanout {
   }
 
   /** Event loops with bridge sockets on this node (at most the HTTP verticle's instances). */
-  public int loops() {
+  int loops() {
     return hubs.size();
   }
 }

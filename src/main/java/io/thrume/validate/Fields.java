@@ -12,10 +12,8 @@ public final class Fields {
   }
 
   public static String requiredString(JsonObject body, String field) {
-    if (!(required(body, field) instanceof String s)) {
-      throw Failure.INVALID.exception(field + " must be a string");
-    }
-    return s;
+    required(body, field);
+    return optionalString(body, field);
   }
 
   public static String optionalString(JsonObject body, String field) {
