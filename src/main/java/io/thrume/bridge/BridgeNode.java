@@ -50,8 +50,10 @@ public final class BridgeNode {
   static final int MAX_STRIKES = 10;
   /** Sends a socket may make to an address it was told to wait for before it is closed (1008). */
   static final int MAX_IGNORED_LIMITS = 100;
-  /** Why a draining node refuses: clients retry, through the load balancer, on another node. */
-  /** An UNAVAILABLE's detail while draining ("…, retry after 1 s" is added to it). */
+  /**
+   * Why a draining node refuses (an UNAVAILABLE, to which "…, retry after 1 s" is added): clients
+   * retry, through the load balancer, on another node.
+   */
   static final String RESTARTING = "server restarting";
   /** Conversations one socket may view at once (a few panes, not the whole list). */
   static final int MAX_VIEWS = 10;
@@ -439,20 +441,7 @@ public final class BridgeNode {
   private Future<Object> watch(ClientSocket socket, JsonObject body) {
     JsonArray ids;
     try {
-      JsonArray asked = Fields.requiredArray(body, "userIds");
-      if (asked.size() > MAX_WATCHED) {
-        throw Failure.INVALID.exception("userIds allows at most " + MAX_WATCHED + " ids");
-      }
-      ids = new JsonArray();
-      for (Object id : asked) {
-        if (!(id instanceof String s)) {
-          throw Failure.INVALID.exception("userIds must be an array of account ids");
-        }
-        String uuid = Fields.uuid(s, "userIds").toString();
-        if (!ids.contains(uuid)) {
-          ids.add(uuid);
-        }
-      }
+      ids = new JsonArray(Fields.accountIds(Fields.requiredArray(body, "userIds").getList(), "userIds", MAX_WATCHED));
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }

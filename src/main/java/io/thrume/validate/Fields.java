@@ -1,5 +1,8 @@
 package io.thrume.validate;
 
+import java.util.List;
+import java.util.Set;
+import java.util.LinkedHashSet;
 import io.thrume.bus.Failure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -36,6 +39,24 @@ public final class Fields {
       throw Failure.INVALID.exception(field + " must be a UUID");
     }
     return UUID.fromString(value);
+  }
+
+  /**
+   * A list of account ids (UUIDs), each once, in the order given; INVALID when there are more than
+   * {@code max} values or one is not an account id.
+   */
+  public static List<String> accountIds(List<?> values, String field, int max) {
+    if (values.size() > max) {
+      throw Failure.INVALID.exception(field + " allows at most " + max + " ids");
+    }
+    Set<String> ids = new LinkedHashSet<>();
+    for (Object value : values) {
+      if (!(value instanceof String s)) {
+        throw Failure.INVALID.exception(field + " must be an array of account ids");
+      }
+      ids.add(uuid(s, field).toString());
+    }
+    return List.copyOf(ids);
   }
 
   /** A UUID in its canonical 36-character form (UUID.fromString alone takes "1-1-1-1-1"). */
