@@ -1,6 +1,5 @@
 package io.thrume.bridge;
 
-import io.thrume.fanout.ClientEvent;
 import io.thrume.bus.ServiceFailure;
 import io.thrume.fanout.FanoutMeters;
 import io.thrume.transport.SockJSTransport;
@@ -17,7 +16,6 @@ import io.thrume.transport.Transport;
 import io.thrume.limit.Action;
 import io.thrume.limit.Limits;
 import io.thrume.metrics.ThrumeMetrics;
-import io.thrume.validate.Fields;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -31,7 +29,6 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -55,10 +52,6 @@ public final class BridgeNode {
    * retry, through the load balancer, on another node.
    */
   static final String RESTARTING = "server restarting";
-  /** Conversations one socket may view at once (a few panes, not the whole list). */
-  static final int MAX_VIEWS = 10;
-  /** Users one socket may watch. */
-  static final int MAX_WATCHED = 500;
   /** The close code of a socket whose session ended (an application code: 4000 + the HTTP status). */
   public static final int SESSION_ENDED_CLOSE = 4401;
   private static final long PRUNE_MS = 60_000;
@@ -69,13 +62,12 @@ public final class BridgeNode {
   private final Tickets tickets;
   private final BridgePolicy policy;
   private final NodeFanout fanout;
+  /** chat.view: what the socket has open. */
+  private final Views views;
+  /** presence.watch: whose presence the socket receives. */
+  private final Watches watches;
   private final ThrumeMetrics metrics;
   private final AtomicLong connections = new AtomicLong();
-  /**
-   * When this node last heard that someone's presence may have become invisible to someone
-   * (a removal from a conversation, a block): a watch whose visibility was asked before then asks again.
-   */
-  private volatile long visibilityChanged = System.nanoTime() - 1_000_000_000_000L;
   private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
   /** Open sockets by the session whose ticket opened them (sockets of tests' session-less tickets are not here). */
   private final ConcurrentHashMap<String, Set<ClientSocket>> bySession = new ConcurrentHashMap<>();
@@ -98,10 +90,12 @@ public final class BridgeNode {
     this.policy = new BridgePolicy(membership);
     this.fanout = new NodeFanout(vertx, config.idleTimeoutMs(), config.sweepMs(), config.gapWaitMs());
     FanoutMeters.register(metrics, fanout);
+    this.views = new Views(bus, policy);
+    this.watches = new Watches(bus, fanout);
     // acted on in order with the events: a removed user's sockets get nothing of the conversation
     // that was published after the removal
     fanout.inline(Addresses.MEMBERSHIP_REMOVED, this::removed);
-    fanout.inline(Addresses.BLOCKED, this::blocked);
+    fanout.inline(Addresses.BLOCKED, watches::blocked);
   }
 
   /**
@@ -251,9 +245,7 @@ public final class BridgeNode {
     metrics.connectionClosed(socket.openedNanos);
     fanout.remove(socket);
     for (String conversationId : socket.viewing()) {
-      socket.view(conversationId, false);
-      bus.send(Addresses.PRESENCE_VIEW, new JsonObject().put("userId", socket.userId).put("conversationId", conversationId)
-        .put("viewing", false), Local.delivery());
+      views.end(socket, conversationId);
     }
     bus.send(Addresses.PRESENCE_DISCONNECTED, new JsonObject().put("userId", socket.userId).put("connectionId", socket.id),
       Local.delivery());
@@ -351,9 +343,9 @@ public final class BridgeNode {
     }
     Future<Object> answer;
     if (Addresses.CHAT_VIEW.equals(address)) {
-      answer = view(socket, body);
+      answer = views.view(socket, body);
     } else if (Addresses.PRESENCE_WATCH.equals(address)) {
-      answer = watch(socket, body);
+      answer = watches.watch(socket, body);
     } else {
       // the user is the socket's, stamped here; whatever identity the client put in headers or body is ignored
       DeliveryOptions stamped = Local.delivery().addHeader(Addresses.USER_HEADER, socket.userId)
@@ -378,110 +370,6 @@ public final class BridgeNode {
   }
 
   /**
-   * chat.view {conversationId, viewing} → {}: which conversation the socket has open. A socket that
-   * starts viewing is told who is there already, on the conversation's address if it registered it.
-   * An invited participant's view is only told who is there: nobody hears of it, and it is not kept.
-   */
-  private Future<Object> view(ClientSocket socket, JsonObject body) {
-    String conversationId;
-    boolean viewing;
-    try {
-      conversationId = Fields.requiredUuid(body, "conversationId").toString();
-      if (!(body.getValue("viewing") instanceof Boolean flag)) {
-        throw Failure.INVALID.exception("viewing must be true or false");
-      }
-      viewing = flag;
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
-    }
-    String address = Addresses.conversation(conversationId);
-    if (!viewing) {
-      if (socket.view(conversationId, false)) {
-        bus.send(Addresses.PRESENCE_VIEW, new JsonObject().put("userId", socket.userId)
-          .put("conversationId", conversationId).put("viewing", false), Local.delivery());
-      }
-      return Future.succeededFuture(new JsonObject());
-    }
-    if (socket.viewing().size() >= MAX_VIEWS && !socket.viewing().contains(conversationId)) {
-      return Future.failedFuture(Failure.INVALID.exception("a socket views at most " + MAX_VIEWS + " conversations at once"));
-    }
-    return Limits.take(bus, socket.userId, Action.VIEW).compose(v -> policy.status(socket.userId, conversationId)).map(status -> {
-      if (socket.isClosed()) {
-        return new JsonObject();
-      }
-      if (status == Membership.Status.INVITED) {
-        // an invited user's view is announced to nobody and not kept: the socket is only told who
-        // is here (accepted users, who chose to be seen); after accepting, the client views again
-        bus.<JsonObject>request(Addresses.PRESENCE_VIEW, new JsonObject().put("userId", socket.userId)
-            .put("conversationId", conversationId).put("viewing", true).put("peek", true), Local.delivery())
-          .onSuccess(reply -> tellWhoIsHere(socket, address, reply.body().getJsonArray("viewers")));
-      } else if (socket.view(conversationId, true)) {
-        bus.<JsonObject>request(Addresses.PRESENCE_VIEW, new JsonObject().put("userId", socket.userId)
-            .put("conversationId", conversationId).put("viewing", true), Local.delivery())
-          .onSuccess(reply -> tellWhoIsHere(socket, address, reply.body().getJsonArray("viewers")));
-      }
-      return new JsonObject();
-    });
-  }
-
-  private static void tellWhoIsHere(ClientSocket socket, String address, JsonArray viewers) {
-    if (viewers.isEmpty() || socket.isClosed() || !socket.isRegistered(address)) {
-      return;
-    }
-    List<String> here = viewers.stream().map(String.class::cast).toList();
-    socket.send(Frames.rec(address, ClientEvent.viewers(here, List.of()).body()));
-  }
-
-  /**
-   * presence.watch {userIds} → {id: {online, status, lastSeen}}: replaces whose presence changes the
-   * socket receives on its user address. Only people whose presence the user may see are watched
-   * (and answered): they share a conversation with the user that they have accepted, and have not
-   * blocked the user (thrume.store.contacts); the others are left out.
-   */
-  private Future<Object> watch(ClientSocket socket, JsonObject body) {
-    JsonArray ids;
-    try {
-      ids = new JsonArray(Fields.accountIds(Fields.requiredArray(body, "userIds").getList(), "userIds", MAX_WATCHED));
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
-    }
-    if (ids.isEmpty()) {
-      fanout.watch(socket, List.of());
-      return Future.succeededFuture(new JsonObject());
-    }
-    // the limit and who may be watched first, then the watch, then the states: a change made meanwhile is either
-    // in the answer or delivered after it, and nobody else's ever reaches the socket
-    long asked = System.nanoTime();
-    return Limits.take(bus, socket.userId, Action.WATCH)
-      .compose(v -> visibleAmong(socket.userId, ids, asked, 3))
-      .compose(contacts -> {
-        JsonArray visible = contacts.copy();
-        if (ids.contains(socket.userId)) {
-          visible.add(new JsonObject().put("id", socket.userId));
-        }
-        List<String> watched = visible.stream().map(c -> ((JsonObject) c).getString("id")).toList();
-        fanout.watch(socket, watched);
-        if (visibilityChanged - asked >= 0) {
-          // a removal or block was heard since the question: check the answer again
-          recheckWatches(socket, watched);
-        }
-        return bus.<JsonObject>request(Addresses.PRESENCE_STATES, new JsonObject().put("users", visible), Local.delivery());
-      })
-      .map(reply -> reply.body());
-  }
-
-  /**
-   * [{id, lastSeen}…] of the ids whose presence the user may see (thrume.store.contacts), asked
-   * again (up to {@code tries} times) when a removal or block was heard while the question was out.
-   */
-  private Future<JsonArray> visibleAmong(String userId, JsonArray ids, long asked, int tries) {
-    return bus.<JsonObject>request(Addresses.STORE_CONTACTS, new JsonObject().put("userId", userId).put("among", ids),
-      Local.delivery()).compose(reply -> tries > 1 && visibilityChanged - asked >= 0
-        ? visibleAmong(userId, ids, System.nanoTime(), tries - 1)
-        : Future.succeededFuture(reply.body().getJsonArray("contacts")));
-  }
-
-  /**
    * Users left or were removed from a conversation ({@link Addresses#MEMBERSHIP_REMOVED}, from any
    * node; on the fan-out's context, in order with the events). On this node: their membership is
    * forgotten, their sockets leave the conversation (queued before any later event of it) and
@@ -491,51 +379,18 @@ public final class BridgeNode {
   private void removed(JsonObject body) {
     String conversationId = body.getString("conversationId");
     String address = Addresses.conversation(conversationId);
-    visibilityChanged = System.nanoTime();
+    watches.visibilityChanged();
     for (Object o : body.getJsonArray("userIds")) {
       String userId = (String) o;
       policy.forget(userId, conversationId);
       fanout.forSocketsOf(userId, socket -> {
         fanout.unsubscribe(socket, address);
-        if (socket.view(conversationId, false)) {
-          bus.send(Addresses.PRESENCE_VIEW, new JsonObject().put("userId", userId).put("conversationId", conversationId)
-            .put("viewing", false), Local.delivery());
-        }
-        recheckWatches(socket, fanout.watching(socket));
+        views.end(socket, conversationId);
+        watches.recheck(socket, fanout.watching(socket));
       });
-      fanout.forWatchersOf(userId, socket -> recheckWatches(socket, List.of(userId)));
+      fanout.forWatchersOf(userId, socket -> watches.recheck(socket, List.of(userId)));
     }
     bus.send(Addresses.CHAT_MEMBERSHIP_REMOVED, body, Local.delivery());
-  }
-
-  /** Someone was blocked ({@link Addresses#BLOCKED}): the blocked user's sockets here stop watching the blocker. */
-  private void blocked(JsonObject body) {
-    visibilityChanged = System.nanoTime();
-    String blocker = body.getString("blockerId");
-    fanout.forSocketsOf(body.getString("blockedId"), socket -> fanout.unwatch(socket, List.of(blocker)));
-  }
-
-  /**
-   * Asks again whether the socket's user may see these users' presence, and stops watching those
-   * who are no longer visible (all of them if the store cannot answer). On the socket's context.
-   */
-  private void recheckWatches(ClientSocket socket, Collection<String> userIds) {
-    JsonArray among = new JsonArray();
-    userIds.stream().filter(id -> !id.equals(socket.userId)).forEach(among::add);
-    if (among.isEmpty()) {
-      return;
-    }
-    bus.<JsonObject>request(Addresses.STORE_CONTACTS, new JsonObject().put("userId", socket.userId).put("among", among),
-      Local.delivery()).onComplete(ar -> {
-        Set<String> invisible = new HashSet<>();
-        among.forEach(id -> invisible.add((String) id));
-        if (ar.succeeded()) {
-          ar.result().body().getJsonArray("contacts").forEach(c -> invisible.remove(((JsonObject) c).getString("id")));
-        }
-        if (!invisible.isEmpty() && !socket.isClosed()) {
-          fanout.unwatch(socket, invisible);
-        }
-      });
   }
 
   private void strike(ClientSocket socket, int[] strikes, String detail) {
