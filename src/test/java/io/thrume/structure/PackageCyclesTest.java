@@ -53,6 +53,17 @@ class PackageCyclesTest {
   }
 
   @Test
+  void servicesKnowNoEntryPoint() {
+    // the services talk to the edges over the event bus only: none of them knows the HTTP API, the
+    // bridge or the sockets (they publish events through fanout.Events)
+    noClasses().that().resideInAnyPackage("io.thrume.account..", "io.thrume.auth..", "io.thrume.chat..",
+        "io.thrume.presence..", "io.thrume.store..", "io.thrume.limit..")
+      .should().dependOnClassesThat().resideInAnyPackage("io.thrume.http..", "io.thrume.edge..", "io.thrume.bridge..",
+        "io.thrume.transport..")
+      .check(classes);
+  }
+
+  @Test
   void metricsDependOnNoServiceOrPath() {
     noClasses().that().resideInAPackage("io.thrume.metrics..")
       .should().dependOnClassesThat().resideInAnyPackage("io.thrume.fanout..", "io.thrume.bridge..",
