@@ -61,15 +61,16 @@ final class Views {
       if (socket.isClosed()) {
         return new JsonObject();
       }
-      if (status == Membership.Status.INVITED) {
-        // an invited user's view is announced to nobody and not kept: the socket is only told who
-        // is here (accepted users, who chose to be seen); after accepting, the client views again
-        bus.<JsonObject>request(Addresses.PRESENCE_VIEW, new JsonObject().put("userId", socket.userId)
-            .put("conversationId", conversationId).put("viewing", true).put("peek", true), Local.delivery())
-          .onSuccess(reply -> tellWhoIsHere(socket, address, reply.body().getJsonArray("viewers")));
-      } else if (socket.view(conversationId, true)) {
-        bus.<JsonObject>request(Addresses.PRESENCE_VIEW, new JsonObject().put("userId", socket.userId)
-            .put("conversationId", conversationId).put("viewing", true), Local.delivery())
+      // an invited user's view is announced to nobody and not kept (peek): the socket is only told
+      // who is here (accepted users, who chose to be seen); after accepting, the client views again
+      boolean invited = status == Membership.Status.INVITED;
+      if (invited || socket.view(conversationId, true)) {
+        JsonObject ask = new JsonObject().put("userId", socket.userId).put("conversationId", conversationId)
+          .put("viewing", true);
+        if (invited) {
+          ask.put("peek", true);
+        }
+        bus.<JsonObject>request(Addresses.PRESENCE_VIEW, ask, Local.delivery())
           .onSuccess(reply -> tellWhoIsHere(socket, address, reply.body().getJsonArray("viewers")));
       }
       return new JsonObject();
