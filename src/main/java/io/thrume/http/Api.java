@@ -1,5 +1,6 @@
 package io.thrume.http;
 
+import io.thrume.edge.Problems;
 import io.thrume.bus.Addresses;
 import io.thrume.bus.Failure;
 import io.thrume.bus.Local;
@@ -43,7 +44,7 @@ final class Api {
       }
       result.onComplete(ar -> {
         if (ar.failed()) {
-          Problems.fail(ctx, ar.cause());
+          Problems.fail(ctx, ar.cause(), Api.requestId(ctx));
         } else if (!ctx.response().ended() && ar.result().status() == 204) {
           ctx.response().setStatusCode(204).end();
         } else if (!ctx.response().ended()) {
