@@ -14,6 +14,9 @@ public final class Addresses {
   public static final String CHAT_DELIVERED = "chat.delivered";
   public static final String CHAT_TYPING = "chat.typing";
   public static final String CHAT_SYNC = "chat.sync";
+  public static final String CHAT_EDIT = "chat.edit";
+  public static final String CHAT_DELETE = "chat.delete";
+  public static final String CHAT_REACT = "chat.react";
   public static final String PRESENCE_UPDATE = "presence.update";
   /** Which conversation a socket has open: answered by the bridge itself (a socket's views end with it). */
   public static final String CHAT_VIEW = "chat.view";
@@ -22,7 +25,8 @@ public final class Addresses {
 
   /** The only addresses a bridge client may send to. */
   public static final Set<String> CLIENT_INBOUND =
-    Set.of(CHAT_SEND, CHAT_READ, CHAT_DELIVERED, CHAT_TYPING, CHAT_SYNC, PRESENCE_UPDATE, CHAT_VIEW, PRESENCE_WATCH);
+    Set.of(CHAT_SEND, CHAT_READ, CHAT_DELIVERED, CHAT_TYPING, CHAT_SYNC, CHAT_EDIT, CHAT_DELETE, CHAT_REACT, PRESENCE_UPDATE,
+      CHAT_VIEW, PRESENCE_WATCH);
   public static final String CONVERSATION_PREFIX = "conversation.";
   public static final String USER_PREFIX = "user.";
 
@@ -49,6 +53,10 @@ public final class Addresses {
   public static final String STORE_DELIVERED_MARK = "thrume.store.delivered.mark";
   public static final String STORE_MESSAGE_SYNC = "thrume.store.message.sync";
   public static final String STORE_MESSAGE_SEARCH = "thrume.store.message.search";
+  public static final String STORE_MESSAGE_EDIT = "thrume.store.message.edit";
+  public static final String STORE_MESSAGE_DELETE = "thrume.store.message.delete";
+  public static final String STORE_MESSAGE_REACT = "thrume.store.message.react";
+  public static final String STORE_MESSAGE_CHANGES = "thrume.store.message.changes";
   public static final String STORE_MEMBERSHIP = "thrume.store.membership";
   public static final String STORE_LAST_SEQS = "thrume.store.conversation.seqs";
   public static final String STORE_CONTACTS = "thrume.store.contacts";

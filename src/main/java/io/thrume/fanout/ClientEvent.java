@@ -27,6 +27,11 @@ public record ClientEvent(JsonObject body, EventKind kind, long seq) {
     return new ClientEvent(type("message").put("message", message), EventKind.ESSENTIAL, message.getLong("seq"));
   }
 
+  /** {type: "message.updated", message}: an edit, delete or reaction, the message as it is now. */
+  public static ClientEvent messageUpdated(JsonObject message) {
+    return of(type("message.updated").put("message", message));
+  }
+
   /** {type: "typing", userId, typing}: what a slow socket may drop. */
   public static ClientEvent typing(String userId, boolean typing) {
     return new ClientEvent(type("typing").put("userId", userId).put("typing", typing), EventKind.TYPING, NO_SEQ);

@@ -68,6 +68,7 @@ public class HttpVerticle extends VerticleBase {
     SessionRoutes.mount(router, api);
     AccountRoutes.mount(router, api);
     SearchRoutes.mount(router, api);
+    MessageChangeRoutes.mount(router, api);
     ConversationRoutes.mount(router, api);
     RealtimeRoutes.mount(router, api);
     BlockRoutes.mount(router, api);

@@ -42,7 +42,8 @@ final class ConversationStore {
       + "JOIN participant p ON p.conversation_id = c.id AND p.account_id = $2 WHERE c.id = $1";
   private static final String LIST =
     "SELECT c.id, c.title, c.created_at, c.last_seq, c.created_by, p.status AS my_status, p.read_seq, "
-      + "m.id AS message_id, m.seq, m.sender_id, s.display_name, m.content, m.sent_at, m.client_message_id "
+      + "m.id AS message_id, m.seq, m.sender_id, s.display_name, m.content, m.sent_at, m.client_message_id, "
+      + MessageStore.CHANGE_COLUMNS + " "
       + "FROM participant p JOIN conversation c ON c.id = p.conversation_id "
       + "LEFT JOIN message m ON m.conversation_id = c.id AND m.seq = c.last_seq "
       + "LEFT JOIN account s ON s.id = m.sender_id "
@@ -245,9 +246,7 @@ final class ConversationStore {
 
   private static JsonObject lastMessage(Row r) {
     UUID messageId = r.getUUID("message_id");
-    return messageId == null ? null : new Message(messageId, r.getUUID("id"), r.getLong("seq"), r.getUUID("sender_id"),
-      r.getString("display_name"), r.getString("content"), r.getOffsetDateTime("sent_at"),
-      r.getString("client_message_id")).toJson();
+    return messageId == null ? null : Message.fromRow(r, messageId, r.getUUID("id")).toJson();
   }
 
   private static Future<Map<UUID, List<Participant>>> participants(SqlClient client, UUID[] conversationIds) {
