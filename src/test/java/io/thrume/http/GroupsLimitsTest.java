@@ -16,15 +16,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Adding people and renaming count against the membership limit (limits.membership: 30, then 1
- * every 2 s), on an instance of its own with the default limits: a caller cannot flood.
+ * every 2 s), on an instance of its own with the default limits: a caller cannot flood. And a
+ * browser of an allowed origin may send the PATCH that renames (CORS).
  */
 class GroupsLimitsTest {
+  static final String ORIGIN = "https://chat.example.test";
   static TestThrume thrume;
   static RestClient client;
 
   @BeforeAll
   static void start() {
-    thrume = TestThrume.start(new JsonObject(), TestThrume.tempDir());
+    thrume = TestThrume.start(new JsonObject().put("http", new JsonObject().put("allowedOrigins", new JsonArray().add(ORIGIN))),
+      TestThrume.tempDir());
     client = thrume.client();
   }
 
@@ -60,5 +63,15 @@ class GroupsLimitsTest {
     assertEquals(429, client.put("/api/blocks/" + guest.id(), host.token()).status(), "blocking shares the bucket");
     assertEquals(before, thrume.tableCounts());
     assertEquals("title 28", thrume.string("SELECT title FROM conversation WHERE id = '" + id + "'"));
+  }
+
+  @Test
+  void anAllowedOriginMayRename() {
+    io.vertx.core.MultiMap preflight = io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("Origin", ORIGIN)
+      .add("Access-Control-Request-Method", "PATCH").add("Access-Control-Request-Headers", "authorization,content-type");
+    Response pre = client.send(HttpMethod.OPTIONS, "/api/conversations/" + java.util.UUID.randomUUID(), null, null, preflight);
+    assertTrue(pre.status() == 204 || pre.status() == 200, pre.toString());
+    assertEquals(ORIGIN, pre.header("Access-Control-Allow-Origin"));
+    assertTrue(pre.header("Access-Control-Allow-Methods").contains("PATCH"), pre.header("Access-Control-Allow-Methods"));
   }
 }
