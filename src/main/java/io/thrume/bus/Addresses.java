@@ -64,6 +64,13 @@ public final class Addresses {
   public static final String STORE_CONVERSATION_ACCEPT = "thrume.store.conversation.accept";
   /** A participant leaves, or the creator removes one: {userId, conversationId, targetId} → {conversationId, removed}. */
   public static final String STORE_PARTICIPANT_REMOVE = "thrume.store.participant.remove";
+  /**
+   * An accepted participant adds people: {userId, conversationId, userIds} → {conversation (as the
+   * caller sees it), added: [account…]} (those already in are left out of added).
+   */
+  public static final String STORE_PARTICIPANTS_ADD = "thrume.store.participants.add";
+  /** An accepted participant renames: {userId, conversationId, title} → conversation (as the caller sees it). */
+  public static final String STORE_CONVERSATION_RENAME = "thrume.store.conversation.rename";
   public static final String STORE_BLOCK_PUT = "thrume.store.block.put";
   public static final String STORE_BLOCK_DELETE = "thrume.store.block.delete";
   public static final String STORE_BLOCK_LIST = "thrume.store.block.list";
@@ -101,6 +108,10 @@ public final class Addresses {
   public static final String CHAT_CONVERSATION_ACCEPT = "thrume.chat.conversation.accept";
   /** Leave a conversation or remove someone from it: {conversationId, userId ("me" or an id)} → {}. */
   public static final String CHAT_PARTICIPANT_REMOVE = "thrume.chat.participant.remove";
+  /** Add people to a conversation: {conversationId, userIds} → conversation. */
+  public static final String CHAT_PARTICIPANTS_ADD = "thrume.chat.participants.add";
+  /** Rename a conversation: {conversationId, title} → conversation. */
+  public static final String CHAT_CONVERSATION_RENAME = "thrume.chat.conversation.rename";
   /** Block or unblock someone: {userId, blocked: true|false} → {}. */
   public static final String CHAT_BLOCK = "thrume.chat.block";
   /** The bridge tells its node's chat verticle that users left a conversation: {conversationId, userIds}. */

@@ -23,6 +23,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
@@ -69,6 +70,8 @@ public class ChatVerticle extends VerticleBase {
     Handlers.serve(bus, Addresses.CHAT_CONVERSATION_CREATE, this::createConversation);
     Handlers.serve(bus, Addresses.CHAT_CONVERSATION_ACCEPT, this::accept);
     Handlers.serve(bus, Addresses.CHAT_PARTICIPANT_REMOVE, this::removeParticipant);
+    Handlers.serve(bus, Addresses.CHAT_PARTICIPANTS_ADD, this::addParticipants);
+    Handlers.serve(bus, Addresses.CHAT_CONVERSATION_RENAME, this::rename);
     Handlers.serve(bus, Addresses.CHAT_BLOCK, this::block);
     new MessageChangeService(vertx, this::limitActions, (conversationId, user, since) -> {
       membership.rememberAccepted(user, conversationId, since);
@@ -348,6 +351,61 @@ public class ChatVerticle extends VerticleBase {
           .put("userIds", removed));
         removed.forEach(id -> Events.publish(bus, Addresses.user((String) id), ClientEvent.conversationRemoved(conversationId)));
         return new JsonObject();
+      });
+  }
+
+  /**
+   * {conversationId, userIds} → the conversation: an accepted participant adds people (invited;
+   * those already in are ignored). After the commit: participants {added: [account…], removed: [],
+   * by} on the conversation and conversation.created (myStatus invited) on each added user's
+   * address. Nothing is published when nobody new was added.
+   */
+  private Future<JsonObject> addParticipants(Message<JsonObject> request) {
+    String user = actingUser(request);
+    JsonObject body = body(request);
+    String conversationId = Fields.requiredUuid(body, "conversationId").toString();
+    List<String> ids = Fields.accountIds(Fields.requiredArray(body, "userIds").getList(), "userIds", MAX_PARTICIPANTS);
+    if (ids.isEmpty()) {
+      throw Failure.INVALID.exception("userIds must name at least one account");
+    }
+    EventBus bus = vertx.eventBus();
+    return Limits.take(bus, user, Action.MEMBERSHIP)
+      .compose(v -> store(Addresses.STORE_PARTICIPANTS_ADD, new JsonObject().put("userId", user)
+        .put("conversationId", conversationId).put("userIds", new JsonArray(ids)).put("max", MAX_PARTICIPANTS)))
+      .map(result -> {
+        JsonObject conversation = result.getJsonObject("conversation");
+        JsonArray added = result.getJsonArray("added");
+        if (!added.isEmpty()) {
+          Events.publish(bus, Addresses.conversation(conversationId), ClientEvent.participants(added, new JsonArray(), user));
+          JsonObject invited = conversation.copy().put("myStatus", Participant.INVITED);
+          added.forEach(a -> Events.publish(bus, Addresses.user(((JsonObject) a).getString("id")),
+            ClientEvent.conversationCreated(invited)));
+        }
+        return conversation;
+      });
+  }
+
+  /**
+   * {conversationId, title} → the conversation: an accepted participant renames it (the title rules
+   * of creation; blank or absent removes the title). After the commit: conversation.updated on the
+   * conversation, its conversation without myStatus (which is each reader's own).
+   */
+  private Future<JsonObject> rename(Message<JsonObject> request) {
+    String user = actingUser(request);
+    JsonObject body = body(request);
+    String conversationId = Fields.requiredUuid(body, "conversationId").toString();
+    if (!body.containsKey("title")) {
+      throw Failure.INVALID.exception("title is required (null or blank removes it)");
+    }
+    String title = Text.title(Fields.optionalString(body, "title"));
+    EventBus bus = vertx.eventBus();
+    return Limits.take(bus, user, Action.MEMBERSHIP)
+      .compose(v -> store(Addresses.STORE_CONVERSATION_RENAME, new JsonObject().put("userId", user)
+        .put("conversationId", conversationId).put("title", title)))
+      .onSuccess(conversation -> {
+        JsonObject shared = conversation.copy();
+        shared.remove("myStatus");
+        Events.publish(bus, Addresses.conversation(conversationId), ClientEvent.conversationUpdated(shared));
       });
   }
 

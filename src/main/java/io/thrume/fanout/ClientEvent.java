@@ -67,6 +67,11 @@ public record ClientEvent(JsonObject body, EventKind kind, long seq) {
     return of(type("conversation.created").put("conversation", conversation));
   }
 
+  /** {type: "conversation.updated", conversation} on conversation.&lt;id&gt;: it was renamed (conversation without myStatus). */
+  public static ClientEvent conversationUpdated(JsonObject conversation) {
+    return of(type("conversation.updated").put("conversation", conversation));
+  }
+
   /** {type: "conversation.removed", conversationId} on user.&lt;id&gt;. */
   public static ClientEvent conversationRemoved(String conversationId) {
     return of(type("conversation.removed").put("conversationId", conversationId));

@@ -5,7 +5,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 
 /**
- * Conversations, their messages and read markers, accepting, leaving and removing participants.
+ * Conversations, their messages and read markers, accepting, adding, leaving and removing
+ * participants, renaming.
  * Every route answers 404 to non-participants.
  */
 final class ConversationRoutes {
@@ -60,6 +61,22 @@ final class ConversationRoutes {
       api.asUser(ctx, Addresses.CHAT_PARTICIPANT_REMOVE, new JsonObject().put("conversationId", Api.conversationId(ctx))
           .put("userId", ctx.pathParam("userId")))
         .map(reply -> Api.Response.NO_CONTENT)));
+
+    router.post("/api/conversations/:id/participants").handler(Api.handle(ctx -> {
+      JsonObject body = Api.jsonBody(ctx);
+      return api.asUser(ctx, Addresses.CHAT_PARTICIPANTS_ADD, new JsonObject().put("conversationId", conversationId(ctx))
+          .put("userIds", body.getValue("userIds")))
+        .map(reply -> new Api.Response(200, reply.body()));
+    }));
+
+    router.patch("/api/conversations/:id").handler(Api.handle(ctx -> {
+      JsonObject body = Api.jsonBody(ctx);
+      JsonObject rename = new JsonObject().put("conversationId", conversationId(ctx));
+      if (body.containsKey("title")) {
+        rename.put("title", body.getValue("title"));
+      }
+      return api.asUser(ctx, Addresses.CHAT_CONVERSATION_RENAME, rename).map(reply -> new Api.Response(200, reply.body()));
+    }));
 
     router.post("/api/conversations/:id/read").handler(Api.handle(ctx -> {
       JsonObject body = Api.jsonBody(ctx);

@@ -58,7 +58,7 @@ public class HttpVerticle extends VerticleBase {
     if (!config.allowedOrigins().isEmpty()) {
       router.route().handler(new CrossOrigin(CorsHandler.create()
         .addOrigins(config.allowedOrigins())
-        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.DELETE))
+        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE))
         .allowedHeaders(Set.of("Authorization", "Content-Type"))
         .maxAgeSeconds(600)));
     }

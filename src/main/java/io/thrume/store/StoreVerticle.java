@@ -96,6 +96,8 @@ public class StoreVerticle extends VerticleBase {
     Handlers.serve(bus, Addresses.STORE_LAST_SEEN, m -> accounts.lastSeen(m.body()));
     Handlers.serve(bus, Addresses.STORE_CONVERSATION_ACCEPT, m -> conversations.accept(m.body()));
     Handlers.serve(bus, Addresses.STORE_PARTICIPANT_REMOVE, m -> conversations.remove(m.body()));
+    Handlers.serve(bus, Addresses.STORE_PARTICIPANTS_ADD, m -> conversations.addParticipants(m.body()));
+    Handlers.serve(bus, Addresses.STORE_CONVERSATION_RENAME, m -> conversations.rename(m.body()));
     Handlers.serve(bus, Addresses.STORE_BLOCK_PUT, m -> blocks.put(m.body()));
     Handlers.serve(bus, Addresses.STORE_BLOCK_DELETE, m -> blocks.delete(m.body()));
     Handlers.serve(bus, Addresses.STORE_BLOCK_LIST, m -> blocks.list(m.body()));
