@@ -361,8 +361,8 @@ public class ChatVerticle extends VerticleBase {
    * address. Nothing is published when nobody new was added.
    */
   private Future<JsonObject> addParticipants(Message<JsonObject> request) {
-    String user = actingUser(request);
-    JsonObject body = body(request);
+    String user = ChatRequests.actingUser(request);
+    JsonObject body = ChatRequests.body(request);
     String conversationId = Fields.requiredUuid(body, "conversationId").toString();
     List<String> ids = Fields.accountIds(Fields.requiredArray(body, "userIds").getList(), "userIds", MAX_PARTICIPANTS);
     if (ids.isEmpty()) {
@@ -391,8 +391,8 @@ public class ChatVerticle extends VerticleBase {
    * conversation, its conversation without myStatus (which is each reader's own).
    */
   private Future<JsonObject> rename(Message<JsonObject> request) {
-    String user = actingUser(request);
-    JsonObject body = body(request);
+    String user = ChatRequests.actingUser(request);
+    JsonObject body = ChatRequests.body(request);
     String conversationId = Fields.requiredUuid(body, "conversationId").toString();
     if (!body.containsKey("title")) {
       throw Failure.INVALID.exception("title is required (null or blank removes it)");

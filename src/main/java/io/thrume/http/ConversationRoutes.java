@@ -64,14 +64,14 @@ final class ConversationRoutes {
 
     router.post("/api/conversations/:id/participants").handler(Api.handle(ctx -> {
       JsonObject body = Api.jsonBody(ctx);
-      return api.asUser(ctx, Addresses.CHAT_PARTICIPANTS_ADD, new JsonObject().put("conversationId", conversationId(ctx))
+      return api.asUser(ctx, Addresses.CHAT_PARTICIPANTS_ADD, new JsonObject().put("conversationId", Api.conversationId(ctx))
           .put("userIds", body.getValue("userIds")))
         .map(reply -> new Api.Response(200, reply.body()));
     }));
 
     router.patch("/api/conversations/:id").handler(Api.handle(ctx -> {
       JsonObject body = Api.jsonBody(ctx);
-      JsonObject rename = new JsonObject().put("conversationId", conversationId(ctx));
+      JsonObject rename = new JsonObject().put("conversationId", Api.conversationId(ctx));
       if (body.containsKey("title")) {
         rename.put("title", body.getValue("title"));
       }
