@@ -1,5 +1,6 @@
 package io.thrume.chat;
 
+import io.thrume.fanout.ClientEvent;
 import io.thrume.bus.Addresses;
 import io.thrume.bus.Failure;
 import io.thrume.bus.Handlers;
@@ -22,6 +23,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
@@ -36,19 +38,21 @@ public class ChatVerticle extends VerticleBase {
   static final int SYNC_PAGE = 100;
   /** Messages in one sync answer, all conversations together: what one answer costs the database. */
   static final int SYNC_MAX_MESSAGES = 200;
-  /** A sync answer's bound in bytes (DESIGN: ≤ 1 MiB); hasMore tells the client to ask again. */
+  /** A sync answer's bound in bytes (docs/realtime.md, "Limits": ≤ 1 MiB); hasMore tells the client to ask again. */
   static final int SYNC_MAX_BYTES = 1 << 20;
   private RateLimiter sends;
   /** Typing, receipts and sync: generous, but a client cannot flood the database or the bus. */
   private RateLimiter actions;
-  private Membership membership;
+  private final Membership membership;
   private TypingState typing;
   private final ThrumeMetrics metrics;
   private final RateLimiter.Factory limits;
 
-  public ChatVerticle(ThrumeMetrics metrics, RateLimiter.Factory limits) {
+  /** @param membership the node's one memory of participation, shared with the bridge */
+  public ChatVerticle(ThrumeMetrics metrics, RateLimiter.Factory limits, Membership membership) {
     this.metrics = metrics;
     this.limits = limits;
+    this.membership = membership;
   }
 
   @Override
@@ -56,7 +60,6 @@ public class ChatVerticle extends VerticleBase {
     ChatConfig config = ChatConfig.from(config());
     sends = limits.create("sends", config.sendBurst(), config.sendPerSecond());
     actions = limits.create("actions", config.actionBurst(), config.actionPerSecond());
-    membership = new Membership(vertx.eventBus());
     typing = new TypingState(vertx, config.typingTimeoutMs());
     EventBus bus = vertx.eventBus();
     Handlers.serve(bus, Addresses.CHAT_SEND, this::send);
@@ -67,7 +70,13 @@ public class ChatVerticle extends VerticleBase {
     Handlers.serve(bus, Addresses.CHAT_CONVERSATION_CREATE, this::createConversation);
     Handlers.serve(bus, Addresses.CHAT_CONVERSATION_ACCEPT, this::accept);
     Handlers.serve(bus, Addresses.CHAT_PARTICIPANT_REMOVE, this::removeParticipant);
+    Handlers.serve(bus, Addresses.CHAT_PARTICIPANTS_ADD, this::addParticipants);
+    Handlers.serve(bus, Addresses.CHAT_CONVERSATION_RENAME, this::rename);
     Handlers.serve(bus, Addresses.CHAT_BLOCK, this::block);
+    new MessageChangeService(vertx, this::limitActions, (conversationId, user, since) -> {
+      membership.rememberAccepted(user, conversationId, since);
+      publishAccepted(conversationId, user, 0, 0);
+    }).serve();
     Handlers.serve(bus, Addresses.CHAT_MEMBERSHIP_REMOVED, m -> {
       forgetRemoved(m.body());
       return Future.succeededFuture(new JsonObject());
@@ -80,18 +89,21 @@ public class ChatVerticle extends VerticleBase {
   }
 
   /**
-   * {conversationId, content, clientMessageId} → the persisted message (header created: true|false).
+   * {conversationId, content, clientMessageId, replyToSeq?} → the persisted message (header created: true|false).
    * A participant's first message accepts the conversation for them (participant.accepted).
    */
   private Future<Reply> send(Message<JsonObject> request) {
     long received = System.nanoTime();
-    String user = actingUser(request);
-    JsonObject body = body(request);
+    String user = ChatRequests.actingUser(request);
+    JsonObject body = ChatRequests.body(request);
     UUID conversationId = Fields.requiredUuid(body, "conversationId");
     String content = Text.content(Fields.requiredString(body, "content"));
     String clientMessageId = Text.clientMessageId(Fields.requiredString(body, "clientMessageId"));
     JsonObject insert = new JsonObject().put("senderId", user).put("conversationId", conversationId.toString())
       .put("content", content).put("clientMessageId", clientMessageId);
+    if (body.getValue("replyToSeq") != null) {
+      insert.put("replyToSeq", Fields.requiredLong(body, "replyToSeq", 1, Long.MAX_VALUE));
+    }
     long since = Membership.now();
     // over the limit nothing reaches the database, a retry of a stored message included: it is
     // answered once the user may send again
@@ -113,7 +125,7 @@ public class ChatVerticle extends VerticleBase {
       // nothing else would bring it to the live members. Who has it drops it: every node's
       // sequencer by seq, clients by id.
       Events.publish(vertx.eventBus(), Addresses.conversation(conversationId.toString()),
-        new JsonObject().put("type", "message").put("message", message));
+        ClientEvent.message(message));
       return new Reply(message, new DeliveryOptions().addHeader(Addresses.CREATED_HEADER, Boolean.toString(created)));
     });
   }
@@ -123,8 +135,8 @@ public class ChatVerticle extends VerticleBase {
    * The conversation hears of it (read) only once the reader has accepted it.
    */
   private Future<JsonObject> read(Message<JsonObject> request) {
-    String user = actingUser(request);
-    JsonObject body = body(request);
+    String user = ChatRequests.actingUser(request);
+    JsonObject body = ChatRequests.body(request);
     UUID conversationId = Fields.requiredUuid(body, "conversationId");
     long seq = Fields.requiredLong(body, "seq", 0, Long.MAX_VALUE);
     JsonObject mark = new JsonObject().put("userId", user).put("conversationId", conversationId.toString()).put("seq", seq);
@@ -135,10 +147,9 @@ public class ChatVerticle extends VerticleBase {
         EventBus bus = vertx.eventBus();
         if (result.getBoolean("accepted", true)) {
           Events.publish(bus, Addresses.conversation(conversationId.toString()),
-            new JsonObject().put("type", "read").put("userId", user).put("seq", readSeq));
+            ClientEvent.read(user, readSeq));
         }
-        Events.publish(bus, Addresses.user(user), new JsonObject().put("type", "unread")
-          .put("conversationId", conversationId.toString()).put("unreadCount", unread));
+        Events.publish(bus, Addresses.user(user), ClientEvent.unread(conversationId.toString(), unread));
       }
       return new JsonObject().put("conversationId", conversationId.toString()).put("readSeq", readSeq)
         .put("unreadCount", unread);
@@ -150,15 +161,15 @@ public class ChatVerticle extends VerticleBase {
    * conversation hears of it (delivered) only once the user has accepted it.
    */
   private Future<JsonObject> delivered(Message<JsonObject> request) {
-    String user = actingUser(request);
-    JsonObject body = body(request);
+    String user = ChatRequests.actingUser(request);
+    JsonObject body = ChatRequests.body(request);
     String conversationId = Fields.requiredUuid(body, "conversationId").toString();
     long seq = Fields.requiredLong(body, "seq", 0, Long.MAX_VALUE);
     JsonObject mark = new JsonObject().put("userId", user).put("conversationId", conversationId).put("seq", seq);
     return limitActions(user).compose(v -> store(Addresses.STORE_DELIVERED_MARK, mark)).map(result -> {
       if (result.getBoolean("advanced") && result.getBoolean("accepted", true)) {
         Events.publish(vertx.eventBus(), Addresses.conversation(conversationId),
-          new JsonObject().put("type", "delivered").put("userId", user).put("seq", seq));
+          ClientEvent.delivered(user, seq));
       }
       return new JsonObject().put("conversationId", conversationId).put("deliveredSeq", seq);
     });
@@ -171,8 +182,8 @@ public class ChatVerticle extends VerticleBase {
    * clients show errors.
    */
   private Future<JsonObject> typing(Message<JsonObject> request) {
-    String user = actingUser(request);
-    JsonObject body = body(request);
+    String user = ChatRequests.actingUser(request);
+    JsonObject body = ChatRequests.body(request);
     String conversationId = Fields.requiredUuid(body, "conversationId").toString();
     Object flag = body.getValue("typing");
     if (!(flag instanceof Boolean isTyping)) {
@@ -192,32 +203,48 @@ public class ChatVerticle extends VerticleBase {
   }
 
   /**
-   * {positions: {conversationId: lastSeq}} → {conversations: {id: {messages, hasMore, lastSeq}}}:
+   * {positions: {conversationId: lastSeq}, changes?: {conversationId: lastChange}} →
+   * {conversations: {id: {messages, hasMore, lastSeq, changed?, changedHasMore?, lastChange?}}}:
    * what the user missed after each position, up to a page per conversation: 100 messages, or 200
    * shared among the conversations asked, within 1 MiB (ask again from the last seq received while
    * hasMore). Conversations the user is not in are left out.
    */
   private Future<JsonObject> sync(Message<JsonObject> request) {
-    String user = actingUser(request);
-    JsonObject body = body(request);
-    Object raw = body.getValue("positions");
-    if (!(raw instanceof JsonObject positions)) {
-      throw Failure.INVALID.exception("positions must be an object of conversationId: lastSeq");
+    String user = ChatRequests.actingUser(request);
+    JsonObject body = ChatRequests.body(request);
+    JsonObject clean = positions(body, "positions", "lastSeq", true);
+    JsonObject changes = positions(body, "changes", "lastChange", false);
+    Set<String> asked = new LinkedHashSet<>(clean.fieldNames());
+    asked.addAll(changes.fieldNames());
+    if (asked.size() > MAX_SYNC_CONVERSATIONS) {
+      throw Failure.INVALID.exception("positions and changes allow at most " + MAX_SYNC_CONVERSATIONS + " conversations together");
     }
-    if (positions.size() > MAX_SYNC_CONVERSATIONS) {
-      throw Failure.INVALID.exception("positions allows at most " + MAX_SYNC_CONVERSATIONS + " conversations");
-    }
-    JsonObject clean = new JsonObject();
-    for (String id : positions.fieldNames()) {
-      clean.put(Fields.uuid(id, "positions").toString(), Fields.requiredLong(positions, id, 0, Long.MAX_VALUE));
-    }
-    if (clean.isEmpty()) {
+    if (asked.isEmpty()) {
       return Future.succeededFuture(new JsonObject().put("conversations", new JsonObject()));
     }
     return Limits.take(vertx.eventBus(), user, Action.SYNC).compose(v -> store(Addresses.STORE_MESSAGE_SYNC,
-      new JsonObject().put("userId", user).put("positions", clean)
-        .put("limit", Math.max(1, Math.min(SYNC_PAGE, SYNC_MAX_MESSAGES / clean.size())))
+      new JsonObject().put("userId", user).put("positions", clean).put("changes", changes)
+        .put("limit", Math.max(1, Math.min(SYNC_PAGE, SYNC_MAX_MESSAGES / (clean.size() + changes.size()))))
         .put("maxBytes", SYNC_MAX_BYTES)));
+  }
+
+  /** {conversationId: whole number ≥ 0} under {@code field}, checked; absent is empty unless required. */
+  private static JsonObject positions(JsonObject body, String field, String what, boolean required) {
+    Object raw = body.getValue(field);
+    if (raw == null && !required) {
+      return new JsonObject();
+    }
+    if (!(raw instanceof JsonObject positions)) {
+      throw Failure.INVALID.exception(field + " must be an object of conversationId: " + what);
+    }
+    if (positions.size() > MAX_SYNC_CONVERSATIONS) {
+      throw Failure.INVALID.exception(field + " allows at most " + MAX_SYNC_CONVERSATIONS + " conversations");
+    }
+    JsonObject clean = new JsonObject();
+    for (String id : positions.fieldNames()) {
+      clean.put(Fields.uuid(id, field).toString(), Fields.requiredLong(positions, id, 0, Long.MAX_VALUE));
+    }
+    return clean;
   }
 
   private Future<Void> limitActions(String user) {
@@ -231,8 +258,8 @@ public class ChatVerticle extends VerticleBase {
    * them has blocked the creator.
    */
   private Future<JsonObject> createConversation(Message<JsonObject> request) {
-    String user = actingUser(request);
-    JsonObject body = body(request);
+    String user = ChatRequests.actingUser(request);
+    JsonObject body = ChatRequests.body(request);
     JsonArray ids = Fields.requiredArray(body, "participantIds");
     Set<String> people = new LinkedHashSet<>();
     people.add(user);
@@ -255,7 +282,7 @@ public class ChatVerticle extends VerticleBase {
       membership.rememberAccepted(user, conversationId, since);
       JsonObject invited = conversation.copy().put("myStatus", Participant.INVITED);
       people.forEach(person -> Events.publish(vertx.eventBus(), Addresses.user(person),
-        new JsonObject().put("type", "conversation.created").put("conversation", person.equals(user) ? conversation : invited)));
+        ClientEvent.conversationCreated(person.equals(user) ? conversation : invited)));
     });
   }
 
@@ -265,8 +292,8 @@ public class ChatVerticle extends VerticleBase {
    * while invited (read, delivered), which nobody was told of then.
    */
   private Future<JsonObject> accept(Message<JsonObject> request) {
-    String user = actingUser(request);
-    String conversationId = Fields.requiredUuid(body(request), "conversationId").toString();
+    String user = ChatRequests.actingUser(request);
+    String conversationId = Fields.requiredUuid(ChatRequests.body(request), "conversationId").toString();
     long since = Membership.now();
     return Limits.take(vertx.eventBus(), user, Action.MEMBERSHIP)
       .compose(v -> store(Addresses.STORE_CONVERSATION_ACCEPT, new JsonObject().put("userId", user)
@@ -283,12 +310,12 @@ public class ChatVerticle extends VerticleBase {
   private void publishAccepted(String conversationId, String user, long readSeq, long deliveredSeq) {
     EventBus bus = vertx.eventBus();
     String address = Addresses.conversation(conversationId);
-    Events.publish(bus, address, new JsonObject().put("type", "participant.accepted").put("userId", user));
+    Events.publish(bus, address, ClientEvent.participantAccepted(user));
     if (deliveredSeq > readSeq) {
-      Events.publish(bus, address, new JsonObject().put("type", "delivered").put("userId", user).put("seq", deliveredSeq));
+      Events.publish(bus, address, ClientEvent.delivered(user, deliveredSeq));
     }
     if (readSeq > 0) {
-      Events.publish(bus, address, new JsonObject().put("type", "read").put("userId", user).put("seq", readSeq));
+      Events.publish(bus, address, ClientEvent.read(user, readSeq));
     }
   }
 
@@ -300,8 +327,8 @@ public class ChatVerticle extends VerticleBase {
    * forgotten) and conversation.removed on the removed user's address.
    */
   private Future<JsonObject> removeParticipant(Message<JsonObject> request) {
-    String user = actingUser(request);
-    JsonObject body = body(request);
+    String user = ChatRequests.actingUser(request);
+    JsonObject body = ChatRequests.body(request);
     String conversationId = Fields.requiredUuid(body, "conversationId").toString();
     String raw = Fields.requiredString(body, "userId");
     String target;
@@ -319,23 +346,76 @@ public class ChatVerticle extends VerticleBase {
         .put("conversationId", conversationId).put("targetId", target)))
       .map(result -> {
         JsonArray removed = result.getJsonArray("removed");
-        Events.publish(bus, Addresses.conversation(conversationId), new JsonObject().put("type", "participants")
-          .put("added", new JsonArray()).put("removed", removed).put("by", user));
+        Events.publish(bus, Addresses.conversation(conversationId), ClientEvent.participants(new JsonArray(), removed, user));
         Events.broadcast(bus, Addresses.MEMBERSHIP_REMOVED, new JsonObject().put("conversationId", conversationId)
           .put("userIds", removed));
-        removed.forEach(id -> Events.publish(bus, Addresses.user((String) id), new JsonObject()
-          .put("type", "conversation.removed").put("conversationId", conversationId)));
+        removed.forEach(id -> Events.publish(bus, Addresses.user((String) id), ClientEvent.conversationRemoved(conversationId)));
         return new JsonObject();
       });
   }
 
-  /** Every node's bridge passes removals on ({@link Addresses#CHAT_MEMBERSHIP_REMOVED}): forget them, end their typing. */
+  /**
+   * {conversationId, userIds} → the conversation: an accepted participant adds people (invited;
+   * those already in are ignored). After the commit: participants {added: [account…], removed: [],
+   * by} on the conversation and conversation.created (myStatus invited) on each added user's
+   * address. Nothing is published when nobody new was added.
+   */
+  private Future<JsonObject> addParticipants(Message<JsonObject> request) {
+    String user = ChatRequests.actingUser(request);
+    JsonObject body = ChatRequests.body(request);
+    String conversationId = Fields.requiredUuid(body, "conversationId").toString();
+    List<String> ids = Fields.accountIds(Fields.requiredArray(body, "userIds").getList(), "userIds", MAX_PARTICIPANTS);
+    if (ids.isEmpty()) {
+      throw Failure.INVALID.exception("userIds must name at least one account");
+    }
+    EventBus bus = vertx.eventBus();
+    return Limits.take(bus, user, Action.MEMBERSHIP)
+      .compose(v -> store(Addresses.STORE_PARTICIPANTS_ADD, new JsonObject().put("userId", user)
+        .put("conversationId", conversationId).put("userIds", new JsonArray(ids)).put("max", MAX_PARTICIPANTS)))
+      .map(result -> {
+        JsonObject conversation = result.getJsonObject("conversation");
+        JsonArray added = result.getJsonArray("added");
+        if (!added.isEmpty()) {
+          Events.publish(bus, Addresses.conversation(conversationId), ClientEvent.participants(added, new JsonArray(), user));
+          JsonObject invited = conversation.copy().put("myStatus", Participant.INVITED);
+          added.forEach(a -> Events.publish(bus, Addresses.user(((JsonObject) a).getString("id")),
+            ClientEvent.conversationCreated(invited)));
+        }
+        return conversation;
+      });
+  }
+
+  /**
+   * {conversationId, title} → the conversation: an accepted participant renames it (the title rules
+   * of creation; blank or absent removes the title). After the commit: conversation.updated on the
+   * conversation, its conversation without myStatus (which is each reader's own).
+   */
+  private Future<JsonObject> rename(Message<JsonObject> request) {
+    String user = ChatRequests.actingUser(request);
+    JsonObject body = ChatRequests.body(request);
+    String conversationId = Fields.requiredUuid(body, "conversationId").toString();
+    if (!body.containsKey("title")) {
+      throw Failure.INVALID.exception("title is required (null or blank removes it)");
+    }
+    String title = Text.title(Fields.optionalString(body, "title"));
+    EventBus bus = vertx.eventBus();
+    return Limits.take(bus, user, Action.MEMBERSHIP)
+      .compose(v -> store(Addresses.STORE_CONVERSATION_RENAME, new JsonObject().put("userId", user)
+        .put("conversationId", conversationId).put("title", title)))
+      .onSuccess(conversation -> {
+        JsonObject shared = conversation.copy();
+        shared.remove("myStatus");
+        Events.publish(bus, Addresses.conversation(conversationId), ClientEvent.conversationUpdated(shared));
+      });
+  }
+
+  /**
+   * Every node's bridge passes removals on ({@link Addresses#CHAT_MEMBERSHIP_REMOVED}) once it has
+   * forgotten their membership (the node's one {@link Membership}): their typing ends.
+   */
   private void forgetRemoved(JsonObject body) {
     String conversationId = body.getString("conversationId");
-    body.getJsonArray("userIds").forEach(o -> {
-      membership.forget((String) o, conversationId);
-      typing.stop(conversationId, (String) o);
-    });
+    body.getJsonArray("userIds").forEach(o -> typing.stop(conversationId, (String) o));
   }
 
   /**
@@ -344,8 +424,8 @@ public class ChatVerticle extends VerticleBase {
    * watching the blocker.
    */
   private Future<JsonObject> block(Message<JsonObject> request) {
-    String user = actingUser(request);
-    JsonObject body = body(request);
+    String user = ChatRequests.actingUser(request);
+    JsonObject body = ChatRequests.body(request);
     String target = Fields.requiredUuid(body, "userId").toString();
     if (!(body.getValue("blocked") instanceof Boolean blocked)) {
       throw Failure.INVALID.exception("blocked must be true or false");
@@ -367,20 +447,5 @@ public class ChatVerticle extends VerticleBase {
 
   private Future<JsonObject> store(String address, JsonObject body) {
     return vertx.eventBus().<JsonObject>request(address, body, Local.delivery()).map(Message::body);
-  }
-
-  private static String actingUser(Message<?> request) {
-    String user = request.headers().get(Addresses.USER_HEADER);
-    if (user == null) {
-      throw Failure.UNAUTHORIZED.exception("no authenticated user");
-    }
-    return user;
-  }
-
-  private static JsonObject body(Message<?> request) {
-    if (!(request.body() instanceof JsonObject body)) {
-      throw Failure.INVALID.exception("the body must be a JSON object");
-    }
-    return body;
   }
 }

@@ -1,5 +1,8 @@
 package io.thrume.http;
 
+import io.thrume.edge.Problems;
+import io.thrume.edge.OriginPolicy;
+import io.thrume.edge.RequestTimeouts;
 import io.thrume.auth.RevokedSessions;
 import io.thrume.auth.TokenService;
 import io.thrume.bridge.BridgeNode;
@@ -55,7 +58,7 @@ public class HttpVerticle extends VerticleBase {
     if (!config.allowedOrigins().isEmpty()) {
       router.route().handler(new CrossOrigin(CorsHandler.create()
         .addOrigins(config.allowedOrigins())
-        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.DELETE))
+        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE))
         .allowedHeaders(Set.of("Authorization", "Content-Type"))
         .maxAgeSeconds(600)));
     }
@@ -64,6 +67,8 @@ public class HttpVerticle extends VerticleBase {
     router.route("/api/*").handler(new BearerAuth(tokens));
     SessionRoutes.mount(router, api);
     AccountRoutes.mount(router, api);
+    SearchRoutes.mount(router, api);
+    MessageChangeRoutes.mount(router, api);
     ConversationRoutes.mount(router, api);
     RealtimeRoutes.mount(router, api);
     BlockRoutes.mount(router, api);
@@ -76,7 +81,7 @@ public class HttpVerticle extends VerticleBase {
       if (ctx.statusCode() > 0) {
         Problems.status(ctx, ctx.statusCode());
       } else {
-        Problems.fail(ctx, ctx.failure());
+        Problems.fail(ctx, ctx.failure(), Api.requestId(ctx));
       }
     });
     router.errorHandler(404, ctx -> Problems.status(ctx, 404));
