@@ -177,6 +177,7 @@ function instrument() {
       constructor(title, options) {
         super(title, options);
         window.__notifications.push({ title, body: options?.body ?? '', tag: options?.tag ?? '' });
+        (window.__notificationObjects ??= []).push(this);
       }
     }
     Object.defineProperty(Recorded, 'permission', { get: () => Real.permission });
