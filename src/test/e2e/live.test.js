@@ -107,6 +107,12 @@ describe('every conversation is live', () => {
     assert.equal(await dave.page.evaluate(() => Notification.permission), 'default');
     await dave.page.getByTestId('enable-notifications').waitFor();
     await shot(dave.page, 'live-notifications-offer');
+    // "Not now" takes it away, also after a reload
+    await dave.page.getByTestId('decline-notifications').click();
+    await dave.page.getByTestId('enable-notifications').waitFor({ state: 'detached' });
+    await dave.page.reload();
+    await dave.page.getByTestId('whoami').waitFor();
+    assert.equal(await dave.page.getByTestId('enable-notifications').count(), 0);
   });
 });
 

@@ -74,8 +74,20 @@ describe('attention', () => {
     useReadingStore().setVisible(false);
     useMessagesStore().receive(CONV, msg(1));
     expect(shown).toEqual([]);
+    expect(attention.offer).toBe(true);
     await attention.enable();
     expect(FakeNotification.requestPermission).toHaveBeenCalledOnce();
     expect(attention.permission).toBe('granted');
+    expect(attention.offer).toBe(false);
+  });
+
+  it('"Not now" takes the offer away on this device', () => {
+    permission = 'default';
+    localStorage.clear();
+    const attention = useAttentionStore();
+    expect(attention.offer).toBe(true);
+    attention.decline();
+    expect(attention.offer).toBe(false);
+    expect(localStorage.getItem('thrume.notifications.declined')).toBe('true');
   });
 });

@@ -4,6 +4,7 @@
 // while the browser's answer is still "default"; requestPermission needs a user gesture).
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
+import { useLocalStorage } from '@vueuse/core';
 import { useAuthStore } from '@/stores/auth';
 import { useConversationListStore } from '@/stores/conversationList';
 import { useReadingStore } from '@/stores/reading';
@@ -18,6 +19,10 @@ function currentPermission(): Permission {
 
 export const useAttentionStore = defineStore('attention', () => {
   const permission = ref<Permission>(currentPermission());
+  /** The user said "Not now" to the offer (kept on this device). */
+  const declined = useLocalStorage('thrume.notifications.declined', false, { flush: 'sync' });
+  /** Whether the list offers "Turn on desktop notifications". */
+  const offer = computed(() => permission.value === 'default' && !declined.value);
   /** Opens a conversation when its notification is clicked (App.vue sets it to the router). */
   let open: (conversationId: string) => void = () => {};
   /** The notifications shown, by conversation (one per conversation: a newer one replaces it). */
@@ -40,6 +45,10 @@ export const useAttentionStore = defineStore('attention', () => {
     } catch {
       permission.value = currentPermission();
     }
+  }
+
+  function decline(): void {
+    declined.value = true;
   }
 
   /** A live message arrived: notify when it is someone else's, the page is hidden and the user allowed it. */
@@ -82,5 +91,5 @@ export const useAttentionStore = defineStore('attention', () => {
     permission.value = currentPermission();
   }
 
-  return { permission, unreadTotal, configure, enable, messageArrived, dismiss, reset };
+  return { permission, offer, unreadTotal, configure, enable, decline, messageArrived, dismiss, reset };
 });
