@@ -14,12 +14,12 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * Full-text search over the messages of the caller's conversations (the GIN index of migration
- * V5): every word of the query must start a word of the message. Newest first.
+ * Full-text search over the messages of the caller's conversations (the stored vector and GIN
+ * index of migration V8): every word of the query must start a word of the message. Newest first.
  */
 final class MessageSearch {
-  /** The expression the index is built on: a query must repeat it to the letter to use the index. */
-  static final String VECTOR = "to_tsvector('simple', m.content)";
+  /** The stored vector the GIN index is built on (migration V8). */
+  static final String VECTOR = "m.search";
   // $1 the caller, $2 the tsquery, $3 the limit; only conversations the caller is in
   static final String IN_MINE =
     "SELECT " + MessageStore.COLUMNS + " FROM message m "
