@@ -1,8 +1,8 @@
 package io.thrume.limit;
 
 /**
- * The things a user does that make the server work, each limited per user (DESIGN.md, "Hardening
- * rules"): a bucket of {@code burst} tokens refilled at {@code perSecond}, configured under
+ * The things a user does that make the server work, each limited per user (docs/security.md,
+ * "Limits"): a bucket of {@code burst} tokens refilled at {@code perSecond}, configured under
  * {@code limits.<key>} in conf/config.json. Sends, typing, receipts and sync keep the chat
  * service's own buckets (chat.send*, chat.action*).
  */
