@@ -39,7 +39,7 @@ public class ChatVerticle extends VerticleBase {
   /** A sync answer's bound in bytes (docs/bridge-protocol.md, "Limits": ≤ 1 MiB); hasMore tells the client to ask again. */
   static final int SYNC_MAX_BYTES = 1 << 20;
   private RateLimiter sends;
-  /** Typing, receipts and sync: generous, but a client cannot flood the database or the bus. */
+  /** Typing and receipts (sync has a limit of its own): generous, but a client cannot flood the database or the bus. */
   private RateLimiter actions;
   private Membership membership;
   private TypingState typing;
