@@ -310,6 +310,18 @@ class OpenApiContractTest {
     untilRateLimited(client, HttpMethod.POST, "/api/realtime/ticket", token, i -> null);
   }
 
+  /** Every route that takes a body answers 413 to one over http.maxBodyBytes, before anything else. */
+  @Test
+  void bodiesOverTheLimit() {
+    String token = register("oa-huge").getString("token");
+    JsonObject huge = new JsonObject().put("padding", "p".repeat(70_000));
+    String id = UUID.randomUUID().toString();
+    for (String path : new String[]{"/api/auth/refresh", "/api/auth/password", "/api/conversations",
+        "/api/conversations/" + id + "/messages", "/api/conversations/" + id + "/read"}) {
+      expect(413, client, HttpMethod.POST, path, token, huge);
+    }
+  }
+
   @Test
   void operations() {
     expect(200, client, HttpMethod.GET, "/health/live", null, null);
