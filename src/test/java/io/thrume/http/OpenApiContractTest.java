@@ -104,6 +104,35 @@ class OpenApiContractTest {
     assertEquals("3.1.0", fromFile.getString("openapi"));
   }
 
+  /**
+   * docs/rest-api.md's route table and docs/openapi.yaml name the same routes with the same statuses
+   * (the table's "success" and "errors" columns; /participants/me is a value of /participants/{userId}).
+   */
+  @Test
+  void theRouteTableOfRestApiMdAgreesWithTheDocument() throws Exception {
+    String table = Files.readString(Path.of("docs", "rest-api.md"));
+    java.util.regex.Matcher row = java.util.regex.Pattern
+      .compile("(?m)^\\| `(GET|POST|PUT|DELETE) ([^`?]+)[^`]*`[^|]*\\|[^|]*\\|([^|]*)\\|([^|]*)\\|").matcher(table);
+    Map<String, Set<String>> documented = new java.util.TreeMap<>();
+    while (row.find()) {
+      String route = row.group(1) + " " + row.group(2).replaceAll("/participants/me$", "/participants/{}")
+        .replaceAll("\\{[^}]+}", "{}");
+      java.util.regex.Matcher status = java.util.regex.Pattern.compile("\\b[1-5][0-9][0-9]\\b").matcher(row.group(3) + row.group(4));
+      Set<String> statuses = documented.computeIfAbsent(route, k -> new TreeSet<>());
+      while (status.find()) {
+        statuses.add(status.group());
+      }
+    }
+    Map<String, Set<String>> declared = new java.util.TreeMap<>();
+    for (Operation op : contract.operations()) {
+      Set<String> statuses = new TreeSet<>();
+      op.getOpenAPIModel().getJsonObject("responses").fieldNames().stream()
+        .filter(k -> k.matches("[1-5][0-9][0-9]")).forEach(statuses::add);
+      declared.put(op.getHttpMethod().name() + " " + op.getOpenAPIPath().replaceAll("\\{[^}]+}", "{}"), statuses);
+    }
+    assertEquals(declared, documented);
+  }
+
   /** The check can fail: an answer with a field too many, a wrong type or a missing header is refused. */
   @Test
   void theValidatorRefusesAnswersThatDrift() {
