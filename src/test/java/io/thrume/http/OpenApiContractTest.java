@@ -145,6 +145,8 @@ class OpenApiContractTest {
       .put("status", 429).put("detail", "retry after 1 s");
     validate("ticket", 429, Map.of("Retry-After", "1"), problem.toBuffer(), PROBLEM_FOR_VALIDATOR);
     assertThrows(RuntimeException.class, () -> validate("ticket", 429, Map.of(), problem.toBuffer(), PROBLEM_FOR_VALIDATOR));
+    assertThrows(RuntimeException.class, () -> validate("ticket", 429, Map.of("Retry-After", "1"),
+      problem.copy().put("type", "urn:thrume:problem:invalid").toBuffer(), PROBLEM_FOR_VALIDATOR));
   }
 
   @Test
