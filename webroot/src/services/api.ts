@@ -100,12 +100,14 @@ async function request<T>(method: string, path: string, options: RequestOptions 
       detail: timedOut ? 'The server did not answer in time.' : 'The server cannot be reached.',
     });
   }
+  // a body that cannot be read (the connection broke mid-answer) is taken as none: the status still tells
   const text = await response.text().catch(() => '');
   let json: unknown = null;
   if (text) {
     try {
       json = JSON.parse(text);
     } catch {
+      // not JSON (a proxy's error page): the status and its text tell what happened
       json = null;
     }
   }

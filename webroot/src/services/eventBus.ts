@@ -47,6 +47,16 @@ export class NotConnectedError extends Error {
   }
 }
 
+/**
+ * For a request whose failure nobody waits for (presence.update…): without a connection nothing is
+ * lost, as every new connection sends it again; any other failure is logged with what was asked.
+ */
+export function logUnlessOffline(what: string): (error: unknown) => void {
+  return (error) => {
+    if (!(error instanceof NotConnectedError)) console.warn(`[thrume] ${what} failed:`, error);
+  };
+}
+
 export type CloseListener = (reason: string, final?: boolean, reconnectInMs?: number) => void;
 
 /** What the stores need of a bridge connection (a fake in unit tests). */

@@ -1,10 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { nextTick } from 'vue';
 import { createPinia, setActivePinia } from 'pinia';
 import { EXPIRED_NOTICE, LOGGED_OUT_NOTICE, SESSION_KEY, UNAUTHORIZED_NOTICE, useAuthStore } from '@/stores/auth';
-import { loadDraft, saveDraft } from '@/util/drafts';
+import { useDraft } from '@/util/drafts';
 import { ApiError, api, configureApi } from '@/services/api';
 
 const account = { id: 'a1', username: 'alice', displayName: 'Alice' };
+
+/** What the composer does while the user types (the draft is written before the next render). */
+async function keepDraft(accountId: string, conversationId: string, text: string): Promise<void> {
+  useDraft(accountId, conversationId).value = text;
+  await nextTick();
+}
 
 describe('auth store', () => {
   beforeEach(() => {
@@ -137,7 +144,7 @@ describe('auth store', () => {
 
     it('a refused refresh token ends the session with a message, keeping drafts and the place', async () => {
       localStorage.setItem(SESSION_KEY, JSON.stringify({ token: 't1', refreshToken: 'r1', expiresAt: '2026-01-01T12:30:00Z', account }));
-      saveDraft(account.id, 'c1', 'half a thought');
+      await keepDraft(account.id, 'c1', 'half a thought');
       vi.stubGlobal('fetch', vi.fn(async () => problem401()));
       const auth = wire();
       auth.restore();
@@ -146,7 +153,7 @@ describe('auth store', () => {
       expect(auth.isAuthenticated).toBe(false);
       expect(auth.notice).toBe(UNAUTHORIZED_NOTICE);
       expect(auth.endedUnasked).toBe(true);
-      expect(loadDraft(account.id, 'c1')).toBe('half a thought');
+      expect(useDraft(account.id, 'c1').value).toBe('half a thought');
     });
 
     it('a refresh that cannot reach the server keeps the session and tries again', async () => {
@@ -181,7 +188,7 @@ describe('auth store', () => {
 
     it('logging out ends the session on the server and forgets it and the drafts here', async () => {
       localStorage.setItem(SESSION_KEY, JSON.stringify({ token: 't1', refreshToken: 'r1', expiresAt: '2026-01-01T12:30:00Z', account }));
-      saveDraft(account.id, 'c1', 'never sent');
+      await keepDraft(account.id, 'c1', 'never sent');
       const fetchMock = vi.fn(async (_url: string, _init?: RequestInit) => new Response(null, { status: 204 }));
       vi.stubGlobal('fetch', fetchMock);
       const auth = wire();
@@ -194,7 +201,7 @@ describe('auth store', () => {
       expect(auth.notice).toBe(LOGGED_OUT_NOTICE);
       expect(auth.endedUnasked).toBe(false);
       expect(localStorage.getItem(SESSION_KEY)).toBeNull();
-      expect(loadDraft(account.id, 'c1')).toBe('');
+      expect(useDraft(account.id, 'c1').value).toBe('');
     });
   });
 });

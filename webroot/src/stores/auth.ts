@@ -6,8 +6,12 @@
 // already. The user is sent back to the login screen, with a message saying why, only when the
 // server refuses the refresh token (logged out elsewhere, password changed, 30 days unused) or
 // when the user logs out.
+// The session is read from and written to localStorage by hand, not through VueUse's useStorage:
+// a tab about to refresh must read what another tab wrote that very moment (under the lock), before
+// any storage event has told it, and a session written by another tab is adopted, not written back.
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
+import { useEventListener } from '@vueuse/core';
 import { api, ApiError } from '@/services/api';
 import { forgetDrafts } from '@/util/drafts';
 import type { Account, Session } from '@/types/contract';
@@ -208,7 +212,7 @@ export const useAuthStore = defineStore('auth', () => {
       logout(LOGGED_OUT_NOTICE);
     }
   }
-  if (typeof window !== 'undefined') window.addEventListener('storage', onStorage);
+  useEventListener(typeof window !== 'undefined' ? window : undefined, 'storage', onStorage);
 
   function clearNotice(): void {
     notice.value = null;

@@ -4,16 +4,25 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { api } from '@/services/api';
+import { errorText } from '@/util/format';
 import type { Account } from '@/types/contract';
 
 export const useBlocksStore = defineStore('blocks', () => {
   const blocked = ref<Record<string, Account>>({});
   const loaded = ref(false);
+  /** Why the list could not be loaded (shown by BlockedList), or null. */
+  const loadError = ref<string | null>(null);
 
+  /** Loads the list; a failure is kept in loadError. */
   async function load(): Promise<void> {
-    const list = await api.blocks();
-    blocked.value = Object.fromEntries(list.map((a) => [a.id, { id: a.id, username: a.username, displayName: a.displayName }]));
-    loaded.value = true;
+    try {
+      const list = await api.blocks();
+      blocked.value = Object.fromEntries(list.map((a) => [a.id, { id: a.id, username: a.username, displayName: a.displayName }]));
+      loaded.value = true;
+      loadError.value = null;
+    } catch (e) {
+      loadError.value = errorText(e);
+    }
   }
 
   function isBlocked(userId: string): boolean {
@@ -33,7 +42,8 @@ export const useBlocksStore = defineStore('blocks', () => {
   function reset(): void {
     blocked.value = {};
     loaded.value = false;
+    loadError.value = null;
   }
 
-  return { blocked, loaded, load, isBlocked, block, unblock, reset };
+  return { blocked, loaded, loadError, load, isBlocked, block, unblock, reset };
 });

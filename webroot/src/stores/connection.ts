@@ -186,6 +186,7 @@ export const useConnectionStore = defineStore('connection', () => {
         sub.onError?.(error);
       });
     } catch {
+      // the socket closed in between: lost() follows, and the next socket registers it again
       sub.cancel = null;
     }
   }

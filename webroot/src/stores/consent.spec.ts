@@ -5,39 +5,20 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createPinia, setActivePinia } from 'pinia';
 
-const bridge = vi.hoisted(() => ({ open: null as null | (() => Promise<unknown>) }));
-
-vi.mock('@/services/api', async (importOriginal) => {
-  const real = await importOriginal<typeof import('@/services/api')>();
-  return {
-    ...real,
-    api: {
-      listConversations: vi.fn(),
-      messages: vi.fn(async () => ({ messages: [], hasMore: false })),
-      markRead: vi.fn(async (id: string, seq: number) => ({ conversationId: id, readSeq: seq, unreadCount: 0 })),
-      getConversation: vi.fn(),
-      acceptConversation: vi.fn(),
-      leaveConversation: vi.fn(async () => null),
-      removeParticipant: vi.fn(async () => null),
-      blocks: vi.fn(async () => []),
-      block: vi.fn(async () => null),
-      unblock: vi.fn(async () => null),
-    },
-  };
-});
-
-vi.mock('@/services/eventBus', async (importOriginal) => {
-  const real = await importOriginal<typeof import('@/services/eventBus')>();
-  return { ...real, BusConnection: { connect: () => bridge.open!() } };
-});
+vi.mock('@/services/api', (original) => import('@/test/modules').then((m) => m.fakeApi(original)));
+vi.mock('@/services/eventBus', (original) => import('@/test/modules').then((m) => m.fakeEventBus(original)));
 
 import { api } from '@/services/api';
-import { openConversation, startRealtime, stopRealtime } from '@/services/realtime';
+import { RealtimeSession } from '@/services/realtime';
 import { useAuthStore } from '@/stores/auth';
 import { useBlocksStore } from '@/stores/blocks';
-import { useConnectionStore } from '@/stores/connection';
-import { useConversationsStore } from '@/stores/conversations';
+import { useConversationListStore } from '@/stores/conversationList';
+import { useMembershipStore } from '@/stores/membership';
+import { useMessagesStore } from '@/stores/messages';
+import { useReadingStore } from '@/stores/reading';
 import { useOutboxStore } from '@/stores/outbox';
+import { bridge } from '@/test/modules';
+import { connectedSession } from '@/test/session';
 import { FakeBus, ME, OTHER, msg, settle } from '@/test/fakes';
 import type { Account, ConversationSummary, ParticipantStatus } from '@/types/contract';
 
@@ -81,11 +62,11 @@ function mine(): ConversationSummary {
 const buses: FakeBus[] = [];
 const lastBus = () => buses[buses.length - 1];
 
+/** The real-time side of the test's login. */
+let session: RealtimeSession | null = null;
+
 async function started(): Promise<FakeBus> {
-  startRealtime();
-  await vi.advanceTimersByTimeAsync(0);
-  await settle(30);
-  expect(useConnectionStore().status).toBe('Connected');
+  session = await connectedSession();
   return lastBus();
 }
 
@@ -112,29 +93,29 @@ describe('consent in the web client', () => {
   });
 
   afterEach(() => {
-    stopRealtime();
+    session?.stop();
+    session = null;
     vi.useRealTimers();
   });
 
   it('knows which conversations are invitations and which the user created', async () => {
     await started();
-    const conversations = useConversationsStore();
-    expect(conversations.isInvited(A)).toBe(true);
-    expect(conversations.isInvited(B)).toBe(false);
-    expect(conversations.isCreator(B)).toBe(true);
-    expect(conversations.isCreator(A)).toBe(false);
+    expect(useMembershipStore().isInvited(A)).toBe(true);
+    expect(useMembershipStore().isInvited(B)).toBe(false);
+    expect(useMembershipStore().isCreator(B)).toBe(true);
+    expect(useMembershipStore().isCreator(A)).toBe(false);
   });
 
   it('accepting takes the server\'s answer and views the open conversation again, now to be seen', async () => {
     const bus = await started();
-    openConversation(A);
+    useReadingStore().setOpen(A);
     await settle();
     expect(bus.sent('chat.view')).toEqual([{ conversationId: A, viewing: true }]);
     mocked.acceptConversation.mockResolvedValue({ ...invitation(), myStatus: 'accepted', participants: [person(OTHER), person(ME)] });
-    await useConversationsStore().accept(A);
+    await useMembershipStore().accept(A);
     await settle();
     expect(mocked.acceptConversation).toHaveBeenCalledWith(A);
-    expect(useConversationsStore().isInvited(A)).toBe(false);
+    expect(useMembershipStore().isInvited(A)).toBe(false);
     expect(bus.sent('chat.view')).toEqual([
       { conversationId: A, viewing: true },
       { conversationId: A, viewing: true },
@@ -143,71 +124,65 @@ describe('consent in the web client', () => {
 
   it('a first message of the user accepts the conversation (as the server did)', async () => {
     await started();
-    const conversations = useConversationsStore();
-    openConversation(A);
+    useReadingStore().setOpen(A);
     await settle();
-    conversations.ingest(A, [msg(1, ME, { conversationId: A })]);
-    expect(conversations.isInvited(A)).toBe(false);
+    useMessagesStore().ingest(A, [msg(1, ME, { conversationId: A })]);
+    expect(useMembershipStore().isInvited(A)).toBe(false);
   });
 
   it('leaving forgets the conversation and unregisters it; its pending messages are dropped', async () => {
     const bus = await started();
-    const conversations = useConversationsStore();
     expect(bus.subscriptions.has(`conversation.${A}`)).toBe(true);
     useOutboxStore().enqueue(A, 'never mind');
-    await conversations.leave(A);
+    await useMembershipStore().leave(A);
     await settle();
     expect(mocked.leaveConversation).toHaveBeenCalledWith(A);
-    expect(conversations.summaries[A]).toBeUndefined();
-    expect(conversations.ordered.map((c) => c.id)).toEqual([B]);
+    expect(useConversationListStore().summaries[A]).toBeUndefined();
+    expect(useConversationListStore().ordered.map((c) => c.id)).toEqual([B]);
     expect(bus.subscriptions.has(`conversation.${A}`)).toBe(false);
     expect(useOutboxStore().forConversation(A)).toEqual([]);
   });
 
   it('conversation.removed on user.<me> takes the conversation out of the list at once', async () => {
     const bus = await started();
-    const conversations = useConversationsStore();
     bus.emit(`user.${ME}`, { type: 'conversation.removed', conversationId: A });
     await settle();
-    expect(conversations.summaries[A]).toBeUndefined();
+    expect(useConversationListStore().summaries[A]).toBeUndefined();
     expect(bus.subscriptions.has(`conversation.${A}`)).toBe(false);
   });
 
   it('a conversation missing from a refreshed list is forgotten (removed while offline)', async () => {
     await started();
-    const conversations = useConversationsStore();
     mocked.listConversations.mockResolvedValue([mine()]);
-    await conversations.refreshList();
-    expect(Object.keys(conversations.summaries)).toEqual([B]);
+    await useConversationListStore().refreshList();
+    expect(Object.keys(useConversationListStore().summaries)).toEqual([B]);
   });
 
   it('participants events update who is in; one that removes the user forgets the conversation', async () => {
     const bus = await started();
-    const conversations = useConversationsStore();
     bus.emit(`conversation.${B}`, { type: 'participants', added: [], removed: [THIRD], by: ME });
-    expect(conversations.summaries[B].participants.map((p) => p.id)).toEqual([ME, OTHER]);
+    expect(useConversationListStore().summaries[B].participants.map((p) => p.id)).toEqual([ME, OTHER]);
     bus.emit(`conversation.${A}`, { type: 'participants', added: [], removed: [ME], by: OTHER });
-    expect(conversations.summaries[A]).toBeUndefined();
+    expect(useConversationListStore().summaries[A]).toBeUndefined();
   });
 
   it('someone accepting marks them accepted and sends the watch again (the server now answers for them)', async () => {
     const bus = await started();
-    openConversation(B);
+    useReadingStore().setOpen(B);
     await settle();
     await vi.advanceTimersByTimeAsync(1_000);
     const watches = bus.sent('presence.watch').length;
     bus.emit(`conversation.${B}`, { type: 'participant.accepted', userId: OTHER });
-    expect(useConversationsStore().summaries[B].participants.find((p) => p.id === OTHER)?.status).toBe('accepted');
+    expect(useConversationListStore().summaries[B].participants.find((p) => p.id === OTHER)?.status).toBe('accepted');
     await vi.advanceTimersByTimeAsync(1_000);
     expect(bus.sent('presence.watch').length).toBe(watches + 1);
   });
 
   it('the creator removes someone: gone from the participants', async () => {
     await started();
-    const conversations = useConversationsStore();
-    await conversations.removeParticipant(B, THIRD);
+    await useMembershipStore().removeParticipant(B, THIRD);
     expect(mocked.removeParticipant).toHaveBeenCalledWith(B, THIRD);
-    expect(conversations.summaries[B].participants.map((p) => p.id)).toEqual([ME, OTHER]);
+    expect(useConversationListStore().summaries[B].participants.map((p) => p.id)).toEqual([ME, OTHER]);
   });
 
   it('blocks: loaded at start, blocked and unblocked', async () => {

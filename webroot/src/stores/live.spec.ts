@@ -1,36 +1,23 @@
-// The real-time wiring (services/realtime.ts + stores/live.ts) over a fake bridge: every
+// The real-time wiring (services/realtime.ts, services/dispatch.ts, stores/live.ts) over a fake bridge: every
 // conversation registered, the open one viewed, who is here from user.joined / user.left /
 // viewers, whom to watch, presence events, and all of it again after a reconnect.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createPinia, setActivePinia } from 'pinia';
 
-const bridge = vi.hoisted(() => ({ open: null as null | (() => Promise<unknown>) }));
-
-vi.mock('@/services/api', async (importOriginal) => {
-  const real = await importOriginal<typeof import('@/services/api')>();
-  return {
-    ...real,
-    api: {
-      listConversations: vi.fn(),
-      messages: vi.fn(async () => ({ messages: [], hasMore: false })),
-      markRead: vi.fn(async (id: string, seq: number) => ({ conversationId: id, readSeq: seq, unreadCount: 0 })),
-      getConversation: vi.fn(),
-    },
-  };
-});
-
-vi.mock('@/services/eventBus', async (importOriginal) => {
-  const real = await importOriginal<typeof import('@/services/eventBus')>();
-  return { ...real, BusConnection: { connect: () => bridge.open!() } };
-});
+vi.mock('@/services/api', (original) => import('@/test/modules').then((m) => m.fakeApi(original)));
+vi.mock('@/services/eventBus', (original) => import('@/test/modules').then((m) => m.fakeEventBus(original)));
 
 import { api } from '@/services/api';
-import { openConversation, startRealtime, stopRealtime } from '@/services/realtime';
+import { RealtimeSession } from '@/services/realtime';
 import { useAuthStore } from '@/stores/auth';
 import { useConnectionStore } from '@/stores/connection';
-import { useConversationsStore } from '@/stores/conversations';
+import { useConversationListStore } from '@/stores/conversationList';
+import { useMessagesStore } from '@/stores/messages';
+import { useReadingStore } from '@/stores/reading';
 import { MAX_WATCHED, WATCH_DEBOUNCE_MS, peopleToWatch, useLiveStore } from '@/stores/live';
 import { usePresenceStore } from '@/stores/presence';
+import { bridge } from '@/test/modules';
+import { connectedSession } from '@/test/session';
 import { FakeBus, ME, OTHER, msg, refused, settle } from '@/test/fakes';
 import type { Account, ConversationSummary, PresenceInfo } from '@/types/contract';
 
@@ -74,16 +61,16 @@ function newBus(): FakeBus {
 const lastBus = () => buses[buses.length - 1];
 const sortedWatch = (bus: FakeBus) => bus.sent('presence.watch').map((b) => [...b.userIds].sort());
 
+/** The real-time side of the test's login. */
+let session: RealtimeSession | null = null;
+
 async function started(): Promise<FakeBus> {
-  startRealtime();
-  await vi.advanceTimersByTimeAsync(0);
-  await settle(30);
-  expect(useConnectionStore().status).toBe('Connected');
+  session = await connectedSession();
   return lastBus();
 }
 
 async function open(id: string | null): Promise<void> {
-  openConversation(id);
+  useReadingStore().setOpen(id);
   await settle();
 }
 
@@ -104,7 +91,8 @@ describe('live: registrations, views and watches', () => {
   });
 
   afterEach(() => {
-    stopRealtime();
+    session?.stop();
+    session = null;
     vi.useRealTimers();
   });
 
@@ -134,13 +122,12 @@ describe('live: registrations, views and watches', () => {
   it('a message in a conversation that is not open updates its preview and unread count live', async () => {
     const bus = await started();
     await open(A);
-    const conversations = useConversationsStore();
     bus.emit(`conversation.${C}`, { type: 'message', message: msg(1, FIFTH, { conversationId: C, content: 'psst', sentAt: '2026-01-01T01:00:00.000Z' }) });
-    expect(conversations.summaries[C].lastMessage?.content).toBe('psst');
-    expect(conversations.summaries[C].unreadCount).toBe(1);
-    expect(conversations.ordered[0].id).toBe(C);
+    expect(useConversationListStore().summaries[C].lastMessage?.content).toBe('psst');
+    expect(useConversationListStore().summaries[C].unreadCount).toBe(1);
+    expect(useConversationListStore().ordered[0].id).toBe(C);
     // its thread stays unloaded (the latest page is fetched when it is opened), its delivery is acknowledged
-    expect(conversations.threads[C]?.items ?? []).toEqual([]);
+    expect(useMessagesStore().threads[C]?.items ?? []).toEqual([]);
     expect(bus.sent('chat.delivered')).toContainEqual({ conversationId: C, seq: 1 });
   });
 

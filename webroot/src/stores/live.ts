@@ -11,13 +11,15 @@
 // is viewed again; when someone accepts, the watch is sent again (the server now answers for them).
 import { defineStore } from 'pinia';
 import { computed, ref, watch, type WatchStopHandle } from 'vue';
+import { useTimeoutFn } from '@vueuse/core';
 import { BusError } from '@/services/eventBus';
 import { useAuthStore } from '@/stores/auth';
 import { useConnectionStore } from '@/stores/connection';
-import { useConversationsStore } from '@/stores/conversations';
+import { useConversationListStore } from '@/stores/conversationList';
 import { usePresenceStore } from '@/stores/presence';
+import { useReadingStore } from '@/stores/reading';
 import { othersOf, partnerOf } from '@/util/format';
-import type { ConversationEvent, ConversationSummary, PresenceWatchReply } from '@/types/contract';
+import type { ConversationSummary, PresenceWatchReply } from '@/types/contract';
 
 /** presence.watch takes at most this many ids. */
 export const MAX_WATCHED = 500;
@@ -50,43 +52,50 @@ export const useLiveStore = defineStore('live', () => {
   const viewing = ref<string | null>(null);
   /** Whom to watch now. */
   const wanted = computed(() => {
-    const conversations = useConversationsStore();
-    const open = conversations.openId ? (conversations.summaries[conversations.openId] ?? null) : null;
-    return peopleToWatch(conversations.ordered, open, useAuthStore().account?.id ?? null);
+    const list = useConversationListStore();
+    const openId = useReadingStore().openId;
+    const open = openId ? (list.summaries[openId] ?? null) : null;
+    return peopleToWatch(list.ordered, open, useAuthStore().account?.id ?? null);
   });
   const wantedKey = computed(() => [...wanted.value].sort().join());
 
   /** Conversations registered (the connection store registers them again on every new socket). */
   const subscribed = new Set<string>();
+  /** Where the events heard on conversation.<id> go (services/dispatch.ts). */
+  let onEvent: (conversationId: string, body: unknown) => void = () => {};
   /** A socket is open and its registrations were sent: views and watches may go out. */
   let online = false;
   let stops: WatchStopHandle[] = [];
-  let watchTimer: ReturnType<typeof setTimeout> | null = null;
+  /** How long the next watch waits (gathering changes, or after a refusal). */
+  let watchDelay = WATCH_DEBOUNCE_MS;
+  const watchTimer = useTimeoutFn(() => void sendWatch(), () => watchDelay, { immediate: false });
   /** wantedKey of the watch last sent on this socket ('': it watches nobody). */
   let sentKey = '';
   /** Numbers the watches sent: only the newest one's reply is applied. */
   let watchRound = 0;
 
-  /** Follows the list and the open conversation until stop() (idempotent). */
-  function start(): void {
+  /** Follows the list and the open conversation until stop() (idempotent); their events go to `dispatch`. */
+  function start(dispatch: (conversationId: string, body: unknown) => void): void {
     if (stops.length > 0) return;
-    const conversations = useConversationsStore();
+    onEvent = dispatch;
+    const list = useConversationListStore();
+    const reading = useReadingStore();
     stops = [
       watch(
-        () => Object.keys(conversations.summaries).sort().join(),
+        () => Object.keys(list.summaries).sort().join(),
         () => {
           followList();
           followOpen();
         },
         { immediate: true },
       ),
-      watch(() => conversations.openId, followOpen),
+      watch(() => reading.openId, followOpen),
       watch(wantedKey, scheduleWatch),
       // accepting the open conversation (Accept, or a first message): view it again, now to be seen
       watch(
-        () => (conversations.openId ? conversations.summaries[conversations.openId]?.myStatus : undefined),
+        () => (reading.openId ? list.summaries[reading.openId]?.myStatus : undefined),
         (status, before) => {
-          const id = conversations.openId;
+          const id = reading.openId;
           if (online && id && status === 'accepted' && before === 'invited' && viewing.value === id) sendView(id, true);
         },
       ),
@@ -113,14 +122,14 @@ export const useLiveStore = defineStore('live', () => {
   function disconnected(): void {
     online = false;
     viewing.value = null;
-    clearWatchTimer();
+    watchTimer.stop();
     usePresenceStore().clearAllConversations();
   }
 
   /** Registers every conversation of the list, and only those. */
   function followList(): void {
     const connection = useConnectionStore();
-    const ids = new Set(Object.keys(useConversationsStore().summaries));
+    const ids = new Set(Object.keys(useConversationListStore().summaries));
     for (const id of [...subscribed]) {
       if (ids.has(id)) continue;
       subscribed.delete(id);
@@ -136,7 +145,7 @@ export const useLiveStore = defineStore('live', () => {
   /** Views the open conversation (once it is registered, so that the server tells us who is there). */
   function followOpen(): void {
     if (!online) return;
-    const openId = useConversationsStore().openId;
+    const openId = useReadingStore().openId;
     const next = openId && subscribed.has(openId) ? openId : null;
     const previous = viewing.value;
     if (next === previous) return;
@@ -163,18 +172,16 @@ export const useLiveStore = defineStore('live', () => {
 
   /** Sends whom to watch when it changed: at once if the socket watches nobody yet, else gathered a little. */
   function scheduleWatch(): void {
-    clearWatchTimer();
+    watchTimer.stop();
     if (!online || wantedKey.value === sentKey) return;
     if (sentKey === '') void sendWatch();
     else sendWatchIn(WATCH_DEBOUNCE_MS);
   }
 
+  /** Sends the watch in delayMs, unless asked again before (then the later call's delay counts). */
   function sendWatchIn(delayMs: number): void {
-    clearWatchTimer();
-    watchTimer = setTimeout(() => {
-      watchTimer = null;
-      void sendWatch();
-    }, delayMs);
+    watchDelay = delayMs;
+    watchTimer.start();
   }
 
   async function sendWatch(): Promise<void> {
@@ -194,33 +201,12 @@ export const useLiveStore = defineStore('live', () => {
     }
   }
 
-  function clearWatchTimer(): void {
-    if (watchTimer !== null) clearTimeout(watchTimer);
-    watchTimer = null;
-  }
-
-  /** Events on conversation.<id>: who is here (for the conversation viewed), the rest to the conversations store. */
-  function onEvent(conversationId: string, body: unknown): void {
-    const event = body as ConversationEvent;
+  /** user.joined, user.left or viewers on conversation.<id>: who is here. */
+  function heardViewers(conversationId: string, joined: readonly string[], left: readonly string[]): void {
     const presence = usePresenceStore();
-    switch (event?.type) {
-      case 'user.joined':
-      case 'user.left':
-      case 'viewers': {
-        const joined = event.type === 'viewers' ? event.joined : event.type === 'user.joined' ? [event.userId] : [];
-        const left = event.type === 'viewers' ? event.left : event.type === 'user.left' ? [event.userId] : [];
-        for (const userId of left) presence.setTyping(conversationId, userId, false);
-        // only a viewer is told who was there before: elsewhere the list would be partial
-        if (conversationId === viewing.value) presence.viewers(conversationId, joined ?? [], left ?? []);
-        break;
-      }
-      case 'participant.accepted':
-        useConversationsStore().handleEvent(conversationId, event);
-        if (event.userId !== useAuthStore().account?.id) refreshWatch();
-        break;
-      default:
-        useConversationsStore().handleEvent(conversationId, event);
-    }
+    for (const userId of left) presence.setTyping(conversationId, userId, false);
+    // only a viewer is told who was there before: elsewhere the list would be partial
+    if (conversationId === viewing.value) presence.viewers(conversationId, joined, left);
   }
 
   /** Stops following (logout); the connection store forgets the registrations itself. */
@@ -232,8 +218,9 @@ export const useLiveStore = defineStore('live', () => {
     subscribed.clear();
     online = false;
     viewing.value = null;
-    clearWatchTimer();
+    watchTimer.stop();
+    onEvent = () => {};
   }
 
-  return { viewing, wanted, start, connected, disconnected, refreshWatch, stop };
+  return { viewing, wanted, start, connected, disconnected, refreshWatch, heardViewers, stop };
 });

@@ -3,7 +3,9 @@
 // server answered with the stored message. While there is no connection it waits and is sent
 // when the connection is back; sending again with the same clientMessageId can never store it
 // twice (the server answers the stored message). Refused messages are kept as failed, with a
-// retry. The queue survives a reload (localStorage, per user).
+// retry. The queue survives a reload (localStorage, per user). It is written at chosen moments by
+// hand rather than bound with VueUse's useStorage: logging out empties the page's queue but keeps
+// the stored one for the user's next login, which a bound ref would overwrite.
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { BusError, NotConnectedError } from '@/services/eventBus';
@@ -79,6 +81,7 @@ export const useOutboxStore = defineStore('outbox', () => {
         .filter((e) => e && typeof e.clientMessageId === 'string' && typeof e.content === 'string')
         .map((e) => ({ ...e, state: e.state === 'failed' ? 'failed' : 'queued' }));
     } catch {
+      // not JSON (written by something else): nothing can be sent from it
       entries.value = [];
     }
   }

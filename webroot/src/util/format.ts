@@ -40,3 +40,8 @@ export function preview(text: string, max = 80): string {
   const one = text.replace(/\s+/g, ' ').trim();
   return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
+
+/** What to show the user of a failure: its message. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,24 +1,17 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createPinia, setActivePinia } from 'pinia';
 
-vi.mock('@/services/api', async (importOriginal) => {
-  const real = await importOriginal<typeof import('@/services/api')>();
-  return {
-    ...real,
-    api: {
-      messages: vi.fn(),
-      listConversations: vi.fn(),
-      markRead: vi.fn(async (id: string, seq: number) => ({ conversationId: id, readSeq: seq, unreadCount: 0 })),
-      getConversation: vi.fn(),
-      presence: vi.fn(async () => ({})),
-    },
-  };
-});
+vi.mock('@/services/api', (original) => import('@/test/modules').then((m) => m.fakeApi(original)));
 
 import { api } from '@/services/api';
 import { useAuthStore } from '@/stores/auth';
 import { useConnectionStore } from '@/stores/connection';
-import { useConversationsStore } from '@/stores/conversations';
+import { messageRows } from '@/composables/messageRows';
+import { onConversationEvent } from '@/services/dispatch';
+import { useConversationListStore } from '@/stores/conversationList';
+import { useMessagesStore } from '@/stores/messages';
+import { useReadingStore } from '@/stores/reading';
+import { useReceiptsStore } from '@/stores/receipts';
 import { useOutboxStore } from '@/stores/outbox';
 import { CONV, FakeBus, ME, OTHER, msg, refused, settle } from '@/test/fakes';
 import type { ChatSyncReply, ConversationSummary, Message } from '@/types/contract';
@@ -72,42 +65,48 @@ async function connect(bus: FakeBus) {
   expect(connection.status).toBe('Connected');
 }
 
-describe('conversations store', () => {
-  let store: ReturnType<typeof useConversationsStore>;
+describe('messages, the list, receipts and reading of one conversation', () => {
+  let list: ReturnType<typeof useConversationListStore>;
+  let messages: ReturnType<typeof useMessagesStore>;
+  let receipts: ReturnType<typeof useReceiptsStore>;
+  let reading: ReturnType<typeof useReadingStore>;
 
   beforeEach(() => {
     localStorage.clear();
     vi.clearAllMocks();
     setActivePinia(createPinia());
     useAuthStore().session = { token: 't', expiresAt: '2099-01-01T00:00:00Z', account: { id: ME, username: 'me', displayName: 'Me' } };
-    store = useConversationsStore();
-    store.upsertConversation(summary());
+    list = useConversationListStore();
+    messages = useMessagesStore();
+    receipts = useReceiptsStore();
+    reading = useReadingStore();
+    list.upsertConversation(summary());
   });
 
   it('dedups by id: the same message from a page, a live event and a sync is held once', async () => {
     const server = serverWith(3);
-    await store.loadLatest(CONV);
-    store.handleEvent(CONV, { type: 'message', message: server.all[2] });
-    store.ingest(CONV, [server.all[1], server.all[2]]);
-    expect(store.threads[CONV].items.map((m) => m.id)).toEqual(['m-1', 'm-2', 'm-3']);
+    await messages.loadLatest(CONV);
+    onConversationEvent(CONV, { type: 'message', message: server.all[2] });
+    messages.ingest(CONV, [server.all[1], server.all[2]]);
+    expect(messages.threads[CONV].items.map((m) => m.id)).toEqual(['m-1', 'm-2', 'm-3']);
   });
 
   it('orders by seq when live events arrive out of order', async () => {
     serverWith(0);
-    await store.loadLatest(CONV);
+    await messages.loadLatest(CONV);
     mocked.messages.mockResolvedValue({ messages: [], hasMore: false });
-    for (const seq of [1, 3, 2]) store.handleEvent(CONV, { type: 'message', message: msg(seq) });
+    for (const seq of [1, 3, 2]) onConversationEvent(CONV, { type: 'message', message: msg(seq) });
     await settle();
-    expect(store.threads[CONV].items.map((m) => m.seq)).toEqual([1, 2, 3]);
+    expect(messages.threads[CONV].items.map((m) => m.seq)).toEqual([1, 2, 3]);
   });
 
   it('gap detection: a skipped seq fetches what is missing (REST afterSeq when offline)', async () => {
     const server = serverWith(2);
-    await store.loadLatest(CONV);
+    await messages.loadLatest(CONV);
     server.all.push(msg(3), msg(4), msg(5));
     mocked.messages.mockClear();
-    store.handleEvent(CONV, { type: 'message', message: msg(5) });
-    await vi.waitFor(() => expect(store.threads[CONV].items.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]));
+    onConversationEvent(CONV, { type: 'message', message: msg(5) });
+    await vi.waitFor(() => expect(messages.threads[CONV].items.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]));
     expect(mocked.messages).toHaveBeenCalledWith(CONV, { afterSeq: 2, limit: 200 });
   });
 
@@ -115,12 +114,12 @@ describe('conversations store', () => {
     const server = serverWith(2);
     const bus = new FakeBus().on('chat.sync', (b) => server.sync(b));
     await connect(bus);
-    await store.loadLatest(CONV);
+    await messages.loadLatest(CONV);
     server.all.push(msg(3), msg(4));
     bus.requests.length = 0;
     mocked.messages.mockClear();
-    store.handleEvent(CONV, { type: 'message', message: msg(4) });
-    await vi.waitFor(() => expect(store.threads[CONV].items.map((m) => m.seq)).toEqual([1, 2, 3, 4]));
+    onConversationEvent(CONV, { type: 'message', message: msg(4) });
+    await vi.waitFor(() => expect(messages.threads[CONV].items.map((m) => m.seq)).toEqual([1, 2, 3, 4]));
     expect(bus.sent('chat.sync')).toEqual([{ positions: { [CONV]: 2 } }]);
     expect(mocked.messages).not.toHaveBeenCalled();
   });
@@ -128,25 +127,25 @@ describe('conversations store', () => {
   it('on reconnect, chat.sync from the last seq known per conversation; missed messages merged once, in order', async () => {
     const server = serverWith(3);
     const other = '22222222-2222-4222-8222-222222222222';
-    store.upsertConversation(summary({ id: other, lastSeq: 7 }));
+    list.upsertConversation(summary({ id: other, lastSeq: 7 }));
     const bus = new FakeBus().on('chat.sync', (b: any) => {
       const reply = server.sync({ positions: { [CONV]: b.positions[CONV] } });
       if (other in b.positions) reply.conversations[other] = { messages: [msg(8, OTHER, { id: 'o-8', conversationId: other })], hasMore: false, lastSeq: 8 };
       return reply;
     });
-    await store.loadLatest(CONV);
+    await messages.loadLatest(CONV);
     server.all.push(...Array.from({ length: 150 }, (_, i) => msg(i + 4))); // 150 missed: two sync pages
     await connect(bus);
-    await store.syncAll();
+    await messages.syncAll();
     expect(bus.sent('chat.sync')).toEqual([{ positions: { [CONV]: 3, [other]: 7 } }, { positions: { [CONV]: 103 } }]);
-    const seqs = store.threads[CONV].items.map((m) => m.seq);
+    const seqs = messages.threads[CONV].items.map((m) => m.seq);
     expect(seqs).toEqual(Array.from({ length: 153 }, (_, i) => i + 1));
     // a second sync (another reconnect) brings nothing twice
-    await store.syncAll();
-    expect(store.threads[CONV].items).toHaveLength(153);
+    await messages.syncAll();
+    expect(messages.threads[CONV].items).toHaveLength(153);
     // the conversation not loaded only got its summary updated
-    expect(store.summaries[other].lastMessage?.id).toBe('o-8');
-    expect(store.summaries[other].unreadCount).toBe(1);
+    expect(list.summaries[other].lastMessage?.id).toBe('o-8');
+    expect(list.summaries[other].unreadCount).toBe(1);
   });
 
   it('a sync refused as RATE_LIMITED waits the retry-after, then asks again', async () => {
@@ -156,12 +155,12 @@ describe('conversations store', () => {
       if (refusals-- > 0) throw refused('RATE_LIMITED', 'retry after 2 s', 429);
       return server.sync(b);
     });
-    await store.loadLatest(CONV);
+    await messages.loadLatest(CONV);
     server.all.push(msg(4));
     await connect(bus);
     vi.useFakeTimers();
     try {
-      const done = store.syncAll();
+      const done = messages.syncAll();
       await vi.advanceTimersByTimeAsync(1900);
       expect(bus.sent('chat.sync')).toHaveLength(1);
       await vi.advanceTimersByTimeAsync(200);
@@ -170,81 +169,81 @@ describe('conversations store', () => {
       vi.useRealTimers();
     }
     expect(bus.sent('chat.sync')).toHaveLength(2);
-    expect(store.threads[CONV].items.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
+    expect(messages.threads[CONV].items.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
   });
 
   it('older history pages in before the oldest message held', async () => {
     serverWith(120);
-    await store.loadLatest(CONV);
-    expect(store.threads[CONV].items.map((m) => m.seq)[0]).toBe(71);
-    expect(store.threads[CONV].hasOlder).toBe(true);
-    expect(await store.loadOlder(CONV)).toBe(50);
-    expect(await store.loadOlder(CONV)).toBe(20);
-    expect(store.threads[CONV].hasOlder).toBe(false);
-    expect(store.threads[CONV].items.map((m) => m.seq)).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+    await messages.loadLatest(CONV);
+    expect(messages.threads[CONV].items.map((m) => m.seq)[0]).toBe(71);
+    expect(messages.threads[CONV].hasOlder).toBe(true);
+    expect(await messages.loadOlder(CONV)).toBe(50);
+    expect(await messages.loadOlder(CONV)).toBe(20);
+    expect(messages.threads[CONV].hasOlder).toBe(false);
+    expect(messages.threads[CONV].items.map((m) => m.seq)).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
   });
 
   it('unread: counts new messages from others unless the conversation is open and visible', async () => {
     serverWith(0);
-    await store.loadLatest(CONV);
-    store.handleEvent(CONV, { type: 'message', message: msg(1) });
-    store.handleEvent(CONV, { type: 'message', message: msg(2, ME) });
-    store.handleEvent(CONV, { type: 'message', message: msg(3) });
-    expect(store.summaries[CONV].unreadCount).toBe(2);
-    expect(store.ordered[0].lastMessage?.seq).toBe(3);
-    store.setUnread(CONV, 0); // an `unread` event from another device of ours
-    expect(store.summaries[CONV].unreadCount).toBe(0);
-    store.setOpen(CONV);
-    store.handleEvent(CONV, { type: 'message', message: msg(4) });
-    expect(store.summaries[CONV].unreadCount).toBe(0);
+    await messages.loadLatest(CONV);
+    onConversationEvent(CONV, { type: 'message', message: msg(1) });
+    onConversationEvent(CONV, { type: 'message', message: msg(2, ME) });
+    onConversationEvent(CONV, { type: 'message', message: msg(3) });
+    expect(list.summaries[CONV].unreadCount).toBe(2);
+    expect(list.ordered[0].lastMessage?.seq).toBe(3);
+    list.setUnread(CONV, 0); // an `unread` event from another device of ours
+    expect(list.summaries[CONV].unreadCount).toBe(0);
+    reading.setOpen(CONV);
+    onConversationEvent(CONV, { type: 'message', message: msg(4) });
+    expect(list.summaries[CONV].unreadCount).toBe(0);
   });
 
   it('a message event published again (a repeated send) changes nothing: held once, counted unread once', async () => {
     serverWith(0);
-    await store.loadLatest(CONV);
-    store.handleEvent(CONV, { type: 'message', message: msg(1) });
-    store.handleEvent(CONV, { type: 'message', message: msg(2) });
-    store.handleEvent(CONV, { type: 'message', message: msg(1) });
-    store.handleEvent(CONV, { type: 'message', message: msg(2) });
-    expect(store.threads[CONV].items.map((m) => m.seq)).toEqual([1, 2]);
-    expect(store.summaries[CONV].unreadCount).toBe(2);
-    expect(store.ordered[0].lastMessage?.seq).toBe(2);
+    await messages.loadLatest(CONV);
+    onConversationEvent(CONV, { type: 'message', message: msg(1) });
+    onConversationEvent(CONV, { type: 'message', message: msg(2) });
+    onConversationEvent(CONV, { type: 'message', message: msg(1) });
+    onConversationEvent(CONV, { type: 'message', message: msg(2) });
+    expect(messages.threads[CONV].items.map((m) => m.seq)).toEqual([1, 2]);
+    expect(list.summaries[CONV].unreadCount).toBe(2);
+    expect(list.ordered[0].lastMessage?.seq).toBe(2);
   });
 
   it('delivery state of own messages: sent → delivered → read, from receipts of the others', async () => {
     serverWith(0);
-    await store.loadLatest(CONV);
+    await messages.loadLatest(CONV);
     const mine: Message = msg(1, ME);
-    store.ingest(CONV, [mine, msg(2, ME)]);
-    expect(store.deliveryState(CONV, mine)).toBe('sent');
-    store.handleEvent(CONV, { type: 'delivered', userId: OTHER, seq: 1 });
-    expect(store.deliveryState(CONV, mine)).toBe('delivered');
-    expect(store.deliveryState(CONV, msg(2, ME))).toBe('sent');
-    store.handleEvent(CONV, { type: 'read', userId: ME, seq: 2 }); // our own read marker tells nothing
-    expect(store.deliveryState(CONV, msg(2, ME))).toBe('sent');
-    store.handleEvent(CONV, { type: 'read', userId: OTHER, seq: 2 });
-    expect(store.deliveryState(CONV, mine)).toBe('read');
-    expect(store.deliveryState(CONV, msg(2, ME))).toBe('read');
+    messages.ingest(CONV, [mine, msg(2, ME)]);
+    expect(receipts.deliveryState(CONV, mine)).toBe('sent');
+    onConversationEvent(CONV, { type: 'delivered', userId: OTHER, seq: 1 });
+    expect(receipts.deliveryState(CONV, mine)).toBe('delivered');
+    expect(receipts.deliveryState(CONV, msg(2, ME))).toBe('sent');
+    onConversationEvent(CONV, { type: 'read', userId: ME, seq: 2 }); // our own read marker tells nothing
+    expect(receipts.deliveryState(CONV, msg(2, ME))).toBe('sent');
+    onConversationEvent(CONV, { type: 'read', userId: OTHER, seq: 2 });
+    expect(receipts.deliveryState(CONV, mine)).toBe('read');
+    expect(receipts.deliveryState(CONV, msg(2, ME))).toBe('read');
     // someone who wrote after a message has read it (sending moves the sender's read marker)
-    store.ingest(CONV, [msg(3, ME), msg(4, OTHER)]);
-    expect(store.deliveryState(CONV, msg(3, ME))).toBe('read');
+    messages.ingest(CONV, [msg(3, ME), msg(4, OTHER)]);
+    expect(receipts.deliveryState(CONV, msg(3, ME))).toBe('read');
   });
 
   it('rows: stored messages by seq, then own messages still in the outbox (pending/failed)', async () => {
     serverWith(1);
-    await store.loadLatest(CONV);
+    await messages.loadLatest(CONV);
     const outbox = useOutboxStore();
     outbox.load(ME);
     outbox.configure({ send: () => new Promise(() => {}), onSent: () => {}, canSend: () => false });
     const queued = outbox.enqueue(CONV, 'offline words');
-    const rows = store.rows(CONV);
+    const rows = messageRows(CONV);
     expect(rows.map((r) => [r.kind, r.state])).toEqual([
       ['message', null],
       ['pending', 'pending'],
     ]);
     // the live event of our own message (same clientMessageId) replaces the pending row
-    store.handleEvent(CONV, { type: 'message', message: msg(2, ME, { clientMessageId: queued.clientMessageId }) });
-    expect(store.rows(CONV).map((r) => r.kind)).toEqual(['message', 'message']);
+    onConversationEvent(CONV, { type: 'message', message: msg(2, ME, { clientMessageId: queued.clientMessageId }) });
+    expect(messageRows(CONV).map((r) => r.kind)).toEqual(['message', 'message']);
     expect(outbox.entries).toEqual([]);
   });
 
@@ -254,17 +253,17 @@ describe('conversations store', () => {
     await connect(bus);
     vi.useFakeTimers();
     try {
-      store.setOpen(CONV);
-      await store.loadLatest(CONV);
+      reading.setOpen(CONV);
+      await messages.loadLatest(CONV);
       await vi.advanceTimersByTimeAsync(300);
       expect(bus.sent('chat.delivered')).toEqual([{ conversationId: CONV, seq: 2 }]);
       expect(bus.sent('chat.read')).toEqual([{ conversationId: CONV, seq: 2 }]);
-      store.setVisible(false);
-      store.handleEvent(CONV, { type: 'message', message: msg(3) });
+      reading.setVisible(false);
+      onConversationEvent(CONV, { type: 'message', message: msg(3) });
       await vi.advanceTimersByTimeAsync(300);
       expect(bus.sent('chat.read')).toHaveLength(1); // hidden: delivered, not read
       expect(bus.sent('chat.delivered').at(-1)).toEqual({ conversationId: CONV, seq: 3 });
-      store.setVisible(true);
+      reading.setVisible(true);
       await vi.advanceTimersByTimeAsync(300);
       expect(bus.sent('chat.read').at(-1)).toEqual({ conversationId: CONV, seq: 3 });
     } finally {

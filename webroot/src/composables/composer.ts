@@ -1,0 +1,39 @@
+// Writing and sending in one conversation (MessageComposer): the text, kept as a draft
+// (util/drafts.ts); "typing" told to the others while there is text (util/typing.ts); Send puts the
+// message into the outbox, which sends it at once when connected, else when the connection is back.
+import { computed, onBeforeUnmount, watch } from 'vue';
+import { useAuthStore } from '@/stores/auth';
+import { useConnectionStore } from '@/stores/connection';
+import { useOutboxStore } from '@/stores/outbox';
+import { useDraft } from '@/util/drafts';
+import { TypingNotifier } from '@/util/typing';
+
+export const MAX_CODE_POINTS = 4000;
+
+export function useComposer(conversationId: string) {
+  // the account is read once: the draft stays the account's even while the session is ending
+  const text = useDraft(useAuthStore().account?.id ?? null, conversationId);
+  const typing = new TypingNotifier((isTyping) => {
+    const connection = useConnectionStore();
+    if (!connection.isConnected()) return;
+    // a typing state goes stale within seconds by itself: one that did not arrive is not worth telling
+    connection.request('chat.typing', { conversationId, typing: isTyping }).catch(() => {});
+  });
+  const length = computed(() => [...text.value].length);
+  const tooLong = computed(() => length.value > MAX_CODE_POINTS);
+  const canSend = computed(() => text.value.trim().length > 0 && !tooLong.value);
+
+  watch(text, (value) => typing.input(value));
+  onBeforeUnmount(() => typing.stop());
+
+  /** Send: into the outbox; false when there is nothing to send. */
+  function send(): boolean {
+    if (!canSend.value) return false;
+    useOutboxStore().enqueue(conversationId, text.value);
+    text.value = '';
+    typing.stop();
+    return true;
+  }
+
+  return { text, length, tooLong, canSend, send };
+}

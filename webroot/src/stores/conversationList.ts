@@ -1,0 +1,172 @@
+// The conversation list (the sidebar): one summary per conversation of the user (title,
+// participants, last message, unread count, whether the user accepted it), newest activity first.
+// Kept from GET /api/conversations, from conversations announced or created, and from the messages
+// that arrive (stores/messages.ts tells it). A conversation that is no longer the user's (left,
+// removed, or missing from a refreshed list) is forgotten here and everywhere else.
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import { api } from '@/services/api';
+import { useAuthStore } from '@/stores/auth';
+import { useMessagesStore } from '@/stores/messages';
+import { useOutboxStore } from '@/stores/outbox';
+import { usePresenceStore } from '@/stores/presence';
+import { useReadingStore } from '@/stores/reading';
+import { useReceiptsStore } from '@/stores/receipts';
+import { errorText } from '@/util/format';
+import type { Conversation, ConversationSummary, Message } from '@/types/contract';
+
+function activityOf(c: ConversationSummary): string {
+  return c.lastMessage?.sentAt ?? c.createdAt;
+}
+
+export const useConversationListStore = defineStore('conversationList', () => {
+  const summaries = ref<Record<string, ConversationSummary>>({});
+  const listLoaded = ref(false);
+  const listError = ref<string | null>(null);
+
+  const me = () => useAuthStore().account?.id ?? null;
+
+  /** Newest activity first. */
+  const ordered = computed(() =>
+    Object.values(summaries.value).sort((a, b) => {
+      const d = activityOf(b).localeCompare(activityOf(a));
+      return d !== 0 ? d : b.id.localeCompare(a.id);
+    }),
+  );
+
+  function upsertConversation(c: Conversation | ConversationSummary): void {
+    const known = summaries.value[c.id];
+    const s = c as Partial<ConversationSummary>;
+    summaries.value[c.id] = {
+      ...c,
+      lastMessage: s.lastMessage !== undefined ? s.lastMessage : (known?.lastMessage ?? null),
+      unreadCount: s.unreadCount !== undefined ? s.unreadCount : (known?.unreadCount ?? 0),
+      lastSeq: Math.max(c.lastSeq, known?.lastSeq ?? 0),
+      createdBy: c.createdBy !== undefined ? c.createdBy : (known?.createdBy ?? null),
+      myStatus: c.myStatus ?? known?.myStatus,
+    };
+  }
+
+  /**
+   * GET /api/conversations; live knowledge newer than the answer is kept. A conversation known
+   * before the request and missing from the answer was left or removed meanwhile (its
+   * conversation.removed may have come while offline): it is forgotten.
+   */
+  async function refreshList(): Promise<void> {
+    try {
+      const knownBefore = Object.keys(summaries.value);
+      const list = await api.listConversations();
+      listError.value = null;
+      const listed = new Set(list.map((c) => c.id));
+      for (const id of knownBefore) if (!listed.has(id)) forget(id);
+      const reading = useReadingStore();
+      const receipts = useReceiptsStore();
+      for (const c of list) {
+        const known = summaries.value[c.id];
+        const lastMessage =
+          known?.lastMessage && (!c.lastMessage || known.lastMessage.seq > c.lastMessage.seq) ? known.lastMessage : c.lastMessage;
+        summaries.value[c.id] = {
+          ...c,
+          lastMessage,
+          lastSeq: Math.max(c.lastSeq, known?.lastSeq ?? 0),
+          unreadCount: reading.isReading(c.id) ? 0 : c.unreadCount,
+        };
+        receipts.acknowledgeDelivery(c.id);
+      }
+      listLoaded.value = true;
+    } catch (e) {
+      listError.value = errorText(e);
+      throw e;
+    }
+  }
+
+  /** Fetches a conversation we do not know yet (opened by URL, or announced). */
+  async function ensure(conversationId: string): Promise<ConversationSummary> {
+    const known = summaries.value[conversationId];
+    if (known) return known;
+    upsertConversation(await api.getConversation(conversationId));
+    return summaries.value[conversationId];
+  }
+
+  /** Starts a conversation with these people (REST; the server announces it on user.<id> too). */
+  async function create(participantIds: string[], title?: string): Promise<Conversation> {
+    const c = await api.createConversation(participantIds, title);
+    upsertConversation(c);
+    return c;
+  }
+
+  /** An `unread` event (read on another device): the server's count, unless it is being read here. */
+  function setUnread(conversationId: string, unreadCount: number): void {
+    const summary = summaries.value[conversationId];
+    if (summary) summary.unreadCount = useReadingStore().isReading(conversationId) ? 0 : unreadCount;
+  }
+
+  /**
+   * Messages newly held in a loaded thread (`added`, by seq): the last message, lastSeq and the
+   * unread count follow; an own message means the user accepted (the server did so on sending).
+   */
+  function noteAdded(conversationId: string, added: Message[]): void {
+    const summary = summaries.value[conversationId];
+    if (!summary || added.length === 0) return;
+    const myId = me();
+    if (summary.myStatus === 'invited' && added.some((m) => m.senderId === myId)) summary.myStatus = 'accepted';
+    const newest = added[added.length - 1];
+    if (summary.lastMessage && newest.seq <= summary.lastMessage.seq) return;
+    // only messages the summary has not counted yet are unread
+    const fresh = added.filter((m) => m.senderId !== myId && m.seq > (summary.lastMessage?.seq ?? summary.lastSeq)).length;
+    summary.lastMessage = newest;
+    summary.lastSeq = Math.max(summary.lastSeq, newest.seq);
+    if (useReadingStore().isReading(conversationId)) summary.unreadCount = 0;
+    else summary.unreadCount += fresh;
+  }
+
+  /**
+   * New messages of a conversation whose thread is not loaded: only the summary changes.
+   * Returns the messages it had not counted yet.
+   */
+  function noteUnloaded(conversationId: string, messages: Message[]): Message[] {
+    const summary = summaries.value[conversationId];
+    if (!summary || messages.length === 0) return [];
+    const known = summary.lastMessage?.seq ?? summary.lastSeq;
+    const fresh = messages.filter((m) => m.seq > known);
+    if (fresh.length === 0) return [];
+    const myId = me();
+    summary.lastMessage = fresh[fresh.length - 1];
+    summary.lastSeq = Math.max(summary.lastSeq, summary.lastMessage.seq);
+    summary.unreadCount += fresh.filter((m) => m.senderId !== myId).length;
+    return fresh;
+  }
+
+  /** The conversation is no longer the user's (left, removed, or gone from the list): forget it everywhere. */
+  function forget(conversationId: string): void {
+    delete summaries.value[conversationId];
+    useMessagesStore().forget(conversationId);
+    useReceiptsStore().forget(conversationId);
+    useReadingStore().forget(conversationId);
+    const outbox = useOutboxStore();
+    for (const entry of outbox.forConversation(conversationId)) outbox.discard(entry.clientMessageId);
+    usePresenceStore().clearConversation(conversationId);
+  }
+
+  function reset(): void {
+    summaries.value = {};
+    listLoaded.value = false;
+    listError.value = null;
+  }
+
+  return {
+    summaries,
+    listLoaded,
+    listError,
+    ordered,
+    upsertConversation,
+    refreshList,
+    ensure,
+    create,
+    setUnread,
+    noteAdded,
+    noteUnloaded,
+    forget,
+    reset,
+  };
+});

@@ -1,0 +1,238 @@
+// The messages of each conversation (a "thread"): unique by id, ordered by seq (never by clock);
+// the latest page when a conversation is opened, older pages as the user scrolls up, gap detection
+// (a message whose seq skips some → fetch what is missing, by chat.sync when connected, else REST
+// afterSeq), and on a (re)connection chat.sync from the last seq known per conversation, merged
+// once each, in order. Every message that arrives goes through ingest() (a loaded thread) or
+// summarize() (a conversation whose thread was never opened).
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import { api } from '@/services/api';
+import { BusError, NotConnectedError } from '@/services/eventBus';
+import { useAuthStore } from '@/stores/auth';
+import { useConnectionStore } from '@/stores/connection';
+import { useConversationListStore } from '@/stores/conversationList';
+import { useOutboxStore } from '@/stores/outbox';
+import { useReadingStore } from '@/stores/reading';
+import { useReceiptsStore } from '@/stores/receipts';
+import { errorText } from '@/util/format';
+import { contiguousTail, findGaps, mergeMessages } from '@/util/messages';
+import type { ChatSyncReply, Message } from '@/types/contract';
+
+export const PAGE_SIZE = 50;
+const SYNC_MAX_CONVERSATIONS = 100;
+const SYNC_MAX_ROUNDS = 50;
+/** Times one sync page waits out a RATE_LIMITED before giving up (the next reconnect syncs again). */
+const SYNC_LIMITED_RETRIES = 5;
+const GAP_MAX_ROUNDS = 20;
+
+export interface Thread {
+  items: Message[];
+  /** Older messages exist on the server before items[0]. */
+  hasOlder: boolean;
+  /** The latest page was fetched (the thread reaches the present, up to live events). */
+  loaded: boolean;
+  loadingOlder: boolean;
+  loadingLatest: boolean;
+  error: string | null;
+}
+
+function emptyThread(): Thread {
+  return { items: [], hasOlder: false, loaded: false, loadingOlder: false, loadingLatest: false, error: null };
+}
+
+export const useMessagesStore = defineStore('messages', () => {
+  const threads = ref<Record<string, Thread>>({});
+  const gapFilling = new Set<string>();
+
+  const me = () => useAuthStore().account?.id ?? null;
+
+  function thread(id: string): Thread {
+    if (!threads.value[id]) threads.value[id] = emptyThread();
+    return threads.value[id];
+  }
+
+  /**
+   * Takes messages from anywhere (history page, live event, sync, send reply): dedups by id,
+   * orders by seq, updates the summary, confirms own outbox entries, acknowledges delivery, reads
+   * them when the conversation is being read, and when a seq was skipped fetches what is missing.
+   */
+  function ingest(conversationId: string, incoming: Message[]): Message[] {
+    const t = thread(conversationId);
+    const { items, added } = mergeMessages(t.items, incoming);
+    if (added.length === 0) return added;
+    t.items = items;
+    confirmOwn(added);
+    useConversationListStore().noteAdded(conversationId, added);
+    useReceiptsStore().acknowledgeDelivery(conversationId);
+    const reading = useReadingStore();
+    if (reading.isReading(conversationId)) reading.scheduleRead();
+    if (t.loaded && findGaps(t.items).length > 0) void fillGaps(conversationId);
+    return added;
+  }
+
+  /** New messages of a conversation whose thread is not loaded: only the summary changes. */
+  function summarize(conversationId: string, messages: Message[]): void {
+    const fresh = useConversationListStore().noteUnloaded(conversationId, messages);
+    if (fresh.length === 0) return;
+    confirmOwn(fresh);
+    useReceiptsStore().acknowledgeDelivery(conversationId);
+  }
+
+  /** A live message event: into the thread when it is loaded or on screen, else into the summary only. */
+  function receive(conversationId: string, message: Message): void {
+    // a thread never opened stays empty until it is (then its latest page is fetched)
+    if (threads.value[conversationId]?.loaded || useReadingStore().openId === conversationId) ingest(conversationId, [message]);
+    else summarize(conversationId, [message]);
+  }
+
+  /** The server has the user's own messages: their outbox entries are done. */
+  function confirmOwn(messages: Message[]): void {
+    const myId = me();
+    const outbox = useOutboxStore();
+    for (const m of messages) if (m.senderId === myId) outbox.confirm(m);
+  }
+
+  /** Fetches the messages after the contiguous tail until no seq is missing. */
+  async function fillGaps(conversationId: string): Promise<void> {
+    if (gapFilling.has(conversationId)) return;
+    gapFilling.add(conversationId);
+    try {
+      for (let round = 0; round < GAP_MAX_ROUNDS; round++) {
+        const t = thread(conversationId);
+        if (findGaps(t.items).length === 0) return;
+        const before = t.items.length;
+        const page = await fetchAfter(conversationId, contiguousTail(t.items));
+        ingest(conversationId, page.messages);
+        if (thread(conversationId).items.length === before) return; // no progress: give up for now
+      }
+    } catch {
+      // offline: the next (re)connection syncs
+    } finally {
+      gapFilling.delete(conversationId);
+    }
+  }
+
+  /** Messages after a seq: chat.sync when connected, else REST afterSeq. */
+  async function fetchAfter(conversationId: string, afterSeq: number): Promise<{ messages: Message[]; hasMore: boolean }> {
+    const connection = useConnectionStore();
+    if (connection.isConnected()) {
+      try {
+        const reply = await connection.request<ChatSyncReply>('chat.sync', { positions: { [conversationId]: afterSeq } });
+        const c = reply.conversations[conversationId];
+        if (c) return { messages: c.messages, hasMore: c.hasMore };
+      } catch (e) {
+        if (!(e instanceof NotConnectedError)) throw e;
+      }
+    }
+    return api.messages(conversationId, { afterSeq, limit: 200 });
+  }
+
+  /** Opening a conversation: the latest page once, then only what came after what we have. */
+  async function loadLatest(conversationId: string): Promise<void> {
+    const t = thread(conversationId);
+    if (t.loadingLatest) return;
+    t.loadingLatest = true;
+    t.error = null;
+    try {
+      if (!t.loaded || t.items.length === 0) {
+        const page = await api.messages(conversationId, { limit: PAGE_SIZE });
+        const fresh = thread(conversationId);
+        if (fresh.items.length === 0 || page.messages.length === 0 || page.messages[0].seq <= fresh.items[0].seq) {
+          fresh.hasOlder = page.hasMore;
+        }
+        fresh.loaded = true;
+        ingest(conversationId, page.messages);
+      }
+      await catchUp(conversationId);
+    } catch (e) {
+      thread(conversationId).error = errorText(e);
+    } finally {
+      thread(conversationId).loadingLatest = false;
+    }
+  }
+
+  /** Everything after the contiguous tail (used on reconnect and when reopening). */
+  async function catchUp(conversationId: string): Promise<void> {
+    for (let round = 0; round < SYNC_MAX_ROUNDS; round++) {
+      const page = await fetchAfter(conversationId, contiguousTail(thread(conversationId).items));
+      ingest(conversationId, page.messages);
+      if (!page.hasMore || page.messages.length === 0) return;
+    }
+  }
+
+  /** Scrolled to the top: the page before the oldest message held. */
+  async function loadOlder(conversationId: string): Promise<number> {
+    const t = thread(conversationId);
+    if (!t.hasOlder || t.loadingOlder || t.items.length === 0) return 0;
+    t.loadingOlder = true;
+    try {
+      const page = await api.messages(conversationId, { beforeSeq: t.items[0].seq, limit: PAGE_SIZE });
+      thread(conversationId).hasOlder = page.hasMore;
+      return ingest(conversationId, page.messages).length;
+    } catch (e) {
+      thread(conversationId).error = errorText(e);
+      return 0;
+    } finally {
+      thread(conversationId).loadingOlder = false;
+    }
+  }
+
+  /**
+   * One chat.sync, waiting as told when the server answers RATE_LIMITED (a socket that asks again
+   * without waiting is closed by the server).
+   */
+  async function syncPage(positions: Record<string, number>): Promise<ChatSyncReply> {
+    const connection = useConnectionStore();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await connection.request<ChatSyncReply>('chat.sync', { positions });
+      } catch (error) {
+        const seconds = error instanceof BusError ? error.retryAfterSeconds : undefined;
+        if (seconds === undefined || attempt >= SYNC_LIMITED_RETRIES) throw error;
+        await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+      }
+    }
+  }
+
+  /**
+   * chat.sync for every conversation of the list from the last seq known there (the contiguous
+   * tail of a loaded thread; the summary's lastSeq otherwise), page after page while hasMore.
+   */
+  async function syncAll(): Promise<void> {
+    const list = useConversationListStore();
+    let positions: Record<string, number> = {};
+    for (const s of Object.values(list.summaries)) {
+      const t = threads.value[s.id];
+      positions[s.id] = t?.loaded && t.items.length > 0 ? contiguousTail(t.items) : s.lastSeq;
+    }
+    for (let round = 0; round < SYNC_MAX_ROUNDS && Object.keys(positions).length > 0; round++) {
+      const next: Record<string, number> = {};
+      const ids = Object.keys(positions);
+      for (let i = 0; i < ids.length; i += SYNC_MAX_CONVERSATIONS) {
+        const chunk: Record<string, number> = {};
+        for (const id of ids.slice(i, i + SYNC_MAX_CONVERSATIONS)) chunk[id] = positions[id];
+        const reply = await syncPage(chunk);
+        for (const [id, c] of Object.entries(reply.conversations)) {
+          if (threads.value[id]?.loaded) ingest(id, c.messages);
+          else summarize(id, c.messages);
+          const summary = list.summaries[id];
+          if (summary) summary.lastSeq = Math.max(summary.lastSeq, c.lastSeq);
+          if (c.hasMore && c.messages.length > 0) next[id] = c.messages[c.messages.length - 1].seq;
+        }
+      }
+      positions = next;
+    }
+  }
+
+  /** The conversation is gone from the list. */
+  function forget(conversationId: string): void {
+    delete threads.value[conversationId];
+  }
+
+  function reset(): void {
+    threads.value = {};
+    gapFilling.clear();
+  }
+
+  return { threads, thread, ingest, summarize, receive, loadLatest, loadOlder, catchUp, fillGaps, syncAll, forget, reset };
+});
