@@ -25,6 +25,8 @@ public final class Main {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
   private static final long STOP_TIMEOUT_SECONDS = 30;
   private static final long DRAIN_TIMEOUT_MS = 10_000;
+  /** How long after the last told reconnect a draining cluster node stays: time to connect elsewhere. */
+  private static final long RECONNECT_MARGIN_MS = 1_000;
   private static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
 
   private Main() {
@@ -78,7 +80,7 @@ public final class Main {
     vertx.deployVerticle(main, new DeploymentOptions().setConfig(config))
       .onSuccess(id -> {
         long drainMs = new Settings(config).integer(ConfigKeys.HTTP_DRAIN_MS);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(vertx, drainMs), "thrume-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(vertx, drainMs, vertx.isClustered()), "thrume-shutdown"));
         LOG.info("Thrume ready: {}", where);
       })
       .onFailure(e -> {
@@ -88,18 +90,36 @@ public final class Main {
   }
 
   /**
+   * A cluster node stays a member until its clients, told when to come back, had time to reconnect
+   * elsewhere. Once it leaves, the others take its users offline after presence.deadNodeGraceMs;
+   * a user whose socket moves after that would show offline for a moment (RollingRestartTest).
+   */
+  private static void stayWhileClientsMove(long drainStarted, long reconnectWithinMs) throws InterruptedException {
+    long elapsedMs = (System.nanoTime() - drainStarted) / 1_000_000;
+    long stayMs = Math.min(DRAIN_TIMEOUT_MS, reconnectWithinMs + RECONNECT_MARGIN_MS) - elapsedMs;
+    if (stayMs > 0) {
+      LOG.info("Leaving the cluster in {} ms, once the clients told to reconnect had the time", stayMs);
+      Thread.sleep(stayMs);
+    }
+  }
+
+  /**
    * SIGTERM: drain first (clients told when to reconnect, closed with 1012; no new socket or ticket),
    * then close Vert.x, which undeploys the services and leaves the cluster. A send that was
    * acknowledged was committed before its answer; one in flight fails and its client, having no
    * answer, retries it elsewhere with the same clientMessageId.
    */
-  private static void stop(Vertx vertx, long drainMs) {
+  private static void stop(Vertx vertx, long drainMs, boolean clustered) {
     LOG.info("Stopping Thrume: draining");
+    long started = System.nanoTime();
     try {
       JsonObject drained = vertx.eventBus().<JsonObject>request(Addresses.NODE_DRAIN, new JsonObject().put("drainMs", drainMs),
           Local.delivery().setSendTimeout(DRAIN_TIMEOUT_MS))
         .toCompletionStage().toCompletableFuture().get(DRAIN_TIMEOUT_MS + 1000, TimeUnit.MILLISECONDS).body();
       LOG.info("Drained: {} sockets told to reconnect within {} ms", drained.getInteger("sockets"), drainMs);
+      if (clustered && drained.getInteger("sockets") > 0) {
+        stayWhileClientsMove(started, drained.getLong("reconnectWithinMs"));
+      }
     } catch (Exception e) {
       LOG.warn("Drain did not complete: {}", e.toString());
     }

@@ -154,13 +154,16 @@ public final class BridgeNode {
    * The node is going down: from now on no new socket or ticket (503, retry elsewhere), and every
    * open socket is told {@code UNAVAILABLE: server restarting, reconnect in N ms}, N spread over
    * {@code drainMs} so that its clients do not all come back at once, then closed with 1012
-   * (service restart). Answers how many sockets were told once each has its frame and close queued.
+   * (service restart). Answers, once each has its frame and close queued, how many sockets were told
+   * and the longest delay any was told.
    */
   Future<JsonObject> drain(long drainMs) {
     draining = true;
     List<Future<Void>> told = new ArrayList<>();
+    long latest = 0;
     for (ClientSocket socket : fanout.sockets()) {
       long reconnectMs = ThreadLocalRandom.current().nextLong(Math.max(1, drainMs) + 1);
+      latest = Math.max(latest, reconnectMs);
       Promise<Void> queued = Promise.promise();
       socket.context.runOnContext(v -> {
         metrics.rejected(Failure.UNAVAILABLE.name());
@@ -170,7 +173,8 @@ public final class BridgeNode {
       });
       told.add(queued.future());
     }
-    return Future.join(told).map(v -> new JsonObject().put("sockets", told.size()));
+    long reconnectWithinMs = latest;
+    return Future.join(told).map(v -> new JsonObject().put("sockets", told.size()).put("reconnectWithinMs", reconnectWithinMs));
   }
 
   /** True once the node found itself cut off from its cluster: it should be restarted. */
