@@ -1,5 +1,6 @@
 package io.thrume;
 
+import io.thrume.metrics.ThrumeVertx;
 import io.thrume.bus.Addresses;
 import io.thrume.bus.Local;
 import io.thrume.cluster.ClusterNode;

@@ -1,5 +1,7 @@
 package io.thrume;
 
+import io.thrume.chat.Membership;
+import io.thrume.bus.ServiceFailureCodec;
 import io.thrume.account.AccountVerticle;
 import io.thrume.auth.JwtSecret;
 import io.thrume.auth.RevokedSessions;
@@ -54,6 +56,8 @@ public class MainVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    // before any request: failures cross the cluster whole (code, detail, time to come back)
+    ServiceFailureCodec.register(vertx.eventBus());
     JsonObject config = config().copy();
     Settings settings = new Settings(config);
     Path dataDir = Path.of(settings.string(ConfigKeys.DATA_DIR));
@@ -66,12 +70,14 @@ public class MainVerticle extends VerticleBase {
       .compose(secret -> {
         config.getJsonObject("auth").put("jwtSecret", secret);
         RevokedSessions revoked = new RevokedSessions(settings.integer(ConfigKeys.AUTH_TOKEN_MINUTES));
-        bridge = new BridgeNode(vertx, nodeId, BridgeConfig.from(config), secret, metrics, revoked);
+        // one memory of who is in which conversation, for the chat service and the bridge alike
+        Membership membership = new Membership(vertx.eventBus());
+        bridge = new BridgeNode(vertx, nodeId, BridgeConfig.from(config), secret, metrics, revoked, membership);
         DeploymentOptions one = new DeploymentOptions().setConfig(config);
         return vertx.deployVerticle(new StoreVerticle(metrics), one)
           .compose(id -> vertx.deployVerticle(new AccountVerticle(limits, revoked), one))
           .compose(id -> vertx.deployVerticle(new LimitVerticle(limits), one))
-          .compose(id -> vertx.deployVerticle(new ChatVerticle(metrics, limits), one))
+          .compose(id -> vertx.deployVerticle(new ChatVerticle(metrics, limits, membership), one))
           .compose(id -> vertx.deployVerticle(new PresenceVerticle(), one))
           .compose(id -> bridge.start(otherMembers))
           // the node receives the cluster's events now: catch up on presence changes made meanwhile

@@ -1,5 +1,8 @@
 package io.thrume.bridge;
 
+import io.thrume.bus.ServiceFailure;
+import io.thrume.fanout.FanoutMeters;
+import io.thrume.transport.SockJSTransport;
 import io.thrume.auth.RevokedSessions;
 import io.thrume.bus.Addresses;
 import io.thrume.bus.Failure;
@@ -7,13 +10,12 @@ import io.thrume.bus.Handlers;
 import io.thrume.bus.Local;
 import io.thrume.chat.Membership;
 import io.thrume.fanout.ClientSocket;
-import io.thrume.fanout.Frames;
+import io.thrume.transport.Frames;
 import io.thrume.fanout.NodeFanout;
-import io.thrume.fanout.Transport;
+import io.thrume.transport.Transport;
 import io.thrume.limit.Action;
 import io.thrume.limit.Limits;
 import io.thrume.metrics.ThrumeMetrics;
-import io.thrume.validate.Fields;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -27,7 +29,6 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,12 +47,11 @@ public final class BridgeNode {
   static final int MAX_STRIKES = 10;
   /** Sends a socket may make to an address it was told to wait for before it is closed (1008). */
   static final int MAX_IGNORED_LIMITS = 100;
-  /** Why a draining node refuses: clients retry, through the load balancer, on another node. */
-  static final String RESTARTING = "server restarting, retry after 1 s";
-  /** Conversations one socket may view at once (a few panes, not the whole list). */
-  static final int MAX_VIEWS = 10;
-  /** Users one socket may watch. */
-  static final int MAX_WATCHED = 500;
+  /**
+   * Why a draining node refuses (an UNAVAILABLE, to which "…, retry after 1 s" is added): clients
+   * retry, through the load balancer, on another node.
+   */
+  static final String RESTARTING = "server restarting";
   /** The close code of a socket whose session ended (an application code: 4000 + the HTTP status). */
   public static final int SESSION_ENDED_CLOSE = 4401;
   private static final long PRUNE_MS = 60_000;
@@ -62,13 +62,12 @@ public final class BridgeNode {
   private final Tickets tickets;
   private final BridgePolicy policy;
   private final NodeFanout fanout;
+  /** chat.view: what the socket has open. */
+  private final Views views;
+  /** presence.watch: whose presence the socket receives. */
+  private final Watches watches;
   private final ThrumeMetrics metrics;
   private final AtomicLong connections = new AtomicLong();
-  /**
-   * When this node last heard that someone's presence may have become invisible to someone
-   * (a removal from a conversation, a block): a watch whose visibility was asked before then asks again.
-   */
-  private volatile long visibilityChanged = System.nanoTime() - 1_000_000_000_000L;
   private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
   /** Open sockets by the session whose ticket opened them (sockets of tests' session-less tickets are not here). */
   private final ConcurrentHashMap<String, Set<ClientSocket>> bySession = new ConcurrentHashMap<>();
@@ -80,7 +79,7 @@ public final class BridgeNode {
   private volatile boolean cutOff;
 
   public BridgeNode(Vertx vertx, String nodeId, BridgeConfig config, String sharedSecret, ThrumeMetrics metrics,
-                    RevokedSessions revoked) {
+                    RevokedSessions revoked, Membership membership) {
     this.revoked = revoked;
     this.vertx = vertx;
     this.bus = vertx.eventBus();
@@ -88,13 +87,15 @@ public final class BridgeNode {
     this.config = config;
     this.metrics = metrics;
     this.tickets = new Tickets(vertx, config.ticketSeconds(), sharedSecret);
-    this.policy = new BridgePolicy(bus);
+    this.policy = new BridgePolicy(membership);
     this.fanout = new NodeFanout(vertx, config.idleTimeoutMs(), config.sweepMs(), config.gapWaitMs());
-    metrics.fanout(fanout);
+    FanoutMeters.register(metrics, fanout);
+    this.views = new Views(bus, policy);
+    this.watches = new Watches(bus, fanout);
     // acted on in order with the events: a removed user's sockets get nothing of the conversation
     // that was published after the removal
     fanout.inline(Addresses.MEMBERSHIP_REMOVED, this::removed);
-    fanout.inline(Addresses.BLOCKED, this::blocked);
+    fanout.inline(Addresses.BLOCKED, watches::blocked);
   }
 
   /**
@@ -167,7 +168,9 @@ public final class BridgeNode {
       Promise<Void> queued = Promise.promise();
       socket.context.runOnContext(v -> {
         metrics.rejected(Failure.UNAVAILABLE.name());
-        socket.send(Frames.err(null, Failure.UNAVAILABLE, "server restarting, reconnect in " + reconnectMs + " ms"));
+        // a time of its own, in ms: no "retry after" added
+        socket.send(Frames.err(null, new ServiceFailure(Failure.UNAVAILABLE, "server restarting, reconnect in " + reconnectMs + " ms",
+          ServiceFailure.NO_RETRY_AFTER)));
         socket.close(1012, "server restarting");
         queued.complete();
       });
@@ -246,9 +249,7 @@ public final class BridgeNode {
     metrics.connectionClosed(socket.openedNanos);
     fanout.remove(socket);
     for (String conversationId : socket.viewing()) {
-      socket.view(conversationId, false);
-      bus.send(Addresses.PRESENCE_VIEW, new JsonObject().put("userId", socket.userId).put("conversationId", conversationId)
-        .put("viewing", false), Local.delivery());
+      views.end(socket, conversationId);
     }
     bus.send(Addresses.PRESENCE_DISCONNECTED, new JsonObject().put("userId", socket.userId).put("connectionId", socket.id),
       Local.delivery());
@@ -304,7 +305,7 @@ public final class BridgeNode {
           fanout.subscribe(socket, address);
         } else {
           refuse(socket, address, ar.cause());
-          if (Failure.codeOf(ar.cause().getMessage()) == Failure.FORBIDDEN) {
+          if (ar.cause() instanceof ServiceFailure f && f.code() == Failure.FORBIDDEN) {
             // a refused register costs twice: probing for conversations is not cheap
             Limits.take(bus, socket.userId, Action.REGISTER);
           }
@@ -341,14 +342,14 @@ public final class BridgeNode {
         socket.close(1008, "kept sending after retry-after");
         return;
       }
-      refuse(socket, replyAddress, Failure.RATE_LIMITED, "retry after " + Math.max(1, (waitMs + 999) / 1000) + " s");
+      refuse(socket, replyAddress, Failure.rateLimited(Math.max(1, (waitMs + 999) / 1000)));
       return;
     }
     Future<Object> answer;
     if (Addresses.CHAT_VIEW.equals(address)) {
-      answer = view(socket, body);
+      answer = views.view(socket, body);
     } else if (Addresses.PRESENCE_WATCH.equals(address)) {
-      answer = watch(socket, body);
+      answer = watches.watch(socket, body);
     } else {
       // the user is the socket's, stamped here; whatever identity the client put in headers or body is ignored
       DeliveryOptions stamped = Local.delivery().addHeader(Addresses.USER_HEADER, socket.userId)
@@ -364,132 +365,12 @@ public final class BridgeNode {
         }
       } else {
         // only a limit is enforced here: an UNAVAILABLE's retry-after is advice, the retry may well work
-        long retryAfter = Failure.retryAfterSeconds(ar.cause().getMessage());
-        if (retryAfter > 0 && Failure.codeOf(ar.cause().getMessage()) == Failure.RATE_LIMITED) {
-          socket.limitUntil(address, retryAfter * 1000);
+        if (ar.cause() instanceof ServiceFailure f && f.code() == Failure.RATE_LIMITED && f.retryAfterSeconds() > 0) {
+          socket.limitUntil(address, f.retryAfterSeconds() * 1000);
         }
         refuse(socket, replyAddress, ar.cause());
       }
     });
-  }
-
-  /**
-   * chat.view {conversationId, viewing} → {}: which conversation the socket has open. A socket that
-   * starts viewing is told who is there already, on the conversation's address if it registered it.
-   * An invited participant's view is only told who is there: nobody hears of it, and it is not kept.
-   */
-  private Future<Object> view(ClientSocket socket, JsonObject body) {
-    String conversationId;
-    boolean viewing;
-    try {
-      conversationId = Fields.requiredUuid(body, "conversationId").toString();
-      if (!(body.getValue("viewing") instanceof Boolean flag)) {
-        throw Failure.INVALID.exception("viewing must be true or false");
-      }
-      viewing = flag;
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
-    }
-    String address = Addresses.conversation(conversationId);
-    if (!viewing) {
-      if (socket.view(conversationId, false)) {
-        bus.send(Addresses.PRESENCE_VIEW, new JsonObject().put("userId", socket.userId)
-          .put("conversationId", conversationId).put("viewing", false), Local.delivery());
-      }
-      return Future.succeededFuture(new JsonObject());
-    }
-    if (socket.viewing().size() >= MAX_VIEWS && !socket.viewing().contains(conversationId)) {
-      return Future.failedFuture(Failure.INVALID.exception("a socket views at most " + MAX_VIEWS + " conversations at once"));
-    }
-    return Limits.take(bus, socket.userId, Action.VIEW).compose(v -> policy.status(socket.userId, conversationId)).map(status -> {
-      if (socket.isClosed()) {
-        return new JsonObject();
-      }
-      if (status == Membership.Status.INVITED) {
-        // an invited user's view is announced to nobody and not kept: the socket is only told who
-        // is here (accepted users, who chose to be seen); after accepting, the client views again
-        bus.<JsonObject>request(Addresses.PRESENCE_VIEW, new JsonObject().put("userId", socket.userId)
-            .put("conversationId", conversationId).put("viewing", true).put("peek", true), Local.delivery())
-          .onSuccess(reply -> tellWhoIsHere(socket, address, reply.body().getJsonArray("viewers")));
-      } else if (socket.view(conversationId, true)) {
-        bus.<JsonObject>request(Addresses.PRESENCE_VIEW, new JsonObject().put("userId", socket.userId)
-            .put("conversationId", conversationId).put("viewing", true), Local.delivery())
-          .onSuccess(reply -> tellWhoIsHere(socket, address, reply.body().getJsonArray("viewers")));
-      }
-      return new JsonObject();
-    });
-  }
-
-  private static void tellWhoIsHere(ClientSocket socket, String address, JsonArray viewers) {
-    if (viewers.isEmpty() || socket.isClosed() || !socket.isRegistered(address)) {
-      return;
-    }
-    JsonObject event = viewers.size() == 1
-      ? new JsonObject().put("type", "user.joined").put("userId", viewers.getString(0))
-      : new JsonObject().put("type", "viewers").put("joined", viewers).put("left", new JsonArray());
-    socket.send(Frames.rec(address, event));
-  }
-
-  /**
-   * presence.watch {userIds} → {id: {online, status, lastSeen}}: replaces whose presence changes the
-   * socket receives on its user address. Only people whose presence the user may see are watched
-   * (and answered): they share a conversation with the user that they have accepted, and have not
-   * blocked the user (thrume.store.contacts); the others are left out.
-   */
-  private Future<Object> watch(ClientSocket socket, JsonObject body) {
-    JsonArray ids;
-    try {
-      JsonArray asked = Fields.requiredArray(body, "userIds");
-      if (asked.size() > MAX_WATCHED) {
-        throw Failure.INVALID.exception("userIds allows at most " + MAX_WATCHED + " ids");
-      }
-      ids = new JsonArray();
-      for (Object id : asked) {
-        if (!(id instanceof String s)) {
-          throw Failure.INVALID.exception("userIds must be an array of account ids");
-        }
-        String uuid = Fields.uuid(s, "userIds").toString();
-        if (!ids.contains(uuid)) {
-          ids.add(uuid);
-        }
-      }
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
-    }
-    if (ids.isEmpty()) {
-      fanout.watch(socket, List.of());
-      return Future.succeededFuture(new JsonObject());
-    }
-    // the limit and who may be watched first, then the watch, then the states: a change made meanwhile is either
-    // in the answer or delivered after it, and nobody else's ever reaches the socket
-    long asked = System.nanoTime();
-    return Limits.take(bus, socket.userId, Action.WATCH)
-      .compose(v -> visibleAmong(socket.userId, ids, asked, 3))
-      .compose(contacts -> {
-        JsonArray visible = contacts.copy();
-        if (ids.contains(socket.userId)) {
-          visible.add(new JsonObject().put("id", socket.userId));
-        }
-        List<String> watched = visible.stream().map(c -> ((JsonObject) c).getString("id")).toList();
-        fanout.watch(socket, watched);
-        if (visibilityChanged - asked >= 0) {
-          // a removal or block was heard since the question: check the answer again
-          recheckWatches(socket, watched);
-        }
-        return bus.<JsonObject>request(Addresses.PRESENCE_STATES, new JsonObject().put("users", visible), Local.delivery());
-      })
-      .map(reply -> reply.body());
-  }
-
-  /**
-   * [{id, lastSeen}…] of the ids whose presence the user may see (thrume.store.contacts), asked
-   * again (up to {@code tries} times) when a removal or block was heard while the question was out.
-   */
-  private Future<JsonArray> visibleAmong(String userId, JsonArray ids, long asked, int tries) {
-    return bus.<JsonObject>request(Addresses.STORE_CONTACTS, new JsonObject().put("userId", userId).put("among", ids),
-      Local.delivery()).compose(reply -> tries > 1 && visibilityChanged - asked >= 0
-        ? visibleAmong(userId, ids, System.nanoTime(), tries - 1)
-        : Future.succeededFuture(reply.body().getJsonArray("contacts")));
   }
 
   /**
@@ -502,51 +383,18 @@ public final class BridgeNode {
   private void removed(JsonObject body) {
     String conversationId = body.getString("conversationId");
     String address = Addresses.conversation(conversationId);
-    visibilityChanged = System.nanoTime();
+    watches.visibilityChanged();
     for (Object o : body.getJsonArray("userIds")) {
       String userId = (String) o;
       policy.forget(userId, conversationId);
       fanout.forSocketsOf(userId, socket -> {
         fanout.unsubscribe(socket, address);
-        if (socket.view(conversationId, false)) {
-          bus.send(Addresses.PRESENCE_VIEW, new JsonObject().put("userId", userId).put("conversationId", conversationId)
-            .put("viewing", false), Local.delivery());
-        }
-        recheckWatches(socket, fanout.watching(socket));
+        views.end(socket, conversationId);
+        watches.recheck(socket, fanout.watching(socket));
       });
-      fanout.forWatchersOf(userId, socket -> recheckWatches(socket, List.of(userId)));
+      fanout.forWatchersOf(userId, socket -> watches.recheck(socket, List.of(userId)));
     }
     bus.send(Addresses.CHAT_MEMBERSHIP_REMOVED, body, Local.delivery());
-  }
-
-  /** Someone was blocked ({@link Addresses#BLOCKED}): the blocked user's sockets here stop watching the blocker. */
-  private void blocked(JsonObject body) {
-    visibilityChanged = System.nanoTime();
-    String blocker = body.getString("blockerId");
-    fanout.forSocketsOf(body.getString("blockedId"), socket -> fanout.unwatch(socket, List.of(blocker)));
-  }
-
-  /**
-   * Asks again whether the socket's user may see these users' presence, and stops watching those
-   * who are no longer visible (all of them if the store cannot answer). On the socket's context.
-   */
-  private void recheckWatches(ClientSocket socket, Collection<String> userIds) {
-    JsonArray among = new JsonArray();
-    userIds.stream().filter(id -> !id.equals(socket.userId)).forEach(among::add);
-    if (among.isEmpty()) {
-      return;
-    }
-    bus.<JsonObject>request(Addresses.STORE_CONTACTS, new JsonObject().put("userId", socket.userId).put("among", among),
-      Local.delivery()).onComplete(ar -> {
-        Set<String> invisible = new HashSet<>();
-        among.forEach(id -> invisible.add((String) id));
-        if (ar.succeeded()) {
-          ar.result().body().getJsonArray("contacts").forEach(c -> invisible.remove(((JsonObject) c).getString("id")));
-        }
-        if (!invisible.isEmpty() && !socket.isClosed()) {
-          fanout.unwatch(socket, invisible);
-        }
-      });
   }
 
   private void strike(ClientSocket socket, int[] strikes, String detail) {
@@ -557,13 +405,14 @@ public final class BridgeNode {
   }
 
   private void refuse(ClientSocket socket, String address, Failure code, String detail) {
-    metrics.rejected(code.name());
-    socket.send(Frames.err(address, code, detail));
+    refuse(socket, address, code.exception(detail));
   }
 
+  /** A failure, as the bridge shows it ({@link Refusals}), as an err frame. */
   private void refuse(ClientSocket socket, String address, Throwable cause) {
-    Frames.Refusal refusal = Frames.refusal(Handlers.toReplyException("bridge", cause));
-    refuse(socket, address, refusal.code(), refusal.detail());
+    ServiceFailure refusal = Refusals.of(Handlers.toFailure("bridge", cause));
+    metrics.rejected(refusal.code().name());
+    socket.send(Frames.err(address, refusal));
   }
 
   private static String shorten(String s) {

@@ -2,10 +2,10 @@ package io.thrume.bridge;
 
 import io.thrume.bus.Addresses;
 import io.thrume.bus.Failure;
+import io.thrume.bus.ServiceFailure;
 import io.thrume.chat.Membership;
 import io.thrume.validate.Fields;
 import io.vertx.core.Future;
-import io.vertx.core.eventbus.EventBus;
 
 /**
  * Who may register what and send where. conversation.&lt;id&gt; only for its participants
@@ -17,8 +17,9 @@ import io.vertx.core.eventbus.EventBus;
 final class BridgePolicy {
   private final Membership membership;
 
-  BridgePolicy(EventBus bus) {
-    this.membership = new Membership(bus);
+  /** @param membership the node's one memory of participation, shared with the chat service */
+  BridgePolicy(Membership membership) {
+    this.membership = membership;
   }
 
   /** Succeeds when the user may receive what is published on the address; FORBIDDEN otherwise. */
@@ -38,7 +39,7 @@ final class BridgePolicy {
     if (!Fields.isUuid(conversationId)) {
       return Future.failedFuture(Failure.FORBIDDEN.exception("no such conversation"));
     }
-    return membership.status(userId, conversationId).recover(e -> Failure.codeOf(e.getMessage()) == Failure.NOT_FOUND
+    return membership.status(userId, conversationId).recover(e -> e instanceof ServiceFailure f && f.code() == Failure.NOT_FOUND
       ? Future.failedFuture(Failure.FORBIDDEN.exception("not a participant of this conversation"))
       : Future.failedFuture(e));
   }

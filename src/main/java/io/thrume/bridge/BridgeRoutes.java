@@ -1,12 +1,15 @@
 package io.thrume.bridge;
 
-import io.thrume.fanout.Frames;
-import io.thrume.fanout.Transport;
+import io.thrume.transport.ChannelTransport;
+import io.thrume.transport.WebSocketTransport;
+import io.thrume.transport.SockJSTransport;
+import io.thrume.transport.Frames;
+import io.thrume.transport.Transport;
 
 import io.thrume.bus.Failure;
-import io.thrume.http.OriginPolicy;
-import io.thrume.http.Problems;
-import io.thrume.http.RequestTimeouts;
+import io.thrume.edge.OriginPolicy;
+import io.thrume.edge.Problems;
+import io.thrume.edge.RequestTimeouts;
 import io.thrume.metrics.ThrumeMetrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;

@@ -2,7 +2,7 @@ package io.thrume.bridge;
 
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.thrume.bus.Failure;
-import io.thrume.http.Problems;
+import io.thrume.edge.Problems;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.shareddata.LocalMap;

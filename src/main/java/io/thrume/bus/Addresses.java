@@ -48,6 +48,7 @@ public final class Addresses {
   public static final String STORE_READ_MARK = "thrume.store.read.mark";
   public static final String STORE_DELIVERED_MARK = "thrume.store.delivered.mark";
   public static final String STORE_MESSAGE_SYNC = "thrume.store.message.sync";
+  public static final String STORE_MESSAGE_SEARCH = "thrume.store.message.search";
   public static final String STORE_MEMBERSHIP = "thrume.store.membership";
   public static final String STORE_LAST_SEQS = "thrume.store.conversation.seqs";
   public static final String STORE_CONTACTS = "thrume.store.contacts";

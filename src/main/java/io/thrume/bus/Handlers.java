@@ -5,6 +5,7 @@ import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import org.slf4j.Logger;
@@ -53,9 +54,9 @@ public final class Handlers {
       } else if (ar.succeeded()) {
         message.reply(ar.result());
       } else {
-        ReplyException failure = withIds(message.headers().get(Addresses.SOCKET_HEADER),
-          message.headers().get(Addresses.REQUEST_HEADER), () -> toReplyException(address, ar.cause()));
-        message.fail(failure.failureCode(), failure.getMessage());
+        // the typed failure itself: a local requester gets it as is, another node through ServiceFailureCodec
+        message.reply(withIds(message.headers().get(Addresses.SOCKET_HEADER),
+          message.headers().get(Addresses.REQUEST_HEADER), () -> toFailure(address, ar.cause())));
       }
     });
   }
@@ -84,12 +85,16 @@ public final class Handlers {
   }
 
   /** Known failures pass through; anything else is logged here and hidden behind a generic message. */
-  public static ReplyException toReplyException(String address, Throwable cause) {
-    if (cause instanceof ReplyException re && Failure.codeOf(re.getMessage()) != null) {
-      return re;
+  public static ServiceFailure toFailure(String address, Throwable cause) {
+    if (cause instanceof ServiceFailure failure) {
+      return failure;
     }
-    if (cause instanceof ReplyException re && re.failureType() != io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE) {
+    if (cause instanceof ReplyException re && re.failureType() != ReplyFailure.RECIPIENT_FAILURE) {
       return Failure.UNAVAILABLE.exception("a service did not answer");
+    }
+    ServiceFailure parsed = cause instanceof ReplyException re ? ServiceFailure.parse(re) : null;
+    if (parsed != null) {
+      return parsed;
     }
     // the database refusing, ending or resetting connections (a restart, a failover): come back later
     if (cause instanceof PgException || cause instanceof java.io.IOException

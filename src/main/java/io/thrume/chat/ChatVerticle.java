@@ -1,5 +1,6 @@
 package io.thrume.chat;
 
+import io.thrume.fanout.ClientEvent;
 import io.thrume.bus.Addresses;
 import io.thrume.bus.Failure;
 import io.thrume.bus.Handlers;
@@ -41,14 +42,16 @@ public class ChatVerticle extends VerticleBase {
   private RateLimiter sends;
   /** Typing and receipts (sync has a limit of its own): generous, but a client cannot flood the database or the bus. */
   private RateLimiter actions;
-  private Membership membership;
+  private final Membership membership;
   private TypingState typing;
   private final ThrumeMetrics metrics;
   private final RateLimiter.Factory limits;
 
-  public ChatVerticle(ThrumeMetrics metrics, RateLimiter.Factory limits) {
+  /** @param membership the node's one memory of participation, shared with the bridge */
+  public ChatVerticle(ThrumeMetrics metrics, RateLimiter.Factory limits, Membership membership) {
     this.metrics = metrics;
     this.limits = limits;
+    this.membership = membership;
   }
 
   @Override
@@ -56,7 +59,6 @@ public class ChatVerticle extends VerticleBase {
     ChatConfig config = ChatConfig.from(config());
     sends = limits.create("sends", config.sendBurst(), config.sendPerSecond());
     actions = limits.create("actions", config.actionBurst(), config.actionPerSecond());
-    membership = new Membership(vertx.eventBus());
     typing = new TypingState(vertx, config.typingTimeoutMs());
     EventBus bus = vertx.eventBus();
     Handlers.serve(bus, Addresses.CHAT_SEND, this::send);
@@ -113,7 +115,7 @@ public class ChatVerticle extends VerticleBase {
       // nothing else would bring it to the live members. Who has it drops it: every node's
       // sequencer by seq, clients by id.
       Events.publish(vertx.eventBus(), Addresses.conversation(conversationId.toString()),
-        new JsonObject().put("type", "message").put("message", message));
+        ClientEvent.message(message));
       return new Reply(message, new DeliveryOptions().addHeader(Addresses.CREATED_HEADER, Boolean.toString(created)));
     });
   }
@@ -135,10 +137,9 @@ public class ChatVerticle extends VerticleBase {
         EventBus bus = vertx.eventBus();
         if (result.getBoolean("accepted", true)) {
           Events.publish(bus, Addresses.conversation(conversationId.toString()),
-            new JsonObject().put("type", "read").put("userId", user).put("seq", readSeq));
+            ClientEvent.read(user, readSeq));
         }
-        Events.publish(bus, Addresses.user(user), new JsonObject().put("type", "unread")
-          .put("conversationId", conversationId.toString()).put("unreadCount", unread));
+        Events.publish(bus, Addresses.user(user), ClientEvent.unread(conversationId.toString(), unread));
       }
       return new JsonObject().put("conversationId", conversationId.toString()).put("readSeq", readSeq)
         .put("unreadCount", unread);
@@ -158,7 +159,7 @@ public class ChatVerticle extends VerticleBase {
     return limitActions(user).compose(v -> store(Addresses.STORE_DELIVERED_MARK, mark)).map(result -> {
       if (result.getBoolean("advanced") && result.getBoolean("accepted", true)) {
         Events.publish(vertx.eventBus(), Addresses.conversation(conversationId),
-          new JsonObject().put("type", "delivered").put("userId", user).put("seq", seq));
+          ClientEvent.delivered(user, seq));
       }
       return new JsonObject().put("conversationId", conversationId).put("deliveredSeq", seq);
     });
@@ -255,7 +256,7 @@ public class ChatVerticle extends VerticleBase {
       membership.rememberAccepted(user, conversationId, since);
       JsonObject invited = conversation.copy().put("myStatus", Participant.INVITED);
       people.forEach(person -> Events.publish(vertx.eventBus(), Addresses.user(person),
-        new JsonObject().put("type", "conversation.created").put("conversation", person.equals(user) ? conversation : invited)));
+        ClientEvent.conversationCreated(person.equals(user) ? conversation : invited)));
     });
   }
 
@@ -283,12 +284,12 @@ public class ChatVerticle extends VerticleBase {
   private void publishAccepted(String conversationId, String user, long readSeq, long deliveredSeq) {
     EventBus bus = vertx.eventBus();
     String address = Addresses.conversation(conversationId);
-    Events.publish(bus, address, new JsonObject().put("type", "participant.accepted").put("userId", user));
+    Events.publish(bus, address, ClientEvent.participantAccepted(user));
     if (deliveredSeq > readSeq) {
-      Events.publish(bus, address, new JsonObject().put("type", "delivered").put("userId", user).put("seq", deliveredSeq));
+      Events.publish(bus, address, ClientEvent.delivered(user, deliveredSeq));
     }
     if (readSeq > 0) {
-      Events.publish(bus, address, new JsonObject().put("type", "read").put("userId", user).put("seq", readSeq));
+      Events.publish(bus, address, ClientEvent.read(user, readSeq));
     }
   }
 
@@ -319,23 +320,21 @@ public class ChatVerticle extends VerticleBase {
         .put("conversationId", conversationId).put("targetId", target)))
       .map(result -> {
         JsonArray removed = result.getJsonArray("removed");
-        Events.publish(bus, Addresses.conversation(conversationId), new JsonObject().put("type", "participants")
-          .put("added", new JsonArray()).put("removed", removed).put("by", user));
+        Events.publish(bus, Addresses.conversation(conversationId), ClientEvent.participants(new JsonArray(), removed, user));
         Events.broadcast(bus, Addresses.MEMBERSHIP_REMOVED, new JsonObject().put("conversationId", conversationId)
           .put("userIds", removed));
-        removed.forEach(id -> Events.publish(bus, Addresses.user((String) id), new JsonObject()
-          .put("type", "conversation.removed").put("conversationId", conversationId)));
+        removed.forEach(id -> Events.publish(bus, Addresses.user((String) id), ClientEvent.conversationRemoved(conversationId)));
         return new JsonObject();
       });
   }
 
-  /** Every node's bridge passes removals on ({@link Addresses#CHAT_MEMBERSHIP_REMOVED}): forget them, end their typing. */
+  /**
+   * Every node's bridge passes removals on ({@link Addresses#CHAT_MEMBERSHIP_REMOVED}) once it has
+   * forgotten their membership (the node's one {@link Membership}): their typing ends.
+   */
   private void forgetRemoved(JsonObject body) {
     String conversationId = body.getString("conversationId");
-    body.getJsonArray("userIds").forEach(o -> {
-      membership.forget((String) o, conversationId);
-      typing.stop(conversationId, (String) o);
-    });
+    body.getJsonArray("userIds").forEach(o -> typing.stop(conversationId, (String) o));
   }
 
   /**

@@ -1,5 +1,7 @@
 package io.thrume.chat;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.thrume.bus.Addresses;
 import io.thrume.bus.Failure;
 import io.thrume.bus.Local;
@@ -7,8 +9,7 @@ import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.time.Duration;
 
 /**
  * "Is this user in that conversation, and has the user accepted it?", asked of the store and
@@ -18,8 +19,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>
  * A "yes" asked before a removal could arrive after the removal was heard and be remembered for
  * good. So each removal heard is noted with its time, and an answer to a question asked before a
- * removal of that user and conversation is asked again. Thread-safe (the bridge's copy is shared
- * by the node's event loops). Bounded: forgets all when full.
+ * removal of that user and conversation is asked again.
+ * <p>
+ * One per node, shared by the chat service and the bridge's policy (MainVerticle), so thread-safe.
+ * Both memories are bounded Caffeine caches: the least used "accepted" go first (they are asked of
+ * the store again), and a removal is kept for {@link #REMOVAL_MEMORY}.
  */
 public final class Membership {
   /** A participant's consent. */
@@ -27,12 +31,15 @@ public final class Membership {
 
   private static final int MAX_ENTRIES = 200_000;
   /** Removals older than this cannot race with a question any more (requests time out sooner). */
-  private static final long REMOVAL_MEMORY_NANOS = 120_000_000_000L;
+  private static final Duration REMOVAL_MEMORY = Duration.ofMinutes(2);
   private static final int MAX_REMOVALS = 10_000;
   private final EventBus bus;
-  private final Set<String> accepted = ConcurrentHashMap.newKeySet();
+  /** "userId/conversationId" of accepted participants. */
+  private final Cache<String, Boolean> accepted = Caffeine.newBuilder().maximumSize(MAX_ENTRIES)
+    .executor(Runnable::run).build();
   /** "userId/conversationId" → System.nanoTime() when its removal was heard. */
-  private final ConcurrentHashMap<String, Long> removedAt = new ConcurrentHashMap<>();
+  private final Cache<String, Long> removedAt = Caffeine.newBuilder().maximumSize(MAX_REMOVALS)
+    .expireAfterWrite(REMOVAL_MEMORY).executor(Runnable::run).build();
 
   public Membership(EventBus bus) {
     this.bus = bus;
@@ -50,31 +57,21 @@ public final class Membership {
   public void rememberAccepted(String userId, String conversationId, long since) {
     String key = key(userId, conversationId);
     if (!removedSince(key, since)) {
-      if (accepted.size() >= MAX_ENTRIES) {
-        accepted.clear();
-      }
-      accepted.add(key);
+      accepted.put(key, Boolean.TRUE);
     }
   }
 
   /** The user left the conversation or was removed from it. */
   public void forget(String userId, String conversationId) {
     String key = key(userId, conversationId);
-    long now = now();
-    if (removedAt.size() >= MAX_REMOVALS) {
-      removedAt.values().removeIf(at -> now - at > REMOVAL_MEMORY_NANOS);
-      if (removedAt.size() >= MAX_REMOVALS) {
-        removedAt.clear();
-      }
-    }
-    removedAt.put(key, now);
-    accepted.remove(key);
+    removedAt.put(key, now());
+    accepted.invalidate(key);
   }
 
   /** The user's status in the conversation; fails NOT_FOUND (no existence leak) for non-participants. */
   public Future<Status> status(String userId, String conversationId) {
     String key = key(userId, conversationId);
-    if (accepted.contains(key)) {
+    if (accepted.getIfPresent(key) != null) {
       return Future.succeededFuture(Status.ACCEPTED);
     }
     long asked = now();
@@ -102,7 +99,7 @@ public final class Membership {
   }
 
   private boolean removedSince(String key, long since) {
-    Long at = removedAt.get(key);
+    Long at = removedAt.getIfPresent(key);
     return at != null && at - since >= 0;
   }
 

@@ -1,9 +1,9 @@
 package io.thrume.chat;
 
+import io.thrume.fanout.ClientEvent;
 import io.thrume.bus.Addresses;
 import io.thrume.fanout.Events;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 
 import java.util.HashMap;
 import java.util.HashSet;
@@ -64,6 +64,6 @@ final class TypingState {
 
   private void publish(String conversationId, String userId, boolean typing) {
     Events.publish(vertx.eventBus(), Addresses.conversation(conversationId),
-      new JsonObject().put("type", "typing").put("userId", userId).put("typing", typing));
+      ClientEvent.typing(userId, typing));
   }
 }

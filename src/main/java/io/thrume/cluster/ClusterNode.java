@@ -7,7 +7,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.spi.properties.ClusterProperty;
 import com.hazelcast.spi.properties.HazelcastProperties;
 import com.hazelcast.instance.impl.HazelcastInstanceProxy;
-import io.thrume.ThrumeVertx;
+import io.thrume.metrics.ThrumeVertx;
 import io.thrume.bus.Addresses;
 import io.thrume.bus.Local;
 import io.thrume.config.ConfigKeys;
@@ -20,7 +20,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,9 +52,7 @@ public final class ClusterNode {
     String host = settings.string(ConfigKeys.CLUSTER_HOST);
     VertxOptions options = ThrumeVertx.options();
     options.getEventBusOptions().setHost(host).setClusterPublicHost(host);
-    return Vertx.builder()
-      .with(options)
-      .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
+    return ThrumeVertx.builder(metrics, options)
       .withClusterManager(manager)
       .buildClustered()
       .map(vertx -> {

@@ -1,5 +1,7 @@
 package io.thrume.fanout;
 
+import io.thrume.transport.Transport;
+import io.thrume.transport.EventFrame;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 

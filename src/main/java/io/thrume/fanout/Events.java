@@ -1,7 +1,7 @@
 package io.thrume.fanout;
 
+import io.thrume.transport.Frames;
 import io.thrume.bus.Addresses;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
@@ -51,17 +51,15 @@ public final class Events {
   }
 
   /** Publishes an event on a client address, to the sockets of every node that registered it. */
-  public static void publish(EventBus bus, String address, JsonObject event) {
+  public static void publish(EventBus bus, String address, ClientEvent event) {
     DeliveryOptions options = new DeliveryOptions().addHeader(TO, address);
-    EventKind kind = EventKind.of(event);
-    if (kind != EventKind.ESSENTIAL) {
-      options.addHeader(KIND, kind.header());
+    if (event.kind() != EventKind.ESSENTIAL) {
+      options.addHeader(KIND, event.kind().header());
     }
-    if ("message".equals(event.getString("type"))) {
-      options.addHeader(SEQ, Long.toString(event.getJsonObject("message").getLong("seq")))
-        .addHeader(COMMITTED, Long.toString(nowMicros()));
+    if (event.seq() != ClientEvent.NO_SEQ) {
+      options.addHeader(SEQ, Long.toString(event.seq())).addHeader(COMMITTED, Long.toString(nowMicros()));
     }
-    bus.publish(Addresses.FANOUT, Frames.rec(address, event), options);
+    bus.publish(Addresses.FANOUT, Frames.rec(address, event.body()), options);
   }
 
   /**
@@ -77,8 +75,8 @@ public final class Events {
    * Hands a presence change to this node's sockets that watch the user (each node's presence
    * service does this when it learns of a change, so it crosses the cluster once).
    */
-  public static void toWatchers(EventBus bus, String userId, JsonObject event) {
-    bus.publish(Addresses.FANOUT, Frames.utf8(event), new DeliveryOptions().setLocalOnly(true)
-      .addHeader(WATCHED, userId).addHeader(KIND, EventKind.PRESENCE.header()));
+  public static void toWatchers(EventBus bus, String userId, ClientEvent event) {
+    bus.publish(Addresses.FANOUT, Frames.utf8(event.body()), new DeliveryOptions().setLocalOnly(true)
+      .addHeader(WATCHED, userId).addHeader(KIND, event.kind().header()));
   }
 }

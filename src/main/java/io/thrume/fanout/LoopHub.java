@@ -1,5 +1,7 @@
 package io.thrume.fanout;
 
+import io.thrume.transport.EventFrame;
+import io.thrume.transport.Frames;
 import io.thrume.bus.Addresses;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
@@ -68,9 +70,9 @@ final class LoopHub {
       }
     }
     counts.delivered(targets.length, slow);
-    if (frame.committedMicros != 0) {
+    if (frame.committedMicros() != 0) {
       // once per event and loop, not per socket: the sockets of a loop are written in one go, flushed right after
-      counts.written(Events.nowMicros() - frame.committedMicros);
+      counts.written(Events.nowMicros() - frame.committedMicros());
     }
     scheduleFlush();
   }

@@ -1,5 +1,7 @@
 package io.thrume.fanout;
 
+import io.thrume.transport.EventFrame;
+import io.thrume.transport.Frames;
 import io.thrume.bus.Addresses;
 import io.thrume.bus.Local;
 import io.vertx.core.Context;
@@ -204,16 +206,16 @@ public final class NodeFanout {
     return sockets.values();
   }
 
-  public int openSockets() {
+  int openSockets() {
     return sockets.size();
   }
 
-  public long deliveries() {
+  long deliveries() {
     return deliveries.sum();
   }
 
   /** Takes the microseconds from each message's commit to its write to a loop's sockets (once per event and loop). */
-  public void deliveryLatency(LongConsumer micros) {
+  void deliveryLatency(LongConsumer micros) {
     this.latencyMicros = micros;
   }
 
@@ -223,17 +225,17 @@ public final class NodeFanout {
   }
 
   /** Sockets closed because they could not keep up. */
-  public long slowClosed() {
+  long slowClosed() {
     return slowClosed.sum();
   }
 
   /** Message events by what sequencing did with them (held behind a gap, repaired from the store, …). */
-  public long sequenced(Sequencer.Outcome outcome) {
+  long sequenced(Sequencer.Outcome outcome) {
     return sequencing.get(outcome).sum();
   }
 
   /** Addresses and watched users this node's sockets are on. */
-  public int topics() {
+  int topics() {
     return topics.size();
   }
 
@@ -424,7 +426,7 @@ public final class NodeFanout {
         JsonArray messages = reply.body().getJsonArray("messages");
         return messages.stream().map(m -> (JsonObject) m)
           .map(m -> new Sequencer.Sequenced(m.getLong("seq"), new EventFrame(Frames.rec(topic.address,
-            new JsonObject().put("type", "message").put("message", m)))))
+            ClientEvent.message(m).body()))))
           .toList();
       });
     }
@@ -462,7 +464,7 @@ public final class NodeFanout {
   }
 
   /** Event loops with bridge sockets on this node (at most the HTTP verticle's instances). */
-  public int loops() {
+  int loops() {
     return hubs.size();
   }
 }

@@ -1,5 +1,6 @@
 package io.thrume.fanout;
 
+import io.thrume.transport.EventFrame;
 import io.vertx.core.Future;
 
 import java.util.HashSet;

@@ -1,5 +1,6 @@
 package io.thrume.http;
 
+import io.thrume.edge.Problems;
 import io.thrume.bus.Addresses;
 import io.thrume.bus.Failure;
 import io.thrume.bus.Local;
@@ -43,7 +44,7 @@ final class Api {
       }
       result.onComplete(ar -> {
         if (ar.failed()) {
-          Problems.fail(ctx, ar.cause());
+          Problems.fail(ctx, ar.cause(), Api.requestId(ctx));
         } else if (!ctx.response().ended() && ar.result().status() == 204) {
           ctx.response().setStatusCode(204).end();
         } else if (!ctx.response().ended()) {
@@ -101,5 +102,23 @@ final class Api {
 
   Future<Object> call(String address, JsonObject body) {
     return bus.request(address, body, Local.delivery()).map(Message::body);
+  }
+
+  /** A whole-number query parameter between min and max (INVALID otherwise), or the fallback when absent. */
+  static long longParam(RoutingContext ctx, String name, long min, long max, long fallback) {
+    String raw = ctx.request().getParam(name);
+    if (raw == null) {
+      return fallback;
+    }
+    long value;
+    try {
+      value = Long.parseLong(raw.trim());
+    } catch (NumberFormatException e) {
+      throw Failure.INVALID.exception(name + " must be a whole number");
+    }
+    if (value < min || value > max) {
+      throw Failure.INVALID.exception(name + " must be between " + min + " and " + max);
+    }
+    return value;
   }
 }

@@ -1,5 +1,6 @@
 package io.thrume.http;
 
+import io.thrume.edge.Problems;
 import io.thrume.auth.TokenService;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
@@ -26,7 +27,7 @@ final class BearerAuth implements Handler<RoutingContext> {
         ctx.put(SESSION_ID, ar.result().sessionId());
         ctx.next();
       } else {
-        Problems.fail(ctx, ar.cause());
+        Problems.fail(ctx, ar.cause(), Api.requestId(ctx));
       }
     });
   }

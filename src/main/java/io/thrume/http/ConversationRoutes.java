@@ -1,7 +1,6 @@
 package io.thrume.http;
 
 import io.thrume.bus.Addresses;
-import io.thrume.bus.Failure;
 import io.thrume.validate.Fields;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -34,12 +33,12 @@ final class ConversationRoutes {
 
     router.get("/api/conversations/:id/messages").handler(Api.handle(ctx -> {
       JsonObject query = new JsonObject().put("userId", BearerAuth.userId(ctx)).put("conversationId", conversationId(ctx))
-        .put("limit", (int) longParam(ctx, "limit", 1, MAX_PAGE, DEFAULT_PAGE));
+        .put("limit", (int) Api.longParam(ctx, "limit", 1, MAX_PAGE, DEFAULT_PAGE));
       if (ctx.request().getParam("afterSeq") != null) {
-        query.put("afterSeq", longParam(ctx, "afterSeq", 0, Long.MAX_VALUE, 0));
+        query.put("afterSeq", Api.longParam(ctx, "afterSeq", 0, Long.MAX_VALUE, 0));
       }
       if (ctx.request().getParam("beforeSeq") != null) {
-        query.put("beforeSeq", longParam(ctx, "beforeSeq", 1, Long.MAX_VALUE, 0));
+        query.put("beforeSeq", Api.longParam(ctx, "beforeSeq", 1, Long.MAX_VALUE, 0));
       }
       return api.call(Addresses.STORE_MESSAGE_PAGE, query).map(page -> new Api.Response(200, page));
     }));
@@ -72,22 +71,5 @@ final class ConversationRoutes {
 
   private static String conversationId(RoutingContext ctx) {
     return Fields.uuid(ctx.pathParam("id"), "conversation id").toString();
-  }
-
-  private static long longParam(RoutingContext ctx, String name, long min, long max, long fallback) {
-    String raw = ctx.request().getParam(name);
-    if (raw == null) {
-      return fallback;
-    }
-    long value;
-    try {
-      value = Long.parseLong(raw.trim());
-    } catch (NumberFormatException e) {
-      throw Failure.INVALID.exception(name + " must be a whole number");
-    }
-    if (value < min || value > max) {
-      throw Failure.INVALID.exception(name + " must be between " + min + " and " + max);
-    }
-    return value;
   }
 }

@@ -1,5 +1,6 @@
 package io.thrume.http;
 
+import io.thrume.edge.OriginPolicy;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.CorsHandler;

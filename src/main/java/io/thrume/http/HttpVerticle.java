@@ -1,5 +1,8 @@
 package io.thrume.http;
 
+import io.thrume.edge.Problems;
+import io.thrume.edge.OriginPolicy;
+import io.thrume.edge.RequestTimeouts;
 import io.thrume.auth.RevokedSessions;
 import io.thrume.auth.TokenService;
 import io.thrume.bridge.BridgeNode;
@@ -65,6 +68,7 @@ public class HttpVerticle extends VerticleBase {
     router.route("/api/*").handler(new BearerAuth(tokens));
     SessionRoutes.mount(router, api);
     AccountRoutes.mount(router, api);
+    SearchRoutes.mount(router, api);
     ConversationRoutes.mount(router, api);
     RealtimeRoutes.mount(router, api);
     BlockRoutes.mount(router, api);
@@ -77,7 +81,7 @@ public class HttpVerticle extends VerticleBase {
       if (ctx.statusCode() > 0) {
         Problems.status(ctx, ctx.statusCode());
       } else {
-        Problems.fail(ctx, ctx.failure());
+        Problems.fail(ctx, ctx.failure(), Api.requestId(ctx));
       }
     });
     router.errorHandler(404, ctx -> Problems.status(ctx, 404));

@@ -27,12 +27,8 @@ final class RealtimeRoutes {
       if (raw == null || raw.isBlank()) {
         throw Failure.INVALID.exception("userIds is required: comma-separated account ids");
       }
-      String[] ids = raw.split(",");
-      if (ids.length > MAX_PRESENCE_IDS) {
-        throw Failure.INVALID.exception("userIds allows at most " + MAX_PRESENCE_IDS + " ids");
-      }
-      JsonArray userIds = new JsonArray(Arrays.stream(ids).map(String::trim)
-        .map(id -> Fields.uuid(id, "userIds").toString()).distinct().toList());
+      JsonArray userIds = new JsonArray(Fields.accountIds(Arrays.stream(raw.split(",")).map(String::trim).toList(),
+        "userIds", MAX_PRESENCE_IDS));
       return api.call(Addresses.PRESENCE_QUERY, new JsonObject().put("userId", BearerAuth.userId(ctx)).put("userIds", userIds))
         .map(presence -> new Api.Response(200, presence));
     }));

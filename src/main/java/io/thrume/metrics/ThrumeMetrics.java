@@ -3,14 +3,11 @@ package io.thrume.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.thrume.bus.Failure;
-import io.thrume.fanout.NodeFanout;
-import io.thrume.fanout.Sequencer;
 
 import java.time.Duration;
 import java.util.Map;
@@ -192,26 +189,5 @@ public final class ThrumeMetrics {
     FunctionCounter.builder("thrume.hazelcast.map.operations", source, count)
       .description("Hazelcast operations on a map or multimap as this member counts them, by operation type")
       .tags("map", map, "op", op).register(registry);
-  }
-
-  /** Meters read from the node's fan-out (held by the node for its whole life; Micrometer keeps only a weak reference). */
-  public void fanout(NodeFanout fanout) {
-    Gauge.builder("thrume.fanout.loops", fanout, NodeFanout::loops)
-      .description("Event loops serving bridge sockets on this node").register(registry);
-    Gauge.builder("thrume.sockets.open", fanout, NodeFanout::openSockets)
-      .description("Open bridge sockets on this node").register(registry);
-    Gauge.builder("thrume.fanout.topics", fanout, NodeFanout::topics)
-      .description("Client addresses and watched users this node's sockets are on (in memory only)").register(registry);
-    for (Sequencer.Outcome outcome : Sequencer.Outcome.values()) {
-      FunctionCounter.builder("thrume.fanout.sequenced", fanout, f -> f.sequenced(outcome))
-        .description("Message events by what putting them in seq order took: held behind a gap, repaired from"
-          + " the store, dropped as a duplicate, or a gap given up")
-        .tag("outcome", outcome.name().toLowerCase()).register(registry);
-    }
-    FunctionCounter.builder("thrume.deliveries", fanout, NodeFanout::deliveries)
-      .description("Events handed to sockets").register(registry);
-    FunctionCounter.builder("thrume.sockets.slow.closed", fanout, NodeFanout::slowClosed)
-      .description("Sockets closed because their outbound queue stayed full").register(registry);
-    fanout.deliveryLatency(this::delivered);
   }
 }

@@ -1,5 +1,6 @@
 package io.thrume.presence;
 
+import io.thrume.fanout.ClientEvent;
 import io.thrume.bus.Addresses;
 import io.thrume.fanout.Events;
 import io.thrume.presence.SharedEntries.Change;
@@ -248,16 +249,10 @@ final class ConversationViewers {
   private void announce(String conversationId, Set<String> before, Set<String> after) {
     List<String> joined = after.stream().filter(u -> !before.contains(u)).toList();
     List<String> left = before.stream().filter(u -> !after.contains(u)).toList();
-    JsonObject event;
-    if (joined.size() + left.size() == 0) {
-      return;
-    } else if (joined.size() + left.size() == 1) {
-      event = new JsonObject().put("type", joined.isEmpty() ? "user.left" : "user.joined")
-        .put("userId", joined.isEmpty() ? left.get(0) : joined.get(0));
-    } else {
-      event = new JsonObject().put("type", "viewers").put("joined", new JsonArray(joined)).put("left", new JsonArray(left));
+    ClientEvent event = ClientEvent.viewers(joined, left);
+    if (event != null) {
+      Events.publish(vertx.eventBus(), Addresses.conversation(conversationId), event);
     }
-    Events.publish(vertx.eventBus(), Addresses.conversation(conversationId), event);
   }
 
   /** The shared-entry change of one flush: this node starts and stops viewing for these users. */

@@ -1,5 +1,6 @@
 package io.thrume.presence;
 
+import io.thrume.fanout.ClientEvent;
 import io.thrume.bus.Addresses;
 import io.thrume.bus.Failure;
 import io.thrume.bus.Handlers;
@@ -84,12 +85,9 @@ public class PresenceVerticle extends VerticleBase {
     String userId = event.getString("userId");
     if (mirror.apply(userId, event.getLong("v"), event.getBoolean("online"), event.getString("status"),
       event.getString("lastSeen"))) {
-      JsonObject forClients = event.copy();
-      forClients.remove("v");
-      if (forClients.getBoolean("online")) {
-        forClients.put("lastSeen", OnlineUsers.now());
-      }
-      Events.toWatchers(vertx.eventBus(), userId, forClients);
+      boolean online = event.getBoolean("online");
+      Events.toWatchers(vertx.eventBus(), userId, ClientEvent.presence(userId, online, event.getString("status"),
+        online ? OnlineUsers.now() : event.getString("lastSeen")));
     }
     return Future.succeededFuture();
   }

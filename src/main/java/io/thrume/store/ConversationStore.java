@@ -1,5 +1,6 @@
 package io.thrume.store;
 
+import io.thrume.model.Message;
 import io.thrume.bus.Failure;
 import io.thrume.model.Account;
 import io.thrume.model.Conversation;
@@ -244,18 +245,9 @@ final class ConversationStore {
 
   private static JsonObject lastMessage(Row r) {
     UUID messageId = r.getUUID("message_id");
-    if (messageId == null) {
-      return null;
-    }
-    return new JsonObject()
-      .put("id", messageId.toString())
-      .put("conversationId", r.getUUID("id").toString())
-      .put("seq", r.getLong("seq"))
-      .put("senderId", r.getUUID("sender_id").toString())
-      .put("senderDisplayName", r.getString("display_name"))
-      .put("content", r.getString("content"))
-      .put("sentAt", Timestamps.iso(r.getOffsetDateTime("sent_at")))
-      .put("clientMessageId", r.getString("client_message_id"));
+    return messageId == null ? null : new Message(messageId, r.getUUID("id"), r.getLong("seq"), r.getUUID("sender_id"),
+      r.getString("display_name"), r.getString("content"), r.getOffsetDateTime("sent_at"),
+      r.getString("client_message_id")).toJson();
   }
 
   private static Future<Map<UUID, List<Participant>>> participants(SqlClient client, UUID[] conversationIds) {

@@ -66,6 +66,7 @@ public class StoreVerticle extends VerticleBase {
     AccountStore accounts = new AccountStore(pool);
     ConversationStore conversations = new ConversationStore(pool);
     MessageStore messages = new MessageStore(pool);
+    MessageSearch search = new MessageSearch(pool);
     BlockStore blocks = new BlockStore(pool);
     SessionStore sessions = new SessionStore(pool);
     // insert transactions may hold up to half the pool; the rest serves reads and markers meanwhile
@@ -83,6 +84,7 @@ public class StoreVerticle extends VerticleBase {
     Handlers.serve(bus, Addresses.STORE_READ_MARK, m -> messages.markRead(m.body()));
     Handlers.serve(bus, Addresses.STORE_DELIVERED_MARK, m -> messages.markDelivered(m.body()));
     Handlers.serve(bus, Addresses.STORE_MESSAGE_SYNC, m -> messages.sync(m.body()));
+    Handlers.serve(bus, Addresses.STORE_MESSAGE_SEARCH, m -> search.search(m.body()));
     Handlers.serve(bus, Addresses.STORE_MEMBERSHIP, m -> conversations.membership(m.body()));
     Handlers.serve(bus, Addresses.STORE_LAST_SEQS, m -> conversations.lastSeqs(m.body()));
     Handlers.serve(bus, Addresses.STORE_CONTACTS, m -> conversations.contacts(m.body()));

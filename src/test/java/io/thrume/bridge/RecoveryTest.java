@@ -27,6 +27,12 @@ class RecoveryTest {
   @Shared static TestThrume thrume;
   @Shared static RestClient rest;
 
+  /** The N of an err frame's "RATE_LIMITED: retry after N s", as a client reads it; 1 without one. */
+  static long retryAfterSeconds(String message) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("retry after (\\d+) s").matcher(message);
+    return m.find() ? Long.parseLong(m.group(1)) : 1;
+  }
+
   /** Every message after {@code from}, page by page, waiting when told to (RATE_LIMITED), as a client does. */
   static List<JsonObject> syncAll(BridgeClient client, String conversationId, long from) {
     List<JsonObject> all = new ArrayList<>();
@@ -34,7 +40,7 @@ class RecoveryTest {
     for (int page = 0; page < 200; page++) {
       JsonObject frame = client.request("chat.sync", new JsonObject().put("positions", new JsonObject().put(conversationId, position)));
       if ("err".equals(frame.getString("type")) && frame.getInteger("failureCode") == 429) {
-        long seconds = io.thrume.bus.Failure.retryAfterSeconds(frame.getString("message"));
+        long seconds = retryAfterSeconds(frame.getString("message"));
         BridgeDeliveryTest.sleep(seconds * 1000);
         continue;
       }

@@ -14,8 +14,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class ConfigLoaderTest {
 
+  /** The defaults docs/configuration.md lists (the design document it named is not in this repository). */
   @Test
-  void defaultsMatchTheDesign() {
+  void defaultsMatchDocsConfiguration() {
     Settings s = new Settings(ConfigLoader.load(Map.of()));
     assertEquals(8080, s.integer(ConfigKeys.HTTP_PORT));
     assertEquals("./data", s.string(ConfigKeys.DATA_DIR));

@@ -1,5 +1,6 @@
 package io.thrume.fanout;
 
+import io.thrume.transport.EventFrame;
 import io.thrume.support.TestThrume;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;

@@ -1,5 +1,7 @@
 package io.thrume.fanout;
 
+import io.thrume.transport.Transport;
+import io.thrume.transport.EventFrame;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.Test;

@@ -218,6 +218,8 @@ class OpenApiContractTest {
     expect(400, client, HttpMethod.GET, "/api/accounts", token, null);
     expect(401, client, HttpMethod.GET, "/api/accounts?search=oa", null, null);
     untilRateLimited(client, HttpMethod.GET, "/api/accounts?search=oa", token, i -> null);
+    // message searches share the bucket of account searches
+    untilRateLimited(client, HttpMethod.GET, "/api/search/messages?q=oa", token, i -> null);
   }
 
   @Test
@@ -259,6 +261,13 @@ class OpenApiContractTest {
     expect(400, client, HttpMethod.GET, base + "/messages?limit=0", alice, null);
     expect(404, client, HttpMethod.GET, "/api/conversations/" + UUID.randomUUID() + "/messages", alice, null);
     expect(401, client, HttpMethod.GET, base + "/messages", null, null);
+
+    // search: 200 (found, and in one conversation), 400, 401
+    assertEquals(1, expect(200, client, HttpMethod.GET, "/api/search/messages?q=hel", bob, null)
+      .json().getJsonArray("messages").size());
+    expect(200, client, HttpMethod.GET, "/api/search/messages?q=hel&limit=5&conversationId=" + id, alice, null);
+    expect(400, client, HttpMethod.GET, "/api/search/messages?q=hel&limit=0", alice, null);
+    expect(401, client, HttpMethod.GET, "/api/search/messages?q=hel", null, null);
 
     // read: 200, 400 (beyond lastSeq), 404, 401
     expect(200, client, HttpMethod.POST, base + "/read", bob, new JsonObject().put("seq", 1));

@@ -1,6 +1,6 @@
 package io.thrume.model;
 
-import io.thrume.fanout.Frames;
+import io.thrume.transport.Frames;
 import org.junit.jupiter.api.Test;
 
 import java.time.OffsetDateTime;

@@ -1,7 +1,7 @@
 package io.thrume.support;
 
 import io.thrume.MainVerticle;
-import io.thrume.ThrumeVertx;
+import io.thrume.metrics.ThrumeVertx;
 import io.thrume.metrics.ThrumeMetrics;
 import io.thrume.config.ConfigLoader;
 import io.vertx.core.DeploymentOptions;

@@ -1,9 +1,9 @@
-package io.thrume.http;
+package io.thrume.edge;
 
 import io.thrume.bus.Failure;
 import io.thrume.bus.Handlers;
+import io.thrume.bus.ServiceFailure;
 import io.thrume.metrics.ThrumeMetrics;
-import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -17,28 +17,37 @@ public final class Problems {
    * Routing-context key of the node's {@link ThrumeMetrics}, put there by the first route (HttpVerticle) on every
    * path but the bridge's, which counts its own refusals (ThrumeMetrics.connectRefused), HTTP answers included.
    */
-  static final String METRICS = "thrume.metrics";
+  public static final String METRICS = "thrume.metrics";
 
   private Problems() {
   }
 
-  /** Renders any failure: contract failures keep their code and detail, the rest become 500/503. */
-  static void fail(RoutingContext ctx, Throwable cause) {
-    ReplyException e = Handlers.withIds(null, Api.requestId(ctx), () -> Handlers.toReplyException(ctx.request().path(), cause));
-    Failure code = Failure.codeOf(e.getMessage());
-    send(ctx, e.failureCode(), code == null ? Failure.INTERNAL : code, Failure.detailOf(e.getMessage()));
+  /**
+   * Renders any failure: contract failures keep their code and detail, the rest become 500/503
+   * (logged with the request's id).
+   */
+  public static void fail(RoutingContext ctx, Throwable cause, String requestId) {
+    ServiceFailure failure = Handlers.withIds(null, requestId, () -> Handlers.toFailure(ctx.request().path(), cause));
+    send(ctx, failure.status(), failure);
   }
 
+  /** A failure of this code and detail (an UNAVAILABLE with its default time to come back). */
   public static void send(RoutingContext ctx, int status, Failure code, String detail) {
+    send(ctx, status, code.exception(detail));
+  }
+
+  /**
+   * The problem response of a failure: code → {@code type}, detail → {@code detail}; a 429 or 503
+   * says when to come back in {@code Retry-After} (1 s when the failure does not say).
+   */
+  public static void send(RoutingContext ctx, int status, ServiceFailure failure) {
     HttpServerResponse response = ctx.response();
     if (response.ended()) {
       return;
     }
-    detail = code.detail(detail);
+    Failure code = failure.code();
     if (code == Failure.RATE_LIMITED || code == Failure.UNAVAILABLE || status == 503) {
-      // a 503 always says when to come back (an UNAVAILABLE's detail carries it: 1 s unless it says otherwise)
-      long retry = Failure.retryAfterSeconds(detail);
-      response.putHeader("Retry-After", Long.toString(Math.max(1, retry)));
+      response.putHeader("Retry-After", Long.toString(Math.max(1, failure.retryAfterSeconds())));
     }
     if (status == 401) {
       response.putHeader("WWW-Authenticate", "Bearer");
@@ -50,12 +59,12 @@ public final class Problems {
       .put("type", "urn:thrume:problem:" + code.name().toLowerCase(Locale.ROOT).replace('_', '-'))
       .put("title", title(status))
       .put("status", status)
-      .put("detail", detail);
+      .put("detail", failure.clientDetail());
     response.setStatusCode(status).putHeader("Content-Type", CONTENT_TYPE).end(problem.encode());
   }
 
   /** For failures raised by Vert.x itself (unmatched route, body too large, …). */
-  static void status(RoutingContext ctx, int status) {
+  public static void status(RoutingContext ctx, int status) {
     Failure code = switch (status) {
       case 400 -> Failure.INVALID;
       case 401 -> Failure.UNAUTHORIZED;

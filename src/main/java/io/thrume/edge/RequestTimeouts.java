@@ -1,4 +1,4 @@
-package io.thrume.http;
+package io.thrume.edge;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;

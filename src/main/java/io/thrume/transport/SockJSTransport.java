@@ -1,18 +1,17 @@
-package io.thrume.bridge;
+package io.thrume.transport;
 
-import io.thrume.fanout.Transport;
 
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 
 /** /eventbus: a SockJS session (WebSocket, XHR streaming or polling); frames travel as text. */
-final class SockJSTransport implements Transport {
+public final class SockJSTransport implements Transport {
   private final SockJSSocket socket;
   private final Runnable onClose;
 
   /** {@code onClose} runs first when the session closes (its ticket binding goes). */
-  SockJSTransport(SockJSSocket socket, int outboundQueueBytes, Runnable onClose) {
+  public SockJSTransport(SockJSSocket socket, int outboundQueueBytes, Runnable onClose) {
     this.socket = socket;
     this.onClose = onClose;
     socket.setWriteQueueMaxSize(outboundQueueBytes);

@@ -1,7 +1,7 @@
-package io.thrume;
+package io.thrume.metrics;
 
-import io.thrume.metrics.ThrumeMetrics;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsFactory;
@@ -15,10 +15,12 @@ public final class ThrumeVertx {
   }
 
   public static Vertx create(ThrumeMetrics metrics) {
-    return Vertx.builder()
-      .with(options())
-      .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
-      .build();
+    return builder(metrics, options()).build();
+  }
+
+  /** A builder of the node's Vert.x with these options (a cluster node adds its cluster manager), its meters in the node's registry. */
+  public static VertxBuilder builder(ThrumeMetrics metrics, VertxOptions options) {
+    return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(metrics.registry()));
   }
 
   public static VertxOptions options() {

@@ -1,4 +1,4 @@
-package io.thrume.fanout;
+package io.thrume.transport;
 
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;

@@ -1,6 +1,5 @@
-package io.thrume.bridge;
+package io.thrume.transport;
 
-import io.thrume.fanout.Transport;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -28,7 +27,6 @@ import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtension;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionDecoder;
 import io.netty.util.ReferenceCountUtil;
-import io.thrume.fanout.EventFrame;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
@@ -48,7 +46,7 @@ import io.vertx.core.net.impl.VertxHandler;
  * <p>Vert.x is told the WebSocket closed when the channel is taken (so its connection meters stay
  * balanced and its objects can go); {@code thrume_sockets_open} counts bridge sockets.
  */
-final class ChannelTransport extends ChannelInboundHandlerAdapter implements Transport {
+public final class ChannelTransport extends ChannelInboundHandlerAdapter implements Transport {
   private final Channel channel;
   private final ContextInternal context;
   private Handler<Buffer> frameHandler;
@@ -67,7 +65,7 @@ final class ChannelTransport extends ChannelInboundHandlerAdapter implements Tra
    * loop, in the same task as the upgrade (no frame can have been read in between). Answers null
    * when this Vert.x does not look as expected; the caller then keeps Vert.x' WebSocket.
    */
-  static ChannelTransport takeOver(HttpConnection connection, ContextInternal context, int outboundQueueBytes,
+  public static ChannelTransport takeOver(HttpConnection connection, ContextInternal context, int outboundQueueBytes,
                                    int maxMessageBytes) {
     if (!(connection instanceof ConnectionBase base)) {
       return null;

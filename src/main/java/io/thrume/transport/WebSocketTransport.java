@@ -1,6 +1,5 @@
-package io.thrume.bridge;
+package io.thrume.transport;
 
-import io.thrume.fanout.Transport;
 
 import io.netty.channel.Channel;
 import io.vertx.core.Handler;
@@ -10,11 +9,11 @@ import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.core.http.ServerWebSocket;
 
 /** /eventbus/websocket: one bridge frame per WebSocket message; Thrume answers in binary messages. */
-final class WebSocketTransport implements Transport {
+public final class WebSocketTransport implements Transport {
   private final ServerWebSocket ws;
   private final HttpConnection connection;
 
-  WebSocketTransport(ServerWebSocket ws, HttpConnection connection, int outboundQueueBytes) {
+  public WebSocketTransport(ServerWebSocket ws, HttpConnection connection, int outboundQueueBytes) {
     this.ws = ws;
     this.connection = connection;
     ws.setWriteQueueMaxSize(outboundQueueBytes);

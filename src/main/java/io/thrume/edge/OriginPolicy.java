@@ -1,4 +1,4 @@
-package io.thrume.http;
+package io.thrume.edge;
 
 import io.vertx.core.http.HttpServerRequest;
 
@@ -17,7 +17,7 @@ public final class OriginPolicy {
     return origin == null || sameOrigin(request, origin) || allowed.contains(origin);
   }
 
-  static boolean sameOrigin(HttpServerRequest request, String origin) {
+  public static boolean sameOrigin(HttpServerRequest request, String origin) {
     String host = request.authority() == null ? null : request.authority().toString();
     return host != null && (origin.equals("http://" + host) || origin.equals("https://" + host));
   }

@@ -1,4 +1,4 @@
-package io.thrume.fanout;
+package io.thrume.transport;
 
 import io.vertx.core.buffer.Buffer;
 
@@ -9,17 +9,21 @@ import io.vertx.core.buffer.Buffer;
  */
 public final class EventFrame {
   private final Buffer payload;
-  /** A message's commit time ({@link Events#nowMicros()}), 0 for other events and for messages read back from the store. */
-  final long committedMicros;
+  /** A message's commit time (fanout.Events.nowMicros()), 0 for other events and for messages read back from the store. */
+  private final long committedMicros;
   private volatile byte[] wire;
 
   public EventFrame(Buffer payload) {
     this(payload, 0);
   }
 
-  EventFrame(Buffer payload, long committedMicros) {
+  public EventFrame(Buffer payload, long committedMicros) {
     this.payload = payload;
     this.committedMicros = committedMicros;
+  }
+
+  public long committedMicros() {
+    return committedMicros;
   }
 
   public Buffer payload() {

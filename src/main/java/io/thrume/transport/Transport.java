@@ -1,4 +1,4 @@
-package io.thrume.fanout;
+package io.thrume.transport;
 
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;

@@ -1,8 +1,8 @@
-package io.thrume.fanout;
+package io.thrume.transport;
 
 import io.thrume.bus.Failure;
+import io.thrume.bus.ServiceFailure;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 
 /** The standard Vert.x event-bus bridge frames Thrume writes: rec and err. */
@@ -30,34 +30,21 @@ public final class Frames {
       .appendBuffer(encodedBody).appendString("}");
   }
 
-  /**
-   * {type: "err", address?, failureCode, failureType, message}. The address is the request's
-   * replyAddress for a failed reply, the refused address for a register, and absent otherwise.
-   */
+  /** An err frame of this code and detail (an UNAVAILABLE with its default time to come back). */
   public static Buffer err(String address, Failure code, String detail) {
+    return err(address, code.exception(detail));
+  }
+
+  /**
+   * {type: "err", address?, failureCode, failureType, message: "CODE: detail"}. The address is the
+   * request's replyAddress for a failed reply, the refused address for a register, and absent otherwise.
+   */
+  public static Buffer err(String address, ServiceFailure failure) {
     JsonObject frame = new JsonObject().put("type", "err");
     if (address != null) {
       frame.put("address", address);
     }
-    return utf8(frame.put("failureCode", code.status).put("failureType", "RECIPIENT_FAILURE")
-      .put("message", code.name() + ": " + code.detail(detail)));
-  }
-
-  /** A failure as a bridge client sees it: a code of the bridge's and a human detail. */
-  public record Refusal(Failure code, String detail) {
-  }
-
-  /** A service's failure as the bridge shows it: only the bridge's codes, no existence leaks. */
-  public static Refusal refusal(ReplyException failure) {
-    Failure code = Failure.codeOf(failure.getMessage());
-    String detail = Failure.detailOf(failure.getMessage());
-    if (code == null || code == Failure.INTERNAL) {
-      return new Refusal(Failure.UNAVAILABLE, "the service could not answer");
-    }
-    return switch (code) {
-      case NOT_FOUND -> new Refusal(Failure.FORBIDDEN, "not a participant of this conversation");
-      case CONFLICT -> new Refusal(Failure.INVALID, detail);
-      default -> new Refusal(code, detail);
-    };
+    return utf8(frame.put("failureCode", failure.status()).put("failureType", "RECIPIENT_FAILURE")
+      .put("message", failure.getMessage()));
   }
 }
