@@ -151,6 +151,12 @@ export const api = {
   /** The creator removes someone (204). */
   removeParticipant: (id: string, userId: string) =>
     request<null>('DELETE', `/api/conversations/${enc(id)}/participants/${enc(userId)}`),
+  /** An accepted participant adds people (invited): the conversation. */
+  addParticipants: (id: string, userIds: string[]) =>
+    request<Conversation>('POST', `/api/conversations/${enc(id)}/participants`, { body: { userIds } }),
+  /** An accepted participant renames the conversation (null: no title): the conversation. */
+  renameConversation: (id: string, title: string | null) =>
+    request<Conversation>('PATCH', `/api/conversations/${enc(id)}`, { body: { title } }),
   /** Whom the user has blocked, the latest first. */
   blocks: () => request<Account[]>('GET', '/api/blocks'),
   block: (userId: string) => request<null>('PUT', `/api/blocks/${enc(userId)}`),

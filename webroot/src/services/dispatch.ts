@@ -37,6 +37,9 @@ export function onConversationEvent(conversationId: string, body: unknown): void
     case 'participants':
       useMembershipStore().participantsChanged(conversationId, event.added ?? [], event.removed ?? []);
       break;
+    case 'conversation.updated':
+      useConversationListStore().updated(conversationId, event.conversation);
+      break;
     case 'participant.accepted':
       useMembershipStore().participantAccepted(conversationId, event.userId);
       // the server now answers (and watches) them: send the watch again

@@ -95,6 +95,21 @@ export const useConversationListStore = defineStore('conversationList', () => {
     return c;
   }
 
+  /**
+   * A conversation.updated event (renamed): its title and participants change; the user's own
+   * status, last message and unread count stay. An unknown conversation is not added by it.
+   */
+  function updated(conversationId: string, c: Conversation): void {
+    const known = summaries.value[conversationId];
+    if (!known || c?.id !== conversationId) return;
+    summaries.value[conversationId] = {
+      ...known,
+      title: c.title ?? null,
+      participants: c.participants ?? known.participants,
+      lastSeq: Math.max(known.lastSeq, c.lastSeq ?? 0),
+    };
+  }
+
   /** An `unread` event (read on another device): the server's count, unless it is being read here. */
   function setUnread(conversationId: string, unreadCount: number): void {
     const summary = summaries.value[conversationId];
@@ -163,6 +178,7 @@ export const useConversationListStore = defineStore('conversationList', () => {
     refreshList,
     ensure,
     create,
+    updated,
     setUnread,
     noteAdded,
     noteUnloaded,

@@ -1,7 +1,7 @@
 // Who belongs to a conversation, and consent (docs/web-client.md, "Invitations", "Leaving and
 // removing"): whether the user accepted a conversation someone else put them into, accepting,
-// leaving, the creator removing someone, and the participants and participant.accepted events
-// that tell everyone.
+// leaving, the creator removing someone, adding people and renaming (docs/rest-api.md, "Groups"), and the
+// participants and participant.accepted events that tell everyone.
 import { defineStore } from 'pinia';
 import { api } from '@/services/api';
 import { useAuthStore } from '@/stores/auth';
@@ -42,6 +42,16 @@ export const useMembershipStore = defineStore('membership', () => {
     if (summary) summary.participants = summary.participants.filter((p) => p.id !== userId);
   }
 
+  /** An accepted participant adds people (REST): they are invited; the participants event tells everyone. */
+  async function addPeople(conversationId: string, userIds: string[]): Promise<void> {
+    useConversationListStore().upsertConversation(await api.addParticipants(conversationId, userIds));
+  }
+
+  /** An accepted participant renames the conversation (REST; null: no title); conversation.updated tells everyone. */
+  async function rename(conversationId: string, title: string | null): Promise<void> {
+    useConversationListStore().upsertConversation(await api.renameConversation(conversationId, title));
+  }
+
   /** A participants event: people added (invited) and removed; the user removed loses the conversation. */
   function participantsChanged(conversationId: string, added: readonly Account[], removed: readonly string[]): void {
     const summary = summaryOf(conversationId);
@@ -69,5 +79,5 @@ export const useMembershipStore = defineStore('membership', () => {
     if (userId === me()) summary.myStatus = 'accepted';
   }
 
-  return { isInvited, isCreator, accept, leave, removeParticipant, participantsChanged, participantAccepted };
+  return { isInvited, isCreator, accept, leave, removeParticipant, addPeople, rename, participantsChanged, participantAccepted };
 });

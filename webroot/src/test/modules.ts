@@ -27,6 +27,8 @@ export async function fakeApi(original: () => Promise<typeof Api>) {
       acceptConversation: vi.fn(),
       leaveConversation: vi.fn(async () => null),
       removeParticipant: vi.fn(async () => null),
+      addParticipants: vi.fn(),
+      renameConversation: vi.fn(),
       blocks: vi.fn(async () => []),
       block: vi.fn(async () => null),
       unblock: vi.fn(async () => null),

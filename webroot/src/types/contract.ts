@@ -162,7 +162,9 @@ export type ConversationEvent =
   /** People joined (added: accounts) or left / were removed (removed: ids); by: who did it. */
   | { type: 'participants'; added: Account[]; removed: string[]; by: string }
   /** An invited participant accepted the conversation: their presence, typing and views now show. */
-  | { type: 'participant.accepted'; userId: string };
+  | { type: 'participant.accepted'; userId: string }
+  /** Renamed: the conversation without myStatus (each reader keeps their own). */
+  | { type: 'conversation.updated'; conversation: Conversation };
 
 /** Events on user.<id> (presence: only for the users this socket watches). */
 export type UserEvent =

@@ -14,6 +14,9 @@ public final class Addresses {
   public static final String CHAT_DELIVERED = "chat.delivered";
   public static final String CHAT_TYPING = "chat.typing";
   public static final String CHAT_SYNC = "chat.sync";
+  public static final String CHAT_EDIT = "chat.edit";
+  public static final String CHAT_DELETE = "chat.delete";
+  public static final String CHAT_REACT = "chat.react";
   public static final String PRESENCE_UPDATE = "presence.update";
   /** Which conversation a socket has open: answered by the bridge itself (a socket's views end with it). */
   public static final String CHAT_VIEW = "chat.view";
@@ -22,7 +25,8 @@ public final class Addresses {
 
   /** The only addresses a bridge client may send to. */
   public static final Set<String> CLIENT_INBOUND =
-    Set.of(CHAT_SEND, CHAT_READ, CHAT_DELIVERED, CHAT_TYPING, CHAT_SYNC, PRESENCE_UPDATE, CHAT_VIEW, PRESENCE_WATCH);
+    Set.of(CHAT_SEND, CHAT_READ, CHAT_DELIVERED, CHAT_TYPING, CHAT_SYNC, CHAT_EDIT, CHAT_DELETE, CHAT_REACT, PRESENCE_UPDATE,
+      CHAT_VIEW, PRESENCE_WATCH);
   public static final String CONVERSATION_PREFIX = "conversation.";
   public static final String USER_PREFIX = "user.";
 
@@ -49,6 +53,10 @@ public final class Addresses {
   public static final String STORE_DELIVERED_MARK = "thrume.store.delivered.mark";
   public static final String STORE_MESSAGE_SYNC = "thrume.store.message.sync";
   public static final String STORE_MESSAGE_SEARCH = "thrume.store.message.search";
+  public static final String STORE_MESSAGE_EDIT = "thrume.store.message.edit";
+  public static final String STORE_MESSAGE_DELETE = "thrume.store.message.delete";
+  public static final String STORE_MESSAGE_REACT = "thrume.store.message.react";
+  public static final String STORE_MESSAGE_CHANGES = "thrume.store.message.changes";
   public static final String STORE_MEMBERSHIP = "thrume.store.membership";
   public static final String STORE_LAST_SEQS = "thrume.store.conversation.seqs";
   public static final String STORE_CONTACTS = "thrume.store.contacts";
@@ -56,6 +64,13 @@ public final class Addresses {
   public static final String STORE_CONVERSATION_ACCEPT = "thrume.store.conversation.accept";
   /** A participant leaves, or the creator removes one: {userId, conversationId, targetId} → {conversationId, removed}. */
   public static final String STORE_PARTICIPANT_REMOVE = "thrume.store.participant.remove";
+  /**
+   * An accepted participant adds people: {userId, conversationId, userIds} → {conversation (as the
+   * caller sees it), added: [account…]} (those already in are left out of added).
+   */
+  public static final String STORE_PARTICIPANTS_ADD = "thrume.store.participants.add";
+  /** An accepted participant renames: {userId, conversationId, title} → conversation (as the caller sees it). */
+  public static final String STORE_CONVERSATION_RENAME = "thrume.store.conversation.rename";
   public static final String STORE_BLOCK_PUT = "thrume.store.block.put";
   public static final String STORE_BLOCK_DELETE = "thrume.store.block.delete";
   public static final String STORE_BLOCK_LIST = "thrume.store.block.list";
@@ -93,6 +108,10 @@ public final class Addresses {
   public static final String CHAT_CONVERSATION_ACCEPT = "thrume.chat.conversation.accept";
   /** Leave a conversation or remove someone from it: {conversationId, userId ("me" or an id)} → {}. */
   public static final String CHAT_PARTICIPANT_REMOVE = "thrume.chat.participant.remove";
+  /** Add people to a conversation: {conversationId, userIds} → conversation. */
+  public static final String CHAT_PARTICIPANTS_ADD = "thrume.chat.participants.add";
+  /** Rename a conversation: {conversationId, title} → conversation. */
+  public static final String CHAT_CONVERSATION_RENAME = "thrume.chat.conversation.rename";
   /** Block or unblock someone: {userId, blocked: true|false} → {}. */
   public static final String CHAT_BLOCK = "thrume.chat.block";
   /** The bridge tells its node's chat verticle that users left a conversation: {conversationId, userIds}. */

@@ -23,6 +23,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
@@ -40,7 +41,7 @@ public class ChatVerticle extends VerticleBase {
   /** A sync answer's bound in bytes (docs/bridge-protocol.md, "Limits": ≤ 1 MiB); hasMore tells the client to ask again. */
   static final int SYNC_MAX_BYTES = 1 << 20;
   private RateLimiter sends;
-  /** Typing and receipts (sync has a limit of its own): generous, but a client cannot flood the database or the bus. */
+  /** Typing, receipts and message changes (sync has a limit of its own): generous, but a client cannot flood the database or the bus. */
   private RateLimiter actions;
   private final Membership membership;
   private TypingState typing;
@@ -69,7 +70,13 @@ public class ChatVerticle extends VerticleBase {
     Handlers.serve(bus, Addresses.CHAT_CONVERSATION_CREATE, this::createConversation);
     Handlers.serve(bus, Addresses.CHAT_CONVERSATION_ACCEPT, this::accept);
     Handlers.serve(bus, Addresses.CHAT_PARTICIPANT_REMOVE, this::removeParticipant);
+    Handlers.serve(bus, Addresses.CHAT_PARTICIPANTS_ADD, this::addParticipants);
+    Handlers.serve(bus, Addresses.CHAT_CONVERSATION_RENAME, this::rename);
     Handlers.serve(bus, Addresses.CHAT_BLOCK, this::block);
+    new MessageChangeService(vertx, this::limitActions, (conversationId, user, since) -> {
+      membership.rememberAccepted(user, conversationId, since);
+      publishAccepted(conversationId, user, 0, 0);
+    }).serve();
     Handlers.serve(bus, Addresses.CHAT_MEMBERSHIP_REMOVED, m -> {
       forgetRemoved(m.body());
       return Future.succeededFuture(new JsonObject());
@@ -82,18 +89,21 @@ public class ChatVerticle extends VerticleBase {
   }
 
   /**
-   * {conversationId, content, clientMessageId} → the persisted message (header created: true|false).
+   * {conversationId, content, clientMessageId, replyToSeq?} → the persisted message (header created: true|false).
    * A participant's first message accepts the conversation for them (participant.accepted).
    */
   private Future<Reply> send(Message<JsonObject> request) {
     long received = System.nanoTime();
-    String user = actingUser(request);
-    JsonObject body = body(request);
+    String user = ChatRequests.actingUser(request);
+    JsonObject body = ChatRequests.body(request);
     UUID conversationId = Fields.requiredUuid(body, "conversationId");
     String content = Text.content(Fields.requiredString(body, "content"));
     String clientMessageId = Text.clientMessageId(Fields.requiredString(body, "clientMessageId"));
     JsonObject insert = new JsonObject().put("senderId", user).put("conversationId", conversationId.toString())
       .put("content", content).put("clientMessageId", clientMessageId);
+    if (body.getValue("replyToSeq") != null) {
+      insert.put("replyToSeq", Fields.requiredLong(body, "replyToSeq", 1, Long.MAX_VALUE));
+    }
     long since = Membership.now();
     // over the limit nothing reaches the database, a retry of a stored message included: it is
     // answered once the user may send again
@@ -125,8 +135,8 @@ public class ChatVerticle extends VerticleBase {
    * The conversation hears of it (read) only once the reader has accepted it.
    */
   private Future<JsonObject> read(Message<JsonObject> request) {
-    String user = actingUser(request);
-    JsonObject body = body(request);
+    String user = ChatRequests.actingUser(request);
+    JsonObject body = ChatRequests.body(request);
     UUID conversationId = Fields.requiredUuid(body, "conversationId");
     long seq = Fields.requiredLong(body, "seq", 0, Long.MAX_VALUE);
     JsonObject mark = new JsonObject().put("userId", user).put("conversationId", conversationId.toString()).put("seq", seq);
@@ -151,8 +161,8 @@ public class ChatVerticle extends VerticleBase {
    * conversation hears of it (delivered) only once the user has accepted it.
    */
   private Future<JsonObject> delivered(Message<JsonObject> request) {
-    String user = actingUser(request);
-    JsonObject body = body(request);
+    String user = ChatRequests.actingUser(request);
+    JsonObject body = ChatRequests.body(request);
     String conversationId = Fields.requiredUuid(body, "conversationId").toString();
     long seq = Fields.requiredLong(body, "seq", 0, Long.MAX_VALUE);
     JsonObject mark = new JsonObject().put("userId", user).put("conversationId", conversationId).put("seq", seq);
@@ -172,8 +182,8 @@ public class ChatVerticle extends VerticleBase {
    * clients show errors.
    */
   private Future<JsonObject> typing(Message<JsonObject> request) {
-    String user = actingUser(request);
-    JsonObject body = body(request);
+    String user = ChatRequests.actingUser(request);
+    JsonObject body = ChatRequests.body(request);
     String conversationId = Fields.requiredUuid(body, "conversationId").toString();
     Object flag = body.getValue("typing");
     if (!(flag instanceof Boolean isTyping)) {
@@ -193,32 +203,48 @@ public class ChatVerticle extends VerticleBase {
   }
 
   /**
-   * {positions: {conversationId: lastSeq}} → {conversations: {id: {messages, hasMore, lastSeq}}}:
+   * {positions: {conversationId: lastSeq}, changes?: {conversationId: lastChange}} →
+   * {conversations: {id: {messages, hasMore, lastSeq, changed?, changedHasMore?, lastChange?}}}:
    * what the user missed after each position, up to a page per conversation: 100 messages, or 200
    * shared among the conversations asked, within 1 MiB (ask again from the last seq received while
    * hasMore). Conversations the user is not in are left out.
    */
   private Future<JsonObject> sync(Message<JsonObject> request) {
-    String user = actingUser(request);
-    JsonObject body = body(request);
-    Object raw = body.getValue("positions");
-    if (!(raw instanceof JsonObject positions)) {
-      throw Failure.INVALID.exception("positions must be an object of conversationId: lastSeq");
+    String user = ChatRequests.actingUser(request);
+    JsonObject body = ChatRequests.body(request);
+    JsonObject clean = positions(body, "positions", "lastSeq", true);
+    JsonObject changes = positions(body, "changes", "lastChange", false);
+    Set<String> asked = new LinkedHashSet<>(clean.fieldNames());
+    asked.addAll(changes.fieldNames());
+    if (asked.size() > MAX_SYNC_CONVERSATIONS) {
+      throw Failure.INVALID.exception("positions and changes allow at most " + MAX_SYNC_CONVERSATIONS + " conversations together");
     }
-    if (positions.size() > MAX_SYNC_CONVERSATIONS) {
-      throw Failure.INVALID.exception("positions allows at most " + MAX_SYNC_CONVERSATIONS + " conversations");
-    }
-    JsonObject clean = new JsonObject();
-    for (String id : positions.fieldNames()) {
-      clean.put(Fields.uuid(id, "positions").toString(), Fields.requiredLong(positions, id, 0, Long.MAX_VALUE));
-    }
-    if (clean.isEmpty()) {
+    if (asked.isEmpty()) {
       return Future.succeededFuture(new JsonObject().put("conversations", new JsonObject()));
     }
     return Limits.take(vertx.eventBus(), user, Action.SYNC).compose(v -> store(Addresses.STORE_MESSAGE_SYNC,
-      new JsonObject().put("userId", user).put("positions", clean)
-        .put("limit", Math.max(1, Math.min(SYNC_PAGE, SYNC_MAX_MESSAGES / clean.size())))
+      new JsonObject().put("userId", user).put("positions", clean).put("changes", changes)
+        .put("limit", Math.max(1, Math.min(SYNC_PAGE, SYNC_MAX_MESSAGES / (clean.size() + changes.size()))))
         .put("maxBytes", SYNC_MAX_BYTES)));
+  }
+
+  /** {conversationId: whole number ≥ 0} under {@code field}, checked; absent is empty unless required. */
+  private static JsonObject positions(JsonObject body, String field, String what, boolean required) {
+    Object raw = body.getValue(field);
+    if (raw == null && !required) {
+      return new JsonObject();
+    }
+    if (!(raw instanceof JsonObject positions)) {
+      throw Failure.INVALID.exception(field + " must be an object of conversationId: " + what);
+    }
+    if (positions.size() > MAX_SYNC_CONVERSATIONS) {
+      throw Failure.INVALID.exception(field + " allows at most " + MAX_SYNC_CONVERSATIONS + " conversations");
+    }
+    JsonObject clean = new JsonObject();
+    for (String id : positions.fieldNames()) {
+      clean.put(Fields.uuid(id, field).toString(), Fields.requiredLong(positions, id, 0, Long.MAX_VALUE));
+    }
+    return clean;
   }
 
   private Future<Void> limitActions(String user) {
@@ -232,8 +258,8 @@ public class ChatVerticle extends VerticleBase {
    * them has blocked the creator.
    */
   private Future<JsonObject> createConversation(Message<JsonObject> request) {
-    String user = actingUser(request);
-    JsonObject body = body(request);
+    String user = ChatRequests.actingUser(request);
+    JsonObject body = ChatRequests.body(request);
     JsonArray ids = Fields.requiredArray(body, "participantIds");
     Set<String> people = new LinkedHashSet<>();
     people.add(user);
@@ -266,8 +292,8 @@ public class ChatVerticle extends VerticleBase {
    * while invited (read, delivered), which nobody was told of then.
    */
   private Future<JsonObject> accept(Message<JsonObject> request) {
-    String user = actingUser(request);
-    String conversationId = Fields.requiredUuid(body(request), "conversationId").toString();
+    String user = ChatRequests.actingUser(request);
+    String conversationId = Fields.requiredUuid(ChatRequests.body(request), "conversationId").toString();
     long since = Membership.now();
     return Limits.take(vertx.eventBus(), user, Action.MEMBERSHIP)
       .compose(v -> store(Addresses.STORE_CONVERSATION_ACCEPT, new JsonObject().put("userId", user)
@@ -301,8 +327,8 @@ public class ChatVerticle extends VerticleBase {
    * forgotten) and conversation.removed on the removed user's address.
    */
   private Future<JsonObject> removeParticipant(Message<JsonObject> request) {
-    String user = actingUser(request);
-    JsonObject body = body(request);
+    String user = ChatRequests.actingUser(request);
+    JsonObject body = ChatRequests.body(request);
     String conversationId = Fields.requiredUuid(body, "conversationId").toString();
     String raw = Fields.requiredString(body, "userId");
     String target;
@@ -329,6 +355,61 @@ public class ChatVerticle extends VerticleBase {
   }
 
   /**
+   * {conversationId, userIds} → the conversation: an accepted participant adds people (invited;
+   * those already in are ignored). After the commit: participants {added: [account…], removed: [],
+   * by} on the conversation and conversation.created (myStatus invited) on each added user's
+   * address. Nothing is published when nobody new was added.
+   */
+  private Future<JsonObject> addParticipants(Message<JsonObject> request) {
+    String user = ChatRequests.actingUser(request);
+    JsonObject body = ChatRequests.body(request);
+    String conversationId = Fields.requiredUuid(body, "conversationId").toString();
+    List<String> ids = Fields.accountIds(Fields.requiredArray(body, "userIds").getList(), "userIds", MAX_PARTICIPANTS);
+    if (ids.isEmpty()) {
+      throw Failure.INVALID.exception("userIds must name at least one account");
+    }
+    EventBus bus = vertx.eventBus();
+    return Limits.take(bus, user, Action.MEMBERSHIP)
+      .compose(v -> store(Addresses.STORE_PARTICIPANTS_ADD, new JsonObject().put("userId", user)
+        .put("conversationId", conversationId).put("userIds", new JsonArray(ids)).put("max", MAX_PARTICIPANTS)))
+      .map(result -> {
+        JsonObject conversation = result.getJsonObject("conversation");
+        JsonArray added = result.getJsonArray("added");
+        if (!added.isEmpty()) {
+          Events.publish(bus, Addresses.conversation(conversationId), ClientEvent.participants(added, new JsonArray(), user));
+          JsonObject invited = conversation.copy().put("myStatus", Participant.INVITED);
+          added.forEach(a -> Events.publish(bus, Addresses.user(((JsonObject) a).getString("id")),
+            ClientEvent.conversationCreated(invited)));
+        }
+        return conversation;
+      });
+  }
+
+  /**
+   * {conversationId, title} → the conversation: an accepted participant renames it (the title rules
+   * of creation; blank or absent removes the title). After the commit: conversation.updated on the
+   * conversation, its conversation without myStatus (which is each reader's own).
+   */
+  private Future<JsonObject> rename(Message<JsonObject> request) {
+    String user = ChatRequests.actingUser(request);
+    JsonObject body = ChatRequests.body(request);
+    String conversationId = Fields.requiredUuid(body, "conversationId").toString();
+    if (!body.containsKey("title")) {
+      throw Failure.INVALID.exception("title is required (null or blank removes it)");
+    }
+    String title = Text.title(Fields.optionalString(body, "title"));
+    EventBus bus = vertx.eventBus();
+    return Limits.take(bus, user, Action.MEMBERSHIP)
+      .compose(v -> store(Addresses.STORE_CONVERSATION_RENAME, new JsonObject().put("userId", user)
+        .put("conversationId", conversationId).put("title", title)))
+      .onSuccess(conversation -> {
+        JsonObject shared = conversation.copy();
+        shared.remove("myStatus");
+        Events.publish(bus, Addresses.conversation(conversationId), ClientEvent.conversationUpdated(shared));
+      });
+  }
+
+  /**
    * Every node's bridge passes removals on ({@link Addresses#CHAT_MEMBERSHIP_REMOVED}) once it has
    * forgotten their membership (the node's one {@link Membership}): their typing ends.
    */
@@ -343,8 +424,8 @@ public class ChatVerticle extends VerticleBase {
    * watching the blocker.
    */
   private Future<JsonObject> block(Message<JsonObject> request) {
-    String user = actingUser(request);
-    JsonObject body = body(request);
+    String user = ChatRequests.actingUser(request);
+    JsonObject body = ChatRequests.body(request);
     String target = Fields.requiredUuid(body, "userId").toString();
     if (!(body.getValue("blocked") instanceof Boolean blocked)) {
       throw Failure.INVALID.exception("blocked must be true or false");
@@ -366,20 +447,5 @@ public class ChatVerticle extends VerticleBase {
 
   private Future<JsonObject> store(String address, JsonObject body) {
     return vertx.eventBus().<JsonObject>request(address, body, Local.delivery()).map(Message::body);
-  }
-
-  private static String actingUser(Message<?> request) {
-    String user = request.headers().get(Addresses.USER_HEADER);
-    if (user == null) {
-      throw Failure.UNAUTHORIZED.exception("no authenticated user");
-    }
-    return user;
-  }
-
-  private static JsonObject body(Message<?> request) {
-    if (!(request.body() instanceof JsonObject body)) {
-      throw Failure.INVALID.exception("the body must be a JSON object");
-    }
-    return body;
   }
 }

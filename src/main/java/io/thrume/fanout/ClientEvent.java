@@ -27,6 +27,11 @@ public record ClientEvent(JsonObject body, EventKind kind, long seq) {
     return new ClientEvent(type("message").put("message", message), EventKind.ESSENTIAL, message.getLong("seq"));
   }
 
+  /** {type: "message.updated", message}: an edit, delete or reaction, the message as it is now. */
+  public static ClientEvent messageUpdated(JsonObject message) {
+    return of(type("message.updated").put("message", message));
+  }
+
   /** {type: "typing", userId, typing}: what a slow socket may drop. */
   public static ClientEvent typing(String userId, boolean typing) {
     return new ClientEvent(type("typing").put("userId", userId).put("typing", typing), EventKind.TYPING, NO_SEQ);
@@ -60,6 +65,11 @@ public record ClientEvent(JsonObject body, EventKind kind, long seq) {
   /** {type: "conversation.created", conversation} on user.&lt;id&gt;. */
   public static ClientEvent conversationCreated(JsonObject conversation) {
     return of(type("conversation.created").put("conversation", conversation));
+  }
+
+  /** {type: "conversation.updated", conversation} on conversation.&lt;id&gt;: it was renamed (conversation without myStatus). */
+  public static ClientEvent conversationUpdated(JsonObject conversation) {
+    return of(type("conversation.updated").put("conversation", conversation));
   }
 
   /** {type: "conversation.removed", conversationId} on user.&lt;id&gt;. */

@@ -121,4 +121,9 @@ final class Api {
     }
     return value;
   }
+
+  /** The {id} of a /api/conversations/{id}/… path: a UUID, INVALID otherwise. */
+  static String conversationId(RoutingContext ctx) {
+    return io.thrume.validate.Fields.uuid(ctx.pathParam("id"), "conversation id").toString();
+  }
 }

@@ -1,25 +1,61 @@
 package io.thrume.model;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 
 import java.time.OffsetDateTime;
 import java.util.UUID;
 
-/** A persisted message: {id, conversationId, seq, senderId, senderDisplayName, content, sentAt, clientMessageId}. */
+/**
+ * A persisted message: {id, conversationId, seq, senderId, senderDisplayName, content, sentAt,
+ * clientMessageId, editedAt, deletedAt, replyTo, reactions, attachments, changeSeq}. A deleted
+ * message keeps its seq, with content "" and no reactions. {@code replyTo} is {seq, senderId,
+ * excerpt} of the message it answers, read from that message as it is now.
+ */
 public record Message(UUID id, UUID conversationId, long seq, UUID senderId, String senderDisplayName,
-                      String content, OffsetDateTime sentAt, String clientMessageId) {
+                      String content, OffsetDateTime sentAt, String clientMessageId, OffsetDateTime editedAt,
+                      OffsetDateTime deletedAt, Reply replyTo, JsonObject reactions, long changeSeq) {
+
+  /** What a reply shows of the message it answers. */
+  public record Reply(long seq, UUID senderId, String excerpt) {
+    JsonObject toJson() {
+      return new JsonObject().put("seq", seq).put("senderId", senderId == null ? null : senderId.toString())
+        .put("excerpt", excerpt);
+    }
+  }
 
   /** Reads the columns of {@code MessageStore.COLUMNS}. */
   public static Message fromRow(Row row) {
-    return new Message(row.getUUID("id"), row.getUUID("conversation_id"), row.getLong("seq"),
-      row.getUUID("sender_id"), row.getString("display_name"), row.getString("content"),
-      row.getOffsetDateTime("sent_at"), row.getString("client_message_id"));
+    return fromRow(row, row.getUUID("id"), row.getUUID("conversation_id"));
+  }
+
+  /**
+   * Reads the columns of {@code MessageStore.COLUMNS} but the two ids, given: a query that joins
+   * other tables may name those columns differently.
+   */
+  public static Message fromRow(Row row, UUID id, UUID conversationId) {
+    Long replyToSeq = row.getLong("reply_to_seq");
+    Reply reply = replyToSeq == null ? null
+      : new Reply(replyToSeq, row.getUUID("reply_sender_id"), row.getString("reply_excerpt"));
+    Object reactions = row.getValue("reactions");
+    return new Message(id, conversationId, row.getLong("seq"), row.getUUID("sender_id"), row.getString("display_name"),
+      row.getString("content"), row.getOffsetDateTime("sent_at"), row.getString("client_message_id"),
+      row.getOffsetDateTime("edited_at"), row.getOffsetDateTime("deleted_at"), reply,
+      reactions instanceof JsonObject r ? r : new JsonObject(), row.getLong("change_seq"));
   }
 
   /** At most how many bytes its JSON takes, without encoding it: the fixed fields, plus the text ones. */
   public long maxEncodedBytes() {
-    return 300 + jsonBytes(content) + jsonBytes(senderDisplayName) + jsonBytes(clientMessageId);
+    long n = 500 + jsonBytes(content) + jsonBytes(senderDisplayName) + jsonBytes(clientMessageId);
+    if (replyTo != null && replyTo.excerpt() != null) {
+      n += jsonBytes(replyTo.excerpt());
+    }
+    if (!reactions.isEmpty()) {
+      // ids are ASCII; emoji keys are at most 32 bytes, escapes included well within six per char
+      n += reactions.encode().length() * 6L;
+    }
+    return n;
   }
 
   /** At most how many bytes a string takes as a JSON string's content: UTF-8, escapes counted as six. */
@@ -50,6 +86,12 @@ public record Message(UUID id, UUID conversationId, long seq, UUID senderId, Str
       .put("senderDisplayName", senderDisplayName)
       .put("content", content)
       .put("sentAt", Timestamps.iso(sentAt))
-      .put("clientMessageId", clientMessageId);
+      .put("clientMessageId", clientMessageId)
+      .put("editedAt", Timestamps.iso(editedAt))
+      .put("deletedAt", Timestamps.iso(deletedAt))
+      .put("replyTo", replyTo == null ? null : replyTo.toJson())
+      .put("reactions", reactions.copy())
+      .put("attachments", new JsonArray())
+      .put("changeSeq", changeSeq);
   }
 }

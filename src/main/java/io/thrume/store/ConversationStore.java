@@ -42,7 +42,8 @@ final class ConversationStore {
       + "JOIN participant p ON p.conversation_id = c.id AND p.account_id = $2 WHERE c.id = $1";
   private static final String LIST =
     "SELECT c.id, c.title, c.created_at, c.last_seq, c.created_by, p.status AS my_status, p.read_seq, "
-      + "m.id AS message_id, m.seq, m.sender_id, s.display_name, m.content, m.sent_at, m.client_message_id "
+      + "m.id AS message_id, m.seq, m.sender_id, s.display_name, m.content, m.sent_at, m.client_message_id, "
+      + MessageStore.CHANGE_COLUMNS + " "
       + "FROM participant p JOIN conversation c ON c.id = p.conversation_id "
       + "LEFT JOIN message m ON m.conversation_id = c.id AND m.seq = c.last_seq "
       + "LEFT JOIN account s ON s.id = m.sender_id "
@@ -62,6 +63,21 @@ final class ConversationStore {
   private static final String DELETE_PARTICIPANT =
     "DELETE FROM participant WHERE conversation_id = $1 AND account_id = $2";
 
+  // the caller's status, with the conversation locked so that concurrent adds count each other
+  private static final String LOCKED_STATUS =
+    "SELECT p.status, (SELECT count(*) FROM participant WHERE conversation_id = c.id) AS size FROM conversation c "
+      + "JOIN participant p ON p.conversation_id = c.id AND p.account_id = $2 WHERE c.id = $1 FOR UPDATE OF c";
+  // which of the asked accounts exist and are not in the conversation yet, with whether they
+  // blocked the caller
+  private static final String NEWCOMERS =
+    "SELECT a.id, a.username, a.display_name, "
+      + "EXISTS (SELECT 1 FROM block b WHERE b.blocker_id = a.id AND b.blocked_id = $3) AS blocks_caller, "
+      + "EXISTS (SELECT 1 FROM participant p WHERE p.conversation_id = $1 AND p.account_id = a.id) AS present "
+      + "FROM account a WHERE a.id = ANY($2)";
+  private static final String INVITE =
+    "INSERT INTO participant (conversation_id, account_id, status) SELECT $1, unnest($2::uuid[]), 'invited' "
+      + "ON CONFLICT DO NOTHING";
+  private static final String RENAME = "UPDATE conversation SET title = $2 WHERE id = $1";
   private static final String MEMBER =
     "SELECT status FROM participant WHERE conversation_id = $1 AND account_id = $2";
   private static final String LAST_SEQS = "SELECT id, last_seq FROM conversation WHERE id = ANY($1)";
@@ -194,6 +210,79 @@ final class ConversationStore {
     }));
   }
 
+  /**
+   * {userId, conversationId, userIds, max} → {conversation, added: [account…]}: an accepted
+   * participant adds people, who are invited; those already in are left out of added. NOT_FOUND when
+   * the user is not in the conversation, FORBIDDEN when the user is only invited or one of the new
+   * people has blocked the user, INVALID for an unknown account or more than max participants in all.
+   */
+  Future<JsonObject> addParticipants(JsonObject body) {
+    UUID id = UUID.fromString(body.getString("conversationId"));
+    UUID user = UUID.fromString(body.getString("userId"));
+    UUID[] asked = body.getJsonArray("userIds").stream().map(o -> UUID.fromString((String) o)).toArray(UUID[]::new);
+    int max = body.getInteger("max");
+    return pool.withTransaction(conn -> requireAccepted(conn, id, user).compose(size ->
+      conn.preparedQuery(NEWCOMERS).execute(Tuple.of(id).addArrayOfUUID(asked).addUUID(user)).compose(rows -> {
+        if (rows.size() != asked.length) {
+          return Future.failedFuture(Failure.INVALID.exception("userIds contains an unknown account"));
+        }
+        Map<UUID, Account> fresh = new HashMap<>();
+        boolean blocked = false;
+        for (Row r : rows) {
+          if (!r.getBoolean("present")) {
+            fresh.put(r.getUUID("id"), Account.fromRow(r));
+            blocked |= r.getBoolean("blocks_caller");
+          }
+        }
+        if (blocked) {
+          return Future.failedFuture(Failure.FORBIDDEN.exception("userIds includes someone who does not accept conversations from you"));
+        }
+        if (size + fresh.size() > max) {
+          return Future.failedFuture(Failure.INVALID.exception("a conversation allows at most " + max + " participants"));
+        }
+        // in the order asked
+        List<UUID> order = new ArrayList<>();
+        for (UUID a : asked) {
+          if (fresh.containsKey(a)) {
+            order.add(a);
+          }
+        }
+        Future<?> insert = order.isEmpty() ? Future.succeededFuture()
+          : conn.preparedQuery(INVITE).execute(Tuple.of(id).addArrayOfUUID(order.toArray(UUID[]::new)));
+        return insert.compose(v -> get(conn, id, user)).map(conversation -> {
+          JsonArray added = new JsonArray();
+          order.forEach(a -> added.add(fresh.get(a).toJson()));
+          return new JsonObject().put("conversation", conversation).put("added", added);
+        });
+      })));
+  }
+
+  /**
+   * {userId, conversationId, title} → conversation: an accepted participant renames it (title null
+   * removes it). NOT_FOUND when the user is not in the conversation, FORBIDDEN when only invited.
+   */
+  Future<JsonObject> rename(JsonObject body) {
+    UUID id = UUID.fromString(body.getString("conversationId"));
+    UUID user = UUID.fromString(body.getString("userId"));
+    return pool.withTransaction(conn -> requireAccepted(conn, id, user)
+      .compose(size -> conn.preparedQuery(RENAME).execute(Tuple.of(id, body.getString("title"))))
+      .compose(v -> get(conn, id, user)));
+  }
+
+  /** The number of participants, the conversation locked; NOT_FOUND for non-participants, FORBIDDEN for the invited. */
+  private static Future<Long> requireAccepted(SqlClient conn, UUID id, UUID user) {
+    return conn.preparedQuery(LOCKED_STATUS).execute(Tuple.of(id, user)).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.failedFuture(Failure.NOT_FOUND.exception("conversation not found"));
+      }
+      Row r = rows.iterator().next();
+      if (!Participant.ACCEPTED.equals(r.getString("status"))) {
+        return Future.failedFuture(Failure.FORBIDDEN.exception("accept the conversation first"));
+      }
+      return Future.succeededFuture(r.getLong("size"));
+    });
+  }
+
   /** {userId, conversationId} → {member: true|false, status: "accepted"|"invited"|null}. */
   Future<JsonObject> membership(JsonObject body) {
     return pool.preparedQuery(MEMBER)
@@ -245,9 +334,7 @@ final class ConversationStore {
 
   private static JsonObject lastMessage(Row r) {
     UUID messageId = r.getUUID("message_id");
-    return messageId == null ? null : new Message(messageId, r.getUUID("id"), r.getLong("seq"), r.getUUID("sender_id"),
-      r.getString("display_name"), r.getString("content"), r.getOffsetDateTime("sent_at"),
-      r.getString("client_message_id")).toJson();
+    return messageId == null ? null : Message.fromRow(r, messageId, r.getUUID("id")).toJson();
   }
 
   private static Future<Map<UUID, List<Participant>>> participants(SqlClient client, UUID[] conversationIds) {

@@ -37,8 +37,9 @@ final class MessageBatcher {
   // One statement for the whole batch. locked: each conversation's row lock, taken once and in id
   // order, so concurrent batches (and nodes) cannot deadlock; the FOR NO KEY UPDATE row is the
   // latest committed one. asked: the messages of senders who are participants, with the sender's
-  // status (invited: this message accepts the conversation) and whether the sender may not send
-  // there (a conversation of two whose other participant has blocked the sender). req: the
+  // status (invited: this message accepts the conversation), whether the sender may not send
+  // there (a conversation of two whose other participant has blocked the sender) and whether its
+  // replyToSeq names no message stored before this batch (bad_reply). req: the
   // messages that may be stored, numbered after last_seq in arrival order (ord). Then last_seq
   // moves by that count, each sender's markers move to their last new message and the sender is
   // accepted (participant rows are only touched under their conversation's lock, after all locks
@@ -50,17 +51,18 @@ final class MessageBatcher {
     "WITH locked AS MATERIALIZED (SELECT id, last_seq FROM conversation WHERE id = ANY($1::uuid[]) "
       + "  ORDER BY id FOR NO KEY UPDATE), "
       + "asked AS MATERIALIZED (SELECT r.ord, r.conversation_id, r.sender_id, r.content, r.client_message_id, "
-      + "  p.status AS sender_status, "
+      + "  r.reply_to_seq, p.status AS sender_status, "
+      + "  r.reply_to_seq IS NOT NULL AND NOT r.reply_to_seq BETWEEN 1 AND l.last_seq AS bad_reply, "
       + "  EXISTS (SELECT 1 FROM block b JOIN participant o ON o.conversation_id = r.conversation_id "
       + "    AND o.account_id = b.blocker_id WHERE b.blocked_id = r.sender_id) "
       + "  AND (SELECT count(*) FROM participant n WHERE n.conversation_id = r.conversation_id) = 2 AS blocked "
-      + "  FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]) WITH ORDINALITY "
-      + "    AS r (conversation_id, sender_id, content, client_message_id, ord) "
+      + "  FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::bigint[]) WITH ORDINALITY "
+      + "    AS r (conversation_id, sender_id, content, client_message_id, reply_to_seq, ord) "
       + "  JOIN locked l ON l.id = r.conversation_id "
       + "  JOIN participant p ON p.conversation_id = r.conversation_id AND p.account_id = r.sender_id), "
-      + "req AS MATERIALIZED (SELECT q.ord, q.conversation_id, q.sender_id, q.content, q.client_message_id, "
+      + "req AS MATERIALIZED (SELECT q.ord, q.conversation_id, q.sender_id, q.content, q.client_message_id, q.reply_to_seq, "
       + "  l.last_seq + row_number() OVER (PARTITION BY q.conversation_id ORDER BY q.ord) AS seq "
-      + "  FROM asked q JOIN locked l ON l.id = q.conversation_id WHERE NOT q.blocked), "
+      + "  FROM asked q JOIN locked l ON l.id = q.conversation_id WHERE NOT q.blocked AND NOT q.bad_reply), "
       + "advanced AS (UPDATE conversation c SET last_seq = t.seq, last_activity_at = now() "
       + "  FROM (SELECT conversation_id, max(seq) AS seq FROM req GROUP BY conversation_id) t "
       + "  WHERE c.id = t.conversation_id), "
@@ -68,11 +70,11 @@ final class MessageBatcher {
       + "  status = 'accepted' "
       + "  FROM (SELECT conversation_id, sender_id, max(seq) AS seq FROM req GROUP BY conversation_id, sender_id) t "
       + "  WHERE p.conversation_id = t.conversation_id AND p.account_id = t.sender_id), "
-      + "m AS (INSERT INTO message (conversation_id, seq, sender_id, content, client_message_id) "
-      + "  SELECT conversation_id, seq, sender_id, content, client_message_id FROM req "
+      + "m AS (INSERT INTO message (conversation_id, seq, sender_id, content, client_message_id, reply_to_seq) "
+      + "  SELECT conversation_id, seq, sender_id, content, client_message_id, reply_to_seq FROM req "
       + "  ORDER BY sender_id, client_message_id "
       + "  ON CONFLICT (sender_id, client_message_id) DO NOTHING RETURNING *) "
-      + "SELECT q.ord, q.blocked, q.sender_status, " + MessageStore.COLUMNS + " FROM asked q "
+      + "SELECT q.ord, q.blocked, q.bad_reply, q.sender_status, " + MessageStore.COLUMNS + " FROM asked q "
       + "LEFT JOIN req ON req.ord = q.ord "
       + "LEFT JOIN (m JOIN account a ON a.id = m.sender_id) "
       + "  ON m.sender_id = req.sender_id AND m.client_message_id = req.client_message_id";
@@ -96,15 +98,16 @@ final class MessageBatcher {
   }
 
   /**
-   * {senderId, conversationId, content, clientMessageId} → {message, created, accepted}. A repeated
+   * {senderId, conversationId, content, clientMessageId, replyToSeq?} → {message, created, accepted}. A repeated
    * clientMessageId answers the stored message with created=false and stores nothing; accepted is
    * true when this message accepted the conversation for its sender (who was invited until then).
-   * FORBIDDEN when the sender may not send there (blocked in a conversation of two), NOT_FOUND when
-   * the sender is not a participant.
+   * FORBIDDEN when the sender may not send there (blocked in a conversation of two), INVALID when
+   * replyToSeq is not a message of the conversation, NOT_FOUND when the sender is not a participant.
    */
   Future<JsonObject> insert(JsonObject body) {
     Request request = new Request(UUID.fromString(body.getString("senderId")),
-      UUID.fromString(body.getString("conversationId")), body.getString("content"), body.getString("clientMessageId"));
+      UUID.fromString(body.getString("conversationId")), body.getString("content"), body.getString("clientMessageId"),
+      body.getLong("replyToSeq"));
     queue.add(request);
     flush();
     return request.answer.future();
@@ -148,7 +151,7 @@ final class MessageBatcher {
     Map<Key, Message> stored = new HashMap<>();
     Set<Request> created = new HashSet<>();
     Set<Request> accepting = new HashSet<>();
-    Set<Key> blocked = new HashSet<>();
+    Map<Key, RuntimeException> refused = new HashMap<>();
     Tuple keys = Tuple.tuple()
       .addArrayOfUUID(leaders.values().stream().map(r -> r.sender).toArray(UUID[]::new))
       .addArrayOfString(leaders.values().stream().map(r -> r.clientMessageId).toArray(String[]::new));
@@ -165,12 +168,18 @@ final class MessageBatcher {
         .addArrayOfUUID(fresh.stream().map(r -> r.conversation).toArray(UUID[]::new))
         .addArrayOfUUID(fresh.stream().map(r -> r.sender).toArray(UUID[]::new))
         .addArrayOfString(fresh.stream().map(r -> r.content).toArray(String[]::new))
-        .addArrayOfString(fresh.stream().map(r -> r.clientMessageId).toArray(String[]::new));
+        .addArrayOfString(fresh.stream().map(r -> r.clientMessageId).toArray(String[]::new))
+        .addArrayOfLong(fresh.stream().map(r -> r.replyToSeq).toArray(Long[]::new));
       return conn.preparedQuery(INSERT).execute(messages).compose(rows -> {
         for (Row row : rows) {
           Request request = fresh.get((int) row.getLong("ord").longValue() - 1);
           if (row.getBoolean("blocked")) {
-            blocked.add(request.key());
+            refused.put(request.key(), Failure.FORBIDDEN.exception(
+              "you cannot send here: the other participant does not accept messages from you"));
+            continue;
+          }
+          if (row.getBoolean("bad_reply")) {
+            refused.put(request.key(), Failure.INVALID.exception("replyToSeq must be the seq of a message of this conversation"));
             continue;
           }
           if (row.getUUID("id") == null) {
@@ -184,20 +193,19 @@ final class MessageBatcher {
         }
         return Future.succeededFuture();
       });
-    }).map(v -> decide(batch, leaders, stored, created, accepting, blocked));
+    }).map(v -> decide(batch, leaders, stored, created, accepting, refused));
   }
 
   /** Each request's answer, as if the batch's requests had been sent one after another. */
   private static Outcome decide(List<Request> batch, Map<Key, Request> leaders, Map<Key, Message> stored,
-                                Set<Request> created, Set<Request> accepting, Set<Key> blocked) {
+                                Set<Request> created, Set<Request> accepting, Map<Key, RuntimeException> refused) {
     Map<Request, Future<JsonObject>> answers = new LinkedHashMap<>();
     List<Request> deferred = new ArrayList<>();
     for (Request request : batch) {
       Message m = stored.get(request.key());
       boolean sameConversation = leaders.get(request.key()).conversation.equals(request.conversation);
-      if (m == null && sameConversation && blocked.contains(request.key())) {
-        answers.put(request, Future.failedFuture(Failure.FORBIDDEN.exception(
-          "you cannot send here: the other participant does not accept messages from you")));
+      if (m == null && sameConversation && refused.containsKey(request.key())) {
+        answers.put(request, Future.failedFuture(refused.get(request.key())));
       } else if (m == null && sameConversation) {
         // not a participant (or no such conversation); a follower in the same conversation too
         answers.put(request, Future.failedFuture(Failure.NOT_FOUND.exception("conversation not found")));
@@ -228,9 +236,12 @@ final class MessageBatcher {
     final UUID conversation;
     final String content;
     final String clientMessageId;
+    /** The seq of the message this one replies to, or null. */
+    final Long replyToSeq;
     final Promise<JsonObject> answer = Promise.promise();
 
-    Request(UUID sender, UUID conversation, String content, String clientMessageId) {
+    Request(UUID sender, UUID conversation, String content, String clientMessageId, Long replyToSeq) {
+      this.replyToSeq = replyToSeq;
       this.sender = sender;
       this.conversation = conversation;
       this.content = content;

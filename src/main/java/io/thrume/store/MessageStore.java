@@ -18,8 +18,19 @@ import java.util.UUID;
 
 /** Messages: lookups by clientMessageId; pages by seq; read markers. Inserts: {@link MessageBatcher}. */
 final class MessageStore {
+  /**
+   * What a message shows besides its ids and sender, for {@link Message#fromRow}: its changes, and
+   * the sender and first 100 code points of the message it replies to, as that message is now.
+   */
+  static final String CHANGE_COLUMNS =
+    "m.edited_at, m.deleted_at, m.change_seq, m.reactions, m.reply_to_seq, "
+      + "(SELECT r.sender_id FROM message r WHERE r.conversation_id = m.conversation_id AND r.seq = m.reply_to_seq) "
+      + "AS reply_sender_id, "
+      + "(SELECT left(r.content, 100) FROM message r WHERE r.conversation_id = m.conversation_id AND r.seq = m.reply_to_seq) "
+      + "AS reply_excerpt";
   static final String COLUMNS =
-    "m.id, m.conversation_id, m.seq, m.sender_id, a.display_name, m.content, m.sent_at, m.client_message_id";
+    "m.id, m.conversation_id, m.seq, m.sender_id, a.display_name, m.content, m.sent_at, m.client_message_id, "
+      + CHANGE_COLUMNS;
   private static final String MEMBERSHIP =
     "SELECT c.last_seq, p.read_seq, p.status FROM participant p JOIN conversation c ON c.id = p.conversation_id "
       + "WHERE p.conversation_id = $1 AND p.account_id = $2";
@@ -41,6 +52,15 @@ final class MessageStore {
       + "LEFT JOIN LATERAL (SELECT " + COLUMNS + " FROM message m JOIN account a ON a.id = m.sender_id "
       + "  WHERE m.conversation_id = pos.conversation_id AND m.seq > pos.after_seq ORDER BY m.seq LIMIT $4) m ON true "
       + "ORDER BY pos.conversation_id, m.seq";
+  // The same for changes: per conversation, up to $4 messages changed after its position.
+  private static final String SYNC_CHANGES =
+    "SELECT pos.conversation_id AS position_id, c.last_change AS conversation_last_change, m.* "
+      + "FROM unnest($2::uuid[], $3::bigint[]) AS pos (conversation_id, after_change) "
+      + "JOIN participant p ON p.conversation_id = pos.conversation_id AND p.account_id = $1 "
+      + "JOIN conversation c ON c.id = pos.conversation_id "
+      + "LEFT JOIN LATERAL (SELECT " + COLUMNS + " FROM message m JOIN account a ON a.id = m.sender_id "
+      + "  WHERE m.conversation_id = pos.conversation_id AND m.change_seq > pos.after_change ORDER BY m.change_seq LIMIT $4) m "
+      + "ON true ORDER BY pos.conversation_id, m.change_seq";
   private static final String MARK_READ =
     "UPDATE participant SET read_seq = GREATEST(read_seq, $3), delivered_seq = GREATEST(delivered_seq, $3) "
       + "WHERE conversation_id = $1 AND account_id = $2 RETURNING read_seq";
@@ -146,13 +166,44 @@ final class MessageStore {
   }
 
   /**
-   * {userId, positions: {conversationId: lastSeq}, limit} → {conversations: {id: {messages, hasMore, lastSeq}}}.
-   * Conversations the user is not in are left out of the answer.
+   * {userId, positions: {conversationId: lastSeq}, changes?: {conversationId: lastChange}, limit,
+   * maxBytes} → {conversations: {id: {messages, hasMore, lastSeq, changed?, changedHasMore?,
+   * lastChange?}}}: per position up to {@code limit} messages after it, and per changes entry up to
+   * {@code limit} messages changed after it (changeSeq order, as they are now). The whole answer
+   * stays within maxBytes; hasMore / changedHasMore say ask again. Conversations the user is not in
+   * are left out of the answer.
    */
   Future<JsonObject> sync(JsonObject body) {
     UUID user = UUID.fromString(body.getString("userId"));
-    JsonObject positions = body.getJsonObject("positions");
     int limit = body.getInteger("limit");
+    long maxBytes = body.getLong("maxBytes", Long.MAX_VALUE);
+    JsonObject out = new JsonObject();
+    long[] bytes = {0};
+    JsonObject positions = body.getJsonObject("positions", new JsonObject());
+    JsonObject changes = body.getJsonObject("changes", new JsonObject());
+    Future<Void> messages = positions.isEmpty() ? Future.succeededFuture()
+      : pool.preparedQuery(SYNC).execute(after(user, positions, limit)).map(rows -> {
+        for (Row row : rows) {
+          JsonObject entry = entry(out, row.getUUID("position_id").toString(), bytes);
+          entry.put("lastSeq", row.getLong("conversation_last_seq"));
+          page(entry, "messages", "hasMore", row, limit, maxBytes, bytes);
+        }
+        return null;
+      });
+    return messages.compose(v -> changes.isEmpty() ? Future.succeededFuture()
+        : pool.preparedQuery(SYNC_CHANGES).execute(after(user, changes, limit)).map(rows -> {
+          for (Row row : rows) {
+            JsonObject entry = entry(out, row.getUUID("position_id").toString(), bytes);
+            entry.put("lastChange", row.getLong("conversation_last_change"));
+            page(entry, "changed", "changedHasMore", row, limit, maxBytes, bytes);
+          }
+          return null;
+        }))
+      .map(v -> new JsonObject().put("conversations", out));
+  }
+
+  /** ($1 user, $2 conversation ids, $3 positions, $4 limit + 1) from {conversationId: position}. */
+  private static Tuple after(UUID user, JsonObject positions, int limit) {
     UUID[] ids = new UUID[positions.size()];
     Long[] after = new Long[positions.size()];
     int i = 0;
@@ -160,36 +211,36 @@ final class MessageStore {
       ids[i] = UUID.fromString(id);
       after[i++] = positions.getLong(id);
     }
-    long maxBytes = body.getLong("maxBytes", Long.MAX_VALUE);
-    Tuple args = Tuple.of(user).addArrayOfUUID(ids).addArrayOfLong(after).addInteger(limit + 1);
-    return pool.preparedQuery(SYNC).execute(args).map(rows -> {
-      JsonObject out = new JsonObject();
-      long bytes = 0;
-      for (Row row : rows) {
-        String id = row.getUUID("position_id").toString();
-        JsonObject entry = out.getJsonObject(id);
-        if (entry == null) {
-          entry = new JsonObject().put("messages", new JsonArray()).put("hasMore", false)
-            .put("lastSeq", row.getLong("conversation_last_seq"));
-          out.put(id, entry);
-          bytes += SYNC_ENTRY_BYTES;
-        }
-        if (row.getUUID("id") == null) {
-          continue;
-        }
-        JsonArray messages = entry.getJsonArray("messages");
-        Message message = Message.fromRow(row);
-        long size = message.maxEncodedBytes();
-        // a page per conversation, and the whole answer within the byte bound: hasMore says ask again
-        if (messages.size() == limit || entry.getBoolean("hasMore") || bytes + size > maxBytes) {
-          entry.put("hasMore", true);
-        } else {
-          messages.add(message.toJson());
-          bytes += size;
-        }
-      }
-      return new JsonObject().put("conversations", out);
-    });
+    return Tuple.of(user).addArrayOfUUID(ids).addArrayOfLong(after).addInteger(limit + 1);
+  }
+
+  private static JsonObject entry(JsonObject out, String id, long[] bytes) {
+    JsonObject entry = out.getJsonObject(id);
+    if (entry == null) {
+      entry = new JsonObject();
+      out.put(id, entry);
+      bytes[0] += SYNC_ENTRY_BYTES;
+    }
+    return entry;
+  }
+
+  /** Adds the row's message to the entry's list, unless the page or the answer is full: then more = true. */
+  private static void page(JsonObject entry, String list, String more, Row row, int limit, long maxBytes, long[] bytes) {
+    if (!entry.containsKey(list)) {
+      entry.put(list, new JsonArray()).put(more, false);
+    }
+    if (row.getUUID("id") == null) {
+      return;
+    }
+    JsonArray messages = entry.getJsonArray(list);
+    Message message = Message.fromRow(row);
+    long size = message.maxEncodedBytes();
+    if (messages.size() == limit || entry.getBoolean(more) || bytes[0] + size > maxBytes) {
+      entry.put(more, true);
+    } else {
+      messages.add(message.toJson());
+      bytes[0] += size;
+    }
   }
 
   private static boolean accepted(Row member) {

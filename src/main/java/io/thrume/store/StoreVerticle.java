@@ -67,6 +67,7 @@ public class StoreVerticle extends VerticleBase {
     ConversationStore conversations = new ConversationStore(pool);
     MessageStore messages = new MessageStore(pool);
     MessageSearch search = new MessageSearch(pool);
+    MessageChanges changes = new MessageChanges(pool);
     BlockStore blocks = new BlockStore(pool);
     SessionStore sessions = new SessionStore(pool);
     // insert transactions may hold up to half the pool; the rest serves reads and markers meanwhile
@@ -85,12 +86,18 @@ public class StoreVerticle extends VerticleBase {
     Handlers.serve(bus, Addresses.STORE_DELIVERED_MARK, m -> messages.markDelivered(m.body()));
     Handlers.serve(bus, Addresses.STORE_MESSAGE_SYNC, m -> messages.sync(m.body()));
     Handlers.serve(bus, Addresses.STORE_MESSAGE_SEARCH, m -> search.search(m.body()));
+    Handlers.serve(bus, Addresses.STORE_MESSAGE_EDIT, m -> changes.edit(m.body()));
+    Handlers.serve(bus, Addresses.STORE_MESSAGE_DELETE, m -> changes.delete(m.body()));
+    Handlers.serve(bus, Addresses.STORE_MESSAGE_REACT, m -> changes.react(m.body()));
+    Handlers.serve(bus, Addresses.STORE_MESSAGE_CHANGES, m -> changes.changes(m.body()));
     Handlers.serve(bus, Addresses.STORE_MEMBERSHIP, m -> conversations.membership(m.body()));
     Handlers.serve(bus, Addresses.STORE_LAST_SEQS, m -> conversations.lastSeqs(m.body()));
     Handlers.serve(bus, Addresses.STORE_CONTACTS, m -> conversations.contacts(m.body()));
     Handlers.serve(bus, Addresses.STORE_LAST_SEEN, m -> accounts.lastSeen(m.body()));
     Handlers.serve(bus, Addresses.STORE_CONVERSATION_ACCEPT, m -> conversations.accept(m.body()));
     Handlers.serve(bus, Addresses.STORE_PARTICIPANT_REMOVE, m -> conversations.remove(m.body()));
+    Handlers.serve(bus, Addresses.STORE_PARTICIPANTS_ADD, m -> conversations.addParticipants(m.body()));
+    Handlers.serve(bus, Addresses.STORE_CONVERSATION_RENAME, m -> conversations.rename(m.body()));
     Handlers.serve(bus, Addresses.STORE_BLOCK_PUT, m -> blocks.put(m.body()));
     Handlers.serve(bus, Addresses.STORE_BLOCK_DELETE, m -> blocks.delete(m.body()));
     Handlers.serve(bus, Addresses.STORE_BLOCK_LIST, m -> blocks.list(m.body()));

@@ -10,6 +10,9 @@ public final class Text {
   public static final int MAX_TITLE_CODE_POINTS = 200;
   public static final int MAX_DISPLAY_NAME_CODE_POINTS = 64;
   public static final int MAX_CLIENT_MESSAGE_ID = 64;
+  public static final int MAX_EMOJI_BYTES = 32;
+  /** One extended grapheme cluster (UAX #29), as java.util.regex's \X reads it. */
+  private static final Pattern GRAPHEME = Pattern.compile("\\X");
   private static final Pattern USERNAME = Pattern.compile("[A-Za-z0-9_.-]{3,32}");
   private static final Pattern CLIENT_MESSAGE_ID = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
 
@@ -73,6 +76,20 @@ public final class Text {
         throw Failure.INVALID.exception("content must not contain control characters");
       }
     }
+    return value;
+  }
+
+  /**
+   * A reaction: one grapheme cluster by current Unicode rules (a ZWJ family is one), at most
+   * {@value #MAX_EMOJI_BYTES} bytes of UTF-8, neither blank nor a control.
+   */
+  public static String emoji(String value) {
+    if (value == null || value.isBlank() || !GRAPHEME.matcher(value).matches()
+      || value.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_EMOJI_BYTES
+      || value.codePoints().anyMatch(Character::isISOControl)) {
+      throw Failure.INVALID.exception("emoji must be one character (one grapheme cluster) of at most " + MAX_EMOJI_BYTES + " bytes");
+    }
+    requireWellFormed(value, "emoji");
     return value;
   }
 
