@@ -120,7 +120,7 @@ class OpenApiContractTest {
   void theRouteTableOfRestApiMdAgreesWithTheDocument() throws Exception {
     String table = Files.readString(Path.of("docs", "rest-api.md"));
     java.util.regex.Matcher row = java.util.regex.Pattern
-      .compile("(?m)^\\| `(GET|POST|PUT|DELETE) ([^`?]+)[^`]*`[^|]*\\|[^|]*\\|([^|]*)\\|([^|]*)\\|").matcher(table);
+      .compile("(?m)^\\| `(GET|POST|PUT|PATCH|DELETE) ([^`?]+)[^`]*`[^|]*\\|[^|]*\\|([^|]*)\\|([^|]*)\\|").matcher(table);
     Map<String, Set<String>> documented = new java.util.TreeMap<>();
     while (row.find()) {
       String route = row.group(1) + " " + row.group(2).replaceAll("/participants/me$", "/participants/{}")
@@ -323,6 +323,81 @@ class OpenApiContractTest {
   }
 
   @Test
+  void groupsAndMessageChanges() {
+    JsonObject a = register("oa-ga");
+    JsonObject b = register("oa-gb");
+    JsonObject c = register("oa-gc");
+    String alice = a.getString("token");
+    String bob = b.getString("token");
+    String bobId = b.getJsonObject("account").getString("id");
+    String carolId = c.getJsonObject("account").getString("id");
+    String id = expect(201, client, HttpMethod.POST, "/api/conversations", alice,
+      new JsonObject().put("participantIds", new JsonArray().add(bobId))).json().getString("id");
+    String base = "/api/conversations/" + id;
+    String elsewhere = "/api/conversations/" + UUID.randomUUID();
+
+    // rename and add: 200 for the accepted creator, 403 for bob (invited), 400, 401, 404
+    expect(200, client, HttpMethod.PATCH, base, alice, new JsonObject().put("title", "Renamed"));
+    expect(400, client, HttpMethod.PATCH, base, alice, new JsonObject());
+    expect(401, client, HttpMethod.PATCH, base, null, new JsonObject().put("title", "x"));
+    expect(403, client, HttpMethod.PATCH, base, bob, new JsonObject().put("title", "x"));
+    expect(404, client, HttpMethod.PATCH, elsewhere, alice, new JsonObject().put("title", "x"));
+    JsonObject carol = new JsonObject().put("userIds", new JsonArray().add(carolId));
+    expect(200, client, HttpMethod.POST, base + "/participants", alice, carol);
+    expect(400, client, HttpMethod.POST, base + "/participants", alice, new JsonObject().put("userIds", new JsonArray()));
+    expect(401, client, HttpMethod.POST, base + "/participants", null, carol);
+    expect(403, client, HttpMethod.POST, base + "/participants", bob, carol);
+    expect(404, client, HttpMethod.POST, elsewhere + "/participants", alice, carol);
+
+    // a message, and a reply to it
+    expect(201, client, HttpMethod.POST, base + "/messages", alice, message("first", "oa-c1"));
+    expect(201, client, HttpMethod.POST, base + "/messages", alice, message("second", "oa-c2").put("replyToSeq", 1));
+    String first = base + "/messages/1";
+    String thumbs = first + "/reactions/%F0%9F%91%8D";
+
+    // edit: 200, 400, 401, 403 (not the sender), 404 (no such seq)
+    expect(200, client, HttpMethod.PATCH, first, alice, new JsonObject().put("content", "first, edited"));
+    expect(400, client, HttpMethod.PATCH, base + "/messages/x", alice, new JsonObject().put("content", "y"));
+    expect(401, client, HttpMethod.PATCH, first, null, new JsonObject().put("content", "y"));
+    expect(403, client, HttpMethod.PATCH, first, bob, new JsonObject().put("content", "y"));
+    expect(404, client, HttpMethod.PATCH, base + "/messages/99", alice, new JsonObject().put("content", "y"));
+    // react and take back: 200, 400 (two characters), 401, 404
+    expect(200, client, HttpMethod.PUT, thumbs, bob, null);
+    expect(200, client, HttpMethod.GET, "/api/conversations", alice, null);
+    expect(200, client, HttpMethod.DELETE, thumbs, bob, null);
+    for (HttpMethod method : new HttpMethod[]{HttpMethod.PUT, HttpMethod.DELETE}) {
+      expect(400, client, method, first + "/reactions/ab", bob, null);
+      expect(401, client, method, thumbs, null, null);
+      expect(404, client, method, base + "/messages/99/reactions/%F0%9F%91%8D", bob, null);
+    }
+    // delete: 403 (not the sender), 200 (the tombstone); then editing or reacting is 409; 400, 401, 404
+    expect(403, client, HttpMethod.DELETE, first, bob, null);
+    expect(200, client, HttpMethod.DELETE, first, alice, null);
+    expect(409, client, HttpMethod.PATCH, first, alice, new JsonObject().put("content", "again"));
+    expect(409, client, HttpMethod.PUT, thumbs, bob, null);
+    expect(409, client, HttpMethod.DELETE, thumbs, bob, null);
+    expect(400, client, HttpMethod.DELETE, base + "/messages/0", alice, null);
+    expect(401, client, HttpMethod.DELETE, first, null, null);
+    expect(404, client, HttpMethod.DELETE, base + "/messages/99", alice, null);
+    // what changed: 200, 400, 401, 404
+    assertTrue(expect(200, client, HttpMethod.GET, base + "/changes?after=0&limit=10", alice, null)
+      .json().getLong("lastChange") >= 3);
+    expect(400, client, HttpMethod.GET, base + "/changes?limit=0", alice, null);
+    expect(401, client, HttpMethod.GET, base + "/changes", null, null);
+    expect(404, client, HttpMethod.GET, elsewhere + "/changes", alice, null);
+    expect(200, client, HttpMethod.GET, base + "/messages", alice, null);
+
+    // changes share the action bucket; adding and renaming the membership bucket
+    String second = base + "/messages/2";
+    untilRateLimited(client, HttpMethod.PATCH, second, alice, i -> new JsonObject().put("content", "edit " + i));
+    untilRateLimited(client, HttpMethod.PUT, second + "/reactions/%F0%9F%91%8D", alice, i -> null);
+    untilRateLimited(client, HttpMethod.DELETE, second + "/reactions/%F0%9F%91%8D", alice, i -> null);
+    untilRateLimited(client, HttpMethod.DELETE, second, alice, i -> null);
+    untilRateLimited(client, HttpMethod.PATCH, base, alice, i -> new JsonObject().put("title", "t" + i));
+    untilRateLimited(client, HttpMethod.POST, base + "/participants", alice, i -> carol);
+  }
+
+  @Test
   void blocks() {
     JsonObject me = register("oa-blocker");
     JsonObject them = register("oa-blocked");
@@ -363,9 +438,11 @@ class OpenApiContractTest {
     JsonObject huge = new JsonObject().put("padding", "p".repeat(70_000));
     String id = UUID.randomUUID().toString();
     for (String path : new String[]{"/api/auth/refresh", "/api/auth/password", "/api/conversations",
-        "/api/conversations/" + id + "/messages", "/api/conversations/" + id + "/read"}) {
+        "/api/conversations/" + id + "/messages", "/api/conversations/" + id + "/read", "/api/conversations/" + id + "/participants"}) {
       expect(413, client, HttpMethod.POST, path, token, huge);
     }
+    expect(413, client, HttpMethod.PATCH, "/api/conversations/" + id, token, huge);
+    expect(413, client, HttpMethod.PATCH, "/api/conversations/" + id + "/messages/1", token, huge);
   }
 
   @Test
