@@ -64,7 +64,7 @@ export const useReceiptsStore = defineStore('receipts', () => {
     const others = (summary?.participants ?? []).filter((p) => p.id !== myId);
     if (others.length === 0) return 'sent';
     const forConv = receipts.value[conversationId] ?? {};
-    // sending moves the sender's own read marker (docs/api.md), so whoever wrote after a message has read it
+    // sending moves the sender's own read marker (docs/rest-api.md), so whoever wrote after a message has read it
     const readBy = (userId: string) => Math.max(forConv[userId]?.read ?? 0, wrote[userId] ?? 0);
     if (others.every((p) => readBy(p.id) >= message.seq)) return 'read';
     if (others.every((p) => Math.max(forConv[p.id]?.delivered ?? 0, readBy(p.id)) >= message.seq)) return 'delivered';

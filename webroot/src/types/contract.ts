@@ -1,4 +1,4 @@
-// Every shape of the public contract (docs/api.md and docs/realtime.md) the client uses.
+// Every shape of the public contract (docs/rest-api.md and docs/bridge-protocol.md) the client uses.
 
 /** An account: {id, username, displayName}. */
 export interface Account {

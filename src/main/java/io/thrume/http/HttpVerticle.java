@@ -64,6 +64,7 @@ public class HttpVerticle extends VerticleBase {
     }
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
     AuthRoutes.mount(router, api);
+    OpenApiRoute.mount(router);
     router.route("/api/*").handler(new BearerAuth(tokens));
     SessionRoutes.mount(router, api);
     AccountRoutes.mount(router, api);
