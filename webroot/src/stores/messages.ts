@@ -85,7 +85,7 @@ export const useMessagesStore = defineStore('messages', () => {
     const known = useConversationListStore().summaries[conversationId]?.lastSeq ?? 0;
     if (threads.value[conversationId]?.loaded || useReadingStore().openId === conversationId) ingest(conversationId, [message]);
     else summarize(conversationId, [message]);
-    // a repeat publish (docs/realtime.md) is not news
+    // a repeat publish (docs/bridge-protocol.md) is not news
     if (message.seq > known) useAttentionStore().messageArrived(conversationId, message);
   }
 

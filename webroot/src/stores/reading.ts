@@ -36,7 +36,7 @@ export const useReadingStore = defineStore('reading', () => {
   function setOpen(id: string | null): void {
     if (id !== openId.value) {
       const summary = id ? useConversationListStore().summaries[id] : undefined;
-      // unreadCount is lastSeq minus the read marker (docs/api.md)
+      // unreadCount is lastSeq minus the read marker (docs/rest-api.md)
       unreadFrom.value =
         id && summary && summary.unreadCount > 0 ? { conversationId: id, seq: Math.max(1, summary.lastSeq - summary.unreadCount + 1) } : null;
     }
