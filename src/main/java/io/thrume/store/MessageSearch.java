@@ -38,9 +38,11 @@ final class MessageSearch {
   private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}]+");
 
   private final Pool pool;
+  private final Message.Urls urls;
 
-  MessageSearch(Pool pool) {
+  MessageSearch(Pool pool, Message.Urls urls) {
     this.pool = pool;
+    this.urls = urls;
   }
 
   /**
@@ -71,7 +73,7 @@ final class MessageSearch {
       : pool.preparedQuery(IN_ONE).execute(Tuple.of(user, query, limit, UUID.fromString(conversation)));
     return rows.map(set -> {
       JsonArray out = new JsonArray();
-      set.forEach(row -> out.add(Message.fromRow(row).toJson()));
+      set.forEach(row -> out.add(Message.fromRow(row).toJson(urls)));
       return new JsonObject().put("messages", out);
     });
   }
