@@ -162,19 +162,52 @@ final class AttachmentRoutes {
       refuse(ctx, Failure.UNAVAILABLE.exception("too many uploads in progress on this server"));
       return;
     }
+    Slot slot = new Slot(slots);
+    // a client that goes away (or a request deadline that closes the connection) frees the slot
+    ctx.response().closeHandler(v -> slot.closed());
     String rawName = name;
     String rawType = contentType;
     api.limit(user, Action.UPLOAD)
       .compose(v -> api.call(Addresses.STORE_MEMBERSHIP, new JsonObject().put("userId", user)
         .put("conversationId", conversationId)))
       .onComplete(ar -> {
-        if (ar.failed() || !((JsonObject) ar.result()).getBoolean("member", false)) {
-          slots.release();
+        if (ctx.response().closed()) {
+          slot.release();
+        } else if (ar.failed() || !((JsonObject) ar.result()).getBoolean("member", false)) {
+          slot.release();
           refuse(ctx, ar.failed() ? ar.cause() : Failure.NOT_FOUND.exception("conversation not found"));
-          return;
+        } else {
+          new Upload(ctx, api, slot, maxBytes, conversationId, multipart, rawName, rawType).start();
         }
-        new Upload(ctx, api, slots, maxBytes, conversationId, multipart, rawName, rawType).start();
       });
+  }
+
+  /**
+   * An upload's hold on one of the node's slots, released once: when the upload is refused or
+   * stored, or its connection closes while it is still being read (not while it is being stored:
+   * its bytes are still in memory then).
+   */
+  private static final class Slot {
+    private final UploadSlots slots;
+    private boolean held = true;
+    private boolean storing;
+
+    Slot(UploadSlots slots) {
+      this.slots = slots;
+    }
+
+    void release() {
+      if (held) {
+        held = false;
+        slots.release();
+      }
+    }
+
+    void closed() {
+      if (!storing) {
+        release();
+      }
+    }
   }
 
   private static ServiceFailure tooLarge(long maxBytes) {
@@ -204,7 +237,7 @@ final class AttachmentRoutes {
   private static final class Upload {
     private final RoutingContext ctx;
     private final Api api;
-    private final UploadSlots slots;
+    private final Slot slot;
     private final long maxBytes;
     private final String conversationId;
     private final boolean multipart;
@@ -217,11 +250,11 @@ final class AttachmentRoutes {
     private ServiceFailure badPart;
     private boolean done;
 
-    Upload(RoutingContext ctx, Api api, UploadSlots slots, long maxBytes, String conversationId, boolean multipart,
+    Upload(RoutingContext ctx, Api api, Slot slot, long maxBytes, String conversationId, boolean multipart,
            String name, String contentType) {
       this.ctx = ctx;
       this.api = api;
-      this.slots = slots;
+      this.slot = slot;
       this.maxBytes = maxBytes;
       this.conversationId = conversationId;
       this.multipart = multipart;
@@ -311,9 +344,10 @@ final class AttachmentRoutes {
         .put("contentType", Files.storedType(contentType, file)).put("sha256", sha256).put("data", file);
       done = true;
       data = null;
+      slot.storing = true;
       Future<io.vertx.core.eventbus.Message<Object>> stored = api.asUser(ctx, Addresses.CHAT_ATTACHMENT_CREATE, create);
       stored.onComplete(ar -> {
-        slots.release();
+        slot.release();
         if (ar.failed()) {
           Problems.fail(ctx, ar.cause(), Api.requestId(ctx));
         } else if (!ctx.response().ended()) {
@@ -344,7 +378,7 @@ final class AttachmentRoutes {
     private void finish() {
       done = true;
       data = null;
-      slots.release();
+      slot.release();
     }
   }
 }
