@@ -27,17 +27,15 @@ import java.util.UUID;
  * Files (docs/api.md, "Files"): uploads, streamed and counted as they arrive (never past the
  * limit in memory, never to disk), and downloads, with a bearer (participants) or a signed URL.
  *
- * <p>An upload bypasses the /api body handler: {@link #mountBeforeBody} pauses the request before
- * it, so that nothing is read while the token, the per-user limit, the node's upload slots and the
- * membership are checked; a refusal then answers at once and closes the connection (its body is
- * never read). Otherwise the body streams in (a raw body, or the one file part of a multipart
+ * <p>An upload is served ahead of the /api body handler ({@link #mountUpload}): its request is
+ * paused at once, so that nothing is read while the token, the node's upload slots, the per-user
+ * limit and the membership are checked; a refusal then answers at once and closes the connection
+ * (its body is never read). Otherwise the body streams in (a raw body, or the one file part of a multipart
  * body); past {@code files.maxBytes} the answer is 413 at once and the connection is closed.
  */
 final class AttachmentRoutes {
   static final String UPLOAD = "/api/conversations/:id/attachments";
   static final String DOWNLOAD = "/api/attachments/:id";
-  /** Routing-context key: this request's body is streamed by its route, not buffered by the body handler. */
-  static final String STREAMED = "thrume.streamed";
   /** What a multipart body may carry besides its file: boundaries, part headers, a small field or two. */
   static final int MULTIPART_OVERHEAD = 64 * 1024;
   /** How long a bearer download may be cached (a signed one: until its URL expires, at most this). */
@@ -47,12 +45,20 @@ final class AttachmentRoutes {
   private AttachmentRoutes() {
   }
 
-  /** Before the /api body handler: uploads are paused and marked streamed; signed downloads need no bearer. */
-  static void mountBeforeBody(Router router) {
+  /**
+   * Uploads, before the /api body handler (which would buffer the body up to http.maxBodyBytes):
+   * the request is paused, its token checked here, and it never goes on to the later handlers.
+   */
+  static void mountUpload(Router router, Api api, BearerAuth bearer, UploadSlots slots, long maxBytes) {
     router.post(UPLOAD).handler(ctx -> {
       ctx.request().pause();
-      ctx.put(STREAMED, true);
-      ctx.next();
+      bearer.check(ctx).onComplete(ar -> {
+        if (ar.failed()) {
+          refuse(ctx, ar.cause());
+        } else {
+          upload(ctx, api, slots, maxBytes);
+        }
+      });
     });
   }
 
@@ -83,9 +89,8 @@ final class AttachmentRoutes {
     });
   }
 
-  /** After the bearer check: uploads, and downloads as a participant. */
-  static void mount(Router router, Api api, UploadSlots slots, long maxBytes) {
-    router.post(UPLOAD).handler(ctx -> upload(ctx, api, slots, maxBytes));
+  /** After the bearer check: downloads as a participant. */
+  static void mount(Router router, Api api) {
     router.get(DOWNLOAD).handler(ctx -> {
       UUID id = attachmentId(ctx);
       if (id == null) {

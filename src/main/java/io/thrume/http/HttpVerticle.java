@@ -68,21 +68,14 @@ public class HttpVerticle extends VerticleBase {
         .allowedHeaders(Set.of("Authorization", "Content-Type", "X-Filename"))
         .maxAgeSeconds(600)));
     }
-    // an upload streams its own body (AttachmentRoutes): paused here, past the body handler
-    AttachmentRoutes.mountBeforeBody(router);
-    BodyHandler body = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
-    router.route("/api/*").handler(ctx -> {
-      if (ctx.get(AttachmentRoutes.STREAMED) != null) {
-        ctx.next();
-      } else {
-        body.handle(ctx);
-      }
-    });
+    BearerAuth bearer = new BearerAuth(tokens);
+    // an upload streams its own body, counted as it comes: served here, never buffered by the body handler
+    AttachmentRoutes.mountUpload(router, api, bearer, uploads, new Settings(config()).integer(ConfigKeys.FILES_MAX_BYTES));
+    router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
     AuthRoutes.mount(router, api);
-    AttachmentLinks links = new AttachmentLinks(config.jwtSecret());
-    AttachmentRoutes.mountSigned(router, api, links);
-    router.route("/api/*").handler(new BearerAuth(tokens));
-    AttachmentRoutes.mount(router, api, uploads, new Settings(config()).integer(ConfigKeys.FILES_MAX_BYTES));
+    AttachmentRoutes.mountSigned(router, api, new AttachmentLinks(config.jwtSecret()));
+    router.route("/api/*").handler(bearer);
+    AttachmentRoutes.mount(router, api);
     SessionRoutes.mount(router, api);
     AccountRoutes.mount(router, api);
     SearchRoutes.mount(router, api);
