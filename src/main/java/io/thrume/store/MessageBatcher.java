@@ -49,8 +49,9 @@ final class MessageBatcher {
   // CONFLICT DO NOTHING).
   // Attachments: each request's ids come as one comma-joined text (NULL: none), since arrays of
   // arrays must be rectangular. bad_attachments: one of them is not a file the sender uploaded to
-  // that conversation and no message has, or an earlier request of the batch names it too (as if
-  // the requests had come one after another). attached: the files go to their new message, in
+  // that conversation and no message has (two requests naming the same file never share a
+  // statement: the later one waits for the next batch, as if the requests had come one after
+  // another). attached: the files go to their new message, in
   // the order listed. The statement reads the attachment table as it was before it (the lock
   // waited for on the conversation row re-reads only that row), so a concurrent send that attached
   // a file first, or the sweep that deleted it, leaves fewer rows attached than named: the
@@ -68,8 +69,7 @@ final class MessageBatcher {
       + "  r.attachment_ids IS NOT NULL AND ("
       + "    (SELECT count(*) FROM attachment t WHERE t.id = ANY (" + IDS.formatted("r") + "::uuid[]) "
       + "      AND t.conversation_id = r.conversation_id AND t.uploader_id = r.sender_id AND t.message_seq IS NULL) "
-      + "    <> cardinality(" + IDS.formatted("r") + ") "
-      + "    OR EXISTS (SELECT 1 FROM input e WHERE e.ord < r.ord AND " + IDS.formatted("e") + " && " + IDS.formatted("r") + ")"
+      + "    <> cardinality(" + IDS.formatted("r") + ")"
       + "  ) AS bad_attachments, "
       + "  EXISTS (SELECT 1 FROM block b JOIN participant o ON o.conversation_id = r.conversation_id "
       + "    AND o.account_id = b.blocker_id WHERE b.blocked_id = r.sender_id) "
@@ -194,6 +194,7 @@ final class MessageBatcher {
     Set<Request> created = new HashSet<>();
     Set<Request> accepting = new HashSet<>();
     Map<Key, RuntimeException> refused = new HashMap<>();
+    Set<Request> postponed = new HashSet<>();
     Tuple keys = Tuple.tuple()
       .addArrayOfUUID(leaders.values().stream().map(r -> r.sender).toArray(UUID[]::new))
       .addArrayOfString(leaders.values().stream().map(r -> r.clientMessageId).toArray(String[]::new));
@@ -202,7 +203,20 @@ final class MessageBatcher {
         Message m = Message.fromRow(row);
         stored.put(new Key(m.senderId(), m.clientMessageId()), m);
       });
-      List<Request> fresh = leaders.values().stream().filter(r -> !stored.containsKey(r.key())).toList();
+      List<Request> fresh = new ArrayList<>();
+      Set<String> named = new HashSet<>();
+      for (Request r : leaders.values()) {
+        if (stored.containsKey(r.key())) {
+          continue;
+        }
+        if (r.attachments.stream().anyMatch(named::contains)) {
+          // a file an earlier request of the batch names: decided in the next batch, after that one
+          postponed.add(r);
+          continue;
+        }
+        named.addAll(r.attachments);
+        fresh.add(r);
+      }
       if (fresh.isEmpty()) {
         return Future.succeededFuture();
       }
@@ -243,15 +257,20 @@ final class MessageBatcher {
         }
         return Future.succeededFuture();
       });
-    }).map(v -> decide(batch, leaders, stored, created, accepting, refused));
+    }).map(v -> decide(batch, leaders, stored, created, accepting, refused, postponed));
   }
 
   /** Each request's answer, as if the batch's requests had been sent one after another. */
   private Outcome decide(List<Request> batch, Map<Key, Request> leaders, Map<Key, Message> stored,
-                                Set<Request> created, Set<Request> accepting, Map<Key, RuntimeException> refused) {
+                          Set<Request> created, Set<Request> accepting, Map<Key, RuntimeException> refused,
+                          Set<Request> postponed) {
     Map<Request, Future<JsonObject>> answers = new LinkedHashMap<>();
     List<Request> deferred = new ArrayList<>();
     for (Request request : batch) {
+      if (postponed.contains(leaders.get(request.key()))) {
+        deferred.add(request);
+        continue;
+      }
       Message m = stored.get(request.key());
       boolean sameConversation = leaders.get(request.key()).conversation.equals(request.conversation);
       if (m == null && sameConversation && refused.containsKey(request.key())) {
