@@ -102,6 +102,7 @@ class AttachmentTest {
     assertEquals(Uploads.sha256(text), multipart.getString("sha256"));
     assertEquals(Uploads.sha256(text), thrume.string("SELECT encode(sha256(data), 'hex') FROM attachment WHERE id = '"
       + multipart.getString("id") + "'"));
+
   }
 
   @Test

@@ -63,7 +63,14 @@ public final class Uploads {
 
   /** A raw upload: the body is the file; X-Filename (percent-encoded by the caller) unless null. */
   public Answer raw(String token, String conversationId, byte[] data, String contentType, String filename) {
+    return raw(token, conversationId, data, contentType, filename, false);
+  }
+
+  /** The same, sending {@code Expect: 100-continue} first when asked (as curl does for large bodies). */
+  public Answer raw(String token, String conversationId, byte[] data, String contentType, String filename,
+                    boolean expectContinue) {
     HttpRequest.Builder b = HttpRequest.newBuilder(uri("/api/conversations/" + conversationId + "/attachments"))
+      .expectContinue(expectContinue).version(HttpClient.Version.HTTP_1_1)
       .POST(HttpRequest.BodyPublishers.ofByteArray(data));
     if (contentType != null) {
       b.header("Content-Type", contentType);
