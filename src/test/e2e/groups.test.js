@@ -1,4 +1,4 @@
-// End-to-end test of groups in the web client (docs/api.md and docs/realtime.md, "Groups"):
+// End-to-end test of groups in the web client (docs/rest-api.md and docs/bridge-protocol.md, "Groups"):
 // Debian's chromium driven by playwright-core against a real Thrume (target/thrume.jar). Alice adds
 // Carol to her conversation with Bob through "Add people" (the people search) and renames it through
 // "Rename"; Carol's browser shows the conversation at once (an invitation) and Bob's shows the new

@@ -1,10 +1,10 @@
 // End-to-end test of Thrume's real-time bridge, driven by the OFFICIAL client
 // @vertx/eventbus-bridge-client.js (over sockjs-client) against a real Thrume process.
 //
-// Flow (docs/api.md and docs/realtime.md): register → login → conversation →
+// Flow (docs/rest-api.md and docs/bridge-protocol.md): register → login → conversation →
 // ticket → connect → register → send → receive → forced disconnect while the other user keeps
 // sending → reconnect with a new ticket → chat.sync, proving that no message is lost or
-// duplicated. Then who is here and presence (docs/realtime.md): registering only subscribes,
+// duplicated. Then who is here and presence (docs/bridge-protocol.md): registering only subscribes,
 // chat.view announces user.joined / user.left (coalesced into one viewers event when several change
 // at once) and tells a newcomer who is there; presence.watch answers the watched users' state and
 // only their changes arrive, while the socket lives; refusals of both. Consent: an invited user
@@ -423,7 +423,7 @@ async function syncAll(session, positions, maxRounds = 50) {
   return result;
 }
 
-// Who is here (chat.view) and presence (presence.watch): docs/realtime.md, "Who is here" and
+// Who is here (chat.view) and presence (presence.watch): docs/bridge-protocol.md, "Who is here" and
 // "Presence".
 
 const WHO_IS_HERE = new Set(['user.joined', 'user.left', 'viewers']);

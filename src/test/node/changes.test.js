@@ -1,4 +1,4 @@
-// Message changes with the OFFICIAL client @vertx/eventbus-bridge-client.js (docs/realtime.md,
+// Message changes with the OFFICIAL client @vertx/eventbus-bridge-client.js (docs/bridge-protocol.md,
 // "Addresses a client may send to"): chat.edit, chat.react and chat.delete answer the message and
 // each reaches a live member as one message.updated; a member that was away during edits, a
 // delete, reactions and a new message converges to the server's state with one chat.sync that

@@ -1,4 +1,4 @@
-// Typed wrappers around the REST API (docs/api.md). Errors come back as ApiError, built
+// Typed wrappers around the REST API (docs/rest-api.md). Errors come back as ApiError, built
 // from the server's application/problem+json answer, so the UI can show its detail to the user.
 import type {
   Account,

@@ -1,6 +1,6 @@
 // Real-time event dispatch: every event heard on the bridge goes to the one store whose job it is.
 // conversation.<id> carries the conversation's events (every conversation of the list is
-// registered, stores/live.ts); user.<me> carries the user's own (docs/realtime.md).
+// registered, stores/live.ts); user.<me> carries the user's own (docs/bridge-protocol.md).
 import { useConversationListStore } from '@/stores/conversationList';
 import { useAuthStore } from '@/stores/auth';
 import { useLiveStore } from '@/stores/live';

@@ -1,4 +1,4 @@
-// The real-time bridge (docs/realtime.md): the official @vertx/eventbus-bridge-client.js
+// The real-time bridge (docs/bridge-protocol.md): the official @vertx/eventbus-bridge-client.js
 // over SockJS. A connection is bought with a single-use ticket (POST /api/realtime/ticket), so
 // every (re)connection takes a NEW ticket and a NEW EventBus; the client's own reconnect (which
 // would reuse the spent ticket) stays off. Reconnecting is the connection store's job.

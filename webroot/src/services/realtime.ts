@@ -11,6 +11,7 @@ import { effectScope, watch, type EffectScope } from 'vue';
 import { useDocumentVisibility, useOnline } from '@vueuse/core';
 import { BusConnection, logUnlessOffline } from '@/services/eventBus';
 import { onConversationEvent, onUserEvent } from '@/services/dispatch';
+import { useAttentionStore } from '@/stores/attention';
 import { useBlocksStore } from '@/stores/blocks';
 import { useConnectionStore } from '@/stores/connection';
 import { useConversationListStore } from '@/stores/conversationList';
@@ -92,6 +93,7 @@ export class RealtimeSession {
     usePresenceStore().reset();
     useOutboxStore().reset();
     useBlocksStore().reset();
+    useAttentionStore().reset();
   }
 
   private announcePresence(): void {
@@ -124,13 +126,13 @@ export class RealtimeSession {
     useReadingStore().setVisible(visible);
     if (connection.isConnected()) this.announcePresence();
     if (visible) {
-      if (connection.status === 'Disconnected') connection.retryNow();
+      useAttentionStore().dismiss();
+      connection.wake();
       void this.refreshList();
     }
   }
 
   private onOnline(): void {
-    const connection = useConnectionStore();
-    if (connection.status !== 'Connected') connection.retryNow();
+    useConnectionStore().wake();
   }
 }

@@ -26,7 +26,7 @@ describe('connection store', () => {
     expect(onOpen).toHaveBeenCalledWith(bus);
   });
 
-  it('retries with backoff 1, 2, 4, 8, 16, 30 s…, then Disconnected; Retry starts over', async () => {
+  it('retries with backoff 1, 2, 4, 8, 10, 10 s…, then Disconnected; Retry starts over', async () => {
     const attempts: number[] = [];
     const c = useConnectionStore();
     const start = Date.now();
@@ -41,11 +41,15 @@ describe('connection store', () => {
     await settle();
     expect(c.status).toBe('Reconnecting');
     expect(c.lastError).toBe('refused');
-    for (const d of [1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]) {
+    const delays = [1000, 2000, 4000, 8000, ...Array(MAX_ATTEMPTS - 4).fill(10000)];
+    for (const d of delays) {
       await vi.advanceTimersByTimeAsync(d);
     }
-    // the first attempt at once, then MAX_ATTEMPTS retries
-    expect(attempts).toEqual([0, 1000, 3000, 7000, 15000, 31000, 61000, 91000, 121000]);
+    // the first attempt at once, then MAX_ATTEMPTS retries, never more than 10 s apart
+    const expected = [0];
+    for (const d of delays) expected.push(expected[expected.length - 1] + d);
+    expect(attempts).toEqual(expected);
+    expect(attempts.slice(0, 7)).toEqual([0, 1000, 3000, 7000, 15000, 25000, 35000]);
     expect(attempts.length).toBe(MAX_ATTEMPTS + 1);
     expect(c.status).toBe('Disconnected');
     expect(c.retryCount).toBe(MAX_ATTEMPTS);
@@ -72,10 +76,12 @@ describe('connection store', () => {
     await settle();
     await vi.advanceTimersByTimeAsync(200_000);
     const gaps = times.slice(1).map((t, i) => t - times[i]);
-    const bases = [1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000];
+    const bases = [1000, 2000, 4000, 8000, 10000, 10000, 10000, 10000];
+    expect(gaps.length).toBeGreaterThan(bases.length);
     gaps.forEach((g, i) => {
-      expect(g).toBeGreaterThanOrEqual(bases[i] * 0.8 - 1);
-      expect(g).toBeLessThanOrEqual(Math.min(bases[i] * 1.2, 30000) + 1);
+      const base = bases[Math.min(i, bases.length - 1)];
+      expect(g).toBeGreaterThanOrEqual(base * 0.8 - 1);
+      expect(g).toBeLessThanOrEqual(Math.min(base * 1.2, 10000) + 1);
     });
   });
 
@@ -104,6 +110,41 @@ describe('connection store', () => {
     expect([...buses[1].subscriptions.keys()]).toEqual(['user.me', 'conversation.x']);
     c.unsubscribe('conversation.x');
     expect([...buses[1].subscriptions.keys()]).toEqual(['user.me']);
+  });
+
+  it('wake() (back online, page visible) tries at once instead of waiting the backoff, but waits a draining server\'s delay', async () => {
+    const buses: FakeBus[] = [];
+    let refuse = true;
+    const c = useConnectionStore();
+    c.configure({
+      open: async () => {
+        if (refuse) throw new NotConnectedError('refused');
+        const b = new FakeBus();
+        buses.push(b);
+        return b;
+      },
+      random: () => 0.5,
+    });
+    c.start();
+    await settle();
+    for (const d of [1000, 2000, 4000]) await vi.advanceTimersByTimeAsync(d);
+    expect(c.status).toBe('Reconnecting'); // now waiting 8 s
+    refuse = false;
+    c.wake();
+    await settle();
+    expect(c.status).toBe('Connected');
+    expect(buses).toHaveLength(1);
+    c.wake(); // connected: nothing
+    await settle();
+    expect(buses).toHaveLength(1);
+
+    buses[0].drop('closed: server restarting', false, 4000);
+    c.wake();
+    await settle();
+    expect(buses).toHaveLength(1); // the server said when
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(buses).toHaveLength(2);
+    expect(c.status).toBe('Connected');
   });
 
   it('a server restarting says when to come back: the client reconnects then, not sooner, and the backoff starts over', async () => {

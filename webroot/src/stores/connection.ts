@@ -1,7 +1,8 @@
 // The real-time connection's state machine (plan §5 "Connection Store", §6 "Connection Resilience"):
-// Connecting → Connected; on loss Reconnecting with backoff 1, 2, 4, 8, 16 s … (cap 30 s, jitter);
-// after MAX_ATTEMPTS failed attempts Disconnected, until the user presses Retry (or the browser
-// comes back online). It also keeps the set of addresses the app wants to hear, and registers
+// Connecting → Connected; on loss Reconnecting with backoff 1, 2, 4, 8, 10 s … (cap 10 s, jitter);
+// after MAX_ATTEMPTS failed attempts (about 5 minutes) Disconnected, until the user presses Retry,
+// the browser comes back online or the page becomes visible (wake(): those try at once, except
+// while waiting the delay a draining server gave). It also keeps the set of addresses the app wants to hear, and registers
 // them again on every new socket.
 import { defineStore } from 'pinia';
 import { markRaw, ref } from 'vue';
@@ -10,7 +11,7 @@ import { BusError, NotConnectedError, type Bus } from '@/services/eventBus';
 import { ApiError } from '@/services/api';
 import type { ConnectionState } from '@/types/contract';
 
-export const MAX_ATTEMPTS = 8;
+export const MAX_ATTEMPTS = 30;
 
 interface Subscription {
   onEvent: (body: unknown) => void;
@@ -42,6 +43,8 @@ export const useConnectionStore = defineStore('connection', () => {
   let running = false;
   let attemptInFlight = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
+  /** The pending attempt waits the delay a draining server gave ("reconnect in N ms"). */
+  let serverDelay = false;
   const subscriptions = new Map<string, Subscription>();
 
   function configure(next: ConnectionOptions): void {
@@ -84,8 +87,18 @@ export const useConnectionStore = defineStore('connection', () => {
     void attempt();
   }
 
+  /**
+   * The browser came back online or the page became visible: try at once instead of waiting the
+   * backoff (or when given up), but not before the time a draining server asked for.
+   */
+  function wake(): void {
+    if (serverDelay && timer !== null) return;
+    retryNow();
+  }
+
   async function attempt(): Promise<void> {
     if (!running || !options || attemptInFlight) return;
+    serverDelay = false;
     attemptInFlight = true;
     nextRetryAt.value = null;
     status.value = everConnected.value || retryCount.value > 0 ? 'Reconnecting' : 'Connecting';
@@ -144,6 +157,7 @@ export const useConnectionStore = defineStore('connection', () => {
       // the server is restarting and spread its clients over a few seconds: come back when told,
       // which is no failed attempt (the backoff starts over)
       reconnectIn(reconnectInMs);
+      serverDelay = true;
       return;
     }
     scheduleRetry();
@@ -173,6 +187,7 @@ export const useConnectionStore = defineStore('connection', () => {
   }
 
   function clearTimer(): void {
+    serverDelay = false;
     if (timer !== null) {
       clearTimeout(timer);
       timer = null;
@@ -232,6 +247,7 @@ export const useConnectionStore = defineStore('connection', () => {
     start,
     stop,
     retryNow,
+    wake,
     subscribe,
     unsubscribe,
     request,

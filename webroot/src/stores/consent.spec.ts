@@ -1,4 +1,4 @@
-// Consent in the web client (docs/api.md and docs/realtime.md, "Consent"): invitations are marked
+// Consent in the web client (docs/rest-api.md and docs/bridge-protocol.md, "Consent"): invitations are marked
 // and answered, leaving and removal take a conversation out of the list (live, by
 // conversation.removed, or when it is missing from the list), an accepted conversation is viewed
 // again so that the others see the user, and someone accepting makes the watch go out again.

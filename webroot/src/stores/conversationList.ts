@@ -35,6 +35,7 @@ export const useConversationListStore = defineStore('conversationList', () => {
   );
 
   function upsertConversation(c: Conversation | ConversationSummary): void {
+    useReceiptsStore().seed(c);
     const known = summaries.value[c.id];
     const s = c as Partial<ConversationSummary>;
     summaries.value[c.id] = {
@@ -63,14 +64,18 @@ export const useConversationListStore = defineStore('conversationList', () => {
       const receipts = useReceiptsStore();
       for (const c of list) {
         const known = summaries.value[c.id];
+        if (!known) reading.arrivedUnread(c.id, c.lastSeq, c.unreadCount);
         const lastMessage =
           known?.lastMessage && (!c.lastMessage || known.lastMessage.seq > c.lastMessage.seq) ? known.lastMessage : c.lastMessage;
+        // messages that arrived live while the request was answered are newer than its count
+        const newerHere = known !== undefined && (known.lastMessage?.seq ?? known.lastSeq) > (c.lastMessage?.seq ?? c.lastSeq);
         summaries.value[c.id] = {
           ...c,
           lastMessage,
           lastSeq: Math.max(c.lastSeq, known?.lastSeq ?? 0),
-          unreadCount: reading.isReading(c.id) ? 0 : c.unreadCount,
+          unreadCount: reading.isReading(c.id) ? 0 : newerHere ? known.unreadCount : c.unreadCount,
         };
+        receipts.seed(c);
         receipts.acknowledgeDelivery(c.id);
       }
       listLoaded.value = true;

@@ -1,4 +1,4 @@
-// Groups in the web client (docs/api.md "Groups", docs/realtime.md "Groups"): a conversation the
+// Groups in the web client (docs/rest-api.md "Groups", docs/bridge-protocol.md "Groups"): a conversation the
 // user is added to appears and is registered at once; participants events with added people and
 // conversation.updated (renamed) update the member list and the title, in the list entry too;
 // adding and renaming go through REST and take the server's answer.

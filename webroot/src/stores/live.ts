@@ -1,5 +1,5 @@
 // What this client hears on the bridge, which conversation it says it has open, and whose presence
-// it watches (docs/realtime.md: "Who is here", "Presence"):
+// it watches (docs/bridge-protocol.md: "Who is here", "Presence"):
 // - every conversation of the list is registered (conversation.<id>), so previews, unread counts
 //   and receipts stay live for all of them;
 // - the open one is viewed (chat.view): that is what the others see as "here now", and the server

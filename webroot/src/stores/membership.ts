@@ -1,6 +1,6 @@
 // Who belongs to a conversation, and consent (docs/web-client.md, "Invitations", "Leaving and
 // removing"): whether the user accepted a conversation someone else put them into, accepting,
-// leaving, the creator removing someone, adding people and renaming (docs/api.md, "Groups"), and the
+// leaving, the creator removing someone, adding people and renaming (docs/rest-api.md, "Groups"), and the
 // participants and participant.accepted events that tell everyone.
 import { defineStore } from 'pinia';
 import { api } from '@/services/api';

@@ -198,6 +198,21 @@ describe('messages, the list, receipts and reading of one conversation', () => {
     expect(list.summaries[CONV].unreadCount).toBe(0);
   });
 
+  it('a list answer older than a message that arrived meanwhile keeps that message\'s unread count', async () => {
+    let answer: (list: ConversationSummary[]) => void = () => {};
+    mocked.listConversations.mockImplementation(() => new Promise((resolve) => (answer = resolve)));
+    const refreshing = list.refreshList();
+    onConversationEvent(CONV, { type: 'message', message: msg(1) }); // live, before the answer
+    answer([summary()]); // the server's snapshot from before it: nothing unread, no message
+    await refreshing;
+    expect(list.summaries[CONV].lastMessage?.seq).toBe(1);
+    expect(list.summaries[CONV].unreadCount).toBe(1);
+    // an answer that knows the message is taken as it is
+    mocked.listConversations.mockResolvedValueOnce([summary({ lastSeq: 1, lastMessage: msg(1), unreadCount: 0 })]);
+    await list.refreshList();
+    expect(list.summaries[CONV].unreadCount).toBe(0);
+  });
+
   it('a message event published again (a repeated send) changes nothing: held once, counted unread once', async () => {
     serverWith(0);
     await messages.loadLatest(CONV);

@@ -8,6 +8,7 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { api } from '@/services/api';
 import { BusError, NotConnectedError } from '@/services/eventBus';
+import { useAttentionStore } from '@/stores/attention';
 import { useAuthStore } from '@/stores/auth';
 import { useConnectionStore } from '@/stores/connection';
 import { useConversationListStore } from '@/stores/conversationList';
@@ -81,8 +82,11 @@ export const useMessagesStore = defineStore('messages', () => {
   /** A live message event: into the thread when it is loaded or on screen, else into the summary only. */
   function receive(conversationId: string, message: Message): void {
     // a thread never opened stays empty until it is (then its latest page is fetched)
+    const known = useConversationListStore().summaries[conversationId]?.lastSeq ?? 0;
     if (threads.value[conversationId]?.loaded || useReadingStore().openId === conversationId) ingest(conversationId, [message]);
     else summarize(conversationId, [message]);
+    // a repeat publish (docs/bridge-protocol.md) is not news
+    if (message.seq > known) useAttentionStore().messageArrived(conversationId, message);
   }
 
   /** The server has the user's own messages: their outbox entries are done. */

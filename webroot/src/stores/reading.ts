@@ -18,6 +18,11 @@ export const useReadingStore = defineStore('reading', () => {
   const openId = ref<string | null>(null);
   /** Whether the page is visible (document.visibilityState), kept by the real-time session. */
   const pageVisible = ref(true);
+  /**
+   * Where the unread messages started when the conversation was opened (MessagesView draws the
+   * "New messages" divider above that seq); null when nothing was unread.
+   */
+  const unreadFrom = ref<{ conversationId: string; seq: number } | null>(null);
   /** Highest seq we told the server was read, per conversation. */
   const readSent = new Map<string, number>();
   const readTimer = useTimeoutFn(() => void markOpenRead(), READ_DELAY_MS, { immediate: false });
@@ -29,11 +34,24 @@ export const useReadingStore = defineStore('reading', () => {
 
   /** The user opened a conversation (or went back to the list with null); stores/live.ts views it. */
   function setOpen(id: string | null): void {
+    if (id !== openId.value) {
+      const summary = id ? useConversationListStore().summaries[id] : undefined;
+      // unreadCount is lastSeq minus the read marker (docs/rest-api.md)
+      unreadFrom.value =
+        id && summary && summary.unreadCount > 0 ? { conversationId: id, seq: Math.max(1, summary.lastSeq - summary.unreadCount + 1) } : null;
+    }
     openId.value = id;
     if (id) {
       const summary = useConversationListStore().summaries[id];
       if (summary && pageVisible.value) summary.unreadCount = 0;
       scheduleRead();
+    }
+  }
+
+  /** The open conversation's summary arrived after it was opened (a reload on /c/<id>): where its unread messages start. */
+  function arrivedUnread(id: string, lastSeq: number, unreadCount: number): void {
+    if (openId.value === id && !unreadFrom.value && unreadCount > 0) {
+      unreadFrom.value = { conversationId: id, seq: Math.max(1, lastSeq - unreadCount + 1) };
     }
   }
 
@@ -75,9 +93,10 @@ export const useReadingStore = defineStore('reading', () => {
 
   function reset(): void {
     openId.value = null;
+    unreadFrom.value = null;
     readSent.clear();
     readTimer.stop();
   }
 
-  return { openId, pageVisible, isReading, setOpen, setVisible, scheduleRead, markOpenRead, forget, reset };
+  return { openId, pageVisible, unreadFrom, isReading, setOpen, arrivedUnread, setVisible, scheduleRead, markOpenRead, forget, reset };
 });

@@ -7,7 +7,7 @@ import { useAuthStore } from '@/stores/auth';
 import { useConnectionStore } from '@/stores/connection';
 import { useConversationListStore } from '@/stores/conversationList';
 import { useMessagesStore } from '@/stores/messages';
-import type { DeliveryState, Message } from '@/types/contract';
+import type { Conversation, DeliveryState, Message } from '@/types/contract';
 
 export interface Receipt {
   delivered: number;
@@ -49,6 +49,14 @@ export const useReceiptsStore = defineStore('receipts', () => {
     r.delivered = Math.max(r.delivered, seq);
   }
 
+  /** The markers a conversation's answer carries (after a reload, before any event): they only move forward. */
+  function seed(conversation: Conversation): void {
+    for (const p of conversation.participants) {
+      if (p.deliveredSeq) record(conversation.id, p.id, 'delivered', p.deliveredSeq);
+      if (p.readSeq) record(conversation.id, p.id, 'read', p.readSeq);
+    }
+  }
+
   /** The delivery state of one of the user's own stored messages. */
   function deliveryState(conversationId: string, message: Message, wrote = lastWritten(conversationId)): DeliveryState {
     const myId = me();
@@ -56,7 +64,7 @@ export const useReceiptsStore = defineStore('receipts', () => {
     const others = (summary?.participants ?? []).filter((p) => p.id !== myId);
     if (others.length === 0) return 'sent';
     const forConv = receipts.value[conversationId] ?? {};
-    // sending moves the sender's own read marker (docs/api.md), so whoever wrote after a message has read it
+    // sending moves the sender's own read marker (docs/rest-api.md), so whoever wrote after a message has read it
     const readBy = (userId: string) => Math.max(forConv[userId]?.read ?? 0, wrote[userId] ?? 0);
     if (others.every((p) => readBy(p.id) >= message.seq)) return 'read';
     if (others.every((p) => Math.max(forConv[p.id]?.delivered ?? 0, readBy(p.id)) >= message.seq)) return 'delivered';
@@ -81,5 +89,5 @@ export const useReceiptsStore = defineStore('receipts', () => {
     deliveredSent.clear();
   }
 
-  return { receipts, acknowledgeDelivery, record, deliveryState, lastWritten, forget, reset };
+  return { receipts, acknowledgeDelivery, record, seed, deliveryState, lastWritten, forget, reset };
 });

@@ -1,4 +1,4 @@
-// Every shape of the public contract (docs/api.md and docs/realtime.md) the client uses.
+// Every shape of the public contract (docs/rest-api.md and docs/bridge-protocol.md) the client uses.
 
 /** An account: {id, username, displayName}. */
 export interface Account {
@@ -37,6 +37,9 @@ export type ParticipantStatus = 'accepted' | 'invited';
 /** A participant of a conversation: an account and whether they accepted it. */
 export interface Participant extends Account {
   status?: ParticipantStatus;
+  /** Their read and delivered markers (0 while invited; absent from an older server). */
+  readSeq?: number;
+  deliveredSeq?: number;
 }
 
 /** A conversation, as GET /api/conversations/{id} and POST /api/conversations answer it. */

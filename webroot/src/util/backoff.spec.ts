@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { BACKOFF_CAP_MS, backoffBase, backoffDelay } from '@/util/backoff';
 
 describe('backoff', () => {
-  it('doubles from 1 s: 1, 2, 4, 8, 16 s, then stays at the 30 s cap', () => {
+  it('doubles from 1 s: 1, 2, 4, 8 s, then stays at the 10 s cap', () => {
     expect([0, 1, 2, 3, 4, 5, 6, 10, 100].map(backoffBase)).toEqual([
-      1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000, 30000,
+      1000, 2000, 4000, 8000, 10000, 10000, 10000, 10000, 10000,
     ]);
   });
 
   it('without jitter (random = 0.5) the delay is the base', () => {
-    expect([0, 1, 2, 3, 4, 5].map((n) => backoffDelay(n, () => 0.5))).toEqual([1000, 2000, 4000, 8000, 16000, 30000]);
+    expect([0, 1, 2, 3, 4, 5].map((n) => backoffDelay(n, () => 0.5))).toEqual([1000, 2000, 4000, 8000, 10000, 10000]);
   });
 
   it('jitter stays within ±20 % of the base and never passes the cap', () => {

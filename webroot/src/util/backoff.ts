@@ -1,8 +1,9 @@
-// Reconnection delays: exponential (1, 2, 4, 8, 16 s …), capped at 30 s, with ±20 % jitter so
+// Reconnection delays: exponential (1, 2, 4, 8 s …), capped at 10 s (a server back is found within
+// 10 s), with ±20 % jitter so
 // that clients cut off together do not all come back in the same instant.
 
 export const BACKOFF_BASE_MS = 1_000;
-export const BACKOFF_CAP_MS = 30_000;
+export const BACKOFF_CAP_MS = 10_000;
 export const BACKOFF_JITTER = 0.2;
 
 /** The delay before reconnection attempt number `attempt` (0 = the first retry), without jitter. */

@@ -4,7 +4,7 @@ import io.thrume.config.ConfigKeys;
 import io.thrume.config.Settings;
 import io.vertx.core.json.JsonObject;
 
-/** The limits the bridge enforces (docs/realtime.md, "Limits"; keys in docs/configuration.md). */
+/** The limits the bridge enforces (docs/bridge-protocol.md, "Limits"; keys in docs/configuration.md). */
 public record BridgeConfig(int maxFrameBytes, long idleTimeoutMs, long sweepMs, int ticketSeconds,
                            int outboundQueueBytes, int maxOverflowFrames, long maxOverflowBytes, long gapWaitMs) {
 

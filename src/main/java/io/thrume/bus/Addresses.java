@@ -4,7 +4,7 @@ import java.util.Set;
 
 /**
  * Every event-bus address Thrume uses, named once. The public ones (chat.*, presence.update,
- * presence.watch, conversation.*, user.*) are part of the contract in docs/realtime.md; the
+ * presence.watch, conversation.*, user.*) are part of the contract in docs/bridge-protocol.md; the
  * thrume.* ones are internal and listed with their message shapes in docs/architecture.md.
  */
 public final class Addresses {

@@ -38,12 +38,12 @@ public class ChatVerticle extends VerticleBase {
   static final int SYNC_PAGE = 100;
   /** Messages in one sync answer, all conversations together: what one answer costs the database. */
   static final int SYNC_MAX_MESSAGES = 200;
-  /** A sync answer's bound in bytes (docs/realtime.md, "Limits": ≤ 1 MiB); hasMore tells the client to ask again. */
+  /** A sync answer's bound in bytes (docs/bridge-protocol.md, "Limits": ≤ 1 MiB); hasMore tells the client to ask again. */
   static final int SYNC_MAX_BYTES = 1 << 20;
   /** Attachments on one message (docs/api.md, "Files"). */
   static final int MAX_ATTACHMENTS = 10;
   private RateLimiter sends;
-  /** Typing, receipts and sync: generous, but a client cannot flood the database or the bus. */
+  /** Typing, receipts and message changes (sync has a limit of its own): generous, but a client cannot flood the database or the bus. */
   private RateLimiter actions;
   private final Membership membership;
   private TypingState typing;

@@ -6,7 +6,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 
 /**
- * Every event clients receive (docs/realtime.md, "Events"), built here and only here: its body
+ * Every event clients receive (docs/bridge-protocol.md, "Events a client receives"), built here and only here: its body
  * {type, …}, its kind for the slow-consumer policy and, for a message, its seq. {@link Events}
  * publishes it by these fields; nothing parses a body to learn what it is.
  */

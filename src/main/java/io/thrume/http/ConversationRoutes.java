@@ -62,6 +62,13 @@ final class ConversationRoutes {
           .put("userId", ctx.pathParam("userId")))
         .map(reply -> Api.Response.NO_CONTENT)));
 
+    // mirrors chat.delivered: {seq} → {conversationId, deliveredSeq}
+    router.post("/api/conversations/:id/delivered").handler(Api.handle(ctx -> {
+      JsonObject body = Api.jsonBody(ctx);
+      JsonObject delivered = new JsonObject().put("conversationId", Api.conversationId(ctx)).put("seq", body.getValue("seq"));
+      return api.asUser(ctx, Addresses.CHAT_DELIVERED, delivered).map(reply -> new Api.Response(200, reply.body()));
+    }));
+
     router.post("/api/conversations/:id/participants").handler(Api.handle(ctx -> {
       JsonObject body = Api.jsonBody(ctx);
       return api.asUser(ctx, Addresses.CHAT_PARTICIPANTS_ADD, new JsonObject().put("conversationId", Api.conversationId(ctx))

@@ -73,6 +73,7 @@ public class HttpVerticle extends VerticleBase {
     AttachmentRoutes.mountUpload(router, api, bearer, uploads, new Settings(config()).integer(ConfigKeys.FILES_MAX_BYTES));
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
     AuthRoutes.mount(router, api);
+    OpenApiRoute.mount(router);
     AttachmentRoutes.mountSigned(router, api, new AttachmentLinks(config.jwtSecret()));
     router.route("/api/*").handler(bearer);
     AttachmentRoutes.mount(router, api);

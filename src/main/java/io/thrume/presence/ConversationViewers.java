@@ -21,7 +21,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Who has which conversation open ("who is here"; docs/realtime.md, "Who is here").
+ * Who has which conversation open ("who is here"; docs/bridge-protocol.md, "Who is here").
  * <ul>
  *   <li>This node counts its viewing sockets per conversation and user; the shared entry
  *   (conversation → {users: {userId: [nodeId…]}, v}) changes only when a user's first socket here

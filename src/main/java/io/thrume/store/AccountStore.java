@@ -24,9 +24,12 @@ final class AccountStore {
   private static final String CREDENTIALS_BY_ID =
     "SELECT id, username, display_name, password_hash FROM account WHERE id = $1";
   // $1 is a lower-case prefix with LIKE wildcards escaped; the caller is left out of the results.
+  // $4: the prefix has 2 characters or more, so it also matches the start of any word of the
+  // display name ("chen" finds "Wei Chen").
   private static final String SEARCH =
     "SELECT id, username, display_name FROM account "
-      + "WHERE (lower(username) LIKE $1 OR lower(display_name) LIKE $1) AND id <> $2 "
+      + "WHERE (lower(username) LIKE $1 OR lower(display_name) LIKE $1 "
+      + "OR ($4 AND (' ' || lower(display_name)) LIKE ('% ' || $1))) AND id <> $2 "
       + "ORDER BY lower(username) LIMIT $3";
 
   private static final String SET_LAST_SEEN = "UPDATE account SET last_seen_at = $2 WHERE id = $1";
@@ -71,11 +74,15 @@ final class AccountStore {
         : Future.succeededFuture(Account.fromRow(rows.iterator().next()).toJson()));
   }
 
-  /** {userId, prefix, limit} → {accounts: [...]}, matching username or display name by prefix. */
+  /**
+   * {userId, prefix, limit} → {accounts: [...]}, matching the start of the username or of the
+   * display name, and from 2 characters on the start of any word of the display name.
+   */
   Future<JsonObject> search(JsonObject body) {
-    String pattern = escapeLike(body.getString("prefix").toLowerCase(java.util.Locale.ROOT)) + "%";
+    String prefix = body.getString("prefix").toLowerCase(java.util.Locale.ROOT);
+    String pattern = escapeLike(prefix) + "%";
     return pool.preparedQuery(SEARCH)
-      .execute(Tuple.of(pattern, UUID.fromString(body.getString("userId")), body.getInteger("limit")))
+      .execute(Tuple.of(pattern, UUID.fromString(body.getString("userId")), body.getInteger("limit"), prefix.length() >= 2))
       .map(rows -> {
         JsonArray accounts = new JsonArray();
         rows.forEach(row -> accounts.add(Account.fromRow(row).toJson()));

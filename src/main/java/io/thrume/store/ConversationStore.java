@@ -34,7 +34,7 @@ final class ConversationStore {
   private static final String BLOCKED_BY =
     "SELECT 1 FROM block WHERE blocked_id = $1 AND blocker_id = ANY($2) LIMIT 1";
   private static final String PARTICIPANTS =
-    "SELECT p.conversation_id, p.status, a.id, a.username, a.display_name FROM participant p "
+    "SELECT p.conversation_id, p.status, p.read_seq, p.delivered_seq, a.id, a.username, a.display_name FROM participant p "
       + "JOIN account a ON a.id = p.account_id WHERE p.conversation_id = ANY($1) "
       + "ORDER BY p.joined_at, lower(a.username)";
   private static final String ONE =
@@ -346,7 +346,7 @@ final class ConversationStore {
     return client.preparedQuery(PARTICIPANTS).execute(Tuple.tuple().addArrayOfUUID(conversationIds)).map(rows -> {
       Map<UUID, List<Participant>> byConversation = new HashMap<>();
       rows.forEach(row -> byConversation.computeIfAbsent(row.getUUID("conversation_id"), k -> new ArrayList<>())
-        .add(new Participant(Account.fromRow(row), row.getString("status"))));
+        .add(new Participant(Account.fromRow(row), row.getString("status"), row.getLong("read_seq"), row.getLong("delivered_seq"))));
       return byConversation;
     });
   }

@@ -193,25 +193,33 @@ final class MessageStore {
     long[] bytes = {0};
     JsonObject positions = body.getJsonObject("positions", new JsonObject());
     JsonObject changes = body.getJsonObject("changes", new JsonObject());
-    Future<Void> messages = positions.isEmpty() ? Future.succeededFuture()
-      : pool.preparedQuery(SYNC).execute(after(user, positions, limit)).map(rows -> {
-        for (Row row : rows) {
-          JsonObject entry = entry(out, row.getUUID("position_id").toString(), bytes);
-          entry.put("lastSeq", row.getLong("conversation_last_seq"));
-          page(entry, "messages", "hasMore", row, limit, maxBytes, bytes);
-        }
-        return null;
-      });
-    return messages.compose(v -> changes.isEmpty() ? Future.succeededFuture()
-        : pool.preparedQuery(SYNC_CHANGES).execute(after(user, changes, limit)).map(rows -> {
-          for (Row row : rows) {
-            JsonObject entry = entry(out, row.getUUID("position_id").toString(), bytes);
-            entry.put("lastChange", row.getLong("conversation_last_change"));
-            page(entry, "changed", "changedHasMore", row, limit, maxBytes, bytes);
-          }
-          return null;
-        }))
+    return read(NEW, user, positions, limit, maxBytes, out, bytes)
+      .compose(v -> read(CHANGED, user, changes, limit, maxBytes, out, bytes))
       .map(v -> new JsonObject().put("conversations", out));
+  }
+
+  /** One of sync's two reads: new messages after seq positions, or changed ones after change positions. */
+  private record SyncRead(String sql, String counterColumn, String counterField, String list, String more) {
+  }
+
+  private static final SyncRead NEW = new SyncRead(SYNC, "conversation_last_seq", "lastSeq", "messages", "hasMore");
+  private static final SyncRead CHANGED =
+    new SyncRead(SYNC_CHANGES, "conversation_last_change", "lastChange", "changed", "changedHasMore");
+
+  /** Adds what the read finds after each position to the answer's entries, within the answer's bounds. */
+  private Future<Void> read(SyncRead read, UUID user, JsonObject positions, int limit, long maxBytes, JsonObject out,
+                            long[] bytes) {
+    if (positions.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return pool.preparedQuery(read.sql()).execute(after(user, positions, limit)).map(rows -> {
+      for (Row row : rows) {
+        JsonObject entry = entry(out, row.getUUID("position_id").toString(), bytes);
+        entry.put(read.counterField(), row.getLong(read.counterColumn()));
+        page(entry, read.list(), read.more(), row, limit, maxBytes, bytes);
+      }
+      return null;
+    });
   }
 
   /** ($1 user, $2 conversation ids, $3 positions, $4 limit + 1) from {conversationId: position}. */

@@ -97,6 +97,37 @@ final class BenchDatabase implements AutoCloseable {
     return new Population(ids, conversations, size);
   }
 
+  /** Distinct words of the messages W7 stores and searches. */
+  static final int VOCABULARY = 5000;
+
+  /**
+   * A word of W7's vocabulary for a uniform u in [0, 1): "w0", "w1" … skewed as natural language
+   * is (u³: a few words are in a large share of messages, most are rare).
+   */
+  static String word(double u) {
+    return "w" + (int) (VOCABULARY * u * u * u);
+  }
+
+  /**
+   * Adds {@code total} messages, spread evenly over the population's conversations, each of 6 to
+   * 14 words drawn as {@link #word} draws them, sent by the conversation's members in turn.
+   */
+  void seedMessages(Population p, int total) throws Exception {
+    int perConversation = total / p.conversations().size();
+    try (Connection c = postgres.getDatabase("thrume", "chat").getConnection()) {
+      c.createStatement().execute("INSERT INTO message (conversation_id, seq, sender_id, content, client_message_id) "
+        + "SELECT m.conversation_id, s, m.members[1 + s % array_length(m.members, 1)], "
+        // correlated with s, so that every message gets words of its own
+        + "  (SELECT string_agg('w' || floor(" + VOCABULARY + " * pow(random(), 3))::int, ' ') "
+        + "   FROM generate_series(1, 6 + (s + length(m.conversation_id::text)) % 9) AS w(i) WHERE s > 0), "
+        + "  'w7-' || s "
+        + "FROM (SELECT conversation_id, array_agg(account_id) AS members FROM participant GROUP BY conversation_id) m, "
+        + "generate_series(1, " + perConversation + ") AS s");
+      c.createStatement().execute("UPDATE conversation SET last_seq = " + perConversation);
+      c.createStatement().execute("VACUUM ANALYZE");
+    }
+  }
+
   String serverVersion() throws Exception {
     try (Connection c = postgres.getPostgresDatabase().getConnection();
          var rs = c.createStatement().executeQuery("SHOW server_version")) {

@@ -35,7 +35,8 @@ public final class Benchmark {
 
   record Options(int runs, List<String> workloads, List<String> servers, int seconds, int warmupSeconds, int[] idleSizes,
                  int idleMembers, int[] fanoutMembers, int fanoutSockets, int chatUsers, int churnSeconds, double[] churnRates,
-                 int[] clusterNodes, ClusterChat.Options w6, List<String> launcher, Path out) {
+                 int[] clusterNodes, ClusterChat.Options w6, int searchMessages, int searches, int searchInFlight,
+                 List<String> launcher, Path out) {
     static Options parse(String[] args) {
       Map<String, String> a = new HashMap<>();
       for (int i = 0; i + 1 < args.length; i += 2) {
@@ -45,7 +46,7 @@ public final class Benchmark {
       List<String> launcher = cpus.isEmpty() || !Files.isExecutable(Path.of("/usr/bin/taskset")) ? List.of()
         : List.of("/usr/bin/taskset", "-c", cpus);
       return new Options(Integer.parseInt(a.getOrDefault("runs", "3")),
-        List.of(a.getOrDefault("workloads", "W1,W2,W3,W4,W5,W6").split(",")),
+        List.of(a.getOrDefault("workloads", "W1,W2,W3,W4,W5,W6,W7").split(",")),
         List.of(a.getOrDefault("servers", "thrume,socketio").split(",")),
         Integer.parseInt(a.getOrDefault("seconds", "10")), Integer.parseInt(a.getOrDefault("warmup-seconds", a.getOrDefault("seconds", "10"))),
         ints(a.getOrDefault("idle", "10000,19000")), Integer.parseInt(a.getOrDefault("idle-members", "20")), ints(a.getOrDefault("members", "10,100,1000")),
@@ -58,6 +59,8 @@ public final class Benchmark {
           Arrays.stream(a.getOrDefault("w6-rates", "100,400").split(",")).mapToDouble(Double::parseDouble).toArray(),
           Integer.parseInt(a.getOrDefault("w6-seconds", "20")), Integer.parseInt(a.getOrDefault("w6-sockets", "2000")), 20,
           Long.parseLong(a.getOrDefault("w6-settle-ms", "0")), Long.parseLong(a.getOrDefault("w6-drain-ms", "10000"))),
+        Integer.parseInt(a.getOrDefault("search-messages", "1000000")), Integer.parseInt(a.getOrDefault("searches", "3000")),
+        Integer.parseInt(a.getOrDefault("search-in-flight", "4")),
         launcher, Path.of(a.getOrDefault("out", "target/bench/results.md")));
     }
 
@@ -150,6 +153,15 @@ public final class Benchmark {
             }
           }
         }
+        if (options.workloads().contains("W7") && thrume) {
+          // 10,000 users in conversations of 20, the messages spread over their 500 conversations
+          Population p = db.seed(options.chatUsers(), 20, 0);
+          db.seedMessages(p, options.searchMessages());
+          SearchLoad.Result r = with(server, 1, "W7", w -> new SearchLoad(w.server(), p)
+            .run(options.searchMessages(), 300, options.searches(), options.searchInFlight()));
+          System.out.printf("run %d %s W7: %s%n", run, server, r);
+          report.search(r);
+        }
       }
       report.write(run);
     }
@@ -200,7 +212,8 @@ public final class Benchmark {
     return new JsonObject()
       .put("auth", new JsonObject().put("attemptsBurst", 1_000_000).put("attemptsPerMinute", 1_000_000))
       .put("chat", new JsonObject().put("sendBurst", 1_000_000).put("sendPerSecond", 1_000_000.0)
-        .put("actionBurst", 1_000_000).put("actionPerSecond", 1_000_000.0));
+        .put("actionBurst", 1_000_000).put("actionPerSecond", 1_000_000.0))
+      .put("limits", new JsonObject().put("search", new JsonObject().put("burst", 1_000_000).put("perSecond", 1_000_000.0)));
   }
 
 }

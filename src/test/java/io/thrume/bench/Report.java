@@ -26,6 +26,7 @@ final class Report {
   private final Map<String, List<List<Step>>> stepped = new LinkedHashMap<>();
   private final Map<String, List<Churn>> churn = new LinkedHashMap<>();
   private final ClusterChatReport clusterChat = new ClusterChatReport();
+  private final List<SearchLoad.Result> searches = new java.util.ArrayList<>();
 
   Report(Benchmark.Options options, BenchDatabase db) throws Exception {
     this.options = options;
@@ -46,6 +47,10 @@ final class Report {
 
   void churn(String server, double rate, Churn result) {
     churn.computeIfAbsent(server + " | " + String.format("%.0f", rate), k -> new ArrayList<>()).add(result);
+  }
+
+  void search(SearchLoad.Result result) {
+    searches.add(result);
   }
 
   void clusterChat(int run, ClusterChat.Result result) {
@@ -124,6 +129,28 @@ final class Report {
     }
     if (!clusterChat.isEmpty()) {
       md.append(clusterChat.markdown());
+    }
+    if (!searches.isEmpty()) {
+      md.append("## W7 message search\n\nGET /api/search/messages by users of 500 conversations of 20 over the messages "
+        + "stored there: one word, two words or a word's first three characters, from a skewed vocabulary of "
+        + BenchDatabase.VOCABULARY + " words; a fixed number in flight. The run with the median p99, then every run.\n\n"
+        + "| run | messages | searches | in flight | p50 ms | p99 ms | max ms | searches/s | results per search "
+        + "| server CPU µs per search | failed |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+      // the summary is one run, the median by p99, never columns from different runs
+      List<SearchLoad.Result> byP99 = new java.util.ArrayList<>(searches);
+      byP99.sort(java.util.Comparator.comparingDouble(SearchLoad.Result::p99));
+      SearchLoad.Result median = byP99.get((byP99.size() - 1) / 2);
+      int medianRun = searches.indexOf(median) + 1;
+      md.append(String.format("| median run by p99 (run %d) | %d | %d | %d | %.1f | %.1f | %.1f | %.0f | %.1f | %.0f | %d |%n",
+        medianRun, median.messages(), median.searches(), median.inFlight(), median.p50(), median.p99(), median.max(),
+        median.perSecond(), median.resultsPerSearch(), median.serverCpuMicrosPerSearch(), median.failed()));
+      for (int i = 0; i < searches.size(); i++) {
+        SearchLoad.Result r = searches.get(i);
+        md.append(String.format("| %d | %d | %d | %d | %.1f | %.1f | %.1f | %.0f | %.1f | %.0f | %d |%n", i + 1, r.messages(),
+          r.searches(), r.inFlight(), r.p50(), r.p99(), r.max(), r.perSecond(), r.resultsPerSearch(), r.serverCpuMicrosPerSearch(),
+          r.failed()));
+      }
+      md.append("\n");
     }
     md.append("## Every step of every run\n\n| workload | server | shape | run | msgs/s | deliveries/s | persisted/s | p50 | p99 "
       + "| p99.9 | lost | dup | errors | CPU µs/delivery | generator CPU % | machine CPU % |\n"

@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Consent on the bridge (docs/realtime.md, "Consent"): an invited user's views, typing and
+ * Consent on the bridge (docs/bridge-protocol.md, "Consent"): an invited user's views, typing and
  * receipts reveal nothing until they accept; a removed or leaving user's sockets stop receiving
  * the conversation at once and are refused from then on; leaving and blocking end presence watches.
  */

@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Groups on the bridge (docs/realtime.md, "participants", "conversation.updated"): an added user
+ * Groups on the bridge (docs/bridge-protocol.md, "participants", "conversation.updated"): an added user
  * registers the conversation right after the add's answer and receives it live; renames reach every
  * socket; a removed or leaving user stops receiving within a second, and the others are told.
  */

@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * chat.edit, chat.delete, chat.react and replies on the bridge (docs/realtime.md): each change
+ * chat.edit, chat.delete, chat.react and replies on the bridge (docs/bridge-protocol.md): each change
  * reaches the conversation's live sockets as one message.updated, and a client that was away
  * converges with chat.sync's changes.
  */

@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * docs/realtime.md, "Who is here" and "Presence": registering a
+ * docs/bridge-protocol.md, "Who is here" and "Presence": registering a
  * conversation only subscribes; chat.view drives who is here, coalesced per conversation; a
  * socket receives the presence changes of the users it watches, and only those.
  */

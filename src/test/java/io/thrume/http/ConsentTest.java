@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Consent, leaving and blocking over REST (docs/api.md, "Consent, leaving, blocking"): who is
+ * Consent, leaving and blocking over REST (docs/rest-api.md, "Consent, leaving, blocking"): who is
  * accepted and who invited, accepting, leaving and removing, blocks, whose presence is answered,
  * and the bad requests, which change nothing.
  */

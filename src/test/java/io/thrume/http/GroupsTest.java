@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Groups over REST (docs/api.md, "Groups"): adding participants and renaming, who may, the limits
+ * Groups over REST (docs/rest-api.md, "Groups"): adding participants and renaming, who may, the limits
  * and the bad requests, which change nothing.
  */
 @ExtendWith(SharedThrume.class)

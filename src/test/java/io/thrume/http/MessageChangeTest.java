@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Edits, deletes, reactions and replies over REST (docs/api.md, "Message changes"): who may do
+ * Edits, deletes, reactions and replies over REST (docs/rest-api.md, "Message changes"): who may do
  * what, the changeSeq counter, GET …/changes, what a deleted message leaves in the database, and
  * the bad requests, which change nothing.
  */

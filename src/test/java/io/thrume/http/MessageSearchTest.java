@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * GET /api/search/messages (docs/api.md, "Search"): word prefixes, all words required, newest
+ * GET /api/search/messages (docs/rest-api.md, "Message search"): word prefixes, all words required, newest
  * first, only the caller's conversations, and the bad requests.
  */
 @ExtendWith(SharedThrume.class)

@@ -18,8 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Message search reads the GIN index, not the whole table: the plans PostgreSQL makes for the
- * store's own statements, over 100,000 messages, have no sequential scan of {@code message}.
+ * Message search never reads the whole table: the plans PostgreSQL makes for the store's own
+ * statements, over 100,000 messages, have no sequential scan of {@code message}; the index plans
+ * look a rare word up in the GIN index, the reading plan reads conversations newest first.
  */
 @ExtendWith(SharedThrume.class)
 class MessageSearchPlanTest {
@@ -46,14 +47,24 @@ class MessageSearchPlanTest {
           new String[] {MessageSearch.IN_MINE, alice.id(), rare, "20", null},
           new String[] {MessageSearch.IN_ONE, alice.id(), rare, "20", big},
           new String[] {MessageSearch.IN_ONE, alice.id(), rare, "20", small},
-          new String[] {MessageSearch.IN_MINE, alice.id(), "'hello':* & 'see':*", "20", null})) {
+          new String[] {MessageSearch.IN_MINE, alice.id(), "'hello':* & 'see':*", "20", null},
+          // the reading plan (scopes up to SCAN_LIMIT messages) reads by conversation, newest first
+          new String[] {MessageSearch.READ, alice.id(), rare, "20", null},
+          new String[] {MessageSearch.READ, alice.id(), rare, "20", small})) {
           String plan = plan(s, statement);
           assertFalse(plan.contains("Seq Scan on message"), "no sequential scan of message:\n" + plan);
           // (in a small conversation, reading its few messages by conversation is the better plan)
-          if (statement[2].equals(rare) && !small.equals(statement[4])) {
+          if (statement[0].equals(MessageSearch.READ)) {
+            assertTrue(plan.contains("Index Scan Backward using message_conversation_seq"), "read newest first:\n" + plan);
+          } else if (statement[2].equals(rare) && !small.equals(statement[4])) {
             assertTrue(plan.contains("message_search"), "a rare word is looked up in the index:\n" + plan);
           }
         }
+        // through the API: alice's 100,000 messages are beyond SCAN_LIMIT, so the index answers
+        io.vertx.core.json.JsonArray found = rest.get("/api/search/messages?q=" + md5(s, 4242).substring(0, 10), alice.token())
+          .json().getJsonArray("messages");
+        org.junit.jupiter.api.Assertions.assertEquals(1, found.size(), found.encode());
+        org.junit.jupiter.api.Assertions.assertEquals(4242L, found.getJsonObject(0).getLong("seq"));
       } finally {
         s.execute("DELETE FROM conversation WHERE id = '" + big + "'");
       }
@@ -70,7 +81,7 @@ class MessageSearchPlanTest {
   /** EXPLAIN of a statement with its parameters ($1 user, $2 tsquery, $3 limit, $4 conversation) put in. */
   static String plan(Statement s, String[] statement) throws Exception {
     String sql = statement[0].replace("$1", "'" + statement[1] + "'::uuid").replace("$2", "'" + statement[2].replace("'", "''") + "'")
-      .replace("$3", statement[3]).replace("$4", "'" + statement[4] + "'::uuid");
+      .replace("$3", statement[3]).replace("$4", statement[4] == null ? "NULL" : "'" + statement[4] + "'::uuid");
     List<String> lines = new ArrayList<>();
     try (ResultSet rs = s.executeQuery("EXPLAIN " + sql)) {
       while (rs.next()) {

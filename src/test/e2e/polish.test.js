@@ -1,0 +1,178 @@
+// Issue 16 in a real browser (Debian chromium + playwright-core) against a real Thrume
+// (target/thrume.jar, fresh data directory, stopped by its PID): accessibility with axe-core (no
+// serious or critical violation on login, register, the list, an open conversation and one of 100
+// messages, in light and dark), dark mode from prefers-color-scheme, the favicon, assets served
+// compressed, and the first load of the logged-in app under 300 KB transferred.
+//
+// Run: bash src/test/e2e/run.sh (after `mvn package`). Screenshots go to target/e2e-screenshots/.
+import { after, before, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { Thrume } from '../js/thrume-server.mjs';
+import { Browsers, TEST_CONFIG, axeViolations, listItem, messageRow, shot } from './support.mjs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const server = new Thrume(TEST_CONFIG, 'thrume-polish-e2e');
+const b = new Browsers(server, 'polish');
+const ids = {};
+/** The logged-in app's first load may transfer at most this much. */
+const FIRST_LOAD_BYTES = 300 * 1024;
+
+before(async () => {
+  await server.start();
+  await b.launch();
+});
+
+after(async () => {
+  await b.close();
+  await server.stop();
+  if (b.failed) console.error(`[e2e] server log (last lines):\n${server.logTail(80)}`);
+  server.cleanup(b.failed);
+});
+
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, () => {
+    Promise.resolve(b.close())
+      .catch(() => {})
+      .finally(() => server.stop().finally(() => process.exit(1)));
+  });
+}
+process.once('exit', () => server.signal('SIGKILL'));
+
+/** The page's background luminance (0 black … 1 white). */
+async function backgroundLuminance(page) {
+  return page.evaluate(() => {
+    const [r, g, b] = getComputedStyle(document.documentElement).backgroundColor.match(/\d+/g).map(Number);
+    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+  });
+}
+
+describe('polish', () => {
+  for (const scheme of ['light', 'dark']) {
+    b.step(`axe-core finds no serious or critical violation (${scheme}): login, register, list, open conversation, 100 messages; dark follows prefers-color-scheme`, async () => {
+      const suffix = scheme === 'dark' ? '2' : '';
+      const alice = await b.person(`alice${suffix}`, 'Alice Liddell', { colorScheme: scheme, bypassCSP: true });
+      const bob = await b.person(`bob${suffix}`, 'Bob Builder', { colorScheme: scheme, bypassCSP: true });
+      const id = await b.conversation(alice, [bob]);
+      await b.sendRest(bob, id, 'Hello Alice, see https://example.com');
+      await b.sendRest(alice, id, 'Hi Bob!');
+      const long = await b.conversation(bob, [alice], `Long ${scheme}`);
+      for (let i = 1; i <= 100; i++) await b.sendRest(i % 3 ? bob : alice, long, `message number ${i} of a long conversation`);
+      ids[scheme] = { id, long, alice };
+
+      const found = {};
+      const page = alice.page;
+      const guest = await alice.context.browser().newContext({ baseURL: server.base, colorScheme: scheme, bypassCSP: true });
+      const guestPage = await guest.newPage();
+      await guestPage.goto('/login');
+      await guestPage.getByRole('heading', { name: 'Log in to Thrume' }).waitFor();
+      found.login = await axeViolations(guestPage);
+      await shot(guestPage, `polish-login-${scheme}`);
+      await guestPage.goto('/register');
+      await guestPage.getByRole('heading', { name: 'Create your Thrume account' }).waitFor();
+      found.register = await axeViolations(guestPage);
+      await shot(guestPage, `polish-register-${scheme}`);
+      const luminance = await backgroundLuminance(guestPage);
+      await guest.close();
+
+      await page.goto('/');
+      await listItem(page, id).waitFor();
+      await listItem(page, long).getByTestId('unread-badge').waitFor();
+      found.list = await axeViolations(page);
+      await shot(page, `polish-list-${scheme}`);
+      await listItem(page, id).click();
+      await messageRow(page, 'Hi Bob!').waitFor();
+      found.conversation = await axeViolations(page);
+      await shot(page, `polish-conversation-${scheme}`);
+      await listItem(page, long).click();
+      await messageRow(page, 'message number 100 of a long conversation').waitFor();
+      found.long = await axeViolations(page);
+      await shot(page, `polish-100-messages-${scheme}`);
+
+      const bad = Object.entries(found).filter(([, v]) => v.length > 0);
+      assert.deepEqual(bad, [], `serious or critical violations (${scheme}):\n${JSON.stringify(bad, null, 2)}`);
+      if (scheme === 'dark') assert.ok(luminance < 0.25, `a dark background (luminance ${luminance.toFixed(2)})`);
+      else assert.ok(luminance > 0.75, `a light background (luminance ${luminance.toFixed(2)})`);
+      assert.equal(await page.locator('h1').count(), 1, 'one h1');
+    }, 240_000);
+  }
+
+  b.step('the first load of the logged-in app transfers under 300 KB, with compressed scripts and a favicon', async () => {
+    const { alice, id } = ids.light;
+    const context = await b.browser.newContext({ baseURL: server.base, storageState: await alice.context.storageState() });
+    const page = await context.newPage();
+    const responses = [];
+    page.on('requestfinished', async (request) => {
+      const response = await request.response();
+      const sizes = await request.sizes().catch(() => null);
+      responses.push({ url: request.url(), encoding: response?.headers()['content-encoding'] ?? '', bytes: sizes ? sizes.responseBodySize + sizes.responseHeadersSize : 0 });
+    });
+    await page.goto(`/c/${id}`);
+    await messageRow(page, 'Hi Bob!').waitFor();
+    await page.getByTestId('connection-banner').waitFor({ state: 'hidden' });
+    await page.waitForTimeout(1_000);
+    const total = responses.reduce((sum, r) => sum + r.bytes, 0);
+    const scripts = responses.filter((r) => /\/assets\/.+\.js$/.test(r.url));
+    assert.ok(scripts.length > 0);
+    for (const s of scripts) assert.match(s.encoding, /^(br|gzip)$/, `${s.url} sent ${s.encoding || 'uncompressed'}`);
+    assert.ok(total <= FIRST_LOAD_BYTES, `first load transferred ${total} bytes:\n${responses.map((r) => `${r.bytes} ${r.encoding} ${r.url}`).join('\n')}`);
+    console.log(`[polish] first load: ${(total / 1024).toFixed(1)} KB in ${responses.length} requests`);
+    const icon = await server.api('GET', '/favicon.ico');
+    assert.equal(icon.status, 200);
+    assert.equal(await page.locator('link[rel="icon"]').count(), 1);
+    await context.close();
+  });
+
+  b.step('registration shows every problem at once, each field marked aria-invalid and described by its error; the phone composer\'s placeholder fits on one line', async () => {
+    const context = await b.browser.newContext({ baseURL: server.base, bypassCSP: true });
+    const page = await context.newPage();
+    let requests = 0;
+    page.on('request', (r) => {
+      if (r.url().includes('/api/auth/register')) requests += 1;
+    });
+    await page.goto('/register');
+    await page.getByLabel('Username').fill('a!');
+    await page.getByLabel('Password').fill('short');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    const errors = page.getByTestId('field-error');
+    await errors.first().waitFor();
+    assert.equal(await errors.count(), 2, 'both problems at once');
+    for (const label of ['Username', 'Password']) {
+      const input = page.getByLabel(label);
+      assert.equal(await input.getAttribute('aria-invalid'), 'true', `${label} aria-invalid`);
+      const described = await input.getAttribute('aria-describedby');
+      assert.match(described, /-error/, `${label} is described by its error`);
+    }
+    assert.equal(await page.getByLabel('Display name').getAttribute('aria-invalid'), 'false');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'register-username', 'focus on the first problem');
+    assert.equal(requests, 0, 'nothing sent');
+    assert.deepEqual(await axeViolations(page), []);
+    await shot(page, 'polish-register-errors');
+    await page.getByLabel('Username').fill('fixed_name');
+    assert.equal(await errors.count(), 1, 'a fixed field loses its error as it is typed');
+    await page.getByLabel('Password').fill('long enough password');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByTestId('whoami').waitFor();
+    assert.equal(requests, 1);
+
+    // at phone width the composer's placeholder is one line
+    await page.setViewportSize({ width: 375, height: 740 });
+    const { id } = ids.light;
+    void id;
+    await page.goto('/');
+    const r = await server.api('POST', '/api/conversations', { token: JSON.parse(await page.evaluate(() => localStorage.getItem('thrume.session'))).token, body: { participantIds: [] } });
+    await page.goto(`/c/${r.json.id}`);
+    const input = page.getByLabel('Message', { exact: true });
+    await input.waitFor();
+    await sleep(200);
+    const fits = await input.evaluate((el) => {
+      const style = getComputedStyle(el);
+      const canvas = document.createElement('canvas').getContext('2d');
+      canvas.font = `${style.fontSize} ${style.fontFamily}`;
+      const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+      return { text: canvas.measureText(el.placeholder).width, room };
+    });
+    assert.ok(fits.text <= fits.room, `the placeholder needs ${fits.text}px of ${fits.room}px`);
+    await shot(page, 'polish-phone-composer');
+    await context.close();
+  });
+});
