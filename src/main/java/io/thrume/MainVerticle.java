@@ -14,6 +14,7 @@ import io.thrume.config.ConfigKeys;
 import io.thrume.config.Settings;
 import io.thrume.http.HttpConfig;
 import io.thrume.http.HttpVerticle;
+import io.thrume.http.UploadSlots;
 import io.thrume.limit.LimitVerticle;
 import io.thrume.limit.RateLimiter;
 import io.thrume.metrics.ThrumeMetrics;
@@ -74,6 +75,8 @@ public class MainVerticle extends VerticleBase {
         Membership membership = new Membership(vertx.eventBus());
         bridge = new BridgeNode(vertx, nodeId, BridgeConfig.from(config), secret, metrics, revoked, membership);
         DeploymentOptions one = new DeploymentOptions().setConfig(config);
+        // uploads in flight on this node, all HTTP instances together
+        UploadSlots uploads = new UploadSlots(settings.integer(ConfigKeys.FILES_MAX_CONCURRENT_UPLOADS));
         return vertx.deployVerticle(new StoreVerticle(metrics), one)
           .compose(id -> vertx.deployVerticle(new AccountVerticle(limits, revoked), one))
           .compose(id -> vertx.deployVerticle(new LimitVerticle(limits), one))
@@ -84,7 +87,7 @@ public class MainVerticle extends VerticleBase {
           .compose(v -> vertx.eventBus().request(Addresses.PRESENCE_MIRROR_LOAD, new JsonObject(), Local.delivery()))
           // and on the sessions ended within the last token lifetime (those ended from now on are broadcast)
           .compose(v -> loadRevoked(revoked, settings.integer(ConfigKeys.AUTH_TOKEN_MINUTES)))
-          .compose(v -> vertx.deployVerticle(() -> new HttpVerticle(bridge, metrics, revoked),
+          .compose(v -> vertx.deployVerticle(() -> new HttpVerticle(bridge, metrics, revoked, uploads),
             new DeploymentOptions(one).setInstances(HttpConfig.from(config).effectiveInstances())));
       });
   }

@@ -58,6 +58,10 @@ public final class Addresses {
   public static final String STORE_MESSAGE_REACT = "thrume.store.message.react";
   public static final String STORE_MESSAGE_CHANGES = "thrume.store.message.changes";
   public static final String STORE_MEMBERSHIP = "thrume.store.membership";
+  /** A file uploaded: {userId, conversationId, name, contentType, sha256, data} → {attachment, accepted}. */
+  public static final String STORE_ATTACHMENT_CREATE = "thrume.store.attachment.create";
+  /** A file's bytes: {id, userId?} → {id, conversationId, name, contentType, size, sha256, data}. */
+  public static final String STORE_ATTACHMENT_GET = "thrume.store.attachment.get";
   public static final String STORE_LAST_SEQS = "thrume.store.conversation.seqs";
   public static final String STORE_CONTACTS = "thrume.store.contacts";
   /** A participant accepts a conversation: {userId, conversationId} → {conversation, accepted, readSeq, deliveredSeq}. */
@@ -114,6 +118,8 @@ public final class Addresses {
   public static final String CHAT_CONVERSATION_RENAME = "thrume.chat.conversation.rename";
   /** Block or unblock someone: {userId, blocked: true|false} → {}. */
   public static final String CHAT_BLOCK = "thrume.chat.block";
+  /** A file uploaded by the acting user: {conversationId, name, contentType, sha256, data} → attachment. */
+  public static final String CHAT_ATTACHMENT_CREATE = "thrume.chat.attachment.create";
   /** The bridge tells its node's chat verticle that users left a conversation: {conversationId, userIds}. */
   public static final String CHAT_MEMBERSHIP_REMOVED = "thrume.chat.membership.removed";
   /** The bridge tells the chat verticle a user's socket went away (typing state is cleared). */

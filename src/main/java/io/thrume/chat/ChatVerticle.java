@@ -40,6 +40,8 @@ public class ChatVerticle extends VerticleBase {
   static final int SYNC_MAX_MESSAGES = 200;
   /** A sync answer's bound in bytes (docs/bridge-protocol.md, "Limits": ≤ 1 MiB); hasMore tells the client to ask again. */
   static final int SYNC_MAX_BYTES = 1 << 20;
+  /** Attachments on one message (docs/api.md, "Files"). */
+  static final int MAX_ATTACHMENTS = 10;
   private RateLimiter sends;
   /** Typing, receipts and message changes (sync has a limit of its own): generous, but a client cannot flood the database or the bus. */
   private RateLimiter actions;
@@ -73,6 +75,7 @@ public class ChatVerticle extends VerticleBase {
     Handlers.serve(bus, Addresses.CHAT_PARTICIPANTS_ADD, this::addParticipants);
     Handlers.serve(bus, Addresses.CHAT_CONVERSATION_RENAME, this::rename);
     Handlers.serve(bus, Addresses.CHAT_BLOCK, this::block);
+    Handlers.serve(bus, Addresses.CHAT_ATTACHMENT_CREATE, this::createAttachment);
     new MessageChangeService(vertx, this::limitActions, (conversationId, user, since) -> {
       membership.rememberAccepted(user, conversationId, since);
       publishAccepted(conversationId, user, 0, 0);
@@ -89,18 +92,24 @@ public class ChatVerticle extends VerticleBase {
   }
 
   /**
-   * {conversationId, content, clientMessageId, replyToSeq?} → the persisted message (header created: true|false).
-   * A participant's first message accepts the conversation for them (participant.accepted).
+   * {conversationId, content, clientMessageId, replyToSeq?, attachmentIds?} → the persisted message
+   * (header created: true|false). A participant's first message accepts the conversation for them
+   * (participant.accepted). With attachments the content may be empty ("").
    */
   private Future<Reply> send(Message<JsonObject> request) {
     long received = System.nanoTime();
     String user = ChatRequests.actingUser(request);
     JsonObject body = ChatRequests.body(request);
     UUID conversationId = Fields.requiredUuid(body, "conversationId");
-    String content = Text.content(Fields.requiredString(body, "content"));
+    List<String> attachmentIds = attachmentIds(body);
+    String given = Fields.requiredString(body, "content");
+    String content = given.isEmpty() && !attachmentIds.isEmpty() ? given : Text.content(given);
     String clientMessageId = Text.clientMessageId(Fields.requiredString(body, "clientMessageId"));
     JsonObject insert = new JsonObject().put("senderId", user).put("conversationId", conversationId.toString())
       .put("content", content).put("clientMessageId", clientMessageId);
+    if (!attachmentIds.isEmpty()) {
+      insert.put("attachmentIds", new JsonArray(attachmentIds));
+    }
     if (body.getValue("replyToSeq") != null) {
       insert.put("replyToSeq", Fields.requiredLong(body, "replyToSeq", 1, Long.MAX_VALUE));
     }
@@ -127,6 +136,57 @@ public class ChatVerticle extends VerticleBase {
       Events.publish(vertx.eventBus(), Addresses.conversation(conversationId.toString()),
         ClientEvent.message(message));
       return new Reply(message, new DeliveryOptions().addHeader(Addresses.CREATED_HEADER, Boolean.toString(created)));
+    });
+  }
+
+  /** attachmentIds: absent, null or up to {@value #MAX_ATTACHMENTS} distinct attachment ids (INVALID otherwise). */
+  static List<String> attachmentIds(JsonObject body) {
+    Object value = body.getValue("attachmentIds");
+    if (value == null) {
+      return List.of();
+    }
+    if (!(value instanceof JsonArray ids)) {
+      throw Failure.INVALID.exception("attachmentIds must be an array of attachment ids");
+    }
+    if (ids.size() > MAX_ATTACHMENTS) {
+      throw Failure.INVALID.exception("a message takes at most " + MAX_ATTACHMENTS + " attachments");
+    }
+    Set<String> distinct = new LinkedHashSet<>();
+    for (Object id : ids) {
+      if (!(id instanceof String s) || !Fields.isUuid(s)) {
+        throw Failure.INVALID.exception("attachmentIds must be an array of attachment ids");
+      }
+      if (!distinct.add(UUID.fromString(s).toString())) {
+        throw Failure.INVALID.exception("attachmentIds must not name a file twice");
+      }
+    }
+    return List.copyOf(distinct);
+  }
+
+  /**
+   * {conversationId, name, contentType, sha256, data} → {id, name, size, contentType, sha256, url}:
+   * a file the HTTP edge streamed in (its size limit, name and type rules applied there), stored
+   * for the conversation's participants. Uploading accepts the conversation for an invited
+   * participant (participant.accepted), as sending does. NOT_FOUND for a non-participant.
+   */
+  private Future<JsonObject> createAttachment(Message<JsonObject> request) {
+    String user = ChatRequests.actingUser(request);
+    JsonObject body = ChatRequests.body(request);
+    String conversationId = Fields.requiredUuid(body, "conversationId").toString();
+    io.vertx.core.buffer.Buffer data = body.getBuffer("data");
+    if (data == null || data.length() == 0) {
+      throw Failure.INVALID.exception("the file is empty");
+    }
+    JsonObject create = new JsonObject().put("userId", user).put("conversationId", conversationId)
+      .put("name", Fields.requiredString(body, "name")).put("contentType", Fields.requiredString(body, "contentType"))
+      .put("sha256", Fields.requiredString(body, "sha256")).put("data", data);
+    long since = Membership.now();
+    return store(Addresses.STORE_ATTACHMENT_CREATE, create).map(result -> {
+      if (result.getBoolean("accepted")) {
+        membership.rememberAccepted(user, conversationId, since);
+        publishAccepted(conversationId, user, 0, 0);
+      }
+      return result.getJsonObject("attachment");
     });
   }
 

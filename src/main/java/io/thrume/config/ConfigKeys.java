@@ -50,7 +50,7 @@ public final class ConfigKeys {
 
   /**
    * Per-user limits of one action (limit.Action: register, view, watch, presence, ticket,
-   * createConversation, search, membership): the bucket's size and its refill rate.
+   * createConversation, search, membership, upload): the bucket's size and its refill rate.
    */
   public static String limitBurst(String action) {
     return "limits." + action + ".burst";
@@ -59,6 +59,15 @@ public final class ConfigKeys {
   public static String limitPerSecond(String action) {
     return "limits." + action + ".perSecond";
   }
+
+  /** The largest file an upload may carry, in bytes (enforced while the upload streams in). */
+  public static final String FILES_MAX_BYTES = "files.maxBytes";
+  /** Uploads in flight on one node at once; more are answered 503 with Retry-After. */
+  public static final String FILES_MAX_CONCURRENT_UPLOADS = "files.maxConcurrentUploads";
+  /** Attachments no message refers to are deleted once this old. */
+  public static final String FILES_UNREFERENCED_SECONDS = "files.unreferencedSeconds";
+  /** How often each node sweeps unreferenced attachments. */
+  public static final String FILES_SWEEP_SECONDS = "files.sweepSeconds";
 
   public static final String PRESENCE_MAX_CONNECTIONS = "presence.maxConnectionsPerUser";
   public static final String PRESENCE_OFFLINE_GRACE_MS = "presence.offlineGraceMs";

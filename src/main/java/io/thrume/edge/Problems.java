@@ -4,6 +4,7 @@ import io.thrume.bus.Failure;
 import io.thrume.bus.Handlers;
 import io.thrume.bus.ServiceFailure;
 import io.thrume.metrics.ThrumeMetrics;
+import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -26,9 +27,9 @@ public final class Problems {
    * Renders any failure: contract failures keep their code and detail, the rest become 500/503
    * (logged with the request's id).
    */
-  public static void fail(RoutingContext ctx, Throwable cause, String requestId) {
+  public static Future<Void> fail(RoutingContext ctx, Throwable cause, String requestId) {
     ServiceFailure failure = Handlers.withIds(null, requestId, () -> Handlers.toFailure(ctx.request().path(), cause));
-    send(ctx, failure.status(), failure);
+    return send(ctx, failure.status(), failure);
   }
 
   /** A failure of this code and detail (an UNAVAILABLE with its default time to come back). */
@@ -40,10 +41,10 @@ public final class Problems {
    * The problem response of a failure: code → {@code type}, detail → {@code detail}; a 429 or 503
    * says when to come back in {@code Retry-After} (1 s when the failure does not say).
    */
-  public static void send(RoutingContext ctx, int status, ServiceFailure failure) {
+  public static Future<Void> send(RoutingContext ctx, int status, ServiceFailure failure) {
     HttpServerResponse response = ctx.response();
     if (response.ended()) {
-      return;
+      return Future.succeededFuture();
     }
     Failure code = failure.code();
     if (code == Failure.RATE_LIMITED || code == Failure.UNAVAILABLE || status == 503) {
@@ -60,7 +61,7 @@ public final class Problems {
       .put("title", title(status))
       .put("status", status)
       .put("detail", failure.clientDetail());
-    response.setStatusCode(status).putHeader("Content-Type", CONTENT_TYPE).end(problem.encode());
+    return response.setStatusCode(status).putHeader("Content-Type", CONTENT_TYPE).end(problem.encode());
   }
 
   /** For failures raised by Vert.x itself (unmatched route, body too large, …). */

@@ -18,17 +18,24 @@ final class BearerAuth implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
-    String header = ctx.request().getHeader("Authorization");
-    String token = header != null && header.regionMatches(true, 0, PREFIX, 0, PREFIX.length())
-      ? header.substring(PREFIX.length()).trim() : null;
-    tokens.verify(token).onComplete(ar -> {
+    check(ctx).onComplete(ar -> {
       if (ar.succeeded()) {
-        ctx.put(USER_ID, ar.result().userId());
-        ctx.put(SESSION_ID, ar.result().sessionId());
         ctx.next();
       } else {
         Problems.fail(ctx, ar.cause(), Api.requestId(ctx));
       }
+    });
+  }
+
+  /** Verifies the request's token and puts its account and session in the context; fails UNAUTHORIZED otherwise. */
+  io.vertx.core.Future<Void> check(RoutingContext ctx) {
+    String header = ctx.request().getHeader("Authorization");
+    String token = header != null && header.regionMatches(true, 0, PREFIX, 0, PREFIX.length())
+      ? header.substring(PREFIX.length()).trim() : null;
+    return tokens.verify(token).map(verified -> {
+      ctx.put(USER_ID, verified.userId());
+      ctx.put(SESSION_ID, verified.sessionId());
+      return null;
     });
   }
 

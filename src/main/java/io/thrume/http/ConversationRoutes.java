@@ -47,7 +47,7 @@ final class ConversationRoutes {
       String id = Api.conversationId(ctx);
       JsonObject send = new JsonObject().put("conversationId", id)
         .put("content", body.getValue("content")).put("clientMessageId", body.getValue("clientMessageId"))
-        .put("replyToSeq", body.getValue("replyToSeq"));
+        .put("replyToSeq", body.getValue("replyToSeq")).put("attachmentIds", body.getValue("attachmentIds"));
       return api.asUser(ctx, Addresses.CHAT_SEND, send).map(reply ->
         new Api.Response("true".equals(reply.headers().get(Addresses.CREATED_HEADER)) ? 201 : 200, reply.body()));
     }));

@@ -3,7 +3,10 @@ package io.thrume.http;
 import io.thrume.edge.Problems;
 import io.thrume.edge.OriginPolicy;
 import io.thrume.edge.RequestTimeouts;
+import io.thrume.auth.AttachmentLinks;
 import io.thrume.auth.RevokedSessions;
+import io.thrume.config.ConfigKeys;
+import io.thrume.config.Settings;
 import io.thrume.auth.TokenService;
 import io.thrume.bridge.BridgeNode;
 import io.thrume.bridge.BridgeRoutes;
@@ -32,9 +35,12 @@ public class HttpVerticle extends VerticleBase {
   private final ThrumeMetrics metrics;
 
   private final RevokedSessions revoked;
+  private final UploadSlots uploads;
 
-  public HttpVerticle(BridgeNode bridge, ThrumeMetrics metrics, RevokedSessions revoked) {
+  /** @param uploads the node's upload slots, shared by its instances */
+  public HttpVerticle(BridgeNode bridge, ThrumeMetrics metrics, RevokedSessions revoked, UploadSlots uploads) {
     this.bridge = bridge;
+    this.uploads = uploads;
     this.revoked = revoked;
     this.metrics = metrics;
   }
@@ -59,13 +65,18 @@ public class HttpVerticle extends VerticleBase {
       router.route().handler(new CrossOrigin(CorsHandler.create()
         .addOrigins(config.allowedOrigins())
         .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE))
-        .allowedHeaders(Set.of("Authorization", "Content-Type"))
+        .allowedHeaders(Set.of("Authorization", "Content-Type", "X-Filename"))
         .maxAgeSeconds(600)));
     }
+    BearerAuth bearer = new BearerAuth(tokens);
+    // an upload streams its own body, counted as it comes: served here, never buffered by the body handler
+    AttachmentRoutes.mountUpload(router, api, bearer, uploads, new Settings(config()).integer(ConfigKeys.FILES_MAX_BYTES));
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
     AuthRoutes.mount(router, api);
     OpenApiRoute.mount(router);
-    router.route("/api/*").handler(new BearerAuth(tokens));
+    AttachmentRoutes.mountSigned(router, api, new AttachmentLinks(config.jwtSecret()));
+    router.route("/api/*").handler(bearer);
+    AttachmentRoutes.mount(router, api);
     SessionRoutes.mount(router, api);
     AccountRoutes.mount(router, api);
     SearchRoutes.mount(router, api);

@@ -24,7 +24,9 @@ public enum Action {
   /** GET /api/accounts?search=. */
   SEARCH("search"),
   /** Accepting, leaving, removing someone from a conversation, blocking and unblocking. */
-  MEMBERSHIP("membership");
+  MEMBERSHIP("membership"),
+  /** POST /api/conversations/{id}/attachments: up to files.maxBytes read and stored. */
+  UPLOAD("upload");
 
   /** Its key under {@code limits} in the configuration. */
   public final String key;

@@ -11,11 +11,28 @@ import java.util.UUID;
  * A persisted message: {id, conversationId, seq, senderId, senderDisplayName, content, sentAt,
  * clientMessageId, editedAt, deletedAt, replyTo, reactions, attachments, changeSeq}. A deleted
  * message keeps its seq, with content "" and no reactions. {@code replyTo} is {seq, senderId,
- * excerpt} of the message it answers, read from that message as it is now.
+ * excerpt} of the message it answers, read from that message as it is now. {@code attachments}
+ * are {id, name, size, contentType, url}: the first four as stored, the url signed when the JSON
+ * is made ({@link Urls}).
  */
 public record Message(UUID id, UUID conversationId, long seq, UUID senderId, String senderDisplayName,
                       String content, OffsetDateTime sentAt, String clientMessageId, OffsetDateTime editedAt,
-                      OffsetDateTime deletedAt, Reply replyTo, JsonObject reactions, long changeSeq) {
+                      OffsetDateTime deletedAt, Reply replyTo, JsonObject reactions, long changeSeq,
+                      JsonArray attachments) {
+
+  /** How an attachment's signed URL is made (auth.AttachmentLinks). */
+  @FunctionalInterface
+  public interface Urls {
+    String url(String attachmentId);
+  }
+
+  /** A message without attachments. */
+  public Message(UUID id, UUID conversationId, long seq, UUID senderId, String senderDisplayName,
+                 String content, OffsetDateTime sentAt, String clientMessageId, OffsetDateTime editedAt,
+                 OffsetDateTime deletedAt, Reply replyTo, JsonObject reactions, long changeSeq) {
+    this(id, conversationId, seq, senderId, senderDisplayName, content, sentAt, clientMessageId, editedAt, deletedAt,
+      replyTo, reactions, changeSeq, new JsonArray());
+  }
 
   /** What a reply shows of the message it answers. */
   public record Reply(long seq, UUID senderId, String excerpt) {
@@ -39,10 +56,12 @@ public record Message(UUID id, UUID conversationId, long seq, UUID senderId, Str
     Reply reply = replyToSeq == null ? null
       : new Reply(replyToSeq, row.getUUID("reply_sender_id"), row.getString("reply_excerpt"));
     Object reactions = row.getValue("reactions");
+    Object attachments = row.getValue("attachments");
     return new Message(id, conversationId, row.getLong("seq"), row.getUUID("sender_id"), row.getString("display_name"),
       row.getString("content"), row.getOffsetDateTime("sent_at"), row.getString("client_message_id"),
       row.getOffsetDateTime("edited_at"), row.getOffsetDateTime("deleted_at"), reply,
-      reactions instanceof JsonObject r ? r : new JsonObject(), row.getLong("change_seq"));
+      reactions instanceof JsonObject r ? r : new JsonObject(), row.getLong("change_seq"),
+      attachments instanceof JsonArray a ? a : new JsonArray());
   }
 
   /** At most how many bytes its JSON takes, without encoding it: the fixed fields, plus the text ones. */
@@ -54,6 +73,11 @@ public record Message(UUID id, UUID conversationId, long seq, UUID senderId, Str
     if (!reactions.isEmpty()) {
       // ids are ASCII; emoji keys are at most 32 bytes, escapes included well within six per char
       n += reactions.encode().length() * 6L;
+    }
+    for (Object a : attachments) {
+      // the id, size, type and a signed URL (ASCII, under 200 bytes), the name as any text
+      JsonObject attachment = (JsonObject) a;
+      n += 400 + jsonBytes(attachment.getString("name", "")) + jsonBytes(attachment.getString("contentType", ""));
     }
     return n;
   }
@@ -77,7 +101,23 @@ public record Message(UUID id, UUID conversationId, long seq, UUID senderId, Str
     return n;
   }
 
+  /** The JSON of a message without attachments (one with attachments needs {@link #toJson(Urls)}). */
   public JsonObject toJson() {
+    if (!attachments.isEmpty()) {
+      throw new IllegalStateException("a message with attachments needs their URLs signed");
+    }
+    return toJson(id -> null);
+  }
+
+  /** The message as clients see it, each attachment with its signed URL. */
+  public JsonObject toJson(Urls urls) {
+    JsonArray files = new JsonArray();
+    for (Object a : attachments) {
+      JsonObject attachment = (JsonObject) a;
+      files.add(new JsonObject().put("id", attachment.getString("id")).put("name", attachment.getString("name"))
+        .put("size", attachment.getLong("size")).put("contentType", attachment.getString("contentType"))
+        .put("url", urls.url(attachment.getString("id"))));
+    }
     return new JsonObject()
       .put("id", id.toString())
       .put("conversationId", conversationId.toString())
@@ -91,7 +131,7 @@ public record Message(UUID id, UUID conversationId, long seq, UUID senderId, Str
       .put("deletedAt", Timestamps.iso(deletedAt))
       .put("replyTo", replyTo == null ? null : replyTo.toJson())
       .put("reactions", reactions.copy())
-      .put("attachments", new JsonArray())
+      .put("attachments", files)
       .put("changeSeq", changeSeq);
   }
 }

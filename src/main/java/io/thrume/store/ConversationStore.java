@@ -93,9 +93,11 @@ final class ConversationStore {
       + "AND NOT EXISTS (SELECT 1 FROM block b WHERE b.blocker_id = a.id AND b.blocked_id = $1)";
 
   private final Pool pool;
+  private final Message.Urls urls;
 
-  ConversationStore(Pool pool) {
+  ConversationStore(Pool pool, Message.Urls urls) {
     this.pool = pool;
+    this.urls = urls;
   }
 
   /**
@@ -332,9 +334,9 @@ final class ConversationStore {
       c.getOffsetDateTime("created_at"), c.getLong("last_seq"), c.getUUID("created_by"), myStatus);
   }
 
-  private static JsonObject lastMessage(Row r) {
+  private JsonObject lastMessage(Row r) {
     UUID messageId = r.getUUID("message_id");
-    return messageId == null ? null : Message.fromRow(r, messageId, r.getUUID("id")).toJson();
+    return messageId == null ? null : Message.fromRow(r, messageId, r.getUUID("id")).toJson(urls);
   }
 
   private static Future<Map<UUID, List<Participant>>> participants(SqlClient client, UUID[] conversationIds) {

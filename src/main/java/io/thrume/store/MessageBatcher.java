@@ -47,22 +47,40 @@ final class MessageBatcher {
   // racing on the same clientMessageIds wait for each other in one order. A row of req without an
   // inserted message means a concurrent transaction stored that clientMessageId first (ON
   // CONFLICT DO NOTHING).
+  // Attachments: each request's ids come as one comma-joined text (NULL: none), since arrays of
+  // arrays must be rectangular. bad_attachments: one of them is not a file the sender uploaded to
+  // that conversation and no message has (two requests naming the same file never share a
+  // statement: the later one waits for the next batch, as if the requests had come one after
+  // another). attached: the files go to their new message, in
+  // the order listed. The statement reads the attachment table as it was before it (the lock
+  // waited for on the conversation row re-reads only that row), so a concurrent send that attached
+  // a file first, or the sweep that deleted it, leaves fewer rows attached than named: the
+  // transaction is then redone (as for a clientMessageId stored concurrently) and sees it. The
+  // final SELECT also reads the table as it was: a new message's attachments come from its ids.
+  private static final String IDS = "string_to_array(%s.attachment_ids, ',')";
   private static final String INSERT =
-    "WITH locked AS MATERIALIZED (SELECT id, last_seq FROM conversation WHERE id = ANY($1::uuid[]) "
+    "WITH input AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::bigint[], $6::text[]) "
+      + "  WITH ORDINALITY AS r (conversation_id, sender_id, content, client_message_id, reply_to_seq, attachment_ids, ord)), "
+      + "locked AS MATERIALIZED (SELECT id, last_seq FROM conversation WHERE id = ANY($1::uuid[]) "
       + "  ORDER BY id FOR NO KEY UPDATE), "
       + "asked AS MATERIALIZED (SELECT r.ord, r.conversation_id, r.sender_id, r.content, r.client_message_id, "
-      + "  r.reply_to_seq, p.status AS sender_status, "
+      + "  r.reply_to_seq, r.attachment_ids, p.status AS sender_status, "
       + "  r.reply_to_seq IS NOT NULL AND NOT r.reply_to_seq BETWEEN 1 AND l.last_seq AS bad_reply, "
+      + "  r.attachment_ids IS NOT NULL AND ("
+      + "    (SELECT count(*) FROM attachment t WHERE t.id = ANY (" + IDS.formatted("r") + "::uuid[]) "
+      + "      AND t.conversation_id = r.conversation_id AND t.uploader_id = r.sender_id AND t.message_seq IS NULL) "
+      + "    <> cardinality(" + IDS.formatted("r") + ")"
+      + "  ) AS bad_attachments, "
       + "  EXISTS (SELECT 1 FROM block b JOIN participant o ON o.conversation_id = r.conversation_id "
       + "    AND o.account_id = b.blocker_id WHERE b.blocked_id = r.sender_id) "
       + "  AND (SELECT count(*) FROM participant n WHERE n.conversation_id = r.conversation_id) = 2 AS blocked "
-      + "  FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::bigint[]) WITH ORDINALITY "
-      + "    AS r (conversation_id, sender_id, content, client_message_id, reply_to_seq, ord) "
+      + "  FROM input r "
       + "  JOIN locked l ON l.id = r.conversation_id "
       + "  JOIN participant p ON p.conversation_id = r.conversation_id AND p.account_id = r.sender_id), "
       + "req AS MATERIALIZED (SELECT q.ord, q.conversation_id, q.sender_id, q.content, q.client_message_id, q.reply_to_seq, "
-      + "  l.last_seq + row_number() OVER (PARTITION BY q.conversation_id ORDER BY q.ord) AS seq "
-      + "  FROM asked q JOIN locked l ON l.id = q.conversation_id WHERE NOT q.blocked AND NOT q.bad_reply), "
+      + "  q.attachment_ids, l.last_seq + row_number() OVER (PARTITION BY q.conversation_id ORDER BY q.ord) AS seq "
+      + "  FROM asked q JOIN locked l ON l.id = q.conversation_id "
+      + "  WHERE NOT q.blocked AND NOT q.bad_reply AND NOT q.bad_attachments), "
       + "advanced AS (UPDATE conversation c SET last_seq = t.seq, last_activity_at = now() "
       + "  FROM (SELECT conversation_id, max(seq) AS seq FROM req GROUP BY conversation_id) t "
       + "  WHERE c.id = t.conversation_id), "
@@ -73,8 +91,19 @@ final class MessageBatcher {
       + "m AS (INSERT INTO message (conversation_id, seq, sender_id, content, client_message_id, reply_to_seq) "
       + "  SELECT conversation_id, seq, sender_id, content, client_message_id, reply_to_seq FROM req "
       + "  ORDER BY sender_id, client_message_id "
-      + "  ON CONFLICT (sender_id, client_message_id) DO NOTHING RETURNING *) "
-      + "SELECT q.ord, q.blocked, q.bad_reply, q.sender_status, " + MessageStore.COLUMNS + " FROM asked q "
+      + "  ON CONFLICT (sender_id, client_message_id) DO NOTHING RETURNING *), "
+      + "attached AS (UPDATE attachment t SET message_seq = req.seq, position = x.ord::int "
+      + "  FROM req CROSS JOIN LATERAL unnest(" + IDS.formatted("req") + "::uuid[]) WITH ORDINALITY AS x (id, ord) "
+      + "  WHERE t.id = x.id AND t.conversation_id = req.conversation_id AND t.uploader_id = req.sender_id "
+      + "  AND t.message_seq IS NULL RETURNING t.conversation_id, t.message_seq) "
+      + "SELECT q.ord, q.blocked, q.bad_reply, q.bad_attachments, q.sender_status, "
+      + MessageStore.COLUMNS_BUT_ATTACHMENTS + ", "
+      + "(SELECT coalesce(jsonb_agg(" + MessageStore.ATTACHMENT_JSON + " ORDER BY x.ord), '[]'::jsonb) "
+      + "  FROM unnest(" + IDS.formatted("q") + "::uuid[]) WITH ORDINALITY AS x (id, ord) JOIN attachment t ON t.id = x.id) "
+      + "  AS attachments, "
+      + "(SELECT count(*) FROM attached d WHERE d.conversation_id = req.conversation_id AND d.message_seq = req.seq) "
+      + "  AS attached "
+      + "FROM asked q "
       + "LEFT JOIN req ON req.ord = q.ord "
       + "LEFT JOIN (m JOIN account a ON a.id = m.sender_id) "
       + "  ON m.sender_id = req.sender_id AND m.client_message_id = req.client_message_id";
@@ -83,7 +112,10 @@ final class MessageBatcher {
   private static final RuntimeException CONFLICT = new RuntimeException("clientMessageId stored concurrently", null, false, false) {
   };
 
+  /** At most this many attachments on one message. */
+  static final int MAX_ATTACHMENTS = 10;
   private final Pool pool;
+  private final Message.Urls urls;
   private final ThrumeMetrics metrics;
   private final int maxInFlight;
   private final int maxBatch;
@@ -91,23 +123,33 @@ final class MessageBatcher {
   private int inFlight;
 
   MessageBatcher(Pool pool, ThrumeMetrics metrics, int maxInFlight, int maxBatch) {
+    this(pool, id -> null, metrics, maxInFlight, maxBatch);
+  }
+
+  MessageBatcher(Pool pool, Message.Urls urls, ThrumeMetrics metrics, int maxInFlight, int maxBatch) {
     this.pool = pool;
+    this.urls = urls;
     this.metrics = metrics;
     this.maxInFlight = maxInFlight;
     this.maxBatch = maxBatch;
   }
 
   /**
-   * {senderId, conversationId, content, clientMessageId, replyToSeq?} → {message, created, accepted}. A repeated
+   * {senderId, conversationId, content, clientMessageId, replyToSeq?, attachmentIds?} → {message, created, accepted}. A repeated
    * clientMessageId answers the stored message with created=false and stores nothing; accepted is
    * true when this message accepted the conversation for its sender (who was invited until then).
    * FORBIDDEN when the sender may not send there (blocked in a conversation of two), INVALID when
-   * replyToSeq is not a message of the conversation, NOT_FOUND when the sender is not a participant.
+   * replyToSeq is not a message of the conversation or an attachment id is not a file the sender
+   * uploaded to the conversation that no message has yet (attachmentIds: distinct ids, checked by
+   * the caller), NOT_FOUND when the sender is not a participant.
    */
   Future<JsonObject> insert(JsonObject body) {
+    io.vertx.core.json.JsonArray ids = body.getJsonArray("attachmentIds");
+    List<String> attachments = ids == null ? List.of()
+      : ids.stream().map(id -> UUID.fromString((String) id).toString()).toList();
     Request request = new Request(UUID.fromString(body.getString("senderId")),
       UUID.fromString(body.getString("conversationId")), body.getString("content"), body.getString("clientMessageId"),
-      body.getLong("replyToSeq"));
+      body.getLong("replyToSeq"), attachments);
     queue.add(request);
     flush();
     return request.answer.future();
@@ -152,6 +194,7 @@ final class MessageBatcher {
     Set<Request> created = new HashSet<>();
     Set<Request> accepting = new HashSet<>();
     Map<Key, RuntimeException> refused = new HashMap<>();
+    Set<Request> postponed = new HashSet<>();
     Tuple keys = Tuple.tuple()
       .addArrayOfUUID(leaders.values().stream().map(r -> r.sender).toArray(UUID[]::new))
       .addArrayOfString(leaders.values().stream().map(r -> r.clientMessageId).toArray(String[]::new));
@@ -160,7 +203,20 @@ final class MessageBatcher {
         Message m = Message.fromRow(row);
         stored.put(new Key(m.senderId(), m.clientMessageId()), m);
       });
-      List<Request> fresh = leaders.values().stream().filter(r -> !stored.containsKey(r.key())).toList();
+      List<Request> fresh = new ArrayList<>();
+      Set<String> named = new HashSet<>();
+      for (Request r : leaders.values()) {
+        if (stored.containsKey(r.key())) {
+          continue;
+        }
+        if (r.attachments.stream().anyMatch(named::contains)) {
+          // a file an earlier request of the batch names: decided in the next batch, after that one
+          postponed.add(r);
+          continue;
+        }
+        named.addAll(r.attachments);
+        fresh.add(r);
+      }
       if (fresh.isEmpty()) {
         return Future.succeededFuture();
       }
@@ -169,7 +225,9 @@ final class MessageBatcher {
         .addArrayOfUUID(fresh.stream().map(r -> r.sender).toArray(UUID[]::new))
         .addArrayOfString(fresh.stream().map(r -> r.content).toArray(String[]::new))
         .addArrayOfString(fresh.stream().map(r -> r.clientMessageId).toArray(String[]::new))
-        .addArrayOfLong(fresh.stream().map(r -> r.replyToSeq).toArray(Long[]::new));
+        .addArrayOfLong(fresh.stream().map(r -> r.replyToSeq).toArray(Long[]::new))
+        .addArrayOfString(fresh.stream().map(r -> r.attachments.isEmpty() ? null : String.join(",", r.attachments))
+          .toArray(String[]::new));
       return conn.preparedQuery(INSERT).execute(messages).compose(rows -> {
         for (Row row : rows) {
           Request request = fresh.get((int) row.getLong("ord").longValue() - 1);
@@ -182,7 +240,13 @@ final class MessageBatcher {
             refused.put(request.key(), Failure.INVALID.exception("replyToSeq must be the seq of a message of this conversation"));
             continue;
           }
-          if (row.getUUID("id") == null) {
+          if (row.getBoolean("bad_attachments")) {
+            refused.put(request.key(), Failure.INVALID.exception("attachmentIds must name files you uploaded to this "
+              + "conversation that no message has yet"));
+            continue;
+          }
+          if (row.getUUID("id") == null || row.getLong("attached") != request.attachments.size()) {
+            // a concurrent transaction stored the clientMessageId, or attached or swept a file first
             return Future.failedFuture(CONFLICT);
           }
           stored.put(request.key(), Message.fromRow(row));
@@ -193,15 +257,20 @@ final class MessageBatcher {
         }
         return Future.succeededFuture();
       });
-    }).map(v -> decide(batch, leaders, stored, created, accepting, refused));
+    }).map(v -> decide(batch, leaders, stored, created, accepting, refused, postponed));
   }
 
   /** Each request's answer, as if the batch's requests had been sent one after another. */
-  private static Outcome decide(List<Request> batch, Map<Key, Request> leaders, Map<Key, Message> stored,
-                                Set<Request> created, Set<Request> accepting, Map<Key, RuntimeException> refused) {
+  private Outcome decide(List<Request> batch, Map<Key, Request> leaders, Map<Key, Message> stored,
+                          Set<Request> created, Set<Request> accepting, Map<Key, RuntimeException> refused,
+                          Set<Request> postponed) {
     Map<Request, Future<JsonObject>> answers = new LinkedHashMap<>();
     List<Request> deferred = new ArrayList<>();
     for (Request request : batch) {
+      if (postponed.contains(leaders.get(request.key()))) {
+        deferred.add(request);
+        continue;
+      }
       Message m = stored.get(request.key());
       boolean sameConversation = leaders.get(request.key()).conversation.equals(request.conversation);
       if (m == null && sameConversation && refused.containsKey(request.key())) {
@@ -216,7 +285,7 @@ final class MessageBatcher {
         answers.put(request, Future.failedFuture(
           Failure.INVALID.exception("clientMessageId was already used for another conversation")));
       } else {
-        answers.put(request, Future.succeededFuture(new JsonObject().put("message", m.toJson())
+        answers.put(request, Future.succeededFuture(new JsonObject().put("message", m.toJson(urls))
           .put("created", created.contains(request)).put("accepted", accepting.contains(request))));
       }
     }
@@ -238,10 +307,14 @@ final class MessageBatcher {
     final String clientMessageId;
     /** The seq of the message this one replies to, or null. */
     final Long replyToSeq;
+    /** The ids of the files it carries, lower-case, distinct (none: empty). */
+    final List<String> attachments;
     final Promise<JsonObject> answer = Promise.promise();
 
-    Request(UUID sender, UUID conversation, String content, String clientMessageId, Long replyToSeq) {
+    Request(UUID sender, UUID conversation, String content, String clientMessageId, Long replyToSeq,
+            List<String> attachments) {
       this.replyToSeq = replyToSeq;
+      this.attachments = attachments;
       this.sender = sender;
       this.conversation = conversation;
       this.content = content;

@@ -30,8 +30,10 @@ final class MessageChanges {
     "UPDATE conversation SET last_change = last_change + 1 WHERE id = $1 RETURNING last_change";
   private static final String EDIT =
     "UPDATE message SET content = $3, edited_at = now(), change_seq = $4 WHERE conversation_id = $1 AND seq = $2";
+  // the message's attachments go too: deleted content is gone from the database, files included
   private static final String DELETE =
-    "UPDATE message SET content = '', reactions = '{}', deleted_at = now(), change_seq = $3 "
+    "WITH files AS (DELETE FROM attachment WHERE conversation_id = $1 AND message_seq = $2) "
+      + "UPDATE message SET content = '', reactions = '{}', deleted_at = now(), change_seq = $3 "
       + "WHERE conversation_id = $1 AND seq = $2";
   private static final String REACT =
     "UPDATE message SET reactions = $3, change_seq = $4 WHERE conversation_id = $1 AND seq = $2";
@@ -50,9 +52,11 @@ final class MessageChanges {
   static final int MAX_REACTIONS = 20;
 
   private final Pool pool;
+  private final Message.Urls urls;
 
-  MessageChanges(Pool pool) {
+  MessageChanges(Pool pool, Message.Urls urls) {
     this.pool = pool;
+    this.urls = urls;
   }
 
   /** What a change request decided about the message it found. */
@@ -208,9 +212,9 @@ final class MessageChanges {
     }));
   }
 
-  private static Future<JsonObject> read(SqlConnection conn, UUID conversation, long seq, boolean changed, boolean accepted) {
+  private Future<JsonObject> read(SqlConnection conn, UUID conversation, long seq, boolean changed, boolean accepted) {
     return conn.preparedQuery(READ).execute(Tuple.of(conversation, seq)).map(rows ->
-      new JsonObject().put("message", Message.fromRow(rows.iterator().next()).toJson()).put("changed", changed)
+      new JsonObject().put("message", Message.fromRow(rows.iterator().next()).toJson(urls)).put("changed", changed)
         .put("accepted", accepted));
   }
 
@@ -230,7 +234,7 @@ final class MessageChanges {
       long lastChange = rows.iterator().next().getLong("last_change");
       return pool.preparedQuery(CHANGED_AFTER).execute(Tuple.of(conversation, after, limit + 1)).map(changed -> {
         JsonArray messages = new JsonArray();
-        changed.forEach(row -> messages.add(Message.fromRow(row).toJson()));
+        changed.forEach(row -> messages.add(Message.fromRow(row).toJson(urls)));
         boolean hasMore = messages.size() > limit;
         if (hasMore) {
           messages.remove(messages.size() - 1);

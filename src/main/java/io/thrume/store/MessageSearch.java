@@ -67,9 +67,11 @@ final class MessageSearch {
   private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}]+");
 
   private final Pool pool;
+  private final Message.Urls urls;
 
-  MessageSearch(Pool pool) {
+  MessageSearch(Pool pool, Message.Urls urls) {
     this.pool = pool;
+    this.urls = urls;
   }
 
   /**
@@ -113,7 +115,7 @@ final class MessageSearch {
       }
       return found.map(set -> {
         JsonArray out = new JsonArray();
-        set.forEach(row -> out.add(Message.fromRow(row).toJson()));
+        set.forEach(row -> out.add(Message.fromRow(row).toJson(urls)));
         return new JsonObject().put("messages", out);
       });
     });

@@ -22,15 +22,25 @@ final class MessageStore {
    * What a message shows besides its ids and sender, for {@link Message#fromRow}: its changes, and
    * the sender and first 100 code points of the message it replies to, as that message is now.
    */
-  static final String CHANGE_COLUMNS =
+  static final String REPLY_COLUMNS =
     "m.edited_at, m.deleted_at, m.change_seq, m.reactions, m.reply_to_seq, "
       + "(SELECT r.sender_id FROM message r WHERE r.conversation_id = m.conversation_id AND r.seq = m.reply_to_seq) "
       + "AS reply_sender_id, "
       + "(SELECT left(r.content, 100) FROM message r WHERE r.conversation_id = m.conversation_id AND r.seq = m.reply_to_seq) "
       + "AS reply_excerpt";
-  static final String COLUMNS =
+  /** One attachment as a message shows it (signed URL added in Java), from an attachment row t. */
+  static final String ATTACHMENT_JSON =
+    "jsonb_build_object('id', t.id, 'name', t.name, 'size', t.size, 'contentType', t.content_type)";
+  /** The message's attachments, in the order its send listed them. */
+  static final String ATTACHMENTS =
+    "(SELECT coalesce(jsonb_agg(" + ATTACHMENT_JSON + " ORDER BY t.position), '[]'::jsonb) FROM attachment t "
+      + "WHERE t.conversation_id = m.conversation_id AND t.message_seq = m.seq) AS attachments";
+  static final String CHANGE_COLUMNS = REPLY_COLUMNS + ", " + ATTACHMENTS;
+  /** The columns of a message but its attachments (the insert reads those from the request). */
+  static final String COLUMNS_BUT_ATTACHMENTS =
     "m.id, m.conversation_id, m.seq, m.sender_id, a.display_name, m.content, m.sent_at, m.client_message_id, "
-      + CHANGE_COLUMNS;
+      + REPLY_COLUMNS;
+  static final String COLUMNS = COLUMNS_BUT_ATTACHMENTS + ", " + ATTACHMENTS;
   private static final String MEMBERSHIP =
     "SELECT c.last_seq, p.read_seq, p.status FROM participant p JOIN conversation c ON c.id = p.conversation_id "
       + "WHERE p.conversation_id = $1 AND p.account_id = $2";
@@ -68,9 +78,11 @@ final class MessageStore {
   /** What a conversation's entry in a sync answer takes besides its messages, at most. */
   private static final int SYNC_ENTRY_BYTES = 100;
   private final Pool pool;
+  private final Message.Urls urls;
 
-  MessageStore(Pool pool) {
+  MessageStore(Pool pool, Message.Urls urls) {
     this.pool = pool;
+    this.urls = urls;
   }
 
   /**
@@ -84,7 +96,7 @@ final class MessageStore {
     return pool.preparedQuery(PAGE_AFTER).execute(Tuple.of(conversation, after, before, (int) Math.max(0, before - after - 1)))
       .map(set -> {
         JsonArray out = new JsonArray();
-        set.forEach(row -> out.add(Message.fromRow(row).toJson()));
+        set.forEach(row -> out.add(Message.fromRow(row).toJson(urls)));
         return new JsonObject().put("messages", out);
       });
   }
@@ -115,7 +127,7 @@ final class MessageStore {
           Collections.reverse(messages);
         }
         JsonArray out = new JsonArray();
-        messages.forEach(m -> out.add(m.toJson()));
+        messages.forEach(m -> out.add(m.toJson(urls)));
         return new JsonObject().put("messages", out).put("hasMore", hasMore);
       });
     });
@@ -233,7 +245,7 @@ final class MessageStore {
   }
 
   /** Adds the row's message to the entry's list, unless the page or the answer is full: then more = true. */
-  private static void page(JsonObject entry, String list, String more, Row row, int limit, long maxBytes, long[] bytes) {
+  private void page(JsonObject entry, String list, String more, Row row, int limit, long maxBytes, long[] bytes) {
     if (!entry.containsKey(list)) {
       entry.put(list, new JsonArray()).put(more, false);
     }
@@ -246,7 +258,7 @@ final class MessageStore {
     if (messages.size() == limit || entry.getBoolean(more) || bytes[0] + size > maxBytes) {
       entry.put(more, true);
     } else {
-      messages.add(message.toJson());
+      messages.add(message.toJson(urls));
       bytes[0] += size;
     }
   }

@@ -1,10 +1,12 @@
 package io.thrume.store;
 
+import io.thrume.auth.AttachmentLinks;
 import io.thrume.bus.Addresses;
 import io.thrume.bus.Handlers;
 import io.thrume.config.ConfigKeys;
 import io.thrume.config.Settings;
 import io.thrume.metrics.ThrumeMetrics;
+import io.thrume.model.Message;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
@@ -63,15 +65,19 @@ public class StoreVerticle extends VerticleBase {
 
   private void serve(StoreConfig config) {
     EventBus bus = vertx.eventBus();
+    Settings settings = new Settings(config());
+    AttachmentLinks links = new AttachmentLinks(settings.string(ConfigKeys.AUTH_JWT_SECRET));
+    Message.Urls urls = links::url;
     AccountStore accounts = new AccountStore(pool);
-    ConversationStore conversations = new ConversationStore(pool);
-    MessageStore messages = new MessageStore(pool);
-    MessageSearch search = new MessageSearch(pool);
-    MessageChanges changes = new MessageChanges(pool);
+    ConversationStore conversations = new ConversationStore(pool, urls);
+    MessageStore messages = new MessageStore(pool, urls);
+    MessageSearch search = new MessageSearch(pool, urls);
+    MessageChanges changes = new MessageChanges(pool, urls);
+    AttachmentStore attachments = new AttachmentStore(pool, urls);
     BlockStore blocks = new BlockStore(pool);
     SessionStore sessions = new SessionStore(pool);
     // insert transactions may hold up to half the pool; the rest serves reads and markers meanwhile
-    MessageBatcher inserts = new MessageBatcher(pool, metrics, Math.max(1, config.poolSize() / 2), MAX_BATCH);
+    MessageBatcher inserts = new MessageBatcher(pool, urls, metrics, Math.max(1, config.poolSize() / 2), MAX_BATCH);
     Handlers.serve(bus, Addresses.STORE_ACCOUNT_CREATE, m -> accounts.create(m.body()));
     Handlers.serve(bus, Addresses.STORE_ACCOUNT_CREDENTIALS, m -> accounts.credentials(m.body()));
     Handlers.serve(bus, Addresses.STORE_ACCOUNT_GET, m -> accounts.get(m.body()));
@@ -91,6 +97,8 @@ public class StoreVerticle extends VerticleBase {
     Handlers.serve(bus, Addresses.STORE_MESSAGE_REACT, m -> changes.react(m.body()));
     Handlers.serve(bus, Addresses.STORE_MESSAGE_CHANGES, m -> changes.changes(m.body()));
     Handlers.serve(bus, Addresses.STORE_MEMBERSHIP, m -> conversations.membership(m.body()));
+    Handlers.serve(bus, Addresses.STORE_ATTACHMENT_CREATE, m -> attachments.create(m.body()));
+    Handlers.serve(bus, Addresses.STORE_ATTACHMENT_GET, m -> attachments.get(m.body()));
     Handlers.serve(bus, Addresses.STORE_LAST_SEQS, m -> conversations.lastSeqs(m.body()));
     Handlers.serve(bus, Addresses.STORE_CONTACTS, m -> conversations.contacts(m.body()));
     Handlers.serve(bus, Addresses.STORE_LAST_SEEN, m -> accounts.lastSeen(m.body()));
@@ -107,9 +115,23 @@ public class StoreVerticle extends VerticleBase {
     Handlers.serve(bus, Addresses.STORE_SESSION_REVOKED, m -> sessions.recentlyRevoked(m.body()));
     Handlers.serve(bus, Addresses.STORE_ACCOUNT_PASSWORD, m -> sessions.changePassword(m.body()));
     // sessions ended a week ago: now and every few hours (each node does it; the delete is idempotent)
-    int refreshDays = new Settings(config()).integer(ConfigKeys.AUTH_REFRESH_DAYS);
+    int refreshDays = settings.integer(ConfigKeys.AUTH_REFRESH_DAYS);
     purgeSessions(sessions, refreshDays);
     vertx.setPeriodic(SESSION_PURGE_MS, id -> purgeSessions(sessions, refreshDays));
+    // files no message took: every sweep period, on each node (the delete is idempotent)
+    long unreferenced = settings.integer(ConfigKeys.FILES_UNREFERENCED_SECONDS);
+    long sweepMs = Math.max(1, settings.integer(ConfigKeys.FILES_SWEEP_SECONDS)) * 1000L;
+    vertx.setPeriodic(sweepMs, sweepMs, id -> sweepAttachments(attachments, unreferenced));
+  }
+
+  private static void sweepAttachments(AttachmentStore attachments, long olderThanSeconds) {
+    attachments.sweep(olderThanSeconds).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.warn("Sweeping unreferenced attachments failed: {}", ar.cause().toString());
+      } else if (ar.result() > 0) {
+        LOG.info("Deleted {} attachments no message took within {} s", ar.result(), olderThanSeconds);
+      }
+    });
   }
 
   private static void purgeSessions(SessionStore sessions, int refreshDays) {

@@ -224,6 +224,57 @@ class MessageBatchTest {
     assertEquals(List.of(1L, 2L), seqs(id));
   }
 
+  private static String upload(User user, String conversationId, String name) {
+    io.thrume.support.Uploads.Answer a = new io.thrume.support.Uploads(thrume.port)
+      .raw(user.token(), conversationId, name.getBytes(java.nio.charset.StandardCharsets.UTF_8), "text/plain", name);
+    assertEquals(201, a.status(), a.toString());
+    return a.json().getString("id");
+  }
+
+  @Test
+  void twoSendsOfOneBatchThatNameTheSameFileAttachItOnceAsIfSentInTurn() {
+    User alice = client.register("alice");
+    String id = client.conversation(alice, client.register("bob"));
+    String file = upload(alice, id, "shared.txt");
+    String other = upload(alice, id, "other.txt");
+    List<JsonObject> answers = burst(
+      request(alice, id, "first", "a-1").put("attachmentIds", new io.vertx.core.json.JsonArray().add(file)),
+      request(alice, id, "second", "a-2").put("attachmentIds", new io.vertx.core.json.JsonArray().add(other).add(file)),
+      request(alice, id, "third", "a-3").put("attachmentIds", new io.vertx.core.json.JsonArray().add(other)));
+    assertTrue(answers.get(0).containsKey("message"), answers.toString());
+    assertEquals(file, answers.get(0).getJsonObject("message").getJsonArray("attachments").getJsonObject(0).getString("id"));
+    assertTrue(answers.get(1).getString("failure", "").startsWith("INVALID"), answers.toString());
+    assertEquals(other, answers.get(2).getJsonObject("message").getJsonArray("attachments").getJsonObject(0).getString("id"));
+    assertEquals(List.of(1L, 2L), seqs(id));
+    assertEquals(1, thrume.count("SELECT message_seq FROM attachment WHERE id = '" + file + "'"));
+    assertEquals(2, thrume.count("SELECT message_seq FROM attachment WHERE id = '" + other + "'"));
+  }
+
+  @Test
+  void aFileAttachedConcurrentlyElsewhereRollsTheBatchBackAndItsSendIsRefused() throws Exception {
+    User alice = client.register("alice");
+    String id = client.conversation(alice, client.register("bob"));
+    String file = upload(alice, id, "raced.txt");
+    List<JsonObject> answers;
+    // another node's transaction: holds the conversation's lock and has attached the file, uncommitted
+    try (Connection other = thrume.jdbc()) {
+      other.setAutoCommit(false);
+      other.createStatement().execute("UPDATE conversation SET last_seq = last_seq + 1 WHERE id = '" + id + "'");
+      other.createStatement().execute("INSERT INTO message (conversation_id, seq, sender_id, content, client_message_id) "
+        + "VALUES ('" + id + "', 1, '" + alice.id() + "', 'from another node', 'elsewhere')");
+      other.createStatement().execute("UPDATE attachment SET message_seq = 1, position = 1 WHERE id = '" + file + "'");
+      Future<List<JsonObject>> pending = burstAsync(
+        request(alice, id, "mine too", "r-1").put("attachmentIds", new io.vertx.core.json.JsonArray().add(file)));
+      waitUntilABatchWaitsOnALock();
+      other.commit();
+      answers = TestThrume.await(pending, 30);
+    }
+    assertTrue(answers.get(0).getString("failure", "").startsWith("INVALID"), answers.toString());
+    assertEquals(List.of(1L), seqs(id), "nothing stored");
+    assertEquals(1, thrume.count("SELECT last_seq FROM conversation WHERE id = '" + id + "'"), "no seq burnt");
+    assertEquals(1, thrume.count("SELECT message_seq FROM attachment WHERE id = '" + file + "'"));
+  }
+
   private static JsonObject request(User sender, String conversationId, String content, String clientMessageId) {
     return new JsonObject().put("senderId", sender.id()).put("conversationId", conversationId).put("content", content)
       .put("clientMessageId", clientMessageId);
