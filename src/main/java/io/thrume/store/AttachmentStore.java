@@ -14,7 +14,7 @@ import io.vertx.sqlclient.Tuple;
 import java.util.UUID;
 
 /**
- * Files shared in conversations (table attachment, V7): stored whole in PostgreSQL so that every
+ * Files shared in conversations (table attachment, migration V9): stored whole in PostgreSQL so that every
  * node serves them. Sends attach them ({@link MessageBatcher}); deletes of messages delete them
  * ({@link MessageChanges}); the sweep deletes those no message took.
  */
