@@ -4,35 +4,16 @@
 // divider and the "new messages" pill; the keyboard; accessibility (axe-core) in light and dark.
 //
 // Run: bash src/test/e2e/run.sh (after `mvn package`). Screenshots go to target/e2e-screenshots/.
-import { after, before, describe } from 'node:test';
+import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { Thrume } from '../js/thrume-server.mjs';
-import { Browsers, LIVE_TIMEOUT_MS, TEST_CONFIG, listItem, messageRow, messageRows, send, shot, waitUntil } from './support.mjs';
+import { Browsers, listItem, LIVE_TIMEOUT_MS, messageRow, messageRows, send, shot, startedAround, TEST_CONFIG, waitUntil } from './support.mjs';
 
 const server = new Thrume(TEST_CONFIG, 'thrume-conversation-e2e');
 const b = new Browsers(server, 'conversation');
 const ids = {};
 
-before(async () => {
-  await server.start();
-  await b.launch();
-});
-
-after(async () => {
-  await b.close();
-  await server.stop();
-  if (b.failed) console.error(`[e2e] server log (last lines):\n${server.logTail(80)}`);
-  server.cleanup(b.failed);
-});
-
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.once(sig, () => {
-    Promise.resolve(b.close())
-      .catch(() => {})
-      .finally(() => server.stop().finally(() => process.exit(1)));
-  });
-}
-process.once('exit', () => server.signal('SIGKILL'));
+startedAround(server, b);
 
 const ARABIC = 'مرحبا بك في المحادثة، كيف حالك اليوم؟';
 const LONG = Array.from({ length: 70 }, (_, i) => `Line ${i + 1} of a long message that goes on and on.`).join(' ').slice(0, 4000);

@@ -4,11 +4,11 @@
 // reconnecting; presence across tabs and "last seen"; receipts after a reload.
 //
 // Run: bash src/test/e2e/run.sh (after `mvn package`). Screenshots go to target/e2e-screenshots/.
-import { after, before, describe } from 'node:test';
+import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { Thrume } from '../js/thrume-server.mjs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Browsers, LIVE_TIMEOUT_MS, TEST_CONFIG, closeSockets, countdown, deliveryState, listItem, messageRow, send, shot, waitUntil } from './support.mjs';
+import { Browsers, closeSockets, countdown, deliveryState, listItem, LIVE_TIMEOUT_MS, messageRow, send, shot, startedAround, TEST_CONFIG, waitUntil } from './support.mjs';
 
 async function presenceOf(page, username) {
   return page.locator(`[data-testid="participant"][data-username="${username}"] [data-presence]`).getAttribute('data-presence', { timeout: 2_000 });
@@ -22,26 +22,7 @@ const server = new Thrume({ ...TEST_CONFIG, http: { drainMs: 6000 } }, 'thrume-l
 const b = new Browsers(server, 'live');
 const ids = {};
 
-before(async () => {
-  await server.start();
-  await b.launch();
-});
-
-after(async () => {
-  await b.close();
-  await server.stop();
-  if (b.failed) console.error(`[e2e] server log (last lines):\n${server.logTail(80)}`);
-  server.cleanup(b.failed);
-});
-
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.once(sig, () => {
-    Promise.resolve(b.close())
-      .catch(() => {})
-      .finally(() => server.stop().finally(() => process.exit(1)));
-  });
-}
-process.once('exit', () => server.signal('SIGKILL'));
+startedAround(server, b);
 
 async function firstItemId(page) {
   return page.locator('[data-testid="conversation-item"]').first().getAttribute('data-conversation-id', { timeout: 500 });

@@ -5,10 +5,10 @@
 // compressed, and the first load of the logged-in app under 300 KB transferred.
 //
 // Run: bash src/test/e2e/run.sh (after `mvn package`). Screenshots go to target/e2e-screenshots/.
-import { after, before, describe } from 'node:test';
+import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { Thrume } from '../js/thrume-server.mjs';
-import { Browsers, TEST_CONFIG, axeViolations, listItem, messageRow, shot } from './support.mjs';
+import { axeViolations, Browsers, listItem, messageRow, shot, startedAround, TEST_CONFIG } from './support.mjs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const server = new Thrume(TEST_CONFIG, 'thrume-polish-e2e');
@@ -17,26 +17,7 @@ const ids = {};
 /** The logged-in app's first load may transfer at most this much. */
 const FIRST_LOAD_BYTES = 300 * 1024;
 
-before(async () => {
-  await server.start();
-  await b.launch();
-});
-
-after(async () => {
-  await b.close();
-  await server.stop();
-  if (b.failed) console.error(`[e2e] server log (last lines):\n${server.logTail(80)}`);
-  server.cleanup(b.failed);
-});
-
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.once(sig, () => {
-    Promise.resolve(b.close())
-      .catch(() => {})
-      .finally(() => server.stop().finally(() => process.exit(1)));
-  });
-}
-process.once('exit', () => server.signal('SIGKILL'));
+startedAround(server, b);
 
 /** The page's background luminance (0 black … 1 white). */
 async function backgroundLuminance(page) {

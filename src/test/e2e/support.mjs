@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { REPO } from '../js/thrume-server.mjs';
 
@@ -238,3 +238,29 @@ export async function send(page, text) {
 export async function deliveryState(page, text) {
   return messageRow(page, text).last().locator('[data-testid="delivery-state"]').getAttribute('data-state', { timeout: 2_000 });
 }
+
+/**
+ * A spec file's server and browsers: started before its tests, stopped after them (the server's
+ * log printed and kept when a test failed), and stopped on SIGINT or SIGTERM too.
+ */
+export function startedAround(server, b) {
+  before(async () => {
+    await server.start();
+    await b.launch();
+  });
+  after(async () => {
+    await b.close();
+    await server.stop();
+    if (b.failed) console.error(`[e2e] server log (last lines):\n${server.logTail(80)}`);
+    server.cleanup(b.failed);
+  });
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.once(sig, () => {
+      Promise.resolve(b.close())
+        .catch(() => {})
+        .finally(() => server.stop().finally(() => process.exit(1)));
+    });
+  }
+  process.once('exit', () => server.signal('SIGKILL'));
+}
+
