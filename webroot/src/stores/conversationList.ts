@@ -157,6 +157,12 @@ export const useConversationListStore = defineStore('conversationList', () => {
     return fresh;
   }
 
+  /** A message changed (edited, deleted, reacted to): the preview follows when it is the last message. */
+  function noteChanged(conversationId: string, m: Message): void {
+    const last = summaries.value[conversationId]?.lastMessage;
+    if (last && last.seq === m.seq && (m.changeSeq ?? 0) > (last.changeSeq ?? 0)) summaries.value[conversationId].lastMessage = m;
+  }
+
   /** The conversation is no longer the user's (left, removed, or gone from the list): forget it everywhere. */
   function forget(conversationId: string): void {
     delete summaries.value[conversationId];
@@ -187,6 +193,7 @@ export const useConversationListStore = defineStore('conversationList', () => {
     setUnread,
     noteAdded,
     noteUnloaded,
+    noteChanged,
     forget,
     reset,
   };
