@@ -4,6 +4,7 @@
 import { computed, onBeforeUnmount, watch } from 'vue';
 import { useAuthStore } from '@/stores/auth';
 import { useConnectionStore } from '@/stores/connection';
+import { useMessageActionsStore } from '@/stores/messageActions';
 import { useOutboxStore } from '@/stores/outbox';
 import { useDraft } from '@/util/drafts';
 import { TypingNotifier } from '@/util/typing';
@@ -29,7 +30,10 @@ export function useComposer(conversationId: string) {
   /** Send: into the outbox; false when there is nothing to send. */
   function send(): boolean {
     if (!canSend.value) return false;
-    useOutboxStore().enqueue(conversationId, text.value);
+    const actions = useMessageActionsStore();
+    // the reply goes with the message and the quote above the composer goes away
+    useOutboxStore().enqueue(conversationId, text.value, actions.replyTo[conversationId]?.seq);
+    actions.cancelReply(conversationId);
     text.value = '';
     typing.stop();
     return true;

@@ -16,6 +16,7 @@ import { useBlocksStore } from '@/stores/blocks';
 import { useConnectionStore } from '@/stores/connection';
 import { useConversationListStore } from '@/stores/conversationList';
 import { useLiveStore } from '@/stores/live';
+import { useMessageActionsStore } from '@/stores/messageActions';
 import { useMessagesStore } from '@/stores/messages';
 import { useOutboxStore } from '@/stores/outbox';
 import { usePresenceStore } from '@/stores/presence';
@@ -47,6 +48,7 @@ export class RealtimeSession {
           conversationId: entry.conversationId,
           content: entry.content,
           clientMessageId: entry.clientMessageId,
+          ...(entry.replyToSeq !== undefined ? { replyToSeq: entry.replyToSeq } : {}),
         }),
       onSent: (message) => {
         useMessagesStore().ingest(message.conversationId, [message]);
@@ -88,6 +90,7 @@ export class RealtimeSession {
     useConnectionStore().reset();
     useConversationListStore().reset();
     useMessagesStore().reset();
+    useMessageActionsStore().reset();
     useReceiptsStore().reset();
     useReadingStore().reset();
     usePresenceStore().reset();

@@ -23,6 +23,8 @@ export interface OutboxEntry {
   state: OutboxState;
   error: string | null;
   attempts: number;
+  /** The seq of the message this one answers (chat.send's replyToSeq). */
+  replyToSeq?: number;
 }
 
 export interface OutboxOptions {
@@ -87,7 +89,7 @@ export const useOutboxStore = defineStore('outbox', () => {
   }
 
   /** Queues a new message and tries to send it at once. */
-  function enqueue(conversationId: string, content: string): OutboxEntry {
+  function enqueue(conversationId: string, content: string, replyToSeq?: number): OutboxEntry {
     const entry: OutboxEntry = {
       clientMessageId: uuid(),
       conversationId,
@@ -96,6 +98,7 @@ export const useOutboxStore = defineStore('outbox', () => {
       state: 'queued',
       error: null,
       attempts: 0,
+      ...(replyToSeq !== undefined ? { replyToSeq } : {}),
     };
     entries.value.push(entry);
     persist();
