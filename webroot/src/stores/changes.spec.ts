@@ -115,6 +115,17 @@ describe('message changes in the stores', () => {
     expect(messages.threads[CONV].items[2].deletedAt).toBeTruthy();
   });
 
+  it('a refreshed list answered before a change heard live keeps the changed preview', async () => {
+    list.upsertConversation(summary({ lastSeq: 5, lastMessage: msg(5) }));
+    updated(changed(5, 2, { content: 'edited live' }));
+    mocked.listConversations.mockResolvedValueOnce([summary({ lastSeq: 5, lastMessage: changed(5, 1, { content: 'older' }) })]);
+    await list.refreshList();
+    expect(list.summaries[CONV].lastMessage?.content).toBe('edited live');
+    mocked.listConversations.mockResolvedValueOnce([summary({ lastSeq: 5, lastMessage: changed(5, 3, { content: 'newer' }) })]);
+    await list.refreshList();
+    expect(list.summaries[CONV].lastMessage?.content).toBe('newer');
+  });
+
   it('a conversation whose thread is not loaded: the preview follows, nothing else is held', () => {
     list.upsertConversation(summary({ lastSeq: 5, lastMessage: msg(5) }));
     updated(changed(5, 1, { content: 'edited preview' }));

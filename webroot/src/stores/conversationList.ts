@@ -65,8 +65,15 @@ export const useConversationListStore = defineStore('conversationList', () => {
       for (const c of list) {
         const known = summaries.value[c.id];
         if (!known) reading.arrivedUnread(c.id, c.lastSeq, c.unreadCount);
+        const held = known?.lastMessage;
+        // a message (or a change of it) heard live while the request was answered is newer than the answer's
         const lastMessage =
-          known?.lastMessage && (!c.lastMessage || known.lastMessage.seq > c.lastMessage.seq) ? known.lastMessage : c.lastMessage;
+          held &&
+          (!c.lastMessage ||
+            held.seq > c.lastMessage.seq ||
+            (held.seq === c.lastMessage.seq && (held.changeSeq ?? 0) > (c.lastMessage.changeSeq ?? 0)))
+            ? held
+            : c.lastMessage;
         // messages that arrived live while the request was answered are newer than its count
         const newerHere = known !== undefined && (known.lastMessage?.seq ?? known.lastSeq) > (c.lastMessage?.seq ?? c.lastSeq);
         summaries.value[c.id] = {
