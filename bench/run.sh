@@ -7,7 +7,8 @@
 #   bash bench/run.sh --runs 1 --workloads W2 --servers thrume --seconds 5
 #   bash bench/run.sh --runs 1 --workloads W6 --servers thrume     # 1 and 2 nodes at 100 and 400 msgs/s
 # W7: message search over a million messages (SearchLoad.java): --search-messages 1000000, --searches 3000,
-#   --search-in-flight 4.
+#   --search-in-flight 4; then the heavy group, users each in --heavy-conversations 50 of the conversations:
+#   --heavy-users 20, --heavy-searches (default: --searches).
 # Options: --runs N, --workloads W1,W2,W3,W4,W5,W6,W7, --servers thrume,socketio, --seconds (per step),
 #   --idle 10000,19000, --idle-members 20 (W1's conversation size), --warmup-seconds (W2/W3/W5's unrecorded warm-up step; default: --seconds), --members 10,100,1000, --fanout-sockets 1000, --chat-users 10000,
 #   --churn-rates 1000,2000, --churn-seconds 60, --nodes 2,3, --server-cpus 0 (taskset list; "" = no pinning),

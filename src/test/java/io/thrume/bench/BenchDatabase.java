@@ -128,6 +128,46 @@ final class BenchDatabase implements AutoCloseable {
     }
   }
 
+  /**
+   * Adds {@code users} accounts, each a participant of {@code conversationsEach} of the population's
+   * conversations (user h in conversations h·step … h·step + conversationsEach − 1, wrapping, so that
+   * every conversation gets about as many): W7's heavy searchers, whose scope is that many
+   * conversations' messages. Added after the messages, so that those are the same as without them.
+   */
+  List<String> addHeavyUsers(Population p, int users, int conversationsEach) throws Exception {
+    List<String> ids = new ArrayList<>();
+    int n = p.conversations().size();
+    int step = Math.max(1, n / Math.max(1, users));
+    try (Connection c = postgres.getDatabase("thrume", "chat").getConnection()) {
+      c.setAutoCommit(false);
+      try (PreparedStatement account = c.prepareStatement(
+        "INSERT INTO account (id, username, display_name, password_hash) VALUES (?::uuid, ?, ?, ?)");
+           PreparedStatement participant = c.prepareStatement(
+             "INSERT INTO participant (conversation_id, account_id) VALUES (?::uuid, ?::uuid)")) {
+        for (int h = 0; h < users; h++) {
+          String id = UUID.randomUUID().toString();
+          ids.add(id);
+          account.setString(1, id);
+          account.setString(2, "bench_heavy_" + h);
+          account.setString(3, "Bench heavy " + h);
+          account.setString(4, SEED_HASH);
+          account.addBatch();
+          for (int j = 0; j < Math.min(conversationsEach, n); j++) {
+            participant.setString(1, p.conversations().get((h * step + j) % n));
+            participant.setString(2, id);
+            participant.addBatch();
+          }
+        }
+        account.executeBatch();
+        participant.executeBatch();
+      }
+      c.commit();
+      c.setAutoCommit(true);
+      c.createStatement().execute("ANALYZE account, participant");
+    }
+    return ids;
+  }
+
   String serverVersion() throws Exception {
     try (Connection c = postgres.getPostgresDatabase().getConnection();
          var rs = c.createStatement().executeQuery("SHOW server_version")) {

@@ -36,7 +36,7 @@ public final class Benchmark {
   record Options(int runs, List<String> workloads, List<String> servers, int seconds, int warmupSeconds, int[] idleSizes,
                  int idleMembers, int[] fanoutMembers, int fanoutSockets, int chatUsers, int churnSeconds, double[] churnRates,
                  int[] clusterNodes, ClusterChat.Options w6, int searchMessages, int searches, int searchInFlight,
-                 List<String> launcher, Path out) {
+                 int heavyUsers, int heavyConversations, int heavySearches, List<String> launcher, Path out) {
     static Options parse(String[] args) {
       Map<String, String> a = new HashMap<>();
       for (int i = 0; i + 1 < args.length; i += 2) {
@@ -61,6 +61,8 @@ public final class Benchmark {
           Long.parseLong(a.getOrDefault("w6-settle-ms", "0")), Long.parseLong(a.getOrDefault("w6-drain-ms", "10000"))),
         Integer.parseInt(a.getOrDefault("search-messages", "1000000")), Integer.parseInt(a.getOrDefault("searches", "3000")),
         Integer.parseInt(a.getOrDefault("search-in-flight", "4")),
+        Integer.parseInt(a.getOrDefault("heavy-users", "20")), Integer.parseInt(a.getOrDefault("heavy-conversations", "50")),
+        Integer.parseInt(a.getOrDefault("heavy-searches", a.getOrDefault("searches", "3000"))),
         launcher, Path.of(a.getOrDefault("out", "target/bench/results.md")));
     }
 
@@ -154,13 +156,22 @@ public final class Benchmark {
           }
         }
         if (options.workloads().contains("W7") && thrume) {
-          // 10,000 users in conversations of 20, the messages spread over their 500 conversations
+          // 10,000 users in conversations of 20, the messages spread over their 500 conversations;
+          // then the heavy searchers join 50 of those conversations each (the messages stay the same)
           Population p = db.seed(options.chatUsers(), 20, 0);
           db.seedMessages(p, options.searchMessages());
-          SearchLoad.Result r = with(server, 1, "W7", w -> new SearchLoad(w.server(), p)
-            .run(options.searchMessages(), 300, options.searches(), options.searchInFlight()));
-          System.out.printf("run %d %s W7: %s%n", run, server, r);
-          report.search(r);
+          List<String> heavy = db.addHeavyUsers(p, options.heavyUsers(), options.heavyConversations());
+          long perConversation = options.searchMessages() / p.conversations().size();
+          // one server, the typical group first exactly as before there were groups, then the heavy one
+          List<SearchLoad.Result> results = with(server, 1, "W7", w -> List.of(
+            new SearchLoad(w.server(), "typical", p.users(), perConversation, 7)
+              .run(options.searchMessages(), 300, options.searches(), options.searchInFlight()),
+            new SearchLoad(w.server(), "heavy", heavy, perConversation * Math.min(options.heavyConversations(), p.conversations().size()), 11)
+              .run(options.searchMessages(), 300, options.heavySearches(), options.searchInFlight())));
+          for (SearchLoad.Result r : results) {
+            System.out.printf("run %d %s W7: %s%n", run, server, r);
+            report.search(r);
+          }
         }
       }
       report.write(run);
