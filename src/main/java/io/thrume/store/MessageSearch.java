@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayList;
@@ -21,24 +22,32 @@ import java.util.stream.Collectors;
  * start a word of the message. Newest first.
  *
  * <p>First it reads: each conversation of the caller's scope newest first, testing each message's
- * stored vector, at most {@value #READ_BUDGET} messages in all (small conversations whole, the
- * budget split among the large ones, {@link ReadWindow}). A scope that small is simply read whole,
- * and so is every typical user's. When the scope is larger, what was read is the answer if the page
- * is full and nothing left unread could be newer than its oldest hit; otherwise the GIN index of
- * migration V8 answers, looking up only the words that are not common ({@link TermFrequencies}).
+ * stored vector, {@value #READ_BUDGET} messages in all (small conversations whole, the budget split
+ * among the large ones, {@link ReadWindow}); every typical scope (W7: 2,000) is read whole. What was
+ * read is the answer if nothing was left unread, or if the page is full and nothing left unread
+ * could be newer than its oldest hit. If not, and the hits found say a wider read of at most
+ * {@value #WIDER_READ_MAX} would fill the page, it reads that; otherwise, or if that is not enough
+ * either, the GIN index of migration V8 answers, looking up only the words that are not common
+ * ({@link TermFrequencies}).
  *
  * <p>Why both. Reading finds a page fast when the words are common in the scope, where the index
  * is slowest: a short prefix such as "w12" expands to hundreds of words whose posting lists all get
  * read, and then every match is sorted by time (W7 in docs/performance.md: 60 ms for one such query
- * where reading the caller's 2,000 messages took 1 ms; 400–1,800 ms for "w1" or "w41" over a scope of
- * 100,000 messages). The index is fast exactly when reading would have to go far: a word that is rare
- * in the scope is rare in the index too, unless it is common elsewhere. Reading 5,000 messages costs
- * a few ms, so a search that falls back to the index pays that on top of an index lookup for a word
- * found in fewer than one message in 250.
+ * where reading the caller's 2,000 messages took 1 ms; 250–1,800 ms for "w1", "w12" or "w41" over a
+ * scope of 100,000 messages). The index is fast when reading would have to go far: a word rare in
+ * the scope is rare in the index too, unless it is common elsewhere. The budgets were measured on
+ * W7's heavy users (400 queries drawn like W7's, each plan in turn): a first read of 2,000 with the
+ * wider second read had p95 16 ms and p99 23 ms, against 19 and 45 ms without the second read and
+ * 16 and 28 ms with a first read of 5,000 (PostgreSQL 17.6, a machine with load 4).
  */
 final class MessageSearch {
-  /** Messages read newest first before the index answers instead. */
-  static final long READ_BUDGET = 5_000;
+  /** Messages read newest first at first. */
+  static final long READ_BUDGET = 2_000;
+  /**
+   * The most a second, wider read takes when the first found some hits but not a page: reading on
+   * is cheaper than the index for a word found in at least 1 message of 400 (5 hits in 2,000).
+   */
+  static final long WIDER_READ_MAX = 12_000;
   /** The stored vector the GIN index is built on (migration V8). */
   static final String VECTOR = "m.search";
   // $1 the caller, $2 one conversation or null: the size of each conversation in scope
@@ -135,28 +144,46 @@ final class MessageSearch {
       if (Arrays.stream(sizes).sum() == 0) {
         return Future.succeededFuture(List.<Row>of());
       }
-      long rows = ReadWindow.rowsPerConversation(sizes, READ_BUDGET);
-      return pool.preparedQuery(READ).execute(Tuple.of(user, query, limit, conversation, rows)).compose(read -> {
-        List<Row> hits = new ArrayList<>();
-        read.forEach(hits::add);
-        Row oldest = hits.isEmpty() ? null : hits.get(hits.size() - 1);
-        if (ReadWindow.complete(hits.size(), limit, ReadWindow.cuts(sizes, rows),
-          oldest == null ? null : oldest.getOffsetDateTime("sent_at"), oldest == null ? 0 : oldest.getLong("seq"),
-          oldest == null ? null : oldest.getOffsetDateTime("horizon_at"), oldest == null ? null : oldest.getLong("horizon_seq"))) {
-          return Future.succeededFuture(hits);
+      return read(user, query, limit, conversation, sizes, READ_BUDGET).compose(first -> {
+        if (first.complete()) {
+          return Future.succeededFuture(first.hits());
         }
-        return frequencies.indexQuery(words).compose(index -> (conversation == null
-          ? pool.preparedQuery(IN_MINE).execute(Tuple.of(user, query, limit, index))
-          : pool.preparedQuery(IN_ONE).execute(Tuple.of(user, query, limit, conversation, index))).map(found -> {
-            List<Row> out = new ArrayList<>();
-            found.forEach(out::add);
-            return out;
-          }));
+        // as many messages again as this density of hits needs for a page, and half as many more
+        long wider = first.hits().isEmpty() ? 0 : (long) Math.ceil(1.5 * READ_BUDGET * limit / first.hits().size());
+        Future<Read> second = wider > READ_BUDGET && wider <= WIDER_READ_MAX
+          ? read(user, query, limit, conversation, sizes, wider) : Future.succeededFuture(first);
+        return second.compose(read -> read.complete() ? Future.succeededFuture(read.hits())
+          : frequencies.indexQuery(words).compose(index -> rows(conversation == null
+            ? pool.preparedQuery(IN_MINE).execute(Tuple.of(user, query, limit, index))
+            : pool.preparedQuery(IN_ONE).execute(Tuple.of(user, query, limit, conversation, index)))));
       });
     }).map(found -> {
       JsonArray out = new JsonArray();
       found.forEach(row -> out.add(Message.fromRow(row).toJson(urls)));
       return new JsonObject().put("messages", out);
+    });
+  }
+
+  /** The hits of a read and whether they are the answer. */
+  private record Read(List<Row> hits, boolean complete) {
+  }
+
+  /** Reads the newest {@code budget} messages of the scope (ReadWindow) and tests each. */
+  private Future<Read> read(UUID user, String query, int limit, UUID conversation, long[] sizes, long budget) {
+    long rows = ReadWindow.rowsPerConversation(sizes, budget);
+    return rows(pool.preparedQuery(READ).execute(Tuple.of(user, query, limit, conversation, rows))).map(hits -> {
+      Row oldest = hits.isEmpty() ? null : hits.get(hits.size() - 1);
+      return new Read(hits, ReadWindow.complete(hits.size(), limit, ReadWindow.cuts(sizes, rows),
+        oldest == null ? null : oldest.getOffsetDateTime("sent_at"), oldest == null ? 0 : oldest.getLong("seq"),
+        oldest == null ? null : oldest.getOffsetDateTime("horizon_at"), oldest == null ? null : oldest.getLong("horizon_seq")));
+    });
+  }
+
+  private static Future<List<Row>> rows(Future<RowSet<Row>> set) {
+    return set.map(found -> {
+      List<Row> out = new ArrayList<>();
+      found.forEach(out::add);
+      return out;
     });
   }
 }
