@@ -43,9 +43,13 @@ final class TermFrequencies {
     this.pool = pool;
   }
 
-  /** The tsquery for the index: the rarest word and every word at most {@value #COMMON} common. */
-  Future<String> indexQuery(List<String> words) {
-    return current().map(known -> MessageSearch.tsquery(indexWords(known, words)));
+  /**
+   * Whether some word is not among the most common elements at all (no lexeme it starts is there):
+   * rarer than the least common of them, so that the index finds only a few of its rows in the whole
+   * table (W7: under 0.2 % of the messages). Never with no statistics yet.
+   */
+  static boolean rare(NavigableMap<String, Double> known, List<String> words) {
+    return !known.isEmpty() && words.stream().anyMatch(w -> share(known, w) == 0);
   }
 
   /** The words the index looks up, rarest first: the rarest, and every other at most {@value #COMMON} common. */
@@ -60,7 +64,8 @@ final class TermFrequencies {
     return known.subMap(prefix, true, prefix + Character.MAX_VALUE, false).values().stream().mapToDouble(Double::doubleValue).sum();
   }
 
-  private Future<NavigableMap<String, Double>> current() {
+  /** The most common lexemes and the share of messages holding each (empty before the first ANALYZE). */
+  Future<NavigableMap<String, Double>> current() {
     NavigableMap<String, Double> now = shares;
     boolean stale = System.currentTimeMillis() - loadedAt > MAX_AGE_MILLIS;
     if (now != null && !stale) {

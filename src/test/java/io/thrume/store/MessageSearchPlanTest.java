@@ -151,8 +151,8 @@ class MessageSearchPlanTest {
   /**
    * A full page read from the windows is not the answer when something left unread is newer: a
    * dormant conversation's month-old messages fill the page, while the busy one's newer matches are
-   * below its window. The search sees that its oldest hit is older than what it left unread, and the
-   * index answers.
+   * below its window. The read statement reports the busy conversation's newest unread message, and
+   * ReadWindow sees that the page's oldest hit is older than it.
    */
   @Test
   void aFullPageOlderThanWhatWasLeftUnreadIsNotTheAnswer() throws Exception {
@@ -172,6 +172,28 @@ class MessageSearchPlanTest {
         + "'busy-' || i, now() - interval '1 day' + i * interval '1 second' FROM generate_series(1, 3000) AS i");
       s.execute("UPDATE conversation SET last_seq = 3000 WHERE id IN ('" + dormant + "', '" + busy + "')");
       try {
+        // the windows' page: 20 of the dormant conversation's, older than the busy one's newest unread message
+        String sql = sql(new String[] {MessageSearch.READ, frank.id(), "'news':*", "20", null, String.valueOf(window)});
+        List<String> conversations = new ArrayList<>();
+        java.time.OffsetDateTime oldestAt = null;
+        long oldestSeq = 0;
+        java.time.OffsetDateTime horizonAt = null;
+        Long horizonSeq = null;
+        try (ResultSet rs = s.executeQuery(sql)) {
+          while (rs.next()) {
+            conversations.add(rs.getString("conversation_id"));
+            oldestAt = rs.getObject("sent_at", java.time.OffsetDateTime.class);
+            oldestSeq = rs.getLong("seq");
+            horizonAt = rs.getObject("horizon_at", java.time.OffsetDateTime.class);
+            horizonSeq = rs.getLong("horizon_seq");
+          }
+        }
+        assertEquals(java.util.Collections.nCopies(20, dormant), conversations);
+        assertEquals(3000 - window, horizonSeq, "the busy conversation's newest unread message");
+        assertFalse(ReadWindow.complete(20, 20, true, oldestAt, oldestSeq, horizonAt, horizonSeq), "not the answer");
+
+        // through the API (the windows, wider windows, then the index; or the index at once if the
+        // statistics the server read call "news" rare): the busy conversation's newest matches
         io.vertx.core.json.JsonArray found = rest.get("/api/search/messages?q=news", frank.token()).json().getJsonArray("messages");
         assertEquals(20, found.size(), found.encode());
         for (int i = 0; i < 20; i++) {
@@ -210,15 +232,19 @@ class MessageSearchPlanTest {
    * the index's tsquery, $5 the window or the index's tsquery) put in, as the server's custom plans see them.
    */
   static String plan(Statement s, String[] statement) throws Exception {
-    String sql = statement[0].replace("$1", "'" + statement[1] + "'::uuid").replace("$2", literal(statement[2]))
-      .replace("$3", statement[3]).replace("$4", literal(statement[4]))
-      .replace("$5", statement.length > 5 ? literal(statement[5]) : "NULL");
     List<String> lines = new ArrayList<>();
-    try (ResultSet rs = s.executeQuery("EXPLAIN " + sql)) {
+    try (ResultSet rs = s.executeQuery("EXPLAIN " + sql(statement))) {
       while (rs.next()) {
         lines.add(rs.getString(1));
       }
     }
     return String.join("\n", lines);
+  }
+
+  /** A statement with its parameters put in (see {@link #plan}). */
+  static String sql(String[] statement) {
+    return statement[0].replace("$1", "'" + statement[1] + "'::uuid").replace("$2", literal(statement[2]))
+      .replace("$3", statement[3]).replace("$4", literal(statement[4]))
+      .replace("$5", statement.length > 5 ? literal(statement[5]) : "NULL");
   }
 }
