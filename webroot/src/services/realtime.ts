@@ -18,6 +18,7 @@ import { useConversationListStore } from '@/stores/conversationList';
 import { useLiveStore } from '@/stores/live';
 import { useMessagesStore } from '@/stores/messages';
 import { useOutboxStore } from '@/stores/outbox';
+import { useUploadsStore } from '@/stores/uploads';
 import { usePresenceStore } from '@/stores/presence';
 import { useReadingStore } from '@/stores/reading';
 import { useReceiptsStore } from '@/stores/receipts';
@@ -47,6 +48,7 @@ export class RealtimeSession {
           conversationId: entry.conversationId,
           content: entry.content,
           clientMessageId: entry.clientMessageId,
+          ...(entry.attachments?.length ? { attachmentIds: entry.attachments.map((f) => f.id) } : {}),
         }),
       onSent: (message) => {
         useMessagesStore().ingest(message.conversationId, [message]);
@@ -94,6 +96,7 @@ export class RealtimeSession {
     useOutboxStore().reset();
     useBlocksStore().reset();
     useAttentionStore().reset();
+    useUploadsStore().reset();
   }
 
   private announcePresence(): void {
