@@ -5,6 +5,7 @@ import { computed, onBeforeUnmount, watch } from 'vue';
 import { useAuthStore } from '@/stores/auth';
 import { useConnectionStore } from '@/stores/connection';
 import { useOutboxStore } from '@/stores/outbox';
+import { MAX_ATTACHMENTS, useUploadsStore } from '@/stores/uploads';
 import { useDraft } from '@/util/drafts';
 import { TypingNotifier } from '@/util/typing';
 
@@ -21,7 +22,14 @@ export function useComposer(conversationId: string) {
   });
   const length = computed(() => [...text.value].length);
   const tooLong = computed(() => length.value > MAX_CODE_POINTS);
-  const canSend = computed(() => text.value.trim().length > 0 && !tooLong.value);
+  // files: sent once all are uploaded (a message with files may have no text)
+  const uploads = useUploadsStore();
+  const files = computed(() => uploads.ready(conversationId));
+  const uploading = computed(() => uploads.busy(conversationId));
+  const tooManyFiles = computed(() => files.value.length > MAX_ATTACHMENTS);
+  const canSend = computed(
+    () => (text.value.trim().length > 0 || files.value.length > 0) && !tooLong.value && !uploading.value && !tooManyFiles.value,
+  );
 
   watch(text, (value) => typing.input(value));
   onBeforeUnmount(() => typing.stop());
@@ -29,11 +37,11 @@ export function useComposer(conversationId: string) {
   /** Send: into the outbox; false when there is nothing to send. */
   function send(): boolean {
     if (!canSend.value) return false;
-    useOutboxStore().enqueue(conversationId, text.value);
+    useOutboxStore().enqueue(conversationId, text.value, uploads.take(conversationId));
     text.value = '';
     typing.stop();
     return true;
   }
 
-  return { text, length, tooLong, canSend, send };
+  return { text, length, tooLong, canSend, send, uploading, tooManyFiles };
 }
