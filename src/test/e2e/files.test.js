@@ -9,8 +9,8 @@
 // Run: bash src/test/e2e/run.sh (after `mvn package`). Screenshots go to target/e2e-screenshots/.
 import { describe } from 'node:test';
 import assert from 'node:assert/strict';
-import zlib from 'node:zlib';
 import { Thrume } from '../js/thrume-server.mjs';
+import { png } from './files-support.mjs';
 import { Browsers, LIVE_TIMEOUT_MS, messageRows, shot, startedAround, TEST_CONFIG, waitUntil } from './support.mjs';
 
 const MAX_BYTES = 256 * 1024;
@@ -21,45 +21,6 @@ let bob;
 let conversationId;
 
 startedAround(server, b);
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-function crc32(buf) {
-  let c = 0xffffffff;
-  for (const byte of buf) c = CRC_TABLE[(c ^ byte) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-function chunk(type, data) {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([len, body, crc]);
-}
-/** A real PNG: width×height RGB, a gradient with noise (so that it does not compress: its upload takes a while when throttled). */
-function png(width, height) {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // RGB
-  const raw = Buffer.alloc((width * 3 + 1) * height);
-  let seed = 42;
-  for (let y = 0; y < height; y++) {
-    const row = y * (width * 3 + 1);
-    for (let x = 0; x < width; x++) {
-      seed = (seed * 1103515245 + 12345) >>> 0;
-      raw[row + 1 + x * 3] = (x * 255) / width;
-      raw[row + 2 + x * 3] = (y * 255) / height;
-      raw[row + 3 + x * 3] = seed >>> 24;
-    }
-  }
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
-}
 
 const PNG_WIDTH = 320;
 const PNG = png(PNG_WIDTH, 200); // about 65 KB
@@ -172,6 +133,27 @@ describe('files', () => {
     const stored = (await restMessages(alice)).at(-1);
     assert.equal(stored.content, '');
     assert.deepEqual(stored.attachments.map((a) => a.name), ['photo.png', 'minutes.txt']);
+  });
+
+  b.step('an image whose signed url fails (expired) has its page read again once, and then shows', async () => {
+    const page = bob.page;
+    let refused = 0;
+    const pages = [];
+    await page.route(/\/api\/attachments\//, async (route) => {
+      if (refused === 0) {
+        refused += 1;
+        await route.fulfill({ status: 404, contentType: 'application/problem+json', body: '{"status":404,"title":"Not Found"}' });
+      } else await route.continue();
+    });
+    page.on('request', (r) => {
+      if (/\/api\/conversations\/[^/]+\/messages\?afterSeq=/.test(r.url())) pages.push(r.url());
+    });
+    await page.reload();
+    const img = page.locator('[data-testid="attachment-image"] img');
+    await waitUntil(() => img.evaluate((el, w) => el.complete && el.naturalWidth === w, PNG_WIDTH), LIVE_TIMEOUT_MS, 'the preview decoded after a refusal');
+    assert.equal(refused, 1);
+    assert.equal(pages.length, 1, `the page read again once: ${pages.join(' ')}`);
+    await page.unroute(/\/api\/attachments\//);
   });
 
   b.step('an upload cancelled midway is gone and nothing is sent', async () => {
