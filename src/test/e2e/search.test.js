@@ -147,6 +147,23 @@ describe('message search', () => {
     await shot(page, 'search-jumped-to-latest');
   });
 
+  b.step('writing while reading the past sends to the present: the thread jumps to the latest, with the message at the end', async () => {
+    const page = alice.page;
+    await page.keyboard.press('Control+k');
+    await page.keyboard.type('zebracorn seen');
+    await waitUntil(async () => (await results(page)).length === 1, LIVE_TIMEOUT_MS, 'the result');
+    await page.keyboard.press('Enter');
+    await messageAt(page, HIT).waitFor();
+    await page.getByTestId('jump-to-latest').waitFor();
+    await send(page, 'written from the past');
+    await page.getByTestId('jump-to-latest').waitFor({ state: 'detached' });
+    await messageRow(page, 'written from the past').waitFor();
+    await messageRow(bob.page, 'written from the past').waitFor({ timeout: LIVE_TIMEOUT_MS });
+    const seqs = await page.locator('[data-testid="message"][data-seq]').evaluateAll((els) => els.map((e) => Number(e.dataset.seq)));
+    assert.equal(seqs.at(-1), 163, 'her message is the newest, after Bob\'s two');
+    assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => seqs[0] + i), 'no gap');
+  });
+
   b.step('"In this conversation" limits the search to the open one; a result in the open conversation scrolls there', async () => {
     const page = alice.page;
     await listItem(page, ids.other).click();
