@@ -146,7 +146,8 @@ describe('files', () => {
       } else await route.continue();
     });
     page.on('request', (r) => {
-      if (/\/api\/conversations\/[^/]+\/messages\?afterSeq=/.test(r.url())) pages.push(r.url());
+      // the page of the message with the image (seq 2), read again (not a catch-up: afterSeq=<tail>&limit=200)
+      if (/\/api\/conversations\/[^/]+\/messages\?afterSeq=1&limit=50$/.test(r.url())) pages.push(r.url());
     });
     await page.reload();
     const img = page.locator('[data-testid="attachment-image"] img');
