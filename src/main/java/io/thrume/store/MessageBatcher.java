@@ -57,8 +57,12 @@ final class MessageBatcher {
   // a file first, or the sweep that deleted it, leaves fewer rows attached than named: the
   // transaction is then redone (as for a clientMessageId stored concurrently) and sees it. The
   // final SELECT also reads the table as it was: a new message's attachments come from its ids.
+  // stored: each request paired with its new message once, materialized. PostgreSQL estimates one
+  // row for each CTE, so pairing them inside the final join made it pair every request with every
+  // inserted message and look each pair's sender up: n³ rows for a batch of n, 15 s for a full one,
+  // which kept every later batch full (MessageInsertPlanTest).
   private static final String IDS = "string_to_array(%s.attachment_ids, ',')";
-  private static final String INSERT =
+  static final String INSERT =
     "WITH input AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::bigint[], $6::text[]) "
       + "  WITH ORDINALITY AS r (conversation_id, sender_id, content, client_message_id, reply_to_seq, attachment_ids, ord)), "
       + "locked AS MATERIALIZED (SELECT id, last_seq FROM conversation WHERE id = ANY($1::uuid[]) "
@@ -95,18 +99,20 @@ final class MessageBatcher {
       + "attached AS (UPDATE attachment t SET message_seq = req.seq, position = x.ord::int "
       + "  FROM req CROSS JOIN LATERAL unnest(" + IDS.formatted("req") + "::uuid[]) WITH ORDINALITY AS x (id, ord) "
       + "  WHERE t.id = x.id AND t.conversation_id = req.conversation_id AND t.uploader_id = req.sender_id "
-      + "  AND t.message_seq IS NULL RETURNING t.conversation_id, t.message_seq) "
+      + "  AND t.message_seq IS NULL RETURNING t.conversation_id, t.message_seq), "
+      + "stored AS MATERIALIZED (SELECT req.ord AS stored_ord, m.id, m.conversation_id, m.seq, m.sender_id, m.content, "
+      + "  m.sent_at, m.client_message_id, m.edited_at, m.deleted_at, m.change_seq, m.reactions, m.reply_to_seq "
+      + "  FROM req JOIN m ON m.sender_id = req.sender_id AND m.client_message_id = req.client_message_id) "
       + "SELECT q.ord, q.blocked, q.bad_reply, q.bad_attachments, q.sender_status, "
       + MessageStore.COLUMNS_BUT_ATTACHMENTS + ", "
       + "(SELECT coalesce(jsonb_agg(" + MessageStore.ATTACHMENT_JSON + " ORDER BY x.ord), '[]'::jsonb) "
       + "  FROM unnest(" + IDS.formatted("q") + "::uuid[]) WITH ORDINALITY AS x (id, ord) JOIN attachment t ON t.id = x.id) "
       + "  AS attachments, "
-      + "(SELECT count(*) FROM attached d WHERE d.conversation_id = req.conversation_id AND d.message_seq = req.seq) "
+      + "(SELECT count(*) FROM attached d WHERE d.conversation_id = m.conversation_id AND d.message_seq = m.seq) "
       + "  AS attached "
       + "FROM asked q "
-      + "LEFT JOIN req ON req.ord = q.ord "
-      + "LEFT JOIN (m JOIN account a ON a.id = m.sender_id) "
-      + "  ON m.sender_id = req.sender_id AND m.client_message_id = req.client_message_id";
+      + "LEFT JOIN stored m ON m.stored_ord = q.ord "
+      + "LEFT JOIN account a ON a.id = m.sender_id";
 
   /** Fails a batch's transaction so that it rolls back (no seq used) and is tried again. */
   private static final RuntimeException CONFLICT = new RuntimeException("clientMessageId stored concurrently", null, false, false) {
