@@ -7,6 +7,7 @@
 // Run: bash src/test/e2e/run.sh (after `mvn package`). Screenshots go to target/e2e-screenshots/.
 import { describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { Thrume } from '../js/thrume-server.mjs';
 import { axeViolations, Browsers, listItem, messageRow, shot, startedAround, TEST_CONFIG } from './support.mjs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -31,7 +32,7 @@ async function backgroundLuminance(page) {
 
 describe('polish', () => {
   for (const scheme of ['light', 'dark']) {
-    b.step(`axe-core finds no serious or critical violation (${scheme}): login, register, list, open conversation, 100 messages; dark follows prefers-color-scheme`, async () => {
+    b.step(`axe-core finds no serious or critical violation (${scheme}): login, register, list, open conversation, 100 messages, message changes (a reply, reactions, edited, deleted, the picker); dark follows prefers-color-scheme`, async () => {
       const suffix = scheme === 'dark' ? '2' : '';
       const alice = await b.person(`alice${suffix}`, 'Alice Liddell', { colorScheme: scheme, bypassCSP: true });
       const bob = await b.person(`bob${suffix}`, 'Bob Builder', { colorScheme: scheme, bypassCSP: true });
@@ -83,6 +84,33 @@ describe('polish', () => {
       await page.keyboard.press('ArrowDown');
       found.search = await axeViolations(page);
       await shot(page, `polish-search-${scheme}`);
+      await page.keyboard.press('Escape');
+
+      // message changes: a reply, reactions (one of them the user's), an edited and a deleted message, the toolbar and the picker
+      const base = `/api/conversations/${id}/messages`;
+      const hi = await b.sendRest(alice, id, 'How are you?');
+      const changes = [
+        await b.api(bob, 'POST', base, { content: 'Replying to that', clientMessageId: randomUUID(), replyToSeq: hi.seq }),
+        await b.api(alice, 'PATCH', `${base}/${hi.seq}`, { content: 'How are you doing?' }),
+        await b.api(bob, 'PUT', `${base}/${hi.seq}/reactions/${encodeURIComponent('👍')}`),
+        await b.api(alice, 'PUT', `${base}/${hi.seq}/reactions/${encodeURIComponent('👍')}`),
+        await b.api(bob, 'PUT', `${base}/${hi.seq}/reactions/${encodeURIComponent('🎉')}`),
+      ];
+      const gone = await b.sendRest(alice, id, 'soon deleted');
+      changes.push(await b.api(alice, 'DELETE', `${base}/${gone.seq}`));
+      assert.deepEqual(changes.map((r) => r.status), [201, 200, 200, 200, 200, 200]);
+      await listItem(page, id).click();
+      const edited = page.locator(`[data-testid="message"][data-seq="${hi.seq}"]`);
+      await edited.getByTestId('edited-marker').waitFor();
+      await edited.locator('[data-testid="reaction-chip"][aria-pressed="true"]').waitFor();
+      await messageRow(page, 'Replying to that').getByTestId('reply-quote').waitFor();
+      await page.locator(`[data-testid="message"][data-seq="${gone.seq}"]`).getByTestId('message-tombstone').waitFor();
+      await edited.hover();
+      found.changes = await axeViolations(page);
+      await edited.getByTestId('action-react').click();
+      await edited.getByTestId('reaction-picker').waitFor();
+      found.picker = await axeViolations(page);
+      await shot(page, `polish-changes-${scheme}`);
       await page.keyboard.press('Escape');
 
       const bad = Object.entries(found).filter(([, v]) => v.length > 0);

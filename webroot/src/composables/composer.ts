@@ -4,6 +4,7 @@
 import { computed, onBeforeUnmount, watch } from 'vue';
 import { useAuthStore } from '@/stores/auth';
 import { useConnectionStore } from '@/stores/connection';
+import { useMessageActionsStore } from '@/stores/messageActions';
 import { useOutboxStore } from '@/stores/outbox';
 import { MAX_ATTACHMENTS, useUploadsStore } from '@/stores/uploads';
 import { useDraft } from '@/util/drafts';
@@ -37,7 +38,10 @@ export function useComposer(conversationId: string) {
   /** Send: into the outbox; false when there is nothing to send. */
   function send(): boolean {
     if (!canSend.value) return false;
-    useOutboxStore().enqueue(conversationId, text.value, uploads.take(conversationId));
+    const actions = useMessageActionsStore();
+    // the reply and the files go with the message; the quote above the composer goes away
+    useOutboxStore().enqueue(conversationId, text.value, actions.replyTo[conversationId]?.seq, uploads.take(conversationId));
+    actions.cancelReply(conversationId);
     text.value = '';
     typing.stop();
     return true;

@@ -2,6 +2,7 @@
 // from the server's application/problem+json answer, so the UI can show its detail to the user.
 import type {
   Account,
+  ChangesPage,
   Conversation,
   ConversationSummary,
   Message,
@@ -173,6 +174,17 @@ export const api = {
   },
   sendMessage: (id: string, content: string, clientMessageId: string) =>
     request<Message>('POST', `/api/conversations/${enc(id)}/messages`, { body: { content, clientMessageId } }),
+  /** Edits one's own message: the message, edited (403 not the sender, 409 deleted). */
+  editMessage: (id: string, seq: number, content: string) =>
+    request<Message>('PATCH', `/api/conversations/${enc(id)}/messages/${seq}`, { body: { content } }),
+  /** Deletes one's own message: the tombstone. */
+  deleteMessage: (id: string, seq: number) => request<Message>('DELETE', `/api/conversations/${enc(id)}/messages/${seq}`),
+  /** Adds (on) or takes back one's reaction: the message. */
+  react: (id: string, seq: number, emoji: string, on: boolean) =>
+    request<Message>(on ? 'PUT' : 'DELETE', `/api/conversations/${enc(id)}/messages/${seq}/reactions/${enc(emoji)}`),
+  /** Messages changed after `after` (changeSeq order), the conversation's lastChange, hasMore. */
+  changes: (id: string, after: number, limit = 200) =>
+    request<ChangesPage>('GET', `/api/conversations/${enc(id)}/changes?after=${after}&limit=${limit}`),
   markRead: (id: string, seq: number) => request<ReadMark>('POST', `/api/conversations/${enc(id)}/read`, { body: { seq } }),
   presence: (userIds: string[]) =>
     request<Record<string, PresenceInfo>>('GET', `/api/presence?userIds=${userIds.map(enc).join(',')}`),

@@ -31,6 +31,9 @@ export function onConversationEvent(conversationId: string, body: unknown): void
         useMessagesStore().receive(conversationId, event.message);
       }
       break;
+    case 'message.updated':
+      if (event.message?.conversationId === conversationId) useMessagesStore().receiveUpdate(conversationId, event.message);
+      break;
     case 'typing':
       if (event.userId !== me) presence.setTyping(conversationId, event.userId, event.typing === true);
       break;

@@ -16,6 +16,7 @@ import { useBlocksStore } from '@/stores/blocks';
 import { useConnectionStore } from '@/stores/connection';
 import { useConversationListStore } from '@/stores/conversationList';
 import { useLiveStore } from '@/stores/live';
+import { useMessageActionsStore } from '@/stores/messageActions';
 import { useMessagesStore } from '@/stores/messages';
 import { useOutboxStore } from '@/stores/outbox';
 import { useUploadsStore } from '@/stores/uploads';
@@ -49,6 +50,7 @@ export class RealtimeSession {
           content: entry.content,
           clientMessageId: entry.clientMessageId,
           ...(entry.attachments?.length ? { attachmentIds: entry.attachments.map((f) => f.id) } : {}),
+          ...(entry.replyToSeq !== undefined ? { replyToSeq: entry.replyToSeq } : {}),
         }),
       onSent: (message) => {
         useMessagesStore().ingest(message.conversationId, [message]);
@@ -90,6 +92,7 @@ export class RealtimeSession {
     useConnectionStore().reset();
     useConversationListStore().reset();
     useMessagesStore().reset();
+    useMessageActionsStore().reset();
     useReceiptsStore().reset();
     useReadingStore().reset();
     usePresenceStore().reset();

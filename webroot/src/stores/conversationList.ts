@@ -65,8 +65,15 @@ export const useConversationListStore = defineStore('conversationList', () => {
       for (const c of list) {
         const known = summaries.value[c.id];
         if (!known) reading.arrivedUnread(c.id, c.lastSeq, c.unreadCount);
+        const held = known?.lastMessage;
+        // a message (or a change of it) heard live while the request was answered is newer than the answer's
         const lastMessage =
-          known?.lastMessage && (!c.lastMessage || known.lastMessage.seq > c.lastMessage.seq) ? known.lastMessage : c.lastMessage;
+          held &&
+          (!c.lastMessage ||
+            held.seq > c.lastMessage.seq ||
+            (held.seq === c.lastMessage.seq && (held.changeSeq ?? 0) > (c.lastMessage.changeSeq ?? 0)))
+            ? held
+            : c.lastMessage;
         // messages that arrived live while the request was answered are newer than its count
         const newerHere = known !== undefined && (known.lastMessage?.seq ?? known.lastSeq) > (c.lastMessage?.seq ?? c.lastSeq);
         summaries.value[c.id] = {
@@ -157,6 +164,12 @@ export const useConversationListStore = defineStore('conversationList', () => {
     return fresh;
   }
 
+  /** A message changed (edited, deleted, reacted to): the preview follows when it is the last message. */
+  function noteChanged(conversationId: string, m: Message): void {
+    const last = summaries.value[conversationId]?.lastMessage;
+    if (last && last.seq === m.seq && (m.changeSeq ?? 0) > (last.changeSeq ?? 0)) summaries.value[conversationId].lastMessage = m;
+  }
+
   /** The conversation is no longer the user's (left, removed, or gone from the list): forget it everywhere. */
   function forget(conversationId: string): void {
     delete summaries.value[conversationId];
@@ -187,6 +200,7 @@ export const useConversationListStore = defineStore('conversationList', () => {
     setUnread,
     noteAdded,
     noteUnloaded,
+    noteChanged,
     forget,
     reset,
   };

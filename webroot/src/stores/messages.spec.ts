@@ -137,7 +137,7 @@ describe('messages, the list, receipts and reading of one conversation', () => {
     server.all.push(...Array.from({ length: 150 }, (_, i) => msg(i + 4))); // 150 missed: two sync pages
     await connect(bus);
     await messages.syncAll();
-    expect(bus.sent('chat.sync')).toEqual([{ positions: { [CONV]: 3, [other]: 7 } }, { positions: { [CONV]: 103 } }]);
+    expect(bus.sent('chat.sync')).toEqual([{ positions: { [CONV]: 3, [other]: 7 }, changes: { [CONV]: 0 } }, { positions: { [CONV]: 103 } }]);
     const seqs = messages.threads[CONV].items.map((m) => m.seq);
     expect(seqs).toEqual(Array.from({ length: 153 }, (_, i) => i + 1));
     // a second sync (another reconnect) brings nothing twice

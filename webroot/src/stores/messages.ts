@@ -4,6 +4,14 @@
 // afterSeq), and on a (re)connection chat.sync from the last seq known per conversation, merged
 // once each, in order. Every message that arrives goes through ingest() (a loaded thread) or
 // summarize() (a conversation whose thread was never opened).
+//
+// Changes (edits, deletions, reactions: docs/rest-api.md, "Message changes") replace a held
+// message by seq when their changeSeq is newer than the held one's (applyChanged). Each loaded
+// thread keeps the conversation's change counter it has seen (lastChange): first asked when the
+// thread is loaded (before its page, so nothing changed after the page is missed), moved by
+// message.updated events while they come one after the other, and on a (re)connection chat.sync
+// asks with `changes` from it (paging while changedHasMore). A counter that skips (an event
+// missed) asks for the changes after the held one at once (syncChanges).
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { api } from '@/services/api';
@@ -17,7 +25,7 @@ import { useReadingStore } from '@/stores/reading';
 import { useReceiptsStore } from '@/stores/receipts';
 import { errorText } from '@/util/format';
 import { contiguousTail, findGaps, mergeMessages } from '@/util/messages';
-import type { ChatSyncReply, Message } from '@/types/contract';
+import type { ChangesPage, ChatSyncReply, Message } from '@/types/contract';
 
 export const PAGE_SIZE = 50;
 /** A window opened around a message starts this many messages before it. */
@@ -27,6 +35,13 @@ const SYNC_MAX_ROUNDS = 50;
 /** Times one sync page waits out a RATE_LIMITED before giving up (the next reconnect syncs again). */
 const SYNC_LIMITED_RETRIES = 5;
 const GAP_MAX_ROUNDS = 20;
+/** Updates kept per conversation for seqs not held yet (a message or page still on its way). */
+const PENDING_MAX = 200;
+
+/** True when `incoming` is a later state of the message than `held` (a higher changeSeq). */
+export function isNewer(held: Message, incoming: Message): boolean {
+  return (incoming.changeSeq ?? 0) > (held.changeSeq ?? 0);
+}
 
 export interface Thread {
   items: Message[];
@@ -55,6 +70,12 @@ function emptyThread(): Thread {
 export const useMessagesStore = defineStore('messages', () => {
   const threads = ref<Record<string, Thread>>({});
   const gapFilling = new Set<string>();
+  /** The change counter seen per loaded thread (every change up to it is applied). */
+  const lastChange = ref<Record<string, number>>({});
+  /** Updates of seqs not held yet, per conversation: applied when the message arrives. */
+  const pending = new Map<string, Map<number, Message>>();
+  const changeSyncing = new Set<string>();
+  const changeAgain = new Set<string>();
 
   const me = () => useAuthStore().account?.id ?? null;
 
@@ -79,7 +100,10 @@ export const useMessagesStore = defineStore('messages', () => {
         incoming = incoming.filter((m) => m.seq <= end);
       }
     }
-    const { items, added } = mergeMessages(t.items, incoming);
+    const fresh = withPending(conversationId, incoming);
+    // a page or sync answered after a change brings a newer state of a message held
+    replaceHeld(conversationId, fresh);
+    const { items, added } = mergeMessages(t.items, fresh);
     if (added.length === 0) return added;
     t.items = items;
     confirmOwn(added);
@@ -89,6 +113,130 @@ export const useMessagesStore = defineStore('messages', () => {
     if (reading.isReading(conversationId)) reading.scheduleRead();
     if (t.loaded && findGaps(t.items).length > 0) void fillGaps(conversationId);
     return added;
+  }
+
+  /** Incoming messages, each replaced by a newer update that came before it (then forgotten). */
+  function withPending(conversationId: string, incoming: Message[]): Message[] {
+    const waiting = pending.get(conversationId);
+    if (!waiting || waiting.size === 0) return incoming;
+    return incoming.map((m) => {
+      const update = waiting.get(m.seq);
+      if (!update) return m;
+      waiting.delete(m.seq);
+      return isNewer(m, update) ? update : m;
+    });
+  }
+
+  /** Replaces held messages by newer states of them (by seq); answers those replaced. */
+  function replaceHeld(conversationId: string, changed: Message[], keepMissing = false): Message[] {
+    const t = threads.value[conversationId];
+    const replaced: Message[] = [];
+    if (!t) return replaced;
+    let items: Message[] | null = null;
+    for (const m of changed) {
+      const list: Message[] = items ?? t.items;
+      const i = list.findIndex((held: Message) => held.seq === m.seq);
+      if (i < 0) {
+        if (keepMissing) keepPending(conversationId, m);
+        continue;
+      }
+      if (!isNewer(list[i], m)) continue;
+      items = items ?? [...t.items];
+      items[i] = m;
+      replaced.push(m);
+    }
+    if (items) t.items = items;
+    return replaced;
+  }
+
+  function keepPending(conversationId: string, m: Message): void {
+    let waiting = pending.get(conversationId);
+    if (!waiting) pending.set(conversationId, (waiting = new Map()));
+    const known = waiting.get(m.seq);
+    if (known && !isNewer(known, m)) return;
+    waiting.delete(m.seq);
+    waiting.set(m.seq, m);
+    if (waiting.size > PENDING_MAX) waiting.delete(waiting.keys().next().value as number);
+  }
+
+  /**
+   * Changed messages (a message.updated event, a change's reply, a sync's `changed`): each
+   * replaces the held message of its seq when its changeSeq is newer; the list's preview follows.
+   * An update of a seq not held yet is kept until the message arrives (its event may come later).
+   */
+  function applyChanged(conversationId: string, changed: Message[]): Message[] {
+    const mine = changed.filter((m) => m && m.conversationId === conversationId && typeof m.seq === 'number');
+    const replaced = replaceHeld(conversationId, mine, threads.value[conversationId] !== undefined);
+    const list = useConversationListStore();
+    for (const m of mine) list.noteChanged(conversationId, m);
+    return replaced;
+  }
+
+  /** A message.updated event: the message, and the change counter (a skipped number asks for what was missed). */
+  function receiveUpdate(conversationId: string, message: Message): void {
+    applyChanged(conversationId, [message]);
+    const seen = lastChange.value[conversationId];
+    const c = message.changeSeq ?? 0;
+    if (seen === undefined || c <= seen) return;
+    if (c === seen + 1) lastChange.value[conversationId] = c;
+    else void syncChanges(conversationId);
+  }
+
+  function noteLastChange(conversationId: string, reached: number): void {
+    if (!threads.value[conversationId]) return;
+    lastChange.value[conversationId] = Math.max(lastChange.value[conversationId] ?? 0, reached);
+  }
+
+  /** Where the changes of a loaded thread are to be asked from (the highest changeSeq held when the counter was never asked). */
+  function changesFrom(conversationId: string): number {
+    const seen = lastChange.value[conversationId];
+    if (seen !== undefined) return seen;
+    return Math.max(0, ...(threads.value[conversationId]?.items ?? []).map((m) => m.changeSeq ?? 0));
+  }
+
+  /** Changes after `after`: chat.sync with `changes` when connected, else REST. */
+  async function fetchChanges(conversationId: string, after: number): Promise<ChangesPage> {
+    const connection = useConnectionStore();
+    if (connection.isConnected()) {
+      try {
+        const reply = await connection.request<ChatSyncReply>('chat.sync', { positions: {}, changes: { [conversationId]: after } });
+        const c = reply.conversations[conversationId];
+        if (c) return { messages: c.changed ?? [], hasMore: c.changedHasMore === true, lastChange: c.lastChange ?? after };
+      } catch (e) {
+        if (!(e instanceof NotConnectedError)) throw e;
+      }
+    }
+    return api.changes(conversationId, after);
+  }
+
+  /** Asks for the changes after the counter held, page after page, and applies them. */
+  async function syncChanges(conversationId: string): Promise<void> {
+    if (changeSyncing.has(conversationId)) {
+      changeAgain.add(conversationId);
+      return;
+    }
+    changeSyncing.add(conversationId);
+    try {
+      for (let round = 0; round < SYNC_MAX_ROUNDS; round++) {
+        changeAgain.delete(conversationId);
+        const from = changesFrom(conversationId);
+        const page = await fetchChanges(conversationId, from);
+        applyChanged(conversationId, page.messages);
+        const last = page.messages[page.messages.length - 1];
+        const more = page.hasMore && last !== undefined;
+        noteLastChange(conversationId, more ? (last.changeSeq ?? from) : page.lastChange);
+        if (!more && !changeAgain.has(conversationId)) return;
+      }
+    } catch {
+      // offline: the next (re)connection syncs
+    } finally {
+      changeSyncing.delete(conversationId);
+    }
+  }
+
+  /** A message of a thread held, by seq. */
+  function find(conversationId: string, seq: number): Message | undefined {
+    return threads.value[conversationId]?.items.find((m) => m.seq === seq);
   }
 
   /** New messages of a conversation whose thread is not loaded: only the summary changes. */
@@ -173,6 +321,15 @@ export const useMessagesStore = defineStore('messages', () => {
         Object.assign(t, { items: [], loaded: false, hasNewer: false, newerArrived: 0 });
       }
       if (!t.loaded || t.items.length === 0) {
+        if (lastChange.value[conversationId] === undefined) {
+          // the counter before the page: every change after the page has a higher number
+          try {
+            const first = await api.changes(conversationId, 0, 1);
+            noteLastChange(conversationId, first.lastChange);
+          } catch {
+            // the highest changeSeq held stands in for it (changesFrom)
+          }
+        }
         const page = await api.messages(conversationId, { limit: PAGE_SIZE });
         const fresh = thread(conversationId);
         if (fresh.items.length === 0 || page.messages.length === 0 || page.messages[0].seq <= fresh.items[0].seq) {
@@ -227,6 +384,14 @@ export const useMessagesStore = defineStore('messages', () => {
     held.loadingLatest = true;
     held.error = null;
     try {
+      if (lastChange.value[conversationId] === undefined) {
+        // the change counter before the page, as loadLatest reads it
+        try {
+          noteLastChange(conversationId, (await api.changes(conversationId, 0, 1)).lastChange);
+        } catch {
+          // the highest changeSeq held stands in for it (changesFrom)
+        }
+      }
       const page = await api.messages(conversationId, { afterSeq: Math.max(0, seq - AROUND_BEFORE), limit: PAGE_SIZE });
       const t = thread(conversationId);
       Object.assign(t, {
@@ -289,11 +454,12 @@ export const useMessagesStore = defineStore('messages', () => {
    * One chat.sync, waiting as told when the server answers RATE_LIMITED (a socket that asks again
    * without waiting is closed by the server).
    */
-  async function syncPage(positions: Record<string, number>): Promise<ChatSyncReply> {
+  async function syncPage(positions: Record<string, number>, changes: Record<string, number> = {}): Promise<ChatSyncReply> {
     const connection = useConnectionStore();
+    const body = Object.keys(changes).length > 0 ? { positions, changes } : { positions };
     for (let attempt = 0; ; attempt++) {
       try {
-        return await connection.request<ChatSyncReply>('chat.sync', { positions });
+        return await connection.request<ChatSyncReply>('chat.sync', body);
       } catch (error) {
         const seconds = error instanceof BusError ? error.retryAfterSeconds : undefined;
         if (seconds === undefined || attempt >= SYNC_LIMITED_RETRIES) throw error;
@@ -304,46 +470,93 @@ export const useMessagesStore = defineStore('messages', () => {
 
   /**
    * chat.sync for every conversation of the list from the last seq known there (the contiguous
-   * tail of a loaded thread; the summary's lastSeq otherwise), page after page while hasMore.
+   * tail of a loaded thread; the summary's lastSeq otherwise), page after page while hasMore;
+   * for every loaded thread also `changes` from its change counter, page after page while
+   * changedHasMore (a conversation whose thread is not loaded has its preview from the list).
    */
   async function syncAll(): Promise<void> {
     const list = useConversationListStore();
     let positions: Record<string, number> = {};
+    let changes: Record<string, number> = {};
     for (const s of Object.values(list.summaries)) {
       const t = threads.value[s.id];
       positions[s.id] = t?.loaded && !t.hasNewer && t.items.length > 0 ? contiguousTail(t.items) : s.lastSeq;
+      if (t?.loaded) changes[s.id] = changesFrom(s.id);
     }
-    for (let round = 0; round < SYNC_MAX_ROUNDS && Object.keys(positions).length > 0; round++) {
+    for (let round = 0; round < SYNC_MAX_ROUNDS && Object.keys(positions).length + Object.keys(changes).length > 0; round++) {
       const next: Record<string, number> = {};
-      const ids = Object.keys(positions);
+      const nextChanges: Record<string, number> = {};
+      const ids = [...new Set([...Object.keys(positions), ...Object.keys(changes)])];
       for (let i = 0; i < ids.length; i += SYNC_MAX_CONVERSATIONS) {
         const chunk: Record<string, number> = {};
-        for (const id of ids.slice(i, i + SYNC_MAX_CONVERSATIONS)) chunk[id] = positions[id];
-        const reply = await syncPage(chunk);
+        const chunkChanges: Record<string, number> = {};
+        for (const id of ids.slice(i, i + SYNC_MAX_CONVERSATIONS)) {
+          if (id in positions) chunk[id] = positions[id];
+          if (id in changes) chunkChanges[id] = changes[id];
+        }
+        const reply = await syncPage(chunk, chunkChanges);
         for (const [id, c] of Object.entries(reply.conversations)) {
-          if (threads.value[id]?.loaded) ingest(id, c.messages);
-          else summarize(id, c.messages);
-          const summary = list.summaries[id];
-          if (summary) summary.lastSeq = Math.max(summary.lastSeq, c.lastSeq);
-          if (c.hasMore && c.messages.length > 0) next[id] = c.messages[c.messages.length - 1].seq;
+          if (id in chunk) {
+            const messages = c.messages ?? [];
+            if (threads.value[id]?.loaded) ingest(id, messages);
+            else summarize(id, messages);
+            const summary = list.summaries[id];
+            if (summary) summary.lastSeq = Math.max(summary.lastSeq, c.lastSeq ?? 0);
+            if (c.hasMore && messages.length > 0) next[id] = messages[messages.length - 1].seq;
+          }
+          if (id in chunkChanges && c.lastChange !== undefined) {
+            const changed = c.changed ?? [];
+            applyChanged(id, changed);
+            const last = changed[changed.length - 1];
+            if (c.changedHasMore && last) {
+              noteLastChange(id, last.changeSeq ?? chunkChanges[id]);
+              nextChanges[id] = changesFrom(id);
+            } else noteLastChange(id, c.lastChange);
+          }
         }
       }
       positions = next;
+      changes = nextChanges;
     }
   }
 
   /** The conversation is gone from the list. */
   function forget(conversationId: string): void {
     delete threads.value[conversationId];
+    delete lastChange.value[conversationId];
+    pending.delete(conversationId);
   }
 
   function reset(): void {
     threads.value = {};
+    lastChange.value = {};
+    pending.clear();
     gapFilling.clear();
+    changeSyncing.clear();
+    changeAgain.clear();
   }
 
   return {
-    threads, thread, ingest, summarize, receive, loadLatest, loadOlder, catchUp, fillGaps, syncAll, forget, reset,
-    loadAround, loadNewer, jumpToLatest, refreshAround,
+    threads,
+    lastChange,
+    thread,
+    find,
+    ingest,
+    summarize,
+    receive,
+    receiveUpdate,
+    applyChanged,
+    syncChanges,
+    loadLatest,
+    loadOlder,
+    catchUp,
+    fillGaps,
+    syncAll,
+    forget,
+    reset,
+    loadAround,
+    loadNewer,
+    jumpToLatest,
+    refreshAround,
   };
 });

@@ -25,6 +25,8 @@ export interface OutboxEntry {
   attempts: number;
   /** Files uploaded first, sent with it (attachmentIds). */
   attachments?: Attachment[];
+  /** The seq of the message this one answers (chat.send's replyToSeq). */
+  replyToSeq?: number;
 }
 
 export interface OutboxOptions {
@@ -89,7 +91,7 @@ export const useOutboxStore = defineStore('outbox', () => {
   }
 
   /** Queues a new message and tries to send it at once. */
-  function enqueue(conversationId: string, content: string, attachments: Attachment[] = []): OutboxEntry {
+  function enqueue(conversationId: string, content: string, replyToSeq?: number, attachments: Attachment[] = []): OutboxEntry {
     const entry: OutboxEntry = {
       ...(attachments.length ? { attachments } : {}),
       clientMessageId: uuid(),
@@ -99,6 +101,7 @@ export const useOutboxStore = defineStore('outbox', () => {
       state: 'queued',
       error: null,
       attempts: 0,
+      ...(replyToSeq !== undefined ? { replyToSeq } : {}),
     };
     entries.value.push(entry);
     persist();

@@ -32,6 +32,10 @@ export async function fakeApi(original: () => Promise<typeof Api>) {
       blocks: vi.fn(async () => []),
       block: vi.fn(async () => null),
       unblock: vi.fn(async () => null),
+      changes: vi.fn(async () => ({ messages: [], lastChange: 0, hasMore: false })),
+      editMessage: vi.fn(),
+      deleteMessage: vi.fn(),
+      react: vi.fn(),
     },
   };
 }

@@ -28,6 +28,30 @@ export interface Message {
   clientMessageId: string;
   /** Files sent with it (`[]` for none; absent from an older server). */
   attachments?: Attachment[];
+  /** What changed it (docs/rest-api.md, "Message changes"); absent from an older server. */
+  editedAt?: string | null;
+  /** Set on a tombstone: content "", no reactions, no attachments. */
+  deletedAt?: string | null;
+  /** The message this one answers, with its content as it is now (first 100 code points; "" once deleted). */
+  replyTo?: ReplyRef | null;
+  /** emoji → the users who gave it, in the order they reacted. */
+  reactions?: Record<string, string[]>;
+  /** The conversation's change counter at the message's last change (0: never changed). */
+  changeSeq?: number;
+}
+
+/** A reply's reference to the message it answers. */
+export interface ReplyRef {
+  seq: number;
+  senderId: string;
+  excerpt: string;
+}
+
+/** GET /api/conversations/{id}/changes: messages changed after `after`, in changeSeq order. */
+export interface ChangesPage {
+  messages: Message[];
+  lastChange: number;
+  hasMore: boolean;
 }
 
 /**
@@ -125,6 +149,7 @@ export interface ChatSendRequest {
   content: string;
   clientMessageId: string;
   attachmentIds?: string[];
+  replyToSeq?: number;
 }
 
 export interface ChatTypingRequest {
@@ -139,12 +164,18 @@ export interface ChatReceiptRequest {
 
 export interface ChatSyncRequest {
   positions: Record<string, number>;
+  /** The lastChange held per conversation: the answer then carries changed, changedHasMore, lastChange. */
+  changes?: Record<string, number>;
 }
 
 export interface ChatSyncConversation {
   messages: Message[];
   hasMore: boolean;
   lastSeq: number;
+  /** Messages changed after the lastChange asked, in changeSeq order, as they are now. */
+  changed?: Message[];
+  changedHasMore?: boolean;
+  lastChange?: number;
 }
 
 export interface ChatSyncReply {
@@ -177,6 +208,8 @@ export type PresenceWatchReply = Record<string, PresenceInfo>;
 /** Events on conversation.<id>. */
 export type ConversationEvent =
   | { type: 'message'; message: Message }
+  /** A message was edited, deleted or reacted to: the whole message as it is now, with its new changeSeq. */
+  | { type: 'message.updated'; message: Message }
   | { type: 'typing'; userId: string; typing: boolean }
   | { type: 'user.joined'; userId: string }
   | { type: 'user.left'; userId: string }
