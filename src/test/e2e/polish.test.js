@@ -11,7 +11,6 @@ import { randomUUID } from 'node:crypto';
 import { Thrume } from '../js/thrume-server.mjs';
 import { axeViolations, Browsers, listItem, messageRow, shot, startedAround, TEST_CONFIG } from './support.mjs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { randomUUID } from 'node:crypto';
 import { png, upload } from './files-support.mjs';
 
 const server = new Thrume(TEST_CONFIG, 'thrume-polish-e2e');
