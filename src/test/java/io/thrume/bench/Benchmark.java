@@ -47,7 +47,7 @@ public final class Benchmark {
         : List.of("/usr/bin/taskset", "-c", cpus);
       return new Options(Integer.parseInt(a.getOrDefault("runs", "3")),
         List.of(a.getOrDefault("workloads", "W1,W2,W3,W4,W5,W6,W7,W8").split(",")),
-        List.of(a.getOrDefault("servers", "thrume,socketio").split(",")),
+        servers(a.getOrDefault("servers", "thrume,socketio,socketio-naive")),
         Integer.parseInt(a.getOrDefault("seconds", "10")), Integer.parseInt(a.getOrDefault("warmup-seconds", a.getOrDefault("seconds", "10"))),
         ints(a.getOrDefault("idle", "10000,19000")), Integer.parseInt(a.getOrDefault("idle-members", "20")), ints(a.getOrDefault("members", "10,100,1000")),
         Integer.parseInt(a.getOrDefault("fanout-sockets", "1000")),
@@ -66,6 +66,17 @@ public final class Benchmark {
         Integer.parseInt(a.getOrDefault("search-messages", "1000000")), Integer.parseInt(a.getOrDefault("searches", "3000")),
         Integer.parseInt(a.getOrDefault("search-in-flight", "4")),
         launcher, Path.of(a.getOrDefault("out", "target/bench/results.md")));
+    }
+
+    /** thrume, socketio (the peer with group commit like Thrume's), socketio-naive (one transaction per message). */
+    private static List<String> servers(String csv) {
+      List<String> servers = List.of(csv.split(","));
+      for (String s : servers) {
+        if (!List.of("thrume", "socketio", "socketio-naive").contains(s)) {
+          throw new IllegalArgumentException("--servers: thrume, socketio or socketio-naive, not " + s);
+        }
+      }
+      return servers;
     }
 
     private static int[] ints(String csv) {
@@ -105,7 +116,9 @@ public final class Benchmark {
     for (run = 1; run <= options.runs(); run++) {
       for (String server : options.servers()) {
         boolean thrume = server.equals("thrume");
-        if (options.workloads().contains("W1")) {
+        // the naive peer differs from the other only in how it stores messages: W1 and W4 store none
+        boolean naive = server.equals("socketio-naive");
+        if (options.workloads().contains("W1") && !naive) {
           for (int size : options.idleSizes()) {
             Population p = db.seed(size, options.idleMembers(), 0);
             Idle idle = with(server, 1, "W1-" + size, w -> w.idle(p, size, 30));
@@ -131,7 +144,7 @@ public final class Benchmark {
         if (options.workloads().contains("W3")) {
           report.stepped("W3", name(server), options.chatUsers() + " users", chat(server, 1));
         }
-        if (options.workloads().contains("W4")) {
+        if (options.workloads().contains("W4") && !naive) {
           Population p = db.seed(options.chatUsers(), 20, 40);
           for (double rate : options.churnRates()) {
             Churn churn = with(server, 1, String.format("W4-%.0f", rate), w -> w.churn(p, rate, options.churnSeconds(), 20, 5000));
@@ -195,7 +208,11 @@ public final class Benchmark {
   }
 
   private static String name(String server) {
-    return server.equals("thrume") ? "Thrume" : "Socket.IO 4.8";
+    return switch (server) {
+      case "thrume" -> "Thrume";
+      case "socketio-naive" -> "Socket.IO 4.8 naive";
+      default -> "Socket.IO 4.8";
+    };
   }
 
   interface Work<T> {
@@ -208,7 +225,7 @@ public final class Benchmark {
    */
   private <T> T with(String server, int nodes, String label, Work<T> work) throws Exception {
     try (BenchServer s = server.equals("thrume") ? BenchServer.Thrume.start(db, nodes, thrumeConfig(), options.launcher(), "run" + run + "-" + label)
-      : BenchServer.SocketIo.start(db, options.launcher())) {
+      : BenchServer.SocketIo.start(db, options.launcher(), server.equals("socketio-naive"))) {
       running = s;
       report.flags(s);
       Workloads w = new Workloads(vertx, clients, s);
