@@ -40,10 +40,34 @@ class DeliveriesTest {
     d.onFrame(0, eight, intended + 1_000_000);
     d.onFrame(1, seven, intended + 1_000_000);
     d.onFrame(1, seven, intended + 2_000_000);
-    // two messages acknowledged, two members: four deliveries expected, socket 1 never got 8
-    assertEquals(1, d.lost(2, 2));
+    // two messages acknowledged, both sockets should get each: socket 1 never got 8
+    assertEquals(1, d.lost(new int[] {7, 8}, k -> new int[] {0, 1}));
     assertEquals(1, d.duplicated());
-    assertEquals(0, d.lost(1, 2), "fewer acknowledged than received is not a negative loss");
+    assertEquals(0, d.lost(new int[] {7}, k -> new int[] {0, 1}), "only what was acknowledged is expected");
+  }
+
+  @Test
+  void lostIsCountedPerSocketNotFromTotals() {
+    Deliveries d = new Deliveries();
+    d.reset(3);
+    long intended = 1_000_000_000L;
+    String seven = "{\"type\":\"rec\",\"body\":{\"message\":{\"content\":\"" + Deliveries.content(7, intended) + "\"}}}";
+    String nine = "{\"type\":\"rec\",\"body\":{\"message\":{\"content\":\"" + Deliveries.content(9, intended) + "\"}}}";
+    // message 7 to sockets 0 and 1; socket 2 (not a receiver of 7) got it instead of socket 1
+    d.onFrame(0, seven, intended);
+    d.onFrame(2, seven, intended);
+    // message 9, not acknowledged (refused), still arrived on socket 1
+    d.onFrame(1, nine, intended);
+    assertEquals(3, d.received(), "the totals would balance: 1 acknowledged × 2 receivers + 1");
+    assertEquals(1, d.lost(new int[] {7}, k -> new int[] {0, 1}), "socket 1 never got 7");
+  }
+
+  @Test
+  void aStepWithADuplicateIsNotHeld() {
+    Workloads.Step clean = new Workloads.Step(100, 2000, 100, 1, 10, 20, 0, 0, 0, 5, 100, 10, 50);
+    Workloads.Step duplicated = new Workloads.Step(100, 2000, 100, 1, 10, 20, 0, 1, 0, 5, 100, 10, 50);
+    assertTrue(clean.held());
+    assertFalse(duplicated.held());
   }
 
   @Test
