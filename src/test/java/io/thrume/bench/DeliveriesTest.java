@@ -103,8 +103,23 @@ class DeliveriesTest {
   }
 
   @Test
-  void mediansOverRuns() {
-    assertEquals(2.0, Report.median(List.of(3.0, 1.0, 2.0), Double::doubleValue));
-    assertEquals(2.5, Report.median(List.of(4.0, 1.0, 2.0, 3.0), Double::doubleValue));
+  void theSummaryIsOneWholeRunTheMedianByRateHeld() {
+    // run 1 held 2,000 (p99 40); run 2 held 3,000 (p99 90); run 3 held 3,000 (p99 30); run 4 held nothing
+    List<List<Workloads.Step>> runs = List.of(
+      List.of(step(1000, 20, 0), step(2000, 40, 0), step(3000, 400, 0)),
+      List.of(step(1000, 20, 0), step(2000, 40, 0), step(3000, 90, 0), step(4000, 30, 2)),
+      List.of(step(1000, 20, 0), step(2000, 40, 0), step(3000, 30, 0), step(4000, 300, 0)),
+      List.of(step(1000, 200, 0)));
+    assertEquals(3000, Report.heldRate(runs.get(1)));
+    assertEquals(0, Report.heldRate(runs.get(3)), "a step with lost deliveries is not held; none held: 0");
+    // by rate held, then the worse p99 first: run 4, run 1, run 2 (p99 90), run 3 (p99 30): the lower middle is run 1
+    assertEquals(0, Report.medianRun(runs, Report.BY_HELD_RATE));
+    assertEquals(1, Report.medianRun(runs.subList(0, 3), Report.BY_HELD_RATE), "of three: run 2, 3,000 at p99 90");
+    assertEquals(2, Report.medianRun(List.of(3.0, 1.0, 2.0), Double::compare), "the run of 2.0");
+    assertEquals(2, Report.medianRun(List.of(4.0, 1.0, 2.0, 3.0), Double::compare), "of four: the lower middle");
+  }
+
+  private static Workloads.Step step(double rate, double p99, long lost) {
+    return new Workloads.Step(rate, rate * 20, rate, p99 / 2, p99, p99, lost, 0, 0, 5, 100, 10, 50);
   }
 }
