@@ -62,10 +62,11 @@ const RETRY = '40001';
 /**
  * query(text, values) → Promise<{rows}> (a pg Pool's query: each call takes a connection, runs the
  * statement in autocommit and gives it back); slots: statements in flight at most; maxBatch:
- * requests per statement at most. insert({sender, conversationId, content, clientMessageId}) →
+ * requests per statement at most; onBatch(size) and onRetry(size) are told of each statement sent
+ * and each one run again. insert({sender, conversationId, content, clientMessageId}) →
  * Promise<{message: row, created} | {error: 'FORBIDDEN'}>, row as the statement returns it.
  */
-export function createBatcher({ query, slots, maxBatch = 256, onBatch = () => {} }) {
+export function createBatcher({ query, slots, maxBatch = 256, onBatch = () => {}, onRetry = () => {} }) {
   const queue = [];
   let inFlight = 0;
 
@@ -92,7 +93,10 @@ export function createBatcher({ query, slots, maxBatch = 256, onBatch = () => {}
       try {
         return await attempt(batch);
       } catch (e) {
-        if (e && e.code === RETRY) continue;
+        if (e && e.code === RETRY) {
+          onRetry(batch.length);
+          continue;
+        }
         throw e;
       }
     }
