@@ -107,13 +107,13 @@ describe('message search', () => {
     const hit = messageAt(page, HIT);
     await hit.waitFor();
     await waitUntil(() => inView(page, HIT), 5_000, 'the hit scrolled into view');
-    assert.match(await hit.getAttribute('class'), /search-hit/, 'highlighted');
+    assert.match(await hit.getAttribute('class'), /\bhighlight\b/, 'highlighted');
     await shot(page, 'search-opened-in-context');
     assert.equal(await messageAt(page, 160).count(), 0, 'the latest page is not loaded');
     assert.equal(await messageAt(page, HIT - 24).count(), 1, 'the page starts 25 before the hit');
     assert.equal(await messageAt(page, HIT - 25).count(), 0);
     await page.getByTestId('jump-to-latest').waitFor();
-    await waitUntil(async () => !/search-hit/.test((await hit.getAttribute('class')) ?? ''), 5_000, 'the highlight fades');
+    await waitUntil(async () => !/\bhighlight\b/.test((await hit.getAttribute('class')) ?? ''), 5_000, 'the highlight fades');
 
     // newer: scrolled to the bottom, the next page comes (afterSeq)
     const scroller = page.getByTestId('messages');

@@ -6,7 +6,7 @@ import { nextTick, watch, type Ref } from 'vue';
 import { useMessagesStore } from '@/stores/messages';
 import { useSearchStore } from '@/stores/search';
 
-/** How long the message a search result opened stays highlighted. */
+/** How long a message jumped to (a search result, a quoted original) stays highlighted. */
 export const HIGHLIGHT_MS = 2500;
 const NEAR_PX = 80;
 
@@ -17,6 +17,8 @@ export interface WindowHooks {
   moved: () => void;
   /** The thread is at the latest page: scroll to the bottom, nothing new below. */
   atLatest: () => void;
+  /** Scrolls to a loaded message, focuses and highlights it (false: not loaded). */
+  show: (seq: number) => boolean;
 }
 
 export function useMessageWindow(hooks: WindowHooks) {
@@ -39,12 +41,7 @@ export function useMessageWindow(hooks: WindowHooks) {
     return hold(async () => {
       await messages.loadAround(hooks.conversationId, seq);
       await nextTick();
-      const el = hooks.scroller.value?.querySelector<HTMLElement>(`[data-testid="message"][data-seq="${seq}"]`);
-      if (!el) return;
-      el.scrollIntoView({ block: 'center' });
-      el.classList.add('search-hit');
-      setTimeout(() => el.classList.remove('search-hit'), HIGHLIGHT_MS);
-      hooks.moved();
+      hooks.show(seq);
     });
   }
 
