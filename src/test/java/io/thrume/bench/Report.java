@@ -112,8 +112,8 @@ final class Report {
       }
       md.append("## ").append(title(workload)).append("\n\nThe highest rate held (p99 ≤ ").append((int) Workloads.MAX_P99_MS)
         .append(" ms, nothing lost, duplicated or refused) and the figures at that rate; \"next\" is the rate that was not held. ")
-        .append("For each server and shape, the run with the median rate held (ties: the median p99 there), every column from ")
-        .append("that run, then every run.\n\n")
+        .append("For each server and shape, the run with the median rate held (ties on the rate: by the p99 there, the worse ")
+        .append("first; of an even number of runs, the lower middle one), every column from that run, then every run.\n\n")
         .append("| server | shape | run | msgs/s held | deliveries/s | persisted/s | p50 ms | p99 ms | p99.9 ms "
           + "| CPU µs/delivery | CPU µs/message | generator CPU % | machine CPU % | next msgs/s (p99 ms, lost, dup, errors) |\n"
           + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
