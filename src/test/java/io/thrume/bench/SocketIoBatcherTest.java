@@ -8,20 +8,20 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The Socket.IO peer's group commit (src/bench/socketio/batcher.mjs) on a real PostgreSQL with
  * Thrume's schema: src/bench/socketio/batcher.db.mjs races two batchers on the same conversations
  * and clientMessageIds and checks every answer, one message per key and gap-free seqs. Needs node
- * and the peer's packages (npm ci in src/bench/socketio, as bench/run.sh does); skipped without them.
+ * and the peer's packages (npm ci in src/bench/socketio, as bench/run.sh and .ci/test do); fails without them.
  */
 class SocketIoBatcherTest {
 
   @Test
   void groupCommitOfThePeerStoresEachMessageOnceWithGapFreeSeqs() throws Exception {
     Path dir = BenchServer.SocketIo.DIR;
-    assumeTrue(Files.isDirectory(dir.resolve("node_modules/pg")), "the peer's packages are not installed");
+    assertTrue(Files.isDirectory(dir.resolve("node_modules/pg")),
+      "the peer's packages are not installed: npm ci in " + dir);
     try (BenchDatabase db = new BenchDatabase()) {
       db.seed(60, 20, 0);
       Path log = Files.createTempFile("peer-batcher-", ".log");
@@ -32,8 +32,7 @@ class SocketIoBatcherTest {
       try {
         node = builder.start();
       } catch (java.io.IOException e) {
-        assumeTrue(false, "node is not installed");
-        return;
+        throw new AssertionError("node is needed to run " + dir.resolve("batcher.db.mjs"), e);
       }
       boolean done = node.waitFor(120, TimeUnit.SECONDS);
       if (!done) {
