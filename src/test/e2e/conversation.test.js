@@ -6,6 +6,7 @@
 // Run: bash src/test/e2e/run.sh (after `mvn package`). Screenshots go to target/e2e-screenshots/.
 import { describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Thrume } from '../js/thrume-server.mjs';
 import { Browsers, listItem, LIVE_TIMEOUT_MS, messageRow, messageRows, send, shot, startedAround, TEST_CONFIG, waitUntil } from './support.mjs';
 
@@ -115,6 +116,38 @@ describe('rendering', () => {
     await send(page, 'back at the bottom');
     await messageRow(page, 'back at the bottom').waitFor();
     assert.equal(await pill.count(), 0);
+  });
+
+  b.step('a reader who scrolls to the top while the conversation is still catching up gets the older page and is not sent back down', async () => {
+    const { bob } = b.users;
+    const dora = await b.person('dora', 'Dora Slow');
+    const id = await b.conversation(dora, [bob]);
+    // her own messages: nothing unread, so no divider to scroll to on opening
+    for (let i = 1; i <= 80; i++) await b.sendRest(dora, id, `early ${i}`);
+    // the catch-up after the first page (chat.sync on the bridge, or REST afterSeq) answers 1.5 s late
+    const HOLD_MS = 1_500;
+    await dora.context.routeWebSocket(/\/eventbus/, (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage((m) => server.send(m));
+      server.onMessage((m) => (String(m).includes('conversations') ? setTimeout(() => ws.send(m), HOLD_MS) : ws.send(m)));
+    });
+    await dora.page.route(/\/messages\?.*afterSeq=/, async (route) => {
+      await sleep(HOLD_MS);
+      await route.continue().catch(() => {});
+    });
+    const page = dora.page;
+    await page.goto(`/c/${id}`);
+    await messageRow(page, 'early 80').waitFor();
+    assert.equal(await messageRows(page).count(), 50, 'the latest page');
+    const scroller = page.getByTestId('messages');
+    await scroller.evaluate((el) => {
+      el.scrollTop = 0;
+    });
+    await waitUntil(async () => (await messageRows(page).count()) === 80, LIVE_TIMEOUT_MS, 'the older page');
+    await sleep(HOLD_MS + 500);
+    const below = await scroller.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight);
+    assert.ok(below > 500, `the view went back down (${below} px above the bottom) after the catch-up`);
+    await page.unrouteAll({ behavior: 'ignoreErrors' });
   });
 });
 
