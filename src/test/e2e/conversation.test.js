@@ -160,6 +160,19 @@ async function focused(page) {
   });
 }
 
+/** The focused element's ring: whether it matches :focus-visible, and its outline. */
+async function focusRing(page) {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    const style = getComputedStyle(el);
+    return { visible: el.matches(':focus-visible'), style: style.outlineStyle, width: parseFloat(style.outlineWidth) };
+  });
+}
+
+function assertRing(ring, what) {
+  assert.ok(ring.visible && ring.style !== 'none' && ring.width >= 2, `${what}: no visible focus ring (${JSON.stringify(ring)})`);
+}
+
 describe('keyboard', () => {
   b.step('"New" focuses the search, which finds people by a later word of their name; arrows and Enter choose, Escape closes; focus lands sensibly after each action; focus rings are not clipped', async () => {
     const { alice } = b.users;
@@ -174,6 +187,7 @@ describe('keyboard', () => {
     await page.keyboard.press('Escape');
     await page.getByTestId('new-conversation-form').waitFor({ state: 'detached' });
     assert.equal(await focused(page), 'new-conversation', 'Escape closes and returns to "New"');
+    assertRing(await focusRing(page), '"New" after Escape');
 
     await page.keyboard.press('Enter');
     await page.keyboard.type('Chen');
@@ -204,6 +218,7 @@ describe('keyboard', () => {
     ids.withCarol = page.url().split('/c/')[1];
     await page.getByTestId('conversation-title').filter({ hasText: 'Carol Chen' }).waitFor();
     await waitUntil(async () => (await focused(page)) === 'composer-input', 5_000, 'the composer focused');
+    assertRing(await focusRing(page), 'the composer after starting a conversation');
     await page.keyboard.type('hello Carol');
     await page.keyboard.press('Enter');
     await messageRow(page, 'hello Carol').waitFor();
@@ -220,12 +235,14 @@ describe('keyboard', () => {
     assert.match(await focused(page), /^menu-(remove|block|unblock):carol$/);
     await page.keyboard.press('Escape');
     assert.equal(await focused(page), 'conversation-menu');
+    assertRing(await focusRing(page), 'the menu button after Escape');
     await page.locator('[role="menu"]').waitFor({ state: 'detached' });
 
     // the list: arrows move between conversations, Enter opens one
     await listItem(page, ids.withCarol).focus();
     await page.keyboard.press('ArrowDown');
     assert.equal(await page.evaluate(() => document.activeElement?.dataset.conversationId), ids.ab);
+    assertRing(await focusRing(page), 'a conversation of the list reached with an arrow');
     await page.keyboard.press('ArrowUp');
     assert.equal(await page.evaluate(() => document.activeElement?.dataset.conversationId), ids.withCarol);
   });
