@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { Thrume } from '../js/thrume-server.mjs';
 import { axeViolations, Browsers, listItem, messageRow, shot, startedAround, TEST_CONFIG } from './support.mjs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { png, upload } from './files-support.mjs';
 
 const server = new Thrume(TEST_CONFIG, 'thrume-polish-e2e');
 const b = new Browsers(server, 'polish');
@@ -37,6 +38,12 @@ describe('polish', () => {
       const id = await b.conversation(alice, [bob]);
       await b.sendRest(bob, id, 'Hello Alice, see https://example.com');
       await b.sendRest(alice, id, 'Hi Bob!');
+      // a message with an image and a file
+      const image = await upload(server, bob.token, id, { name: 'sketch.png', type: 'image/png', bytes: png(120, 80) });
+      const file = await upload(server, bob.token, id, { name: 'report.pdf', type: 'application/pdf', bytes: Buffer.from('%PDF-1.4 not really') });
+      const sent = await b.api(bob, 'POST', `/api/conversations/${id}/messages`, { content: 'Here are the files', clientMessageId: randomUUID(), attachmentIds: [image.id, file.id] });
+      assert.equal(sent.status, 201, sent.text);
+      await b.sendRest(alice, id, 'Thanks!');
       const long = await b.conversation(bob, [alice], `Long ${scheme}`);
       for (let i = 1; i <= 100; i++) await b.sendRest(i % 3 ? bob : alice, long, `message number ${i} of a long conversation`);
       ids[scheme] = { id, long, alice };
@@ -63,13 +70,21 @@ describe('polish', () => {
       const appLuminance = await backgroundLuminance(page);
       await shot(page, `polish-list-${scheme}`);
       await listItem(page, id).click();
-      await messageRow(page, 'Hi Bob!').waitFor();
+      await messageRow(page, 'Thanks!').waitFor();
+      await page.getByTestId('attachment-file').waitFor();
+      await page.locator('[data-testid="attachment-image"] img').evaluate((img) => img.decode());
       found.conversation = await axeViolations(page);
       await shot(page, `polish-conversation-${scheme}`);
       await listItem(page, long).click();
       await messageRow(page, 'message number 100 of a long conversation').waitFor();
       found.long = await axeViolations(page);
       await shot(page, `polish-100-messages-${scheme}`);
+      await page.getByTestId('message-search-input').fill('message numb');
+      await page.getByTestId('search-result').first().waitFor();
+      await page.keyboard.press('ArrowDown');
+      found.search = await axeViolations(page);
+      await shot(page, `polish-search-${scheme}`);
+      await page.keyboard.press('Escape');
 
       // message changes: a reply, reactions (one of them the user's), an edited and a deleted message, the toolbar and the picker
       const base = `/api/conversations/${id}/messages`;

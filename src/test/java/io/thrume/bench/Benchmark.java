@@ -35,7 +35,7 @@ public final class Benchmark {
 
   record Options(int runs, List<String> workloads, List<String> servers, int seconds, int warmupSeconds, int[] idleSizes,
                  int idleMembers, int[] fanoutMembers, int fanoutSockets, int chatUsers, int churnSeconds, double[] churnRates,
-                 int[] clusterNodes, ClusterChat.Options w6, int searchMessages, int searches, int searchInFlight,
+                 int[] clusterNodes, ClusterChat.Options w6, ClusterChat.Options w8, int searchMessages, int searches, int searchInFlight,
                  List<String> launcher, Path out) {
     static Options parse(String[] args) {
       Map<String, String> a = new HashMap<>();
@@ -46,7 +46,7 @@ public final class Benchmark {
       List<String> launcher = cpus.isEmpty() || !Files.isExecutable(Path.of("/usr/bin/taskset")) ? List.of()
         : List.of("/usr/bin/taskset", "-c", cpus);
       return new Options(Integer.parseInt(a.getOrDefault("runs", "3")),
-        List.of(a.getOrDefault("workloads", "W1,W2,W3,W4,W5,W6,W7").split(",")),
+        List.of(a.getOrDefault("workloads", "W1,W2,W3,W4,W5,W6,W7,W8").split(",")),
         List.of(a.getOrDefault("servers", "thrume,socketio").split(",")),
         Integer.parseInt(a.getOrDefault("seconds", "10")), Integer.parseInt(a.getOrDefault("warmup-seconds", a.getOrDefault("seconds", "10"))),
         ints(a.getOrDefault("idle", "10000,19000")), Integer.parseInt(a.getOrDefault("idle-members", "20")), ints(a.getOrDefault("members", "10,100,1000")),
@@ -59,6 +59,10 @@ public final class Benchmark {
           Arrays.stream(a.getOrDefault("w6-rates", "100,400").split(",")).mapToDouble(Double::parseDouble).toArray(),
           Integer.parseInt(a.getOrDefault("w6-seconds", "20")), Integer.parseInt(a.getOrDefault("w6-sockets", "2000")), 20,
           Long.parseLong(a.getOrDefault("w6-settle-ms", "0")), Long.parseLong(a.getOrDefault("w6-drain-ms", "10000"))),
+        new ClusterChat.Options(new int[] {1},
+          Arrays.stream(a.getOrDefault("w8-rates", "100,400").split(",")).mapToDouble(Double::parseDouble).toArray(),
+          Integer.parseInt(a.getOrDefault("w8-seconds", "120")), Integer.parseInt(a.getOrDefault("w8-sockets", "2000")), 20,
+          0, 10_000),
         Integer.parseInt(a.getOrDefault("search-messages", "1000000")), Integer.parseInt(a.getOrDefault("searches", "3000")),
         Integer.parseInt(a.getOrDefault("search-in-flight", "4")),
         launcher, Path.of(a.getOrDefault("out", "target/bench/results.md")));
@@ -151,6 +155,16 @@ public final class Benchmark {
                 (BenchServer.Thrume) w.server(), w6, "run" + run + "-" + label).run(p, rate));
               report.clusterChat(run, r);
             }
+          }
+        }
+        if (options.workloads().contains("W8") && thrume) {
+          ClusterChat.Options w8 = options.w8();
+          for (double rate : w8.rates()) {
+            Population p = db.seed(w8.sockets(), w8.members(), 0);
+            String label = String.format("W8-%.0f", rate);
+            ClusterChat.Result r = with(server, 1, label, w -> new ClusterChat(vertx, clients,
+              (BenchServer.Thrume) w.server(), w8, "run" + run + "-" + label).run(p, rate));
+            report.everyday(run, r);
           }
         }
         if (options.workloads().contains("W7") && thrume) {

@@ -26,6 +26,7 @@ final class Report {
   private final Map<String, List<List<Step>>> stepped = new LinkedHashMap<>();
   private final Map<String, List<Churn>> churn = new LinkedHashMap<>();
   private final ClusterChatReport clusterChat = new ClusterChatReport();
+  private final EverydayReport everyday = new EverydayReport();
   private final List<SearchLoad.Result> searches = new java.util.ArrayList<>();
 
   Report(Benchmark.Options options, BenchDatabase db) throws Exception {
@@ -51,6 +52,10 @@ final class Report {
 
   void search(SearchLoad.Result result) {
     searches.add(result);
+  }
+
+  void everyday(int run, ClusterChat.Result result) {
+    everyday.add(run, result);
   }
 
   void clusterChat(int run, ClusterChat.Result result) {
@@ -129,6 +134,9 @@ final class Report {
     }
     if (!clusterChat.isEmpty()) {
       md.append(clusterChat.markdown());
+    }
+    if (!everyday.isEmpty()) {
+      md.append(everyday.markdown());
     }
     if (!searches.isEmpty()) {
       md.append("## W7 message search\n\nGET /api/search/messages by users of 500 conversations of 20 over the messages "
