@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
 # The benchmark of issue 6 (README, "Performance"): Thrume and the Socket.IO 4.8 peer under the same
 # generator — W1 idle, W2 fan-out, W3 chat, W4 churn, W5 cluster tax, W6 the cluster as a new user
-# meets it, W7 message search (Thrume only) — each run 3 times on fresh server processes, medians written to
-# target/bench/results.md (W6: every run as measured).
+# meets it, W7 message search (Thrume only), W8 everyday load (Thrume only: one node, fixed rates on a fixed
+# population, CPU per persisted message) — each run 3 times on fresh server processes, written to
+# target/bench/results.md: per workload, server and shape the median run (one whole run: W1 by RSS per
+# connection, W2/W3/W5 by the rate held, W4 by the achieved rate), then every run (W6: every run as measured).
+# Servers: thrume; socketio, the Socket.IO 4.8 peer with group commit like Thrume's (src/bench/socketio/
+# batcher.mjs); socketio-naive, the peer storing each message in its own transaction (W2/W3 only).
+#   bash bench/run.sh --workloads W1 --idle 5000,10000,19000 --servers thrume,socketio  # per-socket memory/CPU by size
+#   bash bench/fifty-k.sh                  # W1 at 50,000 sockets where the open-file limit allows (it checks)
 #   bash bench/run.sh                      # everything (about an hour on the 2-core machine)
 #   bash bench/run.sh --runs 1 --workloads W2 --servers thrume --seconds 5
 #   bash bench/run.sh --runs 1 --workloads W6 --servers thrume     # 1 and 2 nodes at 100 and 400 msgs/s
 # W7: message search over a million messages (SearchLoad.java): --search-messages 1000000, --searches 3000,
 #   --search-in-flight 4; then the heavy group, users each in --heavy-conversations 50 of the conversations:
 #   --heavy-users 20, --heavy-searches (default: --searches).
-# Options: --runs N, --workloads W1,W2,W3,W4,W5,W6,W7, --servers thrume,socketio, --seconds (per step),
+# W8 (ClusterChat on one node; the report adds the send window's second half, after the JIT's warm-up):
+#   --w8-rates 100,400 (msgs/s), --w8-seconds 120, --w8-sockets 2000 (conversations of 20).
+# Options: --runs N, --workloads W1,W2,W3,W4,W5,W6,W7,W8, --servers thrume,socketio,socketio-naive, --seconds (per step),
 #   --idle 10000,19000, --idle-members 20 (W1's conversation size), --warmup-seconds (W2/W3/W5's unrecorded warm-up step; default: --seconds), --members 10,100,1000, --fanout-sockets 1000, --chat-users 10000,
 #   --churn-rates 1000,2000, --churn-seconds 60, --nodes 2,3, --server-cpus 0 (taskset list; "" = no pinning),
 #   --out target/bench/results.md

@@ -2,9 +2,13 @@
 // Thrume does for the measured paths, on Thrume's own schema and PostgreSQL:
 //  - a socket authenticates with the same HS256 token (handshake auth.token);
 //  - "join" checks membership in SQL, then joins the room conversation.<id>;
-//  - "send" persists exactly like Thrume's per-message path (one transaction: lock the
-//    conversation and take the next seq, move the sender's markers, insert idempotently), and
-//    only after the commit emits {type:"message", message} to the room, then acks the sender;
+//  - "send" persists, and only after the commit emits {type:"message", message} to the room,
+//    then acks the sender. PEER_PERSIST=batch (the default; the bench's "socketio") persists like
+//    Thrume's MessageBatcher: group commit, one statement per batch locking each conversation once
+//    in id order (batcher.mjs). PEER_PERSIST=naive (the bench's "socketio-naive") persists like
+//    Thrume's old per-message path: a look-up of the clientMessageId, then one transaction per
+//    message (lock the conversation and take the next seq, move the sender's markers, insert
+//    idempotently): 5 round trips a message;
 //  - "sync" returns up to 100 messages after a seq.
 // Websocket transport only. GET /bench/memory forces a GC (node --expose-gc) and answers the
 // heap in use and the RSS, so the harness measures both servers the same way.
@@ -12,10 +16,16 @@ import http from 'node:http';
 import pg from 'pg';
 import jwt from 'jsonwebtoken';
 import { Server } from 'socket.io';
+import { createBatcher } from './batcher.mjs';
 
 const port = Number(process.env.PORT || 3000);
 const secret = process.env.THRUME_JWT_SECRET;
-const pool = new pg.Pool({ connectionString: process.env.THRUME_DB_URL, max: Number(process.env.DB_POOL || 8) });
+const poolSize = Number(process.env.DB_POOL || 8);
+const pool = new pg.Pool({ connectionString: process.env.THRUME_DB_URL, max: poolSize });
+const mode = process.env.PEER_PERSIST || 'batch';
+if (mode !== 'batch' && mode !== 'naive') throw new Error('PEER_PERSIST must be batch or naive, not ' + mode);
+// as Thrume's StoreVerticle: half the pool in flight, at most 256 messages per statement
+const batcher = createBatcher({ query: (text, values) => pool.query(text, values), slots: Math.max(1, poolSize / 2 | 0), maxBatch: 256 });
 
 const COLUMNS = 'm.id, m.conversation_id, m.seq, m.sender_id, a.display_name, m.content, m.sent_at, m.client_message_id';
 const NEXT_SEQ =
@@ -41,7 +51,15 @@ const toJson = (r) => ({
   clientMessageId: r.client_message_id,
 });
 
-async function persist(sender, { conversationId, content, clientMessageId }) {
+async function persistBatched(sender, { conversationId, content, clientMessageId }) {
+  const answer = await batcher.insert({ sender, conversationId, content, clientMessageId });
+  if (answer.error) return answer;
+  return { message: toJson(answer.message), created: answer.created };
+}
+
+const persist = mode === 'batch' ? persistBatched : persistNaive;
+
+async function persistNaive(sender, { conversationId, content, clientMessageId }) {
   const found = await pool.query(BY_CLIENT_ID, [sender, clientMessageId]);
   if (found.rows.length) return { message: toJson(found.rows[0]), created: false };
   const client = await pool.connect();
@@ -143,7 +161,7 @@ io.on('connection', (socket) => {
   });
 });
 
-server.listen(port, '127.0.0.1', () => console.log(`socket.io peer ready on ${port}`));
+server.listen(port, '127.0.0.1', () => console.log(`socket.io peer ready on ${port}, persist: ${mode}`));
 const stop = () => { io.close(); pool.end().finally(() => process.exit(0)); };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

@@ -1,7 +1,7 @@
 // Message changes in the web client (docs/rest-api.md "Message changes", docs/bridge-protocol.md
 // message.updated and chat.sync with changes), two people live in two browsers against a real
-// Thrume (target/thrume.jar): a reply with its quote (which jumps to the original, loading older
-// pages when needed), an edit ("(edited)", the quote follows), reactions (counts, who reacted, the
+// Thrume (target/thrume.jar): a reply with its quote (which jumps to the original, opening the
+// conversation around it when it is not loaded), an edit ("(edited)", the quote follows), reactions (counts, who reacted, the
 // user's own pressed, taken back), a deletion (tombstone, the list's preview); Bob cut off while
 // Alice edits, deletes, reacts and writes, then back with the server's state after one sync;
 // nothing offered or changed where it must not be, refusals shown. axe-core on the result.
@@ -318,7 +318,7 @@ describe('message changes', () => {
     assert.deepEqual(alice.errors, []);
     assert.deepEqual(bob.errors, []);
   });
-  b.step('after a reload, a reply whose original is pages away shows the server\'s excerpt, and its quote loads older pages until the original is shown', async () => {
+  b.step('after a reload, a reply whose original is pages away shows the server\'s excerpt, and its quote opens the conversation around the original, however far back (then back to the latest)', async () => {
     const { alice, bob } = b.users;
     const target = await b.sendRest(alice, ids.ab, 'The first draft');
     const edited = await b.api(alice, 'PATCH', `/api/conversations/${ids.ab}/messages/${target.seq}`, { content: 'The final draft' });
@@ -337,7 +337,11 @@ describe('message changes', () => {
     await waitUntil(() => original.evaluate((el) => el.classList.contains('highlight')), 5_000, 'the original highlighted');
     assert.equal(await contentOf(original), 'The final draft');
     assert.ok(await original.isVisible());
+    // a window into the past, not every page in between: the latest page is gone until asked for
+    assert.equal(await messageRow(bob.page, 'About that draft').count(), 0, 'the window is around the original');
     await shot(bob.page, 'changes-jump-older');
+    await bob.page.getByTestId('jump-to-latest').click();
+    await messageRow(bob.page, 'About that draft').waitFor({ timeout: LIVE_TIMEOUT_MS });
   });
 
 });

@@ -6,6 +6,7 @@
 // Run: bash src/test/e2e/run.sh (after `mvn package`). Screenshots go to target/e2e-screenshots/.
 import { describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Thrume } from '../js/thrume-server.mjs';
 import { Browsers, listItem, LIVE_TIMEOUT_MS, messageRow, messageRows, send, shot, startedAround, TEST_CONFIG, waitUntil } from './support.mjs';
 
@@ -116,6 +117,38 @@ describe('rendering', () => {
     await messageRow(page, 'back at the bottom').waitFor();
     assert.equal(await pill.count(), 0);
   });
+
+  b.step('a reader who scrolls to the top while the conversation is still catching up gets the older page and is not sent back down', async () => {
+    const { bob } = b.users;
+    const dora = await b.person('dora', 'Dora Slow');
+    const id = await b.conversation(dora, [bob]);
+    // her own messages: nothing unread, so no divider to scroll to on opening
+    for (let i = 1; i <= 80; i++) await b.sendRest(dora, id, `early ${i}`);
+    // the catch-up after the first page (chat.sync on the bridge, or REST afterSeq) answers 1.5 s late
+    const HOLD_MS = 1_500;
+    await dora.context.routeWebSocket(/\/eventbus/, (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage((m) => server.send(m));
+      server.onMessage((m) => (String(m).includes('conversations') ? setTimeout(() => ws.send(m), HOLD_MS) : ws.send(m)));
+    });
+    await dora.page.route(/\/messages\?.*afterSeq=/, async (route) => {
+      await sleep(HOLD_MS);
+      await route.continue().catch(() => {});
+    });
+    const page = dora.page;
+    await page.goto(`/c/${id}`);
+    await messageRow(page, 'early 80').waitFor();
+    assert.equal(await messageRows(page).count(), 50, 'the latest page');
+    const scroller = page.getByTestId('messages');
+    await scroller.evaluate((el) => {
+      el.scrollTop = 0;
+    });
+    await waitUntil(async () => (await messageRows(page).count()) === 80, LIVE_TIMEOUT_MS, 'the older page');
+    await sleep(HOLD_MS + 500);
+    const below = await scroller.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight);
+    assert.ok(below > 500, `the view went back down (${below} px above the bottom) after the catch-up`);
+    await page.unrouteAll({ behavior: 'ignoreErrors' });
+  });
 });
 
 /** What has the focus: its data-testid, else its id, else its tag. */
@@ -125,6 +158,19 @@ async function focused(page) {
     if (!el || el === document.body) return 'body';
     return el.dataset.testid ? `${el.dataset.testid}${el.dataset.username ? `:${el.dataset.username}` : ''}` : el.id || el.tagName.toLowerCase();
   });
+}
+
+/** The focused element's ring: whether it matches :focus-visible, and its outline. */
+async function focusRing(page) {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    const style = getComputedStyle(el);
+    return { visible: el.matches(':focus-visible'), style: style.outlineStyle, width: parseFloat(style.outlineWidth) };
+  });
+}
+
+function assertRing(ring, what) {
+  assert.ok(ring.visible && ring.style !== 'none' && ring.width >= 2, `${what}: no visible focus ring (${JSON.stringify(ring)})`);
 }
 
 describe('keyboard', () => {
@@ -141,6 +187,7 @@ describe('keyboard', () => {
     await page.keyboard.press('Escape');
     await page.getByTestId('new-conversation-form').waitFor({ state: 'detached' });
     assert.equal(await focused(page), 'new-conversation', 'Escape closes and returns to "New"');
+    assertRing(await focusRing(page), '"New" after Escape');
 
     await page.keyboard.press('Enter');
     await page.keyboard.type('Chen');
@@ -171,6 +218,7 @@ describe('keyboard', () => {
     ids.withCarol = page.url().split('/c/')[1];
     await page.getByTestId('conversation-title').filter({ hasText: 'Carol Chen' }).waitFor();
     await waitUntil(async () => (await focused(page)) === 'composer-input', 5_000, 'the composer focused');
+    assertRing(await focusRing(page), 'the composer after starting a conversation');
     await page.keyboard.type('hello Carol');
     await page.keyboard.press('Enter');
     await messageRow(page, 'hello Carol').waitFor();
@@ -187,12 +235,14 @@ describe('keyboard', () => {
     assert.match(await focused(page), /^menu-(remove|block|unblock):carol$/);
     await page.keyboard.press('Escape');
     assert.equal(await focused(page), 'conversation-menu');
+    assertRing(await focusRing(page), 'the menu button after Escape');
     await page.locator('[role="menu"]').waitFor({ state: 'detached' });
 
     // the list: arrows move between conversations, Enter opens one
     await listItem(page, ids.withCarol).focus();
     await page.keyboard.press('ArrowDown');
     assert.equal(await page.evaluate(() => document.activeElement?.dataset.conversationId), ids.ab);
+    assertRing(await focusRing(page), 'a conversation of the list reached with an arrow');
     await page.keyboard.press('ArrowUp');
     assert.equal(await page.evaluate(() => document.activeElement?.dataset.conversationId), ids.withCarol);
   });

@@ -211,7 +211,7 @@ describe('presence', () => {
 });
 
 describe('receipts', () => {
-  b.step('"delivered" within 1 s of reaching the recipient\'s client with the conversation closed; after a reload receipts show as they were', async () => {
+  b.step('"delivered" within 1 s of reaching the recipient\'s client, with the conversation closed and with it open in a hidden page (read only once shown); after a reload receipts show as they were', async () => {
     const { alice, bob } = b.users;
     const page = alice.page;
     await page.goto(`/c/${ids.ab}`);
@@ -227,6 +227,17 @@ describe('receipts', () => {
     await listItem(bob.page, ids.ab).click();
     await messageRow(bob.page, 'to be read').waitFor();
     await waitUntil(async () => (await deliveryState(page, 'to be read')) === 'read', LIVE_TIMEOUT_MS, '"to be read" read');
+    // the conversation open on Bob's screen, his page hidden: delivered within 1 s too, read only once he looks
+    await bob.page.evaluate(() => window.__setHidden(true));
+    await send(page, 'open but hidden');
+    const tookOpen = await waitUntil(async () => (await deliveryState(page, 'open but hidden').catch(() => null)) === 'delivered', LIVE_TIMEOUT_MS,
+      async () => `"open but hidden" delivered (now ${await deliveryState(page, 'open but hidden').catch(() => '?')})`);
+    assert.ok(tookOpen <= 1_000, `delivered ${tookOpen} ms after sending, with Bob's conversation open (page hidden)`);
+    await messageRow(bob.page, 'open but hidden').waitFor();
+    await sleep(1_000);
+    assert.equal(await deliveryState(page, 'open but hidden'), 'delivered', 'not read while his page is hidden');
+    await bob.page.evaluate(() => window.__setHidden(false));
+    await waitUntil(async () => (await deliveryState(page, 'open but hidden')) === 'read', LIVE_TIMEOUT_MS, '"open but hidden" read once he looks');
     await bob.page.goto('/');
     await listItem(bob.page, ids.ab).waitFor();
     await bob.page.getByTestId('connection-banner').waitFor({ state: 'hidden', timeout: LIVE_TIMEOUT_MS });
@@ -236,6 +247,7 @@ describe('receipts', () => {
     await page.reload();
     await messageRow(page, 'only delivered').waitFor();
     assert.equal(await deliveryState(page, 'to be read'), 'read', 'read after the reload');
+    assert.equal(await deliveryState(page, 'open but hidden'), 'read', 'read after the reload');
     assert.equal(await deliveryState(page, 'only delivered'), 'delivered', 'delivered after the reload');
     await shot(page, 'receipts-after-reload');
   });

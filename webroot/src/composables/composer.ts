@@ -6,6 +6,7 @@ import { useAuthStore } from '@/stores/auth';
 import { useConnectionStore } from '@/stores/connection';
 import { useMessageActionsStore } from '@/stores/messageActions';
 import { useOutboxStore } from '@/stores/outbox';
+import { MAX_ATTACHMENTS, useUploadsStore } from '@/stores/uploads';
 import { useDraft } from '@/util/drafts';
 import { TypingNotifier } from '@/util/typing';
 
@@ -22,7 +23,14 @@ export function useComposer(conversationId: string) {
   });
   const length = computed(() => [...text.value].length);
   const tooLong = computed(() => length.value > MAX_CODE_POINTS);
-  const canSend = computed(() => text.value.trim().length > 0 && !tooLong.value);
+  // files: sent once all are uploaded (a message with files may have no text)
+  const uploads = useUploadsStore();
+  const files = computed(() => uploads.ready(conversationId));
+  const uploading = computed(() => uploads.busy(conversationId));
+  const tooManyFiles = computed(() => files.value.length > MAX_ATTACHMENTS);
+  const canSend = computed(
+    () => (text.value.trim().length > 0 || files.value.length > 0) && !tooLong.value && !uploading.value && !tooManyFiles.value,
+  );
 
   watch(text, (value) => typing.input(value));
   onBeforeUnmount(() => typing.stop());
@@ -31,13 +39,13 @@ export function useComposer(conversationId: string) {
   function send(): boolean {
     if (!canSend.value) return false;
     const actions = useMessageActionsStore();
-    // the reply goes with the message and the quote above the composer goes away
-    useOutboxStore().enqueue(conversationId, text.value, actions.replyTo[conversationId]?.seq);
+    // the reply and the files go with the message; the quote above the composer goes away
+    useOutboxStore().enqueue(conversationId, text.value, actions.replyTo[conversationId]?.seq, uploads.take(conversationId));
     actions.cancelReply(conversationId);
     text.value = '';
     typing.stop();
     return true;
   }
 
-  return { text, length, tooLong, canSend, send };
+  return { text, length, tooLong, canSend, send, uploading, tooManyFiles };
 }

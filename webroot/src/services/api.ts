@@ -7,6 +7,7 @@ import type {
   ConversationSummary,
   Message,
   MessagePage,
+  MessageSearchResult,
   PresenceInfo,
   Problem,
   ReadMark,
@@ -188,6 +189,21 @@ export const api = {
   presence: (userIds: string[]) =>
     request<Record<string, PresenceInfo>>('GET', `/api/presence?userIds=${userIds.map(enc).join(',')}`),
   ticket: () => request<Ticket>('POST', '/api/realtime/ticket'),
+  /** Messages whose words start with every word of q, newest first (all the user's conversations, or one). */
+  searchMessages: (q: string, conversationId?: string, limit?: number) => {
+    const params = new URLSearchParams({ q });
+    if (conversationId) params.set('conversationId', conversationId);
+    if (limit !== undefined) params.set('limit', String(limit));
+    return request<MessageSearchResult>('GET', `/api/search/messages?${params.toString()}`);
+  },
+};
+
+/** The session's bearer and its renewal, for requests made without fetch (uploads: XMLHttpRequest, for progress). */
+export const bearer = {
+  token: (): string | null => hooks.token(),
+  /** After a 401 with `token`: true when a new token may be tried. */
+  renew: (token: string | null): Promise<boolean> => hooks.renew(token),
+  unauthorized: (error: ApiError): void => hooks.unauthorized(error),
 };
 
 export type Api = typeof api;

@@ -19,6 +19,7 @@ import { useLiveStore } from '@/stores/live';
 import { useMessageActionsStore } from '@/stores/messageActions';
 import { useMessagesStore } from '@/stores/messages';
 import { useOutboxStore } from '@/stores/outbox';
+import { useUploadsStore } from '@/stores/uploads';
 import { usePresenceStore } from '@/stores/presence';
 import { useReadingStore } from '@/stores/reading';
 import { useReceiptsStore } from '@/stores/receipts';
@@ -48,6 +49,7 @@ export class RealtimeSession {
           conversationId: entry.conversationId,
           content: entry.content,
           clientMessageId: entry.clientMessageId,
+          ...(entry.attachments?.length ? { attachmentIds: entry.attachments.map((f) => f.id) } : {}),
           ...(entry.replyToSeq !== undefined ? { replyToSeq: entry.replyToSeq } : {}),
         }),
       onSent: (message) => {
@@ -97,6 +99,7 @@ export class RealtimeSession {
     useOutboxStore().reset();
     useBlocksStore().reset();
     useAttentionStore().reset();
+    useUploadsStore().reset();
   }
 
   private announcePresence(): void {

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createPinia, setActivePinia } from 'pinia';
 
 vi.mock('@/services/api', (original) => import('@/test/modules').then((m) => m.fakeApi(original)));
@@ -81,6 +81,15 @@ describe('messages, the list, receipts and reading of one conversation', () => {
     receipts = useReceiptsStore();
     reading = useReadingStore();
     list.upsertConversation(summary());
+  });
+
+  // A test's stores outlive it: a read timer it left (real, 250 ms) would fire during a later
+  // test and, through the stores of the later test's pinia (the active one), send that test a
+  // chat.read of its own (seen under load in "acknowledges delivery…"). End that work here.
+  afterEach(() => {
+    vi.useRealTimers();
+    reading.reset();
+    useConnectionStore().stop();
   });
 
   it('dedups by id: the same message from a page, a live event and a sync is held once', async () => {

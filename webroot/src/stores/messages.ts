@@ -28,6 +28,8 @@ import { contiguousTail, findGaps, mergeMessages } from '@/util/messages';
 import type { ChangesPage, ChatSyncReply, Message } from '@/types/contract';
 
 export const PAGE_SIZE = 50;
+/** A window opened around a message starts this many messages before it. */
+export const AROUND_BEFORE = 25;
 const SYNC_MAX_CONVERSATIONS = 100;
 const SYNC_MAX_ROUNDS = 50;
 /** Times one sync page waits out a RATE_LIMITED before giving up (the next reconnect syncs again). */
@@ -50,6 +52,15 @@ export interface Thread {
   loadingOlder: boolean;
   loadingLatest: boolean;
   error: string | null;
+  /**
+   * The thread is a window into the past (opened around a search result): newer messages exist
+   * after items' last. Live messages then only update the summary (and set newerArrived); paging
+   * forward (loadNewer) or jumpToLatest brings the thread back to the present.
+   */
+  hasNewer?: boolean;
+  loadingNewer?: boolean;
+  /** Messages arrived live while the thread was a window into the past. */
+  newerArrived?: number;
 }
 
 function emptyThread(): Thread {
@@ -78,8 +89,17 @@ export const useMessagesStore = defineStore('messages', () => {
    * orders by seq, updates the summary, confirms own outbox entries, acknowledges delivery, reads
    * them when the conversation is being read, and when a seq was skipped fetches what is missing.
    */
-  function ingest(conversationId: string, incoming: Message[]): Message[] {
+  function ingest(conversationId: string, incoming: Message[], forward = false): Message[] {
     const t = thread(conversationId);
+    if (t.hasNewer && !forward && t.items.length > 0) {
+      // a window into the past: what lies after it is not placed in it (it would leave a gap)
+      const end = t.items[t.items.length - 1].seq;
+      const later = incoming.filter((m) => m.seq > end);
+      if (later.length > 0) {
+        t.newerArrived = (t.newerArrived ?? 0) + summarizeNewer(conversationId, later);
+        incoming = incoming.filter((m) => m.seq <= end);
+      }
+    }
     const fresh = withPending(conversationId, incoming);
     // a page or sync answered after a change brings a newer state of a message held
     replaceHeld(conversationId, fresh);
@@ -227,6 +247,16 @@ export const useMessagesStore = defineStore('messages', () => {
     useReceiptsStore().acknowledgeDelivery(conversationId);
   }
 
+  /** Messages after a window into the past: the summary (and own outbox entries) take them; answers how many were news. */
+  function summarizeNewer(conversationId: string, later: Message[]): number {
+    confirmOwn(later);
+    const list = useConversationListStore();
+    const before = list.summaries[conversationId]?.lastSeq ?? 0;
+    list.noteAdded(conversationId, later);
+    useReceiptsStore().acknowledgeDelivery(conversationId);
+    return later.filter((m) => m.seq > before).length;
+  }
+
   /** A live message event: into the thread when it is loaded or on screen, else into the summary only. */
   function receive(conversationId: string, message: Message): void {
     // a thread never opened stays empty until it is (then its latest page is fetched)
@@ -286,6 +316,10 @@ export const useMessagesStore = defineStore('messages', () => {
     t.loadingLatest = true;
     t.error = null;
     try {
+      if (t.hasNewer) {
+        // reopened while it was a window into the past: back to the present
+        Object.assign(t, { items: [], loaded: false, hasNewer: false, newerArrived: 0 });
+      }
       if (!t.loaded || t.items.length === 0) {
         if (lastChange.value[conversationId] === undefined) {
           // the counter before the page: every change after the page has a higher number
@@ -314,6 +348,7 @@ export const useMessagesStore = defineStore('messages', () => {
 
   /** Everything after the contiguous tail (used on reconnect and when reopening). */
   async function catchUp(conversationId: string): Promise<void> {
+    if (thread(conversationId).hasNewer) return;
     for (let round = 0; round < SYNC_MAX_ROUNDS; round++) {
       const page = await fetchAfter(conversationId, contiguousTail(thread(conversationId).items));
       ingest(conversationId, page.messages);
@@ -336,6 +371,83 @@ export const useMessagesStore = defineStore('messages', () => {
     } finally {
       thread(conversationId).loadingOlder = false;
     }
+  }
+
+  /**
+   * Opens the thread around `seq` (a search result): nothing to fetch when it is held already,
+   * else the page of PAGE_SIZE from AROUND_BEFORE before it, which replaces what was held; when that
+   * page does not reach the newest message, the thread becomes a window into the past (hasNewer).
+   */
+  async function loadAround(conversationId: string, seq: number): Promise<void> {
+    const held = thread(conversationId);
+    if (held.loaded && held.items.some((m) => m.seq === seq)) return;
+    held.loadingLatest = true;
+    held.error = null;
+    try {
+      if (lastChange.value[conversationId] === undefined) {
+        // the change counter before the page, as loadLatest reads it
+        try {
+          noteLastChange(conversationId, (await api.changes(conversationId, 0, 1)).lastChange);
+        } catch {
+          // the highest changeSeq held stands in for it (changesFrom)
+        }
+      }
+      const page = await api.messages(conversationId, { afterSeq: Math.max(0, seq - AROUND_BEFORE), limit: PAGE_SIZE });
+      const t = thread(conversationId);
+      Object.assign(t, {
+        items: [],
+        loaded: true,
+        hasOlder: page.messages.length > 0 && page.messages[0].seq > 1,
+        hasNewer: page.hasMore,
+        newerArrived: 0,
+      });
+      ingest(conversationId, page.messages, true);
+      if (!page.hasMore) await catchUp(conversationId);
+    } catch (e) {
+      thread(conversationId).error = errorText(e);
+    } finally {
+      thread(conversationId).loadingLatest = false;
+    }
+  }
+
+  /** Scrolled to the bottom of a window into the past: the page after it; at the newest, the thread is live again. */
+  async function loadNewer(conversationId: string): Promise<number> {
+    const t = thread(conversationId);
+    if (!t.hasNewer || t.loadingNewer || t.items.length === 0) return 0;
+    t.loadingNewer = true;
+    try {
+      const page = await api.messages(conversationId, { afterSeq: t.items[t.items.length - 1].seq, limit: PAGE_SIZE });
+      const added = ingest(conversationId, page.messages, true).length;
+      if (!page.hasMore) {
+        Object.assign(thread(conversationId), { hasNewer: false, newerArrived: 0 });
+        // what arrived live while the page was on its way
+        await catchUp(conversationId);
+      }
+      return added;
+    } catch (e) {
+      thread(conversationId).error = errorText(e);
+      return 0;
+    } finally {
+      thread(conversationId).loadingNewer = false;
+    }
+  }
+
+  /** "Jump to latest": the window into the past is dropped for the latest page. */
+  async function jumpToLatest(conversationId: string): Promise<void> {
+    const t = thread(conversationId);
+    if (!t.hasNewer) return;
+    await loadLatest(conversationId);
+  }
+
+  /**
+   * The page that holds `seq` read again (an expired signed URL of an attachment): its messages
+   * replace the held ones of the same id, with freshly signed URLs.
+   */
+  async function refreshAround(conversationId: string, seq: number): Promise<void> {
+    const page = await api.messages(conversationId, { afterSeq: Math.max(0, seq - 1), limit: PAGE_SIZE });
+    const fresh = new Map(page.messages.map((m) => [m.id, m]));
+    const t = thread(conversationId);
+    t.items = t.items.map((m) => fresh.get(m.id) ?? m);
   }
 
   /**
@@ -368,7 +480,7 @@ export const useMessagesStore = defineStore('messages', () => {
     let changes: Record<string, number> = {};
     for (const s of Object.values(list.summaries)) {
       const t = threads.value[s.id];
-      positions[s.id] = t?.loaded && t.items.length > 0 ? contiguousTail(t.items) : s.lastSeq;
+      positions[s.id] = t?.loaded && !t.hasNewer && t.items.length > 0 ? contiguousTail(t.items) : s.lastSeq;
       if (t?.loaded) changes[s.id] = changesFrom(s.id);
     }
     for (let round = 0; round < SYNC_MAX_ROUNDS && Object.keys(positions).length + Object.keys(changes).length > 0; round++) {
@@ -442,5 +554,9 @@ export const useMessagesStore = defineStore('messages', () => {
     syncAll,
     forget,
     reset,
+    loadAround,
+    loadNewer,
+    jumpToLatest,
+    refreshAround,
   };
 });

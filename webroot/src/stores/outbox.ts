@@ -11,7 +11,7 @@ import { ref } from 'vue';
 import { BusError, NotConnectedError } from '@/services/eventBus';
 import { ApiError } from '@/services/api';
 import { uuid } from '@/util/ids';
-import type { Message } from '@/types/contract';
+import type { Attachment, Message } from '@/types/contract';
 
 export type OutboxState = 'queued' | 'sending' | 'failed';
 
@@ -23,6 +23,8 @@ export interface OutboxEntry {
   state: OutboxState;
   error: string | null;
   attempts: number;
+  /** Files uploaded first, sent with it (attachmentIds). */
+  attachments?: Attachment[];
   /** The seq of the message this one answers (chat.send's replyToSeq). */
   replyToSeq?: number;
 }
@@ -89,8 +91,9 @@ export const useOutboxStore = defineStore('outbox', () => {
   }
 
   /** Queues a new message and tries to send it at once. */
-  function enqueue(conversationId: string, content: string, replyToSeq?: number): OutboxEntry {
+  function enqueue(conversationId: string, content: string, replyToSeq?: number, attachments: Attachment[] = []): OutboxEntry {
     const entry: OutboxEntry = {
+      ...(attachments.length ? { attachments } : {}),
       clientMessageId: uuid(),
       conversationId,
       content,

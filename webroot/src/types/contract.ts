@@ -26,6 +26,8 @@ export interface Message {
   content: string;
   sentAt: string;
   clientMessageId: string;
+  /** Files sent with it (`[]` for none; absent from an older server). */
+  attachments?: Attachment[];
   /** What changed it (docs/rest-api.md, "Message changes"); absent from an older server. */
   editedAt?: string | null;
   /** Set on a tombstone: content "", no reactions, no attachments. */
@@ -91,6 +93,25 @@ export interface MessagePage {
   hasMore: boolean;
 }
 
+/** A file of a message: its url is signed (≤ 1 h; every read of the message signs it afresh). */
+export interface Attachment {
+  id: string;
+  name: string;
+  size: number;
+  contentType: string;
+  url: string;
+}
+
+/** POST /api/conversations/{id}/attachments (201): the stored file, not yet sent. */
+export interface UploadedFile extends Attachment {
+  sha256: string;
+}
+
+/** GET /api/search/messages: newest first. */
+export interface MessageSearchResult {
+  messages: Message[];
+}
+
 /** POST /api/conversations/{id}/read. */
 export interface ReadMark {
   conversationId: string;
@@ -127,6 +148,7 @@ export interface ChatSendRequest {
   conversationId: string;
   content: string;
   clientMessageId: string;
+  attachmentIds?: string[];
   replyToSeq?: number;
 }
 

@@ -7,9 +7,9 @@ import io.thrume.model.Participant;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayDeque;
@@ -30,41 +30,45 @@ import java.util.UUID;
  * completes on the caller's context), so the queue needs no locking.
  */
 final class MessageBatcher {
-  // Requests already stored, found by (sender, clientMessageId).
-  private static final String EXISTING =
-    "SELECT " + MessageStore.COLUMNS + " FROM message m JOIN account a ON a.id = m.sender_id "
-      + "WHERE (m.sender_id, m.client_message_id) IN (SELECT * FROM unnest($1::uuid[], $2::text[]))";
-  // One statement for the whole batch. locked: each conversation's row lock, taken once and in id
-  // order, so concurrent batches (and nodes) cannot deadlock; the FOR NO KEY UPDATE row is the
-  // latest committed one. asked: the messages of senders who are participants, with the sender's
-  // status (invited: this message accepts the conversation), whether the sender may not send
-  // there (a conversation of two whose other participant has blocked the sender) and whether its
-  // replyToSeq names no message stored before this batch (bad_reply). req: the
-  // messages that may be stored, numbered after last_seq in arrival order (ord). Then last_seq
-  // moves by that count, each sender's markers move to their last new message and the sender is
-  // accepted (participant rows are only touched under their conversation's lock, after all locks
-  // are taken), and all messages go in one INSERT, ordered by the unique key so that batches
-  // racing on the same clientMessageIds wait for each other in one order. A row of req without an
-  // inserted message means a concurrent transaction stored that clientMessageId first (ON
-  // CONFLICT DO NOTHING).
+  // One statement for the whole batch, committed on its own: a lone message costs one round trip
+  // to PostgreSQL, not four (BEGIN, a look-up of repeats, the insert, COMMIT).
+  // existing: requests already stored, found by (sender, clientMessageId); they are answered with
+  // the stored message and take no further part. locked: each conversation's row lock, taken once
+  // and in id order, so concurrent batches (and nodes) cannot deadlock; the FOR NO KEY UPDATE row
+  // is the latest committed one. asked: the new messages of senders who are participants, with the
+  // sender's status (invited: this message accepts the conversation), whether the sender may not
+  // send there (a conversation of two whose other participant has blocked the sender) and whether
+  // its replyToSeq names no message stored before this batch (bad_reply). req: the messages that
+  // may be stored, numbered after last_seq in arrival order (ord). Then last_seq moves by that
+  // count, each sender's markers move to their last new message and the sender is accepted
+  // (participant rows are only touched under their conversation's lock, after all locks are
+  // taken), and all messages go in one INSERT, ordered by the unique key so that batches racing on
+  // the same clientMessageIds wait for each other in one order. A row of req without an inserted
+  // message means a concurrent transaction stored that clientMessageId first (ON CONFLICT DO
+  // NOTHING): thrume_retry() (migration V11) then fails the statement, so that nothing of it stays
+  // and no seq is used, and the batch runs again, finding the message among the existing ones.
   // Attachments: each request's ids come as one comma-joined text (NULL: none), since arrays of
   // arrays must be rectangular. bad_attachments: one of them is not a file the sender uploaded to
   // that conversation and no message has (two requests naming the same file never share a
   // statement: the later one waits for the next batch, as if the requests had come one after
-  // another). attached: the files go to their new message, in
-  // the order listed. The statement reads the attachment table as it was before it (the lock
-  // waited for on the conversation row re-reads only that row), so a concurrent send that attached
-  // a file first, or the sweep that deleted it, leaves fewer rows attached than named: the
-  // transaction is then redone (as for a clientMessageId stored concurrently) and sees it. The
-  // final SELECT also reads the table as it was: a new message's attachments come from its ids.
+  // another). attached: the files go to their new message, in the order listed. The statement
+  // reads the attachment table as it was before it (the lock waited for on the conversation row
+  // re-reads only that row), so a concurrent send that attached a file first, or the sweep that
+  // deleted it, leaves fewer rows attached than named: the statement is failed and run again too,
+  // and then sees it. The final SELECT also reads the table as it was: a new message's attachments
+  // come from its ids, a stored one's from the table.
   // stored: each request paired with its new message once, materialized. PostgreSQL estimates one
   // row for each CTE, so pairing them inside the final join made it pair every request with every
   // inserted message and look each pair's sender up: n³ rows for a batch of n, 15 s for a full one,
   // which kept every later batch full (MessageInsertPlanTest).
   private static final String IDS = "string_to_array(%s.attachment_ids, ',')";
+  private static final String MESSAGE_COLUMNS = "m.id, m.conversation_id, m.seq, m.sender_id, m.content, m.sent_at, "
+    + "m.client_message_id, m.edited_at, m.deleted_at, m.change_seq, m.reactions, m.reply_to_seq";
   static final String INSERT =
     "WITH input AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::bigint[], $6::text[]) "
       + "  WITH ORDINALITY AS r (conversation_id, sender_id, content, client_message_id, reply_to_seq, attachment_ids, ord)), "
+      + "existing AS MATERIALIZED (SELECT r.ord AS existing_ord, " + MESSAGE_COLUMNS + " FROM input r "
+      + "  JOIN message m ON m.sender_id = r.sender_id AND m.client_message_id = r.client_message_id), "
       + "locked AS MATERIALIZED (SELECT id, last_seq FROM conversation WHERE id = ANY($1::uuid[]) "
       + "  ORDER BY id FOR NO KEY UPDATE), "
       + "asked AS MATERIALIZED (SELECT r.ord, r.conversation_id, r.sender_id, r.content, r.client_message_id, "
@@ -80,7 +84,8 @@ final class MessageBatcher {
       + "  AND (SELECT count(*) FROM participant n WHERE n.conversation_id = r.conversation_id) = 2 AS blocked "
       + "  FROM input r "
       + "  JOIN locked l ON l.id = r.conversation_id "
-      + "  JOIN participant p ON p.conversation_id = r.conversation_id AND p.account_id = r.sender_id), "
+      + "  JOIN participant p ON p.conversation_id = r.conversation_id AND p.account_id = r.sender_id "
+      + "  WHERE NOT EXISTS (SELECT 1 FROM existing e WHERE e.existing_ord = r.ord)), "
       + "req AS MATERIALIZED (SELECT q.ord, q.conversation_id, q.sender_id, q.content, q.client_message_id, q.reply_to_seq, "
       + "  q.attachment_ids, l.last_seq + row_number() OVER (PARTITION BY q.conversation_id ORDER BY q.ord) AS seq "
       + "  FROM asked q JOIN locked l ON l.id = q.conversation_id "
@@ -100,23 +105,28 @@ final class MessageBatcher {
       + "  FROM req CROSS JOIN LATERAL unnest(" + IDS.formatted("req") + "::uuid[]) WITH ORDINALITY AS x (id, ord) "
       + "  WHERE t.id = x.id AND t.conversation_id = req.conversation_id AND t.uploader_id = req.sender_id "
       + "  AND t.message_seq IS NULL RETURNING t.conversation_id, t.message_seq), "
-      + "stored AS MATERIALIZED (SELECT req.ord AS stored_ord, m.id, m.conversation_id, m.seq, m.sender_id, m.content, "
-      + "  m.sent_at, m.client_message_id, m.edited_at, m.deleted_at, m.change_seq, m.reactions, m.reply_to_seq "
-      + "  FROM req JOIN m ON m.sender_id = req.sender_id AND m.client_message_id = req.client_message_id) "
-      + "SELECT q.ord, q.blocked, q.bad_reply, q.bad_attachments, q.sender_status, "
+      + "stored AS MATERIALIZED (SELECT req.ord AS stored_ord, " + MESSAGE_COLUMNS + ", "
+      + "  (SELECT count(*) FROM attached d WHERE d.conversation_id = m.conversation_id AND d.message_seq = m.seq) AS attached "
+      + "  FROM req JOIN m ON m.sender_id = req.sender_id AND m.client_message_id = req.client_message_id), "
+      + "answer AS (SELECT stored_ord AS answer_ord, false AS existed, attached, " + MESSAGE_COLUMNS.replace("m.", "") + " FROM stored "
+      + "  UNION ALL SELECT existing_ord, true, NULL, " + MESSAGE_COLUMNS.replace("m.", "") + " FROM existing) "
+      + "SELECT r.ord, q.blocked, q.bad_reply, q.bad_attachments, q.sender_status, m.existed, "
       + MessageStore.COLUMNS_BUT_ATTACHMENTS + ", "
-      + "(SELECT coalesce(jsonb_agg(" + MessageStore.ATTACHMENT_JSON + " ORDER BY x.ord), '[]'::jsonb) "
-      + "  FROM unnest(" + IDS.formatted("q") + "::uuid[]) WITH ORDINALITY AS x (id, ord) JOIN attachment t ON t.id = x.id) "
-      + "  AS attachments, "
-      + "(SELECT count(*) FROM attached d WHERE d.conversation_id = m.conversation_id AND d.message_seq = m.seq) "
-      + "  AS attached "
-      + "FROM asked q "
-      + "LEFT JOIN stored m ON m.stored_ord = q.ord "
+      + "CASE WHEN m.existed THEN (SELECT coalesce(jsonb_agg(" + MessageStore.ATTACHMENT_JSON + " ORDER BY t.position), "
+      + "  '[]'::jsonb) FROM attachment t WHERE t.conversation_id = m.conversation_id AND t.message_seq = m.seq) "
+      + "ELSE (SELECT coalesce(jsonb_agg(" + MessageStore.ATTACHMENT_JSON + " ORDER BY x.ord), '[]'::jsonb) "
+      + "  FROM unnest(" + IDS.formatted("r") + "::uuid[]) WITH ORDINALITY AS x (id, ord) JOIN attachment t ON t.id = x.id) "
+      + "END AS attachments, "
+      + "CASE WHEN req.ord IS NOT NULL AND (m.id IS NULL "
+      + "  OR m.attached <> coalesce(cardinality(" + IDS.formatted("req") + "), 0)) THEN thrume_retry() END AS retry "
+      + "FROM input r "
+      + "LEFT JOIN asked q ON q.ord = r.ord "
+      + "LEFT JOIN req ON req.ord = r.ord "
+      + "LEFT JOIN answer m ON m.answer_ord = r.ord "
       + "LEFT JOIN account a ON a.id = m.sender_id";
 
-  /** Fails a batch's transaction so that it rolls back (no seq used) and is tried again. */
-  private static final RuntimeException CONFLICT = new RuntimeException("clientMessageId stored concurrently", null, false, false) {
-  };
+  /** What thrume_retry() raises: the statement did nothing, run it again. */
+  private static final String RETRY = "40001";
 
   /** At most this many attachments on one message. */
   static final int MAX_ATTACHMENTS = 10;
@@ -186,13 +196,13 @@ final class MessageBatcher {
     }
   }
 
-  /** One transaction for the batch; redone from the start when a concurrent insert took a clientMessageId. */
+  /** One statement for the batch; run again when a concurrent transaction took a clientMessageId or a file first. */
   private Future<Outcome> transact(List<Request> batch) {
-    return pool.withTransaction(conn -> attempt(conn, batch))
-      .recover(e -> e == CONFLICT ? transact(batch) : Future.failedFuture(e));
+    return attempt(batch)
+      .recover(e -> e instanceof PgException pg && RETRY.equals(pg.getSqlState()) ? transact(batch) : Future.failedFuture(e));
   }
 
-  private Future<Outcome> attempt(SqlConnection conn, List<Request> batch) {
+  private Future<Outcome> attempt(List<Request> batch) {
     // the first request of each (sender, clientMessageId) leads; later ones take its answer
     Map<Key, Request> leaders = new LinkedHashMap<>();
     batch.forEach(request -> leaders.putIfAbsent(request.key(), request));
@@ -201,69 +211,50 @@ final class MessageBatcher {
     Set<Request> accepting = new HashSet<>();
     Map<Key, RuntimeException> refused = new HashMap<>();
     Set<Request> postponed = new HashSet<>();
-    Tuple keys = Tuple.tuple()
-      .addArrayOfUUID(leaders.values().stream().map(r -> r.sender).toArray(UUID[]::new))
-      .addArrayOfString(leaders.values().stream().map(r -> r.clientMessageId).toArray(String[]::new));
-    return conn.preparedQuery(EXISTING).execute(keys).compose(found -> {
-      found.forEach(row -> {
-        Message m = Message.fromRow(row);
-        stored.put(new Key(m.senderId(), m.clientMessageId()), m);
-      });
-      List<Request> fresh = new ArrayList<>();
-      Set<String> named = new HashSet<>();
-      for (Request r : leaders.values()) {
-        if (stored.containsKey(r.key())) {
-          continue;
-        }
-        if (r.attachments.stream().anyMatch(named::contains)) {
-          // a file an earlier request of the batch names: decided in the next batch, after that one
-          postponed.add(r);
-          continue;
-        }
-        named.addAll(r.attachments);
-        fresh.add(r);
+    List<Request> sent = new ArrayList<>();
+    Set<String> named = new HashSet<>();
+    for (Request r : leaders.values()) {
+      if (r.attachments.stream().anyMatch(named::contains)) {
+        // a file an earlier request of the batch names: decided in the next batch, after that one
+        postponed.add(r);
+        continue;
       }
-      if (fresh.isEmpty()) {
-        return Future.succeededFuture();
-      }
-      Tuple messages = Tuple.tuple()
-        .addArrayOfUUID(fresh.stream().map(r -> r.conversation).toArray(UUID[]::new))
-        .addArrayOfUUID(fresh.stream().map(r -> r.sender).toArray(UUID[]::new))
-        .addArrayOfString(fresh.stream().map(r -> r.content).toArray(String[]::new))
-        .addArrayOfString(fresh.stream().map(r -> r.clientMessageId).toArray(String[]::new))
-        .addArrayOfLong(fresh.stream().map(r -> r.replyToSeq).toArray(Long[]::new))
-        .addArrayOfString(fresh.stream().map(r -> r.attachments.isEmpty() ? null : String.join(",", r.attachments))
-          .toArray(String[]::new));
-      return conn.preparedQuery(INSERT).execute(messages).compose(rows -> {
-        for (Row row : rows) {
-          Request request = fresh.get((int) row.getLong("ord").longValue() - 1);
-          if (row.getBoolean("blocked")) {
-            refused.put(request.key(), Failure.FORBIDDEN.exception(
-              "you cannot send here: the other participant does not accept messages from you"));
-            continue;
-          }
-          if (row.getBoolean("bad_reply")) {
-            refused.put(request.key(), Failure.INVALID.exception("replyToSeq must be the seq of a message of this conversation"));
-            continue;
-          }
-          if (row.getBoolean("bad_attachments")) {
-            refused.put(request.key(), Failure.INVALID.exception("attachmentIds must name files you uploaded to this "
-              + "conversation that no message has yet"));
-            continue;
-          }
-          if (row.getUUID("id") == null || row.getLong("attached") != request.attachments.size()) {
-            // a concurrent transaction stored the clientMessageId, or attached or swept a file first
-            return Future.failedFuture(CONFLICT);
-          }
+      named.addAll(r.attachments);
+      sent.add(r);
+    }
+    Tuple messages = Tuple.tuple()
+      .addArrayOfUUID(sent.stream().map(r -> r.conversation).toArray(UUID[]::new))
+      .addArrayOfUUID(sent.stream().map(r -> r.sender).toArray(UUID[]::new))
+      .addArrayOfString(sent.stream().map(r -> r.content).toArray(String[]::new))
+      .addArrayOfString(sent.stream().map(r -> r.clientMessageId).toArray(String[]::new))
+      .addArrayOfLong(sent.stream().map(r -> r.replyToSeq).toArray(Long[]::new))
+      .addArrayOfString(sent.stream().map(r -> r.attachments.isEmpty() ? null : String.join(",", r.attachments))
+        .toArray(String[]::new));
+    return pool.preparedQuery(INSERT).execute(messages).map(rows -> {
+      for (Row row : rows) {
+        Request request = sent.get((int) row.getLong("ord").longValue() - 1);
+        if (Boolean.TRUE.equals(row.getBoolean("existed"))) {
+          // stored earlier (a repeat): its answer, created=false
+          stored.put(request.key(), Message.fromRow(row));
+        } else if (Boolean.TRUE.equals(row.getBoolean("blocked"))) {
+          refused.put(request.key(), Failure.FORBIDDEN.exception(
+            "you cannot send here: the other participant does not accept messages from you"));
+        } else if (Boolean.TRUE.equals(row.getBoolean("bad_reply"))) {
+          refused.put(request.key(), Failure.INVALID.exception("replyToSeq must be the seq of a message of this conversation"));
+        } else if (Boolean.TRUE.equals(row.getBoolean("bad_attachments"))) {
+          refused.put(request.key(), Failure.INVALID.exception("attachmentIds must name files you uploaded to this "
+            + "conversation that no message has yet"));
+        } else if (row.getUUID("id") != null) {
           stored.put(request.key(), Message.fromRow(row));
           created.add(request);
           if (Participant.INVITED.equals(row.getString("sender_status"))) {
             accepting.add(request);
           }
         }
-        return Future.succeededFuture();
-      });
-    }).map(v -> decide(batch, leaders, stored, created, accepting, refused, postponed));
+        // else: the sender is not a participant (or no such conversation): NOT_FOUND below
+      }
+      return decide(batch, leaders, stored, created, accepting, refused, postponed);
+    });
   }
 
   /** Each request's answer, as if the batch's requests had been sent one after another. */

@@ -207,21 +207,27 @@ interface BenchServer extends AutoCloseable {
     }
   }
 
-  /** The Socket.IO 4.8 peer (src/bench/socketio/server.mjs) on node. */
+  /**
+   * The Socket.IO 4.8 peer (src/bench/socketio/server.mjs) on node: with group commit like
+   * Thrume's (PEER_PERSIST=batch, src/bench/socketio/batcher.mjs), or naive, one transaction per
+   * message (PEER_PERSIST=naive).
+   */
   final class SocketIo implements BenchServer {
     static final Path DIR = Path.of("src/bench/socketio");
     private static final String NODE_VERSION = nodeVersion();
     private final Process process;
     private final int port;
+    private final boolean naive;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(2)).build();
 
-    private SocketIo(Process process, int port) {
+    private SocketIo(Process process, int port, boolean naive) {
       this.process = process;
       this.port = port;
+      this.naive = naive;
     }
 
-    static SocketIo start(BenchDatabase db, List<String> launcher) throws Exception {
+    static SocketIo start(BenchDatabase db, List<String> launcher, boolean naive) throws Exception {
       int port = TestThrume.freePort();
       List<String> command = new ArrayList<>(launcher);
       command.addAll(List.of("node", "--expose-gc", "server.mjs"));
@@ -231,7 +237,8 @@ interface BenchServer extends AutoCloseable {
       builder.environment().put("PORT", Integer.toString(port));
       builder.environment().put("THRUME_DB_URL", db.url());
       builder.environment().put("THRUME_JWT_SECRET", BenchDatabase.SECRET);
-      SocketIo server = new SocketIo(builder.start(), port);
+      builder.environment().put("PEER_PERSIST", naive ? "naive" : "batch");
+      SocketIo server = new SocketIo(builder.start(), port, naive);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (System.nanoTime() < deadline) {
         if (!server.process.isAlive()) {
@@ -265,7 +272,7 @@ interface BenchServer extends AutoCloseable {
 
     @Override
     public String name() {
-      return "Socket.IO 4.8";
+      return naive ? "Socket.IO 4.8 naive" : "Socket.IO 4.8";
     }
 
     @Override
@@ -291,7 +298,9 @@ interface BenchServer extends AutoCloseable {
 
     @Override
     public String flags() {
-      return "node " + NODE_VERSION + " --expose-gc, socket.io 4.8.4, pg 8.23.1 (pool of 8, as Thrume's)";
+      return "node " + NODE_VERSION + " --expose-gc, socket.io 4.8.4, pg 8.23.1 (pool of 8, as Thrume's), "
+        + (naive ? "naive inserts (a look-up, then one transaction per message)"
+        : "group commit like Thrume's (4 statements in flight, ≤ 256 messages each, one statement per batch)");
     }
 
     @Override

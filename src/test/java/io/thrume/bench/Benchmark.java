@@ -35,7 +35,7 @@ public final class Benchmark {
 
   record Options(int runs, List<String> workloads, List<String> servers, int seconds, int warmupSeconds, int[] idleSizes,
                  int idleMembers, int[] fanoutMembers, int fanoutSockets, int chatUsers, int churnSeconds, double[] churnRates,
-                 int[] clusterNodes, ClusterChat.Options w6, int searchMessages, int searches, int searchInFlight,
+                 int[] clusterNodes, ClusterChat.Options w6, ClusterChat.Options w8, int searchMessages, int searches, int searchInFlight,
                  int heavyUsers, int heavyConversations, int heavySearches, List<String> launcher, Path out) {
     static Options parse(String[] args) {
       Map<String, String> a = new HashMap<>();
@@ -46,8 +46,8 @@ public final class Benchmark {
       List<String> launcher = cpus.isEmpty() || !Files.isExecutable(Path.of("/usr/bin/taskset")) ? List.of()
         : List.of("/usr/bin/taskset", "-c", cpus);
       return new Options(Integer.parseInt(a.getOrDefault("runs", "3")),
-        List.of(a.getOrDefault("workloads", "W1,W2,W3,W4,W5,W6,W7").split(",")),
-        List.of(a.getOrDefault("servers", "thrume,socketio").split(",")),
+        List.of(a.getOrDefault("workloads", "W1,W2,W3,W4,W5,W6,W7,W8").split(",")),
+        servers(a.getOrDefault("servers", "thrume,socketio,socketio-naive")),
         Integer.parseInt(a.getOrDefault("seconds", "10")), Integer.parseInt(a.getOrDefault("warmup-seconds", a.getOrDefault("seconds", "10"))),
         ints(a.getOrDefault("idle", "10000,19000")), Integer.parseInt(a.getOrDefault("idle-members", "20")), ints(a.getOrDefault("members", "10,100,1000")),
         Integer.parseInt(a.getOrDefault("fanout-sockets", "1000")),
@@ -59,11 +59,26 @@ public final class Benchmark {
           Arrays.stream(a.getOrDefault("w6-rates", "100,400").split(",")).mapToDouble(Double::parseDouble).toArray(),
           Integer.parseInt(a.getOrDefault("w6-seconds", "20")), Integer.parseInt(a.getOrDefault("w6-sockets", "2000")), 20,
           Long.parseLong(a.getOrDefault("w6-settle-ms", "0")), Long.parseLong(a.getOrDefault("w6-drain-ms", "10000"))),
+        new ClusterChat.Options(new int[] {1},
+          Arrays.stream(a.getOrDefault("w8-rates", "100,400").split(",")).mapToDouble(Double::parseDouble).toArray(),
+          Integer.parseInt(a.getOrDefault("w8-seconds", "120")), Integer.parseInt(a.getOrDefault("w8-sockets", "2000")), 20,
+          0, 10_000),
         Integer.parseInt(a.getOrDefault("search-messages", "1000000")), Integer.parseInt(a.getOrDefault("searches", "3000")),
         Integer.parseInt(a.getOrDefault("search-in-flight", "4")),
         Integer.parseInt(a.getOrDefault("heavy-users", "20")), Integer.parseInt(a.getOrDefault("heavy-conversations", "50")),
         Integer.parseInt(a.getOrDefault("heavy-searches", a.getOrDefault("searches", "3000"))),
         launcher, Path.of(a.getOrDefault("out", "target/bench/results.md")));
+    }
+
+    /** thrume, socketio (the peer with group commit like Thrume's), socketio-naive (one transaction per message). */
+    private static List<String> servers(String csv) {
+      List<String> servers = List.of(csv.split(","));
+      for (String s : servers) {
+        if (!List.of("thrume", "socketio", "socketio-naive").contains(s)) {
+          throw new IllegalArgumentException("--servers: thrume, socketio or socketio-naive, not " + s);
+        }
+      }
+      return servers;
     }
 
     private static int[] ints(String csv) {
@@ -103,7 +118,9 @@ public final class Benchmark {
     for (run = 1; run <= options.runs(); run++) {
       for (String server : options.servers()) {
         boolean thrume = server.equals("thrume");
-        if (options.workloads().contains("W1")) {
+        // the naive peer differs from the other only in how it stores messages: W1 and W4 store none
+        boolean naive = server.equals("socketio-naive");
+        if (options.workloads().contains("W1") && !naive) {
           for (int size : options.idleSizes()) {
             Population p = db.seed(size, options.idleMembers(), 0);
             Idle idle = with(server, 1, "W1-" + size, w -> w.idle(p, size, 30));
@@ -129,7 +146,7 @@ public final class Benchmark {
         if (options.workloads().contains("W3")) {
           report.stepped("W3", name(server), options.chatUsers() + " users", chat(server, 1));
         }
-        if (options.workloads().contains("W4")) {
+        if (options.workloads().contains("W4") && !naive) {
           Population p = db.seed(options.chatUsers(), 20, 40);
           for (double rate : options.churnRates()) {
             Churn churn = with(server, 1, String.format("W4-%.0f", rate), w -> w.churn(p, rate, options.churnSeconds(), 20, 5000));
@@ -153,6 +170,16 @@ public final class Benchmark {
                 (BenchServer.Thrume) w.server(), w6, "run" + run + "-" + label).run(p, rate));
               report.clusterChat(run, r);
             }
+          }
+        }
+        if (options.workloads().contains("W8") && thrume) {
+          ClusterChat.Options w8 = options.w8();
+          for (double rate : w8.rates()) {
+            Population p = db.seed(w8.sockets(), w8.members(), 0);
+            String label = String.format("W8-%.0f", rate);
+            ClusterChat.Result r = with(server, 1, label, w -> new ClusterChat(vertx, clients,
+              (BenchServer.Thrume) w.server(), w8, "run" + run + "-" + label).run(p, rate));
+            report.everyday(run, r);
           }
         }
         if (options.workloads().contains("W7") && thrume) {
@@ -192,7 +219,11 @@ public final class Benchmark {
   }
 
   private static String name(String server) {
-    return server.equals("thrume") ? "Thrume" : "Socket.IO 4.8";
+    return switch (server) {
+      case "thrume" -> "Thrume";
+      case "socketio-naive" -> "Socket.IO 4.8 naive";
+      default -> "Socket.IO 4.8";
+    };
   }
 
   interface Work<T> {
@@ -205,7 +236,7 @@ public final class Benchmark {
    */
   private <T> T with(String server, int nodes, String label, Work<T> work) throws Exception {
     try (BenchServer s = server.equals("thrume") ? BenchServer.Thrume.start(db, nodes, thrumeConfig(), options.launcher(), "run" + run + "-" + label)
-      : BenchServer.SocketIo.start(db, options.launcher())) {
+      : BenchServer.SocketIo.start(db, options.launcher(), server.equals("socketio-naive"))) {
       running = s;
       report.flags(s);
       Workloads w = new Workloads(vertx, clients, s);

@@ -6,6 +6,7 @@ import org.HdrHistogram.Recorder;
 import java.util.BitSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
 
 /**
  * What the generator's sockets received of the benchmark's messages. A message's content carries
@@ -118,11 +119,21 @@ final class Deliveries {
   }
 
   /**
-   * Deliveries that should have come and did not: every acknowledged message to each member, less
-   * the first copies received (a duplicate does not make up for a missing one).
+   * Deliveries that should have come and did not, counted per socket as W6 counts them: for every
+   * acknowledged message, each socket of {@code receivers.apply(index)} that did not receive it is
+   * one lost delivery. A duplicate on one socket does not make up for a miss on another, nor does a
+   * delivery of a message that was not acknowledged.
    */
-  long lost(long acknowledged, int members) {
-    return Math.max(0, acknowledged * members - received());
+  long lost(int[] acknowledged, IntFunction<int[]> receivers) {
+    long lost = 0;
+    for (int index : acknowledged) {
+      for (int socket : receivers.apply(index)) {
+        if (!saw(socket, index)) {
+          lost++;
+        }
+      }
+    }
+    return lost;
   }
 
   /** The latencies recorded since the last call (or reset), in nanoseconds. */

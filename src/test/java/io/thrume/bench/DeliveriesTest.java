@@ -40,10 +40,34 @@ class DeliveriesTest {
     d.onFrame(0, eight, intended + 1_000_000);
     d.onFrame(1, seven, intended + 1_000_000);
     d.onFrame(1, seven, intended + 2_000_000);
-    // two messages acknowledged, two members: four deliveries expected, socket 1 never got 8
-    assertEquals(1, d.lost(2, 2));
+    // two messages acknowledged, both sockets should get each: socket 1 never got 8
+    assertEquals(1, d.lost(new int[] {7, 8}, k -> new int[] {0, 1}));
     assertEquals(1, d.duplicated());
-    assertEquals(0, d.lost(1, 2), "fewer acknowledged than received is not a negative loss");
+    assertEquals(0, d.lost(new int[] {7}, k -> new int[] {0, 1}), "only what was acknowledged is expected");
+  }
+
+  @Test
+  void lostIsCountedPerSocketNotFromTotals() {
+    Deliveries d = new Deliveries();
+    d.reset(3);
+    long intended = 1_000_000_000L;
+    String seven = "{\"type\":\"rec\",\"body\":{\"message\":{\"content\":\"" + Deliveries.content(7, intended) + "\"}}}";
+    String nine = "{\"type\":\"rec\",\"body\":{\"message\":{\"content\":\"" + Deliveries.content(9, intended) + "\"}}}";
+    // message 7 to sockets 0 and 1; socket 2 (not a receiver of 7) got it instead of socket 1
+    d.onFrame(0, seven, intended);
+    d.onFrame(2, seven, intended);
+    // message 9, not acknowledged (refused), still arrived on socket 1
+    d.onFrame(1, nine, intended);
+    assertEquals(3, d.received(), "the totals would balance: 1 acknowledged × 2 receivers + 1");
+    assertEquals(1, d.lost(new int[] {7}, k -> new int[] {0, 1}), "socket 1 never got 7");
+  }
+
+  @Test
+  void aStepWithADuplicateIsNotHeld() {
+    Workloads.Step clean = new Workloads.Step(100, 2000, 100, 1, 10, 20, 0, 0, 0, 5, 100, 10, 50);
+    Workloads.Step duplicated = new Workloads.Step(100, 2000, 100, 1, 10, 20, 0, 1, 0, 5, 100, 10, 50);
+    assertTrue(clean.held());
+    assertFalse(duplicated.held());
   }
 
   @Test
@@ -79,8 +103,23 @@ class DeliveriesTest {
   }
 
   @Test
-  void mediansOverRuns() {
-    assertEquals(2.0, Report.median(List.of(3.0, 1.0, 2.0), Double::doubleValue));
-    assertEquals(2.5, Report.median(List.of(4.0, 1.0, 2.0, 3.0), Double::doubleValue));
+  void theSummaryIsOneWholeRunTheMedianByRateHeld() {
+    // run 1 held 2,000 (p99 40); run 2 held 3,000 (p99 90); run 3 held 3,000 (p99 30); run 4 held nothing
+    List<List<Workloads.Step>> runs = List.of(
+      List.of(step(1000, 20, 0), step(2000, 40, 0), step(3000, 400, 0)),
+      List.of(step(1000, 20, 0), step(2000, 40, 0), step(3000, 90, 0), step(4000, 30, 2)),
+      List.of(step(1000, 20, 0), step(2000, 40, 0), step(3000, 30, 0), step(4000, 300, 0)),
+      List.of(step(1000, 200, 0)));
+    assertEquals(3000, Report.heldRate(runs.get(1)));
+    assertEquals(0, Report.heldRate(runs.get(3)), "a step with lost deliveries is not held; none held: 0");
+    // by rate held, then the worse p99 first: run 4, run 1, run 2 (p99 90), run 3 (p99 30): the lower middle is run 1
+    assertEquals(0, Report.medianRun(runs, Report.BY_HELD_RATE));
+    assertEquals(1, Report.medianRun(runs.subList(0, 3), Report.BY_HELD_RATE), "of three: run 2, 3,000 at p99 90");
+    assertEquals(2, Report.medianRun(List.of(3.0, 1.0, 2.0), Double::compare), "the run of 2.0");
+    assertEquals(2, Report.medianRun(List.of(4.0, 1.0, 2.0, 3.0), Double::compare), "of four: the lower middle");
+  }
+
+  private static Workloads.Step step(double rate, double p99, long lost) {
+    return new Workloads.Step(rate, rate * 20, rate, p99 / 2, p99, p99, lost, 0, 0, 5, 100, 10, 50);
   }
 }

@@ -10,14 +10,18 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.ToDoubleFunction;
 
-/** Collects every run's results and writes the markdown report: medians over runs, then every step of every run. */
+/**
+ * Collects every run's results and writes the markdown report: for each workload, server and shape
+ * the median run (by the workload's main figure: W1 RSS per connection, W2/W3/W5 the rate held,
+ * W4 the achieved rate), every column from that one run, then every run; then every step of every run.
+ */
 final class Report {
   private final Benchmark.Options options;
   private final String postgresVersion;
@@ -26,6 +30,7 @@ final class Report {
   private final Map<String, List<List<Step>>> stepped = new LinkedHashMap<>();
   private final Map<String, List<Churn>> churn = new LinkedHashMap<>();
   private final ClusterChatReport clusterChat = new ClusterChatReport();
+  private final EverydayReport everyday = new EverydayReport();
   private final List<SearchLoad.Result> searches = new java.util.ArrayList<>();
 
   Report(Benchmark.Options options, BenchDatabase db) throws Exception {
@@ -53,6 +58,10 @@ final class Report {
     searches.add(result);
   }
 
+  void everyday(int run, ClusterChat.Result result) {
+    everyday.add(run, result);
+  }
+
   void clusterChat(int run, ClusterChat.Result result) {
     clusterChat.add(run, result);
   }
@@ -61,7 +70,8 @@ final class Report {
     StringBuilder md = new StringBuilder();
     md.append("# Thrume benchmark results\n\n");
     md.append("Written ").append(Instant.now()).append(" after ").append(runsDone).append(" of ").append(options.runs())
-      .append(" runs; every figure is the median over the runs.\n\n");
+      .append(" runs; each summary row is one whole run, the median run by the workload's main figure, followed by "
+        + "every run.\n\n");
     md.append("- Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" CPUs visible to the generator, ")
       .append(cpuModel()).append(", ").append(memory()).append("\n");
     md.append("- Servers pinned with `").append(String.join(" ", options.launcher()))
@@ -78,12 +88,16 @@ final class Report {
       .append(options.w6().drainMs()).append(" ms\n\n");
 
     if (!idle.isEmpty()) {
-      md.append("## W1 idle connections\n\n| server | connections | connects/s | heap per connection | RSS per connection "
-        + "| heartbeat CPU % | heartbeat µs per connection·s | dropped |\n|---|---|---|---|---|---|---|---|\n");
-      idle.forEach((key, runs) -> md.append(String.format("| %s | %.0f/s | %.1f KB | %.1f KB | %.2f | %.3f | %.0f |%n", key,
-        median(runs, Idle::connectsPerSecond), median(runs, Idle::heapBytesPerConnection) / 1024,
-        median(runs, Idle::rssBytesPerConnection) / 1024, median(runs, Idle::heartbeatCpuPercent),
-        median(runs, Idle::heartbeatMicrosPerConnectionSecond), median(runs, r -> r.failed()))));
+      md.append("## W1 idle connections\n\nFor each server and size, the run with the median RSS per connection (every "
+        + "column from that run; ties: run order), then every run.\n\n| server | connections | run | connects/s | heap per connection "
+        + "| RSS per connection | heartbeat CPU % | heartbeat µs per connection·s | dropped |\n|---|---|---|---|---|---|---|---|---|\n");
+      idle.forEach((key, runs) -> {
+        int median = medianRun(runs, Comparator.comparingDouble(Idle::rssBytesPerConnection));
+        idleRow(md, key, "**median: run " + (median + 1) + "**", runs.get(median));
+        for (int r = 0; r < runs.size(); r++) {
+          idleRow(md, key, "run " + (r + 1), runs.get(r));
+        }
+      });
       md.append("\n");
     }
     for (String workload : List.of("W2", "W3", "W5")) {
@@ -97,45 +111,48 @@ final class Report {
         continue;
       }
       md.append("## ").append(title(workload)).append("\n\nThe highest rate held (p99 ≤ ").append((int) Workloads.MAX_P99_MS)
-        .append(" ms, nothing lost or refused) and the figures at that rate; \"next\" is the rate that was not held.\n\n")
-        .append("| server | shape | msgs/s held | deliveries/s | persisted/s | p50 ms | p99 ms | p99.9 ms "
-          + "| CPU µs/delivery | CPU µs/message | generator CPU % | machine CPU % | next msgs/s (p99 ms, lost, errors) |\n"
-          + "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        .append(" ms, nothing lost, duplicated or refused) and the figures at that rate; \"next\" is the rate that was not held. ")
+        .append("For each server and shape, the run with the median rate held (ties on the rate: by the p99 there, the worse ")
+        .append("first; of an even number of runs, the lower middle one), every column from that run, then every run.\n\n")
+        .append("| server | shape | run | msgs/s held | deliveries/s | persisted/s | p50 ms | p99 ms | p99.9 ms "
+          + "| CPU µs/delivery | CPU µs/message | generator CPU % | machine CPU % | next msgs/s (p99 ms, lost, dup, errors) |\n"
+          + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
       rows.forEach((key, runs) -> {
-        // a run that held no step reports its first step, and says so in the first column
-        long heldNone = runs.stream().filter(r -> r.stream().noneMatch(Step::held)).count();
-        List<Step> best = runs.stream().map(Report::highestHeld).toList();
-        List<Step> next = runs.stream().map(Report::firstNotHeld).filter(s -> s != null).toList();
-        md.append(String.format("| %s | %s | %.0f | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f | %.0f | %s |%n", key,
-          heldNone > runs.size() / 2 ? String.format("none (first step %.0f)", median(best, Step::rate))
-            : String.format("%.0f", median(best, Step::rate)), median(best, Step::deliveriesPerSecond), median(best, Step::persistedPerSecond),
-          median(best, Step::p50), median(best, Step::p99), median(best, Step::p999),
-          median(best, Step::cpuMicrosPerDelivery), median(best, Step::cpuMicrosPerMessage),
-          median(best, Step::generatorCpuPercent), median(best, Step::machineCpuPercent), next.isEmpty() ? "—" : String.format("%.0f (%.0f, %.0f, %.0f)",
-            median(next, Step::rate), median(next, Step::p99), median(next, s -> s.lost()), median(next, s -> s.errors()))));
+        int median = medianRun(runs, BY_HELD_RATE);
+        steppedRow(md, key, "**median: run " + (median + 1) + "**", runs.get(median));
+        for (int r = 0; r < runs.size(); r++) {
+          steppedRow(md, key, "run " + (r + 1), runs.get(r));
+        }
       });
       md.append("\n");
     }
     if (!churn.isEmpty()) {
       md.append("## W4 churn\n\nNew sessions on a fixed schedule: token → ticket (Thrume) → socket → join → the 20 "
-        + "messages after seq 20; held 5 s, closed. Latency from the intended start to the history's arrival.\n\n"
-        + "| server | target sessions/s | achieved/s | p50 ms | p99 ms | p99.9 ms | failed | CPU µs/session "
-        + "| generator CPU % | machine CPU % |\n|---|---|---|---|---|---|---|---|---|---|\n");
-      churn.forEach((key, runs) -> md.append(String.format("| %s | %.0f | %.1f | %.1f | %.1f | %.0f | %.0f | %.0f | %.0f |%n",
-        key, median(runs, Churn::achievedPerSecond), median(runs, Churn::p50), median(runs, Churn::p99),
-        median(runs, Churn::p999), median(runs, r -> r.failed()), median(runs, Churn::cpuMicrosPerSession),
-        median(runs, Churn::generatorCpuPercent), median(runs, Churn::machineCpuPercent))));
+        + "messages after seq 20; held 5 s, closed. Latency from the intended start to the history's arrival. For each server "
+        + "and target, the run with the median achieved rate (every column from that run; ties: run order), then every run.\n\n"
+        + "| server | target sessions/s | run | achieved/s | p50 ms | p99 ms | p99.9 ms | failed | CPU µs/session "
+        + "| generator CPU % | machine CPU % |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+      churn.forEach((key, runs) -> {
+        int median = medianRun(runs, Comparator.comparingDouble(Churn::achievedPerSecond));
+        churnRow(md, key, "**median: run " + (median + 1) + "**", runs.get(median));
+        for (int r = 0; r < runs.size(); r++) {
+          churnRow(md, key, "run " + (r + 1), runs.get(r));
+        }
+      });
       md.append("\n");
     }
     if (!clusterChat.isEmpty()) {
       md.append(clusterChat.markdown());
+    }
+    if (!everyday.isEmpty()) {
+      md.append(everyday.markdown());
     }
     if (!searches.isEmpty()) {
       md.append("## W7 message search\n\nGET /api/search/messages over the messages of 500 conversations of 20, by two "
         + "groups of users: typical (each in one conversation) and heavy (each in " + options.heavyConversations()
         + " of them); one word, two words or a word's first three characters, from a skewed vocabulary of "
         + BenchDatabase.VOCABULARY + " words; a fixed number in flight; the typical group first, then the heavy one, on "
-        + "the same server. Per group, the run with the median p99, then every run.\n\n"
+        + "the same server. Per group, the run with the median p99 (every column from that run; ties: run order), then every run.\n\n"
         + "| group | run | messages in scope | messages | searches | in flight | p50 ms | p99 ms | max ms | searches/s "
         + "| results per search | server CPU µs per search | failed |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
       for (String group : searches.stream().map(SearchLoad.Result::group).distinct().toList()) {
@@ -176,7 +193,53 @@ final class Report {
     };
   }
 
-  private static Step highestHeld(List<Step> steps) {
+  /** A stepped run's main figure: the highest rate held (0 when none was), then the p99 there, lower is better. */
+  static final Comparator<List<Step>> BY_HELD_RATE = Comparator.<List<Step>>comparingDouble(Report::heldRate)
+    .thenComparing(Comparator.<List<Step>>comparingDouble(steps -> highestHeld(steps).p99()).reversed());
+
+  static double heldRate(List<Step> steps) {
+    return steps.stream().anyMatch(Step::held) ? highestHeld(steps).rate() : 0;
+  }
+
+  /**
+   * The index of the median run by {@code order} (worst first; of an even number, the lower of
+   * the two middle runs; equal runs keep their order): one whole run, never columns of several.
+   */
+  static <T> int medianRun(List<T> runs, Comparator<T> order) {
+    List<Integer> indexes = new ArrayList<>();
+    for (int i = 0; i < runs.size(); i++) {
+      indexes.add(i);
+    }
+    indexes.sort((a, b) -> order.compare(runs.get(a), runs.get(b)));
+    return indexes.get((indexes.size() - 1) / 2);
+  }
+
+  private static void idleRow(StringBuilder md, String key, String run, Idle r) {
+    md.append(String.format("| %s | %s | %.0f/s | %.1f KB | %.1f KB | %.2f | %.3f | %d |%n", key, run, r.connectsPerSecond(),
+      r.heapBytesPerConnection() / 1024, r.rssBytesPerConnection() / 1024, r.heartbeatCpuPercent(),
+      r.heartbeatMicrosPerConnectionSecond(), r.failed()));
+  }
+
+  /** One run of a stepped workload: its highest step held (a run that held none: its first step, said so) and the next. */
+  private static void steppedRow(StringBuilder md, String key, String run, List<Step> steps) {
+    Step best = highestHeld(steps);
+    Step next = firstNotHeld(steps);
+    boolean heldNone = steps.stream().noneMatch(Step::held);
+    md.append(String.format("| %s | %s | %s | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f | %.0f | %s |%n", key, run,
+      heldNone ? String.format("none (first step %.0f)", best.rate()) : String.format("%.0f", best.rate()),
+      best.deliveriesPerSecond(), best.persistedPerSecond(), best.p50(), best.p99(), best.p999(), best.cpuMicrosPerDelivery(),
+      best.cpuMicrosPerMessage(), best.generatorCpuPercent(), best.machineCpuPercent(),
+      next == null ? "— (every step held)" : heldNone ? "— (the first step was not held)"
+        : String.format("%.0f (%.1f, %d, %d, %d)", next.rate(), next.p99(), next.lost(), next.duplicated(), next.errors())));
+  }
+
+  private static void churnRow(StringBuilder md, String key, String run, Churn r) {
+    md.append(String.format("| %s | %s | %.1f | %.1f | %.1f | %.0f | %d | %.0f | %.0f | %.0f |%n", key, run,
+      r.achievedPerSecond(), r.p50(), r.p99(), r.p999(), r.failed(), r.cpuMicrosPerSession(), r.generatorCpuPercent(),
+      r.machineCpuPercent()));
+  }
+
+  static Step highestHeld(List<Step> steps) {
     Step best = steps.get(0);
     for (Step s : steps) {
       if (s.held()) {
@@ -188,14 +251,6 @@ final class Report {
 
   private static Step firstNotHeld(List<Step> steps) {
     return steps.stream().filter(s -> !s.held()).findFirst().orElse(null);
-  }
-
-  static <T> double median(List<T> values, ToDoubleFunction<T> field) {
-    double[] v = values.stream().mapToDouble(field).sorted().toArray();
-    if (v.length == 0) {
-      return Double.NaN;
-    }
-    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
   }
 
   private static String cpuModel() {

@@ -15,15 +15,17 @@ import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
+import java.util.stream.IntStream;
 
 /**
  * The workloads of the benchmark against one running server. Every send runs on a fixed schedule
  * (a message's intended time is fixed before the run; a late send still counts from it).
  */
 final class Workloads {
-  /** A step is held when p99 stays at or under this and nothing is lost or refused. */
+  /** A step is held when p99 stays at or under this and nothing is lost, duplicated or refused. */
   static final double MAX_P99_MS = 100;
   private final Vertx vertx;
   private final Clients clients;
@@ -37,7 +39,7 @@ final class Workloads {
               long lost, long duplicated, long errors, double cpuMicrosPerDelivery, double cpuMicrosPerMessage,
               double generatorCpuPercent, double machineCpuPercent) {
     boolean held() {
-      return p99 <= MAX_P99_MS && lost == 0 && errors == 0;
+      return p99 <= MAX_P99_MS && lost == 0 && duplicated == 0 && errors == 0;
     }
   }
 
@@ -163,6 +165,8 @@ final class Workloads {
     AtomicLong refused = new AtomicLong();
     AtomicLong answered = new AtomicLong();
     int total = (int) Math.round(rate * seconds);
+    // which messages were acknowledged: each socket of the sender's conversation should get each of them
+    AtomicIntegerArray ackedIndexes = new AtomicIntegerArray(total);
     long interval = (long) (1e9 / rate);
     long cpuBefore = ProcStats.cpuNanos(server.pids());
     long generatorBefore = ProcStats.generatorCpuNanos();
@@ -178,6 +182,9 @@ final class Workloads {
         int user = sender.apply(k);
         sessions.get(user).send(population.conversationOf(user), tag + k, Deliveries.content(k, intended))
           .onComplete(ar -> {
+            if (ar.succeeded()) {
+              ackedIndexes.set(k, 1);
+            }
             (ar.succeeded() ? acked : refused).incrementAndGet();
             answered.incrementAndGet();
           });
@@ -199,9 +206,17 @@ final class Workloads {
     double generator = ProcStats.generatorCpuNanos() - generatorBefore;
     Histogram latency = deliveries.takeLatency();
     long received = deliveries.received();
+    int[] ackedList = IntStream.range(0, total).filter(k -> ackedIndexes.get(k) == 1).toArray();
+    int size = population.size();
+    int socketCount = sessions.size();
+    IntFunction<int[]> receivers = k -> {
+      int first = sender.apply(k) / size * size;
+      return IntStream.range(first, Math.min(first + size, socketCount)).toArray();
+    };
+    long lost = deliveries.lost(ackedList, receivers);
     return new Step(rate, received / (double) seconds, acked.get() / (double) seconds,
       latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6,
-      latency.getValueAtPercentile(99.9) / 1e6, deliveries.lost(acked.get(), members), deliveries.duplicated(),
+      latency.getValueAtPercentile(99.9) / 1e6, lost, deliveries.duplicated(),
       refused.get() + (total - answered.get()), cpu / 1e3 / Math.max(1, received), cpu / 1e3 / Math.max(1, acked.get()),
       100 * generator / 1e9 / wall, ProcStats.machineBusyPercent(machineBefore, ProcStats.machineJiffies()));
   }
