@@ -16,26 +16,10 @@ import { useConversationListStore } from '@/stores/conversationList';
 import { changeErrorText, excerptOf, useMessageActionsStore } from '@/stores/messageActions';
 import { useMessagesStore } from '@/stores/messages';
 import { useOutboxStore } from '@/stores/outbox';
-import { CONV, FakeBus, ME, OTHER, msg, refused, settle } from '@/test/fakes';
-import type { ChatSyncReply, ConversationSummary, Message } from '@/types/contract';
+import { CONV, FakeBus, ME, OTHER, msg, refused, settle, summary } from '@/test/fakes';
+import type { ChatSyncReply, Message } from '@/types/contract';
 
 const mocked = vi.mocked(api);
-
-function summary(extra: Partial<ConversationSummary> = {}): ConversationSummary {
-  return {
-    id: CONV,
-    title: null,
-    participants: [
-      { id: ME, username: 'me', displayName: 'Me' },
-      { id: OTHER, username: 'other', displayName: 'Other' },
-    ],
-    createdAt: '2026-01-01T00:00:00.000Z',
-    lastSeq: 0,
-    lastMessage: null,
-    unreadCount: 0,
-    ...extra,
-  };
-}
 
 /** A changed state of message `seq` with the given changeSeq. */
 function changed(seq: number, changeSeq: number, extra: Partial<Message> = {}, sender = OTHER): Message {

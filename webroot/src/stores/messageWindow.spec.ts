@@ -12,25 +12,9 @@ import { useAuthStore } from '@/stores/auth';
 import { useConversationListStore } from '@/stores/conversationList';
 import { useMessagesStore } from '@/stores/messages';
 import { useReadingStore } from '@/stores/reading';
-import { CONV, ME, OTHER, msg } from '@/test/fakes';
-import type { ConversationSummary } from '@/types/contract';
+import { CONV, ME, OTHER, msg, summary } from '@/test/fakes';
 
 const mocked = vi.mocked(api);
-
-function summary(lastSeq: number): ConversationSummary {
-  return {
-    id: CONV,
-    title: null,
-    participants: [
-      { id: ME, username: 'me', displayName: 'Me' },
-      { id: OTHER, username: 'other', displayName: 'Other' },
-    ],
-    createdAt: '2026-01-01T00:00:00.000Z',
-    lastSeq,
-    lastMessage: null,
-    unreadCount: 0,
-  };
-}
 
 /** Messages 1..n of CONV, paged as the server pages them. */
 function serverWith(n: number) {
@@ -59,7 +43,7 @@ describe('a thread opened around an old message', () => {
     vi.clearAllMocks();
     setActivePinia(createPinia());
     useAuthStore().session = { token: 't', expiresAt: '2099-01-01T00:00:00Z', account: { id: ME, username: 'me', displayName: 'Me' } };
-    useConversationListStore().upsertConversation(summary(200));
+    useConversationListStore().upsertConversation(summary({ lastSeq: 200 }));
     useReadingStore().setOpen(CONV);
     messages = useMessagesStore();
   });

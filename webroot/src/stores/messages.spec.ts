@@ -13,26 +13,10 @@ import { useMessagesStore } from '@/stores/messages';
 import { useReadingStore } from '@/stores/reading';
 import { useReceiptsStore } from '@/stores/receipts';
 import { useOutboxStore } from '@/stores/outbox';
-import { CONV, FakeBus, ME, OTHER, msg, refused, settle } from '@/test/fakes';
+import { CONV, FakeBus, ME, OTHER, msg, refused, settle, summary } from '@/test/fakes';
 import type { ChatSyncReply, ConversationSummary, Message } from '@/types/contract';
 
 const mocked = vi.mocked(api);
-
-function summary(extra: Partial<ConversationSummary> = {}): ConversationSummary {
-  return {
-    id: CONV,
-    title: null,
-    participants: [
-      { id: ME, username: 'me', displayName: 'Me' },
-      { id: OTHER, username: 'other', displayName: 'Other' },
-    ],
-    createdAt: '2026-01-01T00:00:00.000Z',
-    lastSeq: 0,
-    lastMessage: null,
-    unreadCount: 0,
-    ...extra,
-  };
-}
 
 /** What the server holds: messages 1..n of CONV; answers REST pages and chat.sync like Thrume. */
 function serverWith(n: number) {

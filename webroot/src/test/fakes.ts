@@ -1,6 +1,6 @@
 // Test doubles: a bridge connection whose requests and events the test drives, and messages.
 import { BusError, NotConnectedError, type Bus, type CloseListener } from '@/services/eventBus';
-import type { Message } from '@/types/contract';
+import type { ConversationSummary, Message } from '@/types/contract';
 
 type Handler = (body: unknown) => unknown | Promise<unknown>;
 
@@ -71,6 +71,23 @@ export function msg(seq: number, senderId = OTHER, extra: Partial<Message> = {})
     content: `message ${seq}`,
     sentAt: new Date(Date.UTC(2026, 0, 1, 0, 0, seq)).toISOString(),
     clientMessageId: `c-${seq}`,
+    ...extra,
+  };
+}
+
+/** CONV as the conversation list shows it: ME and OTHER, nothing sent yet, unless `extra` says otherwise. */
+export function summary(extra: Partial<ConversationSummary> = {}): ConversationSummary {
+  return {
+    id: CONV,
+    title: null,
+    participants: [
+      { id: ME, username: 'me', displayName: 'Me' },
+      { id: OTHER, username: 'other', displayName: 'Other' },
+    ],
+    createdAt: '2026-01-01T00:00:00.000Z',
+    lastSeq: 0,
+    lastMessage: null,
+    unreadCount: 0,
     ...extra,
   };
 }
