@@ -26,6 +26,23 @@ export const useConversationListStore = defineStore('conversationList', () => {
 
   const me = () => useAuthStore().account?.id ?? null;
 
+  /**
+   * Per conversation, the seqs of others' messages heard live and counted unread here, above the
+   * last count the server gave. A list answer counts up to its own lastSeq; the messages heard
+   * live beyond that are added to it (an answer can know message 7 and miss 8, heard live before
+   * the answer came). Not reactive: only the counts are shown.
+   */
+  const countedLive = new Map<string, number[]>();
+  /** More are not kept (the oldest go): a count off by a few in such a flood is corrected by the next answer. */
+  const MAX_COUNTED_LIVE = 1_000;
+
+  function countLive(conversationId: string, seqs: number[]): void {
+    if (seqs.length === 0) return;
+    const held = countedLive.get(conversationId) ?? [];
+    held.push(...seqs);
+    countedLive.set(conversationId, held.length > MAX_COUNTED_LIVE ? held.slice(-MAX_COUNTED_LIVE) : held);
+  }
+
   /** Newest activity first. */
   const ordered = computed(() =>
     Object.values(summaries.value).sort((a, b) => {
@@ -74,13 +91,17 @@ export const useConversationListStore = defineStore('conversationList', () => {
             (held.seq === c.lastMessage.seq && (held.changeSeq ?? 0) > (c.lastMessage.changeSeq ?? 0)))
             ? held
             : c.lastMessage;
-        // messages that arrived live while the request was answered are newer than its count
-        const newerHere = known !== undefined && (known.lastMessage?.seq ?? known.lastSeq) > (c.lastMessage?.seq ?? c.lastSeq);
+        // others' messages heard live beyond the answer's lastSeq are not in its count; never more
+        // than counted here (what was read here since is not unread)
+        const beyond = (countedLive.get(c.id) ?? []).filter((seq) => seq > c.lastSeq);
+        if (beyond.length > 0) countedLive.set(c.id, beyond);
+        else countedLive.delete(c.id);
+        const liveUnread = Math.min(beyond.length, known?.unreadCount ?? 0);
         summaries.value[c.id] = {
           ...c,
           lastMessage,
           lastSeq: Math.max(c.lastSeq, known?.lastSeq ?? 0),
-          unreadCount: reading.isReading(c.id) ? 0 : newerHere ? known.unreadCount : c.unreadCount,
+          unreadCount: reading.isReading(c.id) ? 0 : c.unreadCount + liveUnread,
         };
         receipts.seed(c);
         receipts.acknowledgeDelivery(c.id);
@@ -126,6 +147,7 @@ export const useConversationListStore = defineStore('conversationList', () => {
   function setUnread(conversationId: string, unreadCount: number): void {
     const summary = summaries.value[conversationId];
     if (summary) summary.unreadCount = useReadingStore().isReading(conversationId) ? 0 : unreadCount;
+    countedLive.delete(conversationId);
   }
 
   /**
@@ -140,11 +162,16 @@ export const useConversationListStore = defineStore('conversationList', () => {
     const newest = added[added.length - 1];
     if (summary.lastMessage && newest.seq <= summary.lastMessage.seq) return;
     // only messages the summary has not counted yet are unread
-    const fresh = added.filter((m) => m.senderId !== myId && m.seq > (summary.lastMessage?.seq ?? summary.lastSeq)).length;
+    const fresh = added.filter((m) => m.senderId !== myId && m.seq > (summary.lastMessage?.seq ?? summary.lastSeq));
     summary.lastMessage = newest;
     summary.lastSeq = Math.max(summary.lastSeq, newest.seq);
-    if (useReadingStore().isReading(conversationId)) summary.unreadCount = 0;
-    else summary.unreadCount += fresh;
+    if (useReadingStore().isReading(conversationId)) {
+      summary.unreadCount = 0;
+      countedLive.delete(conversationId);
+    } else {
+      summary.unreadCount += fresh.length;
+      countLive(conversationId, fresh.map((m) => m.seq));
+    }
   }
 
   /**
@@ -160,7 +187,9 @@ export const useConversationListStore = defineStore('conversationList', () => {
     const myId = me();
     summary.lastMessage = fresh[fresh.length - 1];
     summary.lastSeq = Math.max(summary.lastSeq, summary.lastMessage.seq);
-    summary.unreadCount += fresh.filter((m) => m.senderId !== myId).length;
+    const unread = fresh.filter((m) => m.senderId !== myId);
+    summary.unreadCount += unread.length;
+    countLive(conversationId, unread.map((m) => m.seq));
     return fresh;
   }
 
@@ -173,6 +202,7 @@ export const useConversationListStore = defineStore('conversationList', () => {
   /** The conversation is no longer the user's (left, removed, or gone from the list): forget it everywhere. */
   function forget(conversationId: string): void {
     delete summaries.value[conversationId];
+    countedLive.delete(conversationId);
     useMessagesStore().forget(conversationId);
     useReceiptsStore().forget(conversationId);
     useReadingStore().forget(conversationId);
@@ -183,6 +213,7 @@ export const useConversationListStore = defineStore('conversationList', () => {
 
   function reset(): void {
     summaries.value = {};
+    countedLive.clear();
     listLoaded.value = false;
     listError.value = null;
   }

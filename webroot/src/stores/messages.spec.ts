@@ -206,6 +206,27 @@ describe('messages, the list, receipts and reading of one conversation', () => {
     expect(list.summaries[CONV].unreadCount).toBe(0);
   });
 
+  it('a list answer that knows some messages and not one heard live before it counts them all', async () => {
+    // the list was read before 6 and 7 were sent; 8 comes live before the next answer, which knows 7
+    list.upsertConversation(summary({ lastSeq: 5, lastMessage: msg(5), unreadCount: 0 }));
+    onConversationEvent(CONV, { type: 'message', message: msg(8) });
+    expect(list.summaries[CONV].unreadCount).toBe(1);
+    mocked.listConversations.mockResolvedValueOnce([summary({ lastSeq: 7, lastMessage: msg(7), unreadCount: 2 })]);
+    await list.refreshList();
+    expect(list.summaries[CONV].lastMessage?.seq).toBe(8);
+    expect(list.summaries[CONV].unreadCount).toBe(3);
+    // the next answer knows 8: its count is taken as it is, nothing added twice
+    mocked.listConversations.mockResolvedValueOnce([summary({ lastSeq: 8, lastMessage: msg(8), unreadCount: 3 })]);
+    await list.refreshList();
+    expect(list.summaries[CONV].unreadCount).toBe(3);
+    // read here meanwhile: a message heard live and then read is not added to an older answer's count
+    onConversationEvent(CONV, { type: 'message', message: msg(9) });
+    list.summaries[CONV].unreadCount = 0; // what opening it does (stores/reading.ts)
+    mocked.listConversations.mockResolvedValueOnce([summary({ lastSeq: 8, lastMessage: msg(8), unreadCount: 0 })]);
+    await list.refreshList();
+    expect(list.summaries[CONV].unreadCount).toBe(0);
+  });
+
   it('a message event published again (a repeated send) changes nothing: held once, counted unread once', async () => {
     serverWith(0);
     await messages.loadLatest(CONV);
