@@ -32,7 +32,8 @@
 #   epoch ms, to split the samples; java bench/JfrBreakdown.java <file.jfr> sums the samples by kind);
 #   BENCH_JFR_OPTIONS adds recording options (say method-profiling=max: Java samples every 1 ms, not 10);
 #   BENCH_THRUME_JVM_OPTS adds JVM options to every node; BENCH_THREADS=1 prints W1's CPU per
-#   thread; BENCH_HISTOGRAMS=dir saves W1's class histograms; BENCH_SERVER_CPUS is --server-cpus' default.
+#   thread; BENCH_HISTOGRAMS=dir saves W1's class histograms; BENCH_SERVER_CPUS is --server-cpus' default;
+#   BENCH_PG_SHARED_BUFFERS sizes the benchmark's PostgreSQL buffers (default 512MB, for W7's million messages).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # each socket is a file descriptor, on both ends; the hard limit is as far as an unprivileged process goes

@@ -34,7 +34,14 @@ final class BenchDatabase implements AutoCloseable {
   }
 
   BenchDatabase() throws Exception {
-    postgres = EmbeddedPostgres.builder().setServerConfig("max_connections", "200").start();
+    // W7's million messages (301 MB of rows and a 52 MB search index, 505 MB with every index) do
+    // not fit PostgreSQL's default 128 MB of buffers: searches then read pages from the OS and
+    // write out the ones they evict (heavy p99 51.9 ms against 46.7 ms with 512 MB,
+    // docs/performance.md). A production database is sized for its working set;
+    // BENCH_PG_SHARED_BUFFERS sets another size.
+    String buffers = System.getenv().getOrDefault("BENCH_PG_SHARED_BUFFERS", "");
+    postgres = EmbeddedPostgres.builder().setServerConfig("max_connections", "200")
+      .setServerConfig("shared_buffers", buffers.isBlank() ? "512MB" : buffers).start();
     try (Connection c = postgres.getPostgresDatabase().getConnection()) {
       c.createStatement().execute("CREATE USER thrume WITH PASSWORD 'pw-thrume'");
       c.createStatement().execute("CREATE DATABASE chat OWNER thrume");
@@ -168,11 +175,12 @@ final class BenchDatabase implements AutoCloseable {
     return ids;
   }
 
+  /** "17.6, shared_buffers 128MB": the version and the setting that decides what stays in memory. */
   String serverVersion() throws Exception {
     try (Connection c = postgres.getPostgresDatabase().getConnection();
-         var rs = c.createStatement().executeQuery("SHOW server_version")) {
+         var rs = c.createStatement().executeQuery("SELECT current_setting('server_version'), current_setting('shared_buffers')")) {
       rs.next();
-      return rs.getString(1);
+      return rs.getString(1) + ", shared_buffers " + rs.getString(2);
     }
   }
 
