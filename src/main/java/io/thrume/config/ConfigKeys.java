@@ -23,6 +23,7 @@ public final class ConfigKeys {
   public static final String DB_URL = "db.url";
   public static final String DB_POOL_SIZE = "db.poolSize";
   public static final String DB_EMBEDDED_PORT = "db.embeddedPort";
+  public static final String DB_EMBEDDED_SHARED_BUFFERS = "db.embeddedSharedBuffers";
 
   public static final String AUTH_JWT_SECRET = "auth.jwtSecret";
   public static final String AUTH_TOKEN_MINUTES = "auth.tokenMinutes";

@@ -26,6 +26,7 @@ public final class ConfigLoader {
     m.put("THRUME_HTTP_PORT", ConfigKeys.HTTP_PORT);
     m.put("THRUME_DATA_DIR", ConfigKeys.DATA_DIR);
     m.put("THRUME_DB_URL", ConfigKeys.DB_URL);
+    m.put("THRUME_DB_SHARED_BUFFERS", ConfigKeys.DB_EMBEDDED_SHARED_BUFFERS);
     m.put("THRUME_JWT_SECRET", ConfigKeys.AUTH_JWT_SECRET);
     m.put("THRUME_TOKEN_MINUTES", ConfigKeys.AUTH_TOKEN_MINUTES);
     m.put("THRUME_REFRESH_DAYS", ConfigKeys.AUTH_REFRESH_DAYS);

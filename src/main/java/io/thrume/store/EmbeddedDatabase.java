@@ -51,7 +51,7 @@ final class EmbeddedDatabase implements AutoCloseable {
     this.password = password;
   }
 
-  static EmbeddedDatabase start(Path dataDir, int port) throws IOException {
+  static EmbeddedDatabase start(Path dataDir, int port, String sharedBuffers) throws IOException {
     Path pgData = dataDir.resolve("postgres").toAbsolutePath();
     Files.createDirectories(pgData);
     stopOrphanedPostmaster(pgData);
@@ -69,7 +69,8 @@ final class EmbeddedDatabase implements AutoCloseable {
       // after initdb (which zonky runs with trust) and before every start: password and pg_hba.conf
       .setDataDirectoryCustomizer(dir -> requirePassword(binaries, dir.toPath(), password))
       .setServerConfig("listen_addresses", "127.0.0.1")
-      .setServerConfig("max_connections", "100");
+      .setServerConfig("max_connections", "100")
+      .setServerConfig("shared_buffers", sharedBuffers);
     if (port > 0) {
       builder.setPort(port);
     }

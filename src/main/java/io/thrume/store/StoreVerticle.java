@@ -41,7 +41,7 @@ public class StoreVerticle extends VerticleBase {
     return vertx.executeBlocking(() -> {
         PgConnectOptions options;
         if (config.embedded()) {
-          embedded = EmbeddedDatabase.start(config.dataDir(), config.embeddedPort());
+          embedded = EmbeddedDatabase.start(config.dataDir(), config.embeddedPort(), config.embeddedSharedBuffers());
           options = embedded.connectOptions();
         } else {
           options = PgConnectOptions.fromUri(config.dbUrl());

@@ -27,25 +27,28 @@ class ConfigLoaderTest {
     assertEquals(10, s.integer(ConfigKeys.CHAT_SEND_BURST));
     assertEquals(1.0, s.decimal(ConfigKeys.CHAT_SEND_PER_SECOND));
     assertEquals(65536, s.integer(ConfigKeys.HTTP_MAX_BODY_BYTES));
+    assertEquals("256MB", s.string(ConfigKeys.DB_EMBEDDED_SHARED_BUFFERS));
   }
 
   @Test
   void everyEnvironmentVariableOverridesItsKey() {
-    Map<String, String> env = Map.of(
-      "THRUME_HTTP_PORT", "9090",
-      "THRUME_DATA_DIR", "/var/lib/thrume",
-      "THRUME_DB_URL", "postgresql://u:p@db:5432/chat",
-      "THRUME_JWT_SECRET", "a-secret-that-is-long-enough-0123456789",
-      "THRUME_TOKEN_MINUTES", "15",
-      "THRUME_REFRESH_DAYS", "7",
-      "THRUME_CLUSTER_PORT", "5801",
-      "THRUME_CLUSTER_MEMBERS", "10.0.0.1:5801,10.0.0.2:5801",
-      "THRUME_CLUSTER_HOST", "10.0.0.1",
-      "THRUME_ALLOWED_ORIGINS", "https://a.example, https://b.example");
+    Map<String, String> env = Map.ofEntries(
+      Map.entry("THRUME_HTTP_PORT", "9090"),
+      Map.entry("THRUME_DATA_DIR", "/var/lib/thrume"),
+      Map.entry("THRUME_DB_URL", "postgresql://u:p@db:5432/chat"),
+      Map.entry("THRUME_DB_SHARED_BUFFERS", "1GB"),
+      Map.entry("THRUME_JWT_SECRET", "a-secret-that-is-long-enough-0123456789"),
+      Map.entry("THRUME_TOKEN_MINUTES", "15"),
+      Map.entry("THRUME_REFRESH_DAYS", "7"),
+      Map.entry("THRUME_CLUSTER_PORT", "5801"),
+      Map.entry("THRUME_CLUSTER_MEMBERS", "10.0.0.1:5801,10.0.0.2:5801"),
+      Map.entry("THRUME_CLUSTER_HOST", "10.0.0.1"),
+      Map.entry("THRUME_ALLOWED_ORIGINS", "https://a.example, https://b.example"));
     Settings s = new Settings(ConfigLoader.load(env));
     assertEquals(9090, s.integer(ConfigKeys.HTTP_PORT));
     assertEquals("/var/lib/thrume", s.string(ConfigKeys.DATA_DIR));
     assertEquals("postgresql://u:p@db:5432/chat", s.string(ConfigKeys.DB_URL));
+    assertEquals("1GB", s.string(ConfigKeys.DB_EMBEDDED_SHARED_BUFFERS));
     assertEquals("a-secret-that-is-long-enough-0123456789", s.string(ConfigKeys.AUTH_JWT_SECRET));
     assertEquals(15, s.integer(ConfigKeys.AUTH_TOKEN_MINUTES));
     assertEquals(7, s.integer(ConfigKeys.AUTH_REFRESH_DAYS));

@@ -52,6 +52,7 @@ class EmbeddedDatabaseAuthTest {
         assertEquals("0", one(c, "SELECT count(*) FROM pg_hba_file_rules WHERE auth_method <> 'scram-sha-256'"),
           "no rule lets anyone in without the password");
         assertTrue(one(c, "SELECT rolpassword FROM pg_authid WHERE rolname = 'postgres'").startsWith("SCRAM-SHA-256$"));
+        assertEquals("256MB", one(c, "SHOW shared_buffers"), "db.embeddedSharedBuffers, not PostgreSQL's 128MB");
       }
 
       RestClient client = thrume.client();
