@@ -119,6 +119,7 @@ export const useOutboxStore = defineStore('outbox', () => {
   }
 
   function remove(clientMessageId: string): void {
+    held.delete(clientMessageId);
     const before = entries.value.length;
     entries.value = entries.value.filter((e) => e.clientMessageId !== clientMessageId);
     if (entries.value.length !== before) persist();
@@ -198,7 +199,6 @@ export const useOutboxStore = defineStore('outbox', () => {
   }
 
   function discard(clientMessageId: string): void {
-    held.delete(clientMessageId);
     remove(clientMessageId);
   }
 
