@@ -11,7 +11,7 @@ import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Thrume } from '../js/thrume-server.mjs';
-import { Browsers, LIVE_TIMEOUT_MS, listItem, messageRow, send, shot, startedAround, TEST_CONFIG, waitUntil } from './support.mjs';
+import { axeViolations, Browsers, LIVE_TIMEOUT_MS, listItem, messageRow, send, shot, startedAround, TEST_CONFIG, waitUntil } from './support.mjs';
 
 const server = new Thrume({ ...TEST_CONFIG, limits: { search: { burst: 1000, perSecond: 1000.0 } } }, 'thrume-search-e2e');
 const b = new Browsers(server, 'search');
@@ -51,7 +51,7 @@ async function results(page) {
 
 describe('message search', () => {
   b.step('seed: a conversation of 160 messages, another with a match and a deleted match', async () => {
-    alice = await b.person('alice', 'Alice Liddell');
+    alice = await b.person('alice', 'Alice Liddell', { bypassCSP: true }); // bypassCSP: axe-core is injected
     bob = await b.person('bob', 'Bob Builder');
     ids.long = await b.conversation(alice, [bob], 'History');
     for (let i = 1; i <= 160; i++) {
@@ -200,6 +200,8 @@ describe('message search', () => {
       assert.equal(await field.isVisible(), true);
       assert.equal(await conversation.isVisible(), false, 'in the conversation\'s place');
       await shot(page, 'search-phone-open');
+      const violations = await axeViolations(page);
+      assert.deepEqual(violations, [], JSON.stringify(violations, null, 2));
       // Escape on the empty field: back to the conversation, the focus on the button
       await page.keyboard.press('Escape');
       await conversation.waitFor();
