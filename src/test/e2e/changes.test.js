@@ -131,6 +131,38 @@ describe('message changes', () => {
     await bob.page.getByTestId('connection-banner').waitFor({ state: 'hidden', timeout: LIVE_TIMEOUT_MS });
   });
 
+  b.step('the message toolbar is one ARIA toolbar: one Tab stop (the button focused last), Left/Right (wrapping), Home and End move between its buttons', async () => {
+    const { alice } = b.users;
+    const page = alice.page;
+    const row = bySeq(page, ids.original);
+    const tools = row.getByTestId('message-tools');
+    assert.equal(await tools.getAttribute('role'), 'toolbar');
+    assert.equal(await tools.getAttribute('aria-label'), 'Message actions');
+    const tabIndexes = () => tools.locator('button').evaluateAll((bs) => bs.map((el) => `${el.textContent.trim()}:${el.tabIndex}`));
+    assert.deepEqual(await tabIndexes(), ['Reply:0', 'React:-1', 'Edit:-1', 'Delete:-1'], 'one Tab stop');
+    const focused = () => page.evaluate(() => document.activeElement?.closest('[data-testid="message-tools"]') ? document.activeElement.textContent.trim() : `outside: ${document.activeElement?.dataset.testid ?? document.activeElement?.tagName}`);
+
+    // Tab from the message goes into its toolbar once, and the next Tab leaves it
+    await row.evaluate((el) => el.focus());
+    await page.keyboard.press('Tab');
+    assert.equal(await focused(), 'Reply');
+    for (const [key, expected] of [['ArrowRight', 'React'], ['ArrowRight', 'Edit'], ['End', 'Delete'], ['ArrowRight', 'Reply'], ['ArrowLeft', 'Delete'], ['Home', 'Reply'], ['ArrowLeft', 'Delete'], ['ArrowLeft', 'Edit']]) {
+      await page.keyboard.press(key);
+      assert.equal(await focused(), expected, `after ${key}`);
+    }
+    assert.deepEqual(await tabIndexes(), ['Reply:-1', 'React:-1', 'Edit:0', 'Delete:-1'], 'the Tab stop follows the focus');
+    await page.keyboard.press('Tab');
+    assert.match(await focused(), /^outside/, 'Tab leaves the toolbar');
+    await page.keyboard.press('Shift+Tab');
+    assert.equal(await focused(), 'Edit', 'Shift+Tab comes back to the button focused last');
+    await shot(page, 'changes-toolbar-keyboard');
+    // Enter on it still acts: the editor opens, Escape closes it and the focus is back on Edit
+    await page.keyboard.press('Enter');
+    await row.getByTestId('edit-input').waitFor();
+    await page.keyboard.press('Escape');
+    await waitUntil(async () => (await focused()) === 'Edit', 2_000, 'the focus back on Edit');
+  });
+
   b.step('reactions: Bob 👍 from the picker, Alice 👍 on the chip: count 2, each sees their own pressed and both named; Bob takes his back', async () => {
     const { alice, bob } = b.users;
     await act(bySeq(bob.page, ids.original), 'react');
@@ -166,10 +198,10 @@ describe('message changes', () => {
     assert.deepEqual(stored.json.messages.find((m) => m.seq === ids.original).reactions, { '👍': [alice.id] });
   });
 
-  b.step('refusals change nothing and say why: a 21st emoji from the picker, Bob editing Alice\'s message over REST (403), an edit over 4,000 characters', async () => {
+  b.step('at 20 different reactions the picker offers no new emoji (aria-disabled, with why) and one already there still toggles; refusals change nothing and say why: Bob editing Alice\'s message over REST (403), an edit over 4,000 characters', async () => {
     const { alice, bob } = b.users;
     const full = await b.sendRest(alice, ids.ab, 'Twenty reactions already');
-    const emoji = ['🍎', '🍐', '🍊', '🍋', '🍌', '🍉', '🍇', '🍓', '🫐', '🍈', '🍒', '🍑', '🥭', '🍍', '🥥', '🥝', '🍅', '🥑', '🥦', '🌽'];
+    const emoji = ['🍎', '🍐', '🍊', '🍋', '🍌', '🍉', '🍇', '🍓', '🫐', '🍈', '🍒', '🍑', '🥭', '🍍', '🥥', '🥝', '🍅', '🥑', '🥦', '❤️'];
     for (const e of emoji) {
       const r = await b.api(alice, 'PUT', `/api/conversations/${ids.ab}/messages/${full.seq}/reactions/${encodeURIComponent(e)}`);
       assert.equal(r.status, 200, r.text);
@@ -177,15 +209,45 @@ describe('message changes', () => {
     const row = bySeq(bob.page, full.seq);
     await waitUntil(async () => (await row.getByTestId('reaction-chip').count()) === 20, LIVE_TIMEOUT_MS, 'Bob sees the 20 reactions');
     await act(row, 'react');
-    await bob.page.getByTestId('reaction-picker').locator('[data-emoji="👍"]').click();
-    const error = row.getByTestId('change-error');
-    await error.waitFor();
-    assert.equal(await error.textContent().then((t) => t.replace('×', '').trim()), 'Could not react with 👍: a message takes at most 20 different reactions.');
-    assert.equal(await error.getAttribute('role'), 'alert');
-    await shot(bob.page, 'changes-refused-reaction');
+    const picker = bob.page.getByTestId('reaction-picker');
+    await picker.waitFor();
+    const note = picker.getByTestId('reactions-full');
+    assert.equal((await note.textContent()).trim(), 'This message has 20 different reactions, the most it can take: add yours to one already there.');
+    const noteId = await note.getAttribute('id');
+    const options = await picker.getByTestId('reaction-option').evaluateAll((els) =>
+      els.map((el) => [el.dataset.emoji, el.getAttribute('aria-disabled'), el.getAttribute('aria-describedby')]),
+    );
+    assert.deepEqual(options, [
+      ['👍', 'true', noteId],
+      ['❤️', null, null],
+      ['😂', 'true', noteId],
+      ['🎉', 'true', noteId],
+      ['😮', 'true', noteId],
+      ['😢', 'true', noteId],
+    ]);
+    // still in the picker's arrow order, so that the reason is heard
+    assert.equal(await bob.page.evaluate(() => document.activeElement?.dataset.emoji), '👍');
+    const axe = await axeViolations(bob.page);
+    assert.deepEqual(axe, [], JSON.stringify(axe, null, 2));
+    await shot(bob.page, 'changes-picker-full');
+    // a new one does nothing, by keyboard or pointer (playwright waits for an aria-disabled button to be enabled: forced)
+    await bob.page.keyboard.press('Enter');
+    await picker.locator('[data-emoji="👍"]').click({ force: true });
+    await sleep(500);
+    assert.equal(await row.getByTestId('change-error').count(), 0, 'no refusal to show: nothing was sent');
     assert.equal(await chip(row, '👍').count(), 0, 'no 👍 shown');
-    const stored = await b.api(bob, 'GET', `/api/conversations/${ids.ab}/messages`);
-    assert.equal(Object.keys(stored.json.messages.find((m) => m.seq === full.seq).reactions).length, 20);
+    let stored = await b.api(bob, 'GET', `/api/conversations/${ids.ab}/messages`);
+    assert.deepEqual(stored.json.messages.find((m) => m.seq === full.seq).reactions['👍'], undefined);
+    // one already there: Bob adds his
+    await picker.locator('[data-emoji="❤️"]').click();
+    await picker.waitFor({ state: 'hidden' });
+    for (const u of [bob, alice]) {
+      await waitUntil(async () => (await chip(bySeq(u.page, full.seq), '❤️').getAttribute('data-count')) === '2', LIVE_TIMEOUT_MS, `${u.username}: ❤️ 2`);
+    }
+    stored = await b.api(bob, 'GET', `/api/conversations/${ids.ab}/messages`);
+    const reactions = stored.json.messages.find((m) => m.seq === full.seq).reactions;
+    assert.equal(Object.keys(reactions).length, 20);
+    assert.deepEqual(reactions['❤️'], [alice.id, bob.id]);
 
     // Bob forces an edit of Alice's message: 403, and neither screen changes
     const forced = await b.api(bob, 'PATCH', `/api/conversations/${ids.ab}/messages/${ids.original}`, { content: 'hijacked' });
@@ -343,5 +405,75 @@ describe('message changes', () => {
     await bob.page.getByTestId('jump-to-latest').click();
     await messageRow(bob.page, 'About that draft').waitFor({ timeout: LIVE_TIMEOUT_MS });
   });
+
+  b.step('offline, messages still in the outbox can be edited (the queued text and its kept copy change) and deleted (after the same confirmation, never sent); after a reload and the reconnection only the edited one is stored', async () => {
+    const { alice, bob } = b.users;
+    const page = bob.page;
+    const base = `/api/conversations/${ids.ab}/messages`;
+    await page.route('**/api/realtime/ticket', (route) => route.abort());
+    await closeSockets(bob);
+    await page.getByTestId('connection-banner').waitFor({ timeout: LIVE_TIMEOUT_MS });
+    await send(page, 'Offline one, with a tpyo');
+    await send(page, 'Offline two, to be deleted');
+    const byClientId = async (text) => {
+      const row = messageRow(page, text);
+      await row.waitFor();
+      return page.locator(`[data-testid="message"][data-client-message-id="${await row.getAttribute('data-client-message-id')}"]`);
+    };
+    const one = await byClientId('Offline one, with a tpyo');
+    const two = await byClientId('Offline two, to be deleted');
+    const kept = () => page.evaluate((id) => JSON.parse(localStorage.getItem(`thrume.outbox.${id}`) ?? '[]').map((e) => e.content), bob.id);
+    assert.deepEqual(await kept(), ['Offline one, with a tpyo', 'Offline two, to be deleted']);
+    assert.equal(await one.getByTestId('delivery-state').getAttribute('data-state'), 'pending');
+
+    // not sent yet: Edit and Delete only (nothing to reply to or react to yet)
+    await one.hover();
+    assert.deepEqual((await one.getByTestId('message-tools').locator('button').allTextContents()).map((t) => t.trim()), ['Edit', 'Delete']);
+    await one.getByTestId('action-edit').click();
+    const editor = one.getByTestId('edit-input');
+    assert.equal(await editor.inputValue(), 'Offline one, with a tpyo');
+    await editor.fill('Offline one, without a typo');
+    await shot(page, 'changes-queued-editing');
+    await editor.press('Enter');
+    await editor.waitFor({ state: 'hidden' });
+    assert.equal(await contentOf(one), 'Offline one, without a typo');
+    assert.equal(await one.getByTestId('delivery-state').getAttribute('data-state'), 'pending');
+    assert.deepEqual(await kept(), ['Offline one, without a typo', 'Offline two, to be deleted']);
+
+    // Delete asks first (Cancel keeps it), then it is gone, from the kept copy too
+    await two.hover();
+    await two.getByTestId('action-delete').click();
+    const confirm = two.getByTestId('delete-confirm');
+    await confirm.waitFor();
+    assert.match(await confirm.textContent(), /Delete this message\? It has not been sent yet/);
+    await two.getByTestId('delete-confirm-no').click();
+    await confirm.waitFor({ state: 'hidden' });
+    await two.hover();
+    await two.getByTestId('action-delete').click();
+    await shot(page, 'changes-queued-delete-confirm');
+    await two.getByTestId('delete-confirm-yes').click();
+    await two.waitFor({ state: 'detached' });
+    assert.deepEqual(await kept(), ['Offline one, without a typo']);
+
+    // a reload while still offline shows what is kept
+    await page.reload();
+    await messageRow(page, 'Offline one, without a typo').waitFor();
+    assert.equal(await messageRow(page, 'Offline two, to be deleted').count(), 0);
+    assert.equal(await messageRow(page, 'Offline one, with a tpyo').count(), 0);
+
+    await page.unroute('**/api/realtime/ticket');
+    await bob.context.setOffline(true);
+    await sleep(100);
+    await bob.context.setOffline(false);
+    await page.getByTestId('connection-banner').waitFor({ state: 'hidden', timeout: 20_000 });
+    await messageRow(alice.page, 'Offline one, without a typo').waitFor({ timeout: LIVE_TIMEOUT_MS });
+    await waitUntil(async () => (await kept()).length === 0, LIVE_TIMEOUT_MS, 'the outbox empty');
+    const stored = (await b.api(bob, 'GET', `${base}?limit=20`)).json.messages.map((m) => m.content);
+    assert.ok(stored.includes('Offline one, without a typo'));
+    assert.ok(!stored.some((c) => c.startsWith('Offline two') || c.includes('tpyo')), stored.join(' | '));
+    assert.equal(await messageRow(alice.page, 'Offline two, to be deleted').count(), 0);
+    assert.deepEqual(bob.errors, []);
+    assert.deepEqual(alice.errors, []);
+  }, 150_000);
 
 });

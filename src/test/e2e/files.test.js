@@ -4,7 +4,8 @@
 // progress, and sends both; Bob sees the image preview live (decoded: naturalWidth > 0) and a
 // download chip whose file is the very bytes Alice chose. An upload cancelled midway (the upload
 // throttled), a file over the limit and an empty file each end with nothing sent, the last two
-// with a clear error.
+// with a clear error. An upload refused by the server's upload limit (429) is tried again by itself
+// after its Retry-After, counting down, and then stored.
 //
 // Run: bash src/test/e2e/run.sh (after `mvn package`). Screenshots go to target/e2e-screenshots/.
 import { describe } from 'node:test';
@@ -14,7 +15,9 @@ import { png } from './files-support.mjs';
 import { Browsers, LIVE_TIMEOUT_MS, messageRows, shot, startedAround, TEST_CONFIG, waitUntil } from './support.mjs';
 
 const MAX_BYTES = 256 * 1024;
-const server = new Thrume({ ...TEST_CONFIG, files: { maxBytes: MAX_BYTES } }, 'thrume-files-e2e');
+/** Uploads per user: a bucket of 8, one more every 2 s (the last step empties it to get a real 429). */
+const UPLOADS = { burst: 8, perSecond: 0.5 };
+const server = new Thrume({ ...TEST_CONFIG, files: { maxBytes: MAX_BYTES }, limits: { upload: UPLOADS } }, 'thrume-files-e2e');
 const b = new Browsers(server, 'files');
 let alice;
 let bob;
@@ -205,4 +208,47 @@ describe('files', () => {
     assert.deepEqual(alice.errors, []);
     assert.deepEqual(bob.errors, []);
   });
+  b.step('an upload refused by the upload limit (429) shows "Retrying in N s", is tried again by itself after Retry-After and is stored', async () => {
+    const page = alice.page;
+    const answers = [];
+    page.on('response', (r) => {
+      if (r.request().method() === 'POST' && /\/attachments$/.test(r.url())) answers.push({ status: r.status(), retryAfter: r.headers()['retry-after'] ?? null, at: Date.now() });
+    });
+    // Alice's upload bucket emptied over REST (the same user): the next upload is refused
+    let refusedAfter = null;
+    for (let i = 0; i < UPLOADS.burst + 5 && refusedAfter === null; i++) {
+      const res = await fetch(`${server.base}/api/conversations/${conversationId}/attachments`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${alice.token}`, 'content-type': 'text/plain', 'x-filename': `filler-${i}.txt` },
+        body: 'x',
+      });
+      if (res.status === 429) refusedAfter = res.headers.get('retry-after');
+      else assert.equal(res.status, 201);
+    }
+    assert.ok(Number(refusedAfter) > 0, `a 429 with Retry-After (${refusedAfter})`);
+
+    await attach(page, [{ name: 'later.txt', type: 'text/plain', bytes: Buffer.from('tried again by itself') }]);
+    const chip = page.locator('[data-testid="upload"][data-name="later.txt"]');
+    const retrying = chip.getByTestId('upload-retrying');
+    await retrying.waitFor({ timeout: LIVE_TIMEOUT_MS });
+    assert.match((await retrying.textContent()).trim(), /^Retrying in \d+ s$/);
+    assert.equal((await chip.getByTestId('upload-error').textContent()).trim(), 'Too many uploads at once.');
+    // the user can still retry at once or give it up
+    assert.equal((await chip.getByTestId('upload-retry').textContent()).trim(), 'Retry now');
+    await chip.getByRole('button', { name: 'Dismiss later.txt' }).waitFor();
+    await shot(page, 'files-retrying');
+    await waitUntil(async () => (await chip.getAttribute('data-state')) === 'done', 20_000, 'the upload stored without a click');
+    const first = answers.findIndex((a) => a.status === 429);
+    assert.ok(first >= 0, JSON.stringify(answers));
+    const wait = Number(answers[first].retryAfter);
+    assert.ok(wait > 0, 'the refusal said when to come back');
+    const stored = answers.slice(first + 1).find((a) => a.status === 201);
+    assert.ok(stored, JSON.stringify(answers));
+    assert.ok(stored.at - answers[first].at >= wait * 1000 - 300, `not tried again before Retry-After (${stored.at - answers[first].at} ms, ${wait} s)`);
+    await page.getByTestId('send').click();
+    await waitUntil(async () => (await page.getByTestId('upload').count()) === 0, 5_000, 'sent');
+    await waitUntil(async () => (await restMessages(alice)).at(-1).attachments.map((a) => a.name).join() === 'later.txt', LIVE_TIMEOUT_MS, 'the message with the file');
+    assert.deepEqual(alice.errors, []);
+  });
+
 });

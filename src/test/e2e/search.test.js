@@ -11,7 +11,7 @@ import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Thrume } from '../js/thrume-server.mjs';
-import { Browsers, LIVE_TIMEOUT_MS, listItem, messageRow, send, shot, startedAround, TEST_CONFIG, waitUntil } from './support.mjs';
+import { axeViolations, Browsers, LIVE_TIMEOUT_MS, listItem, messageRow, send, shot, startedAround, TEST_CONFIG, waitUntil } from './support.mjs';
 
 const server = new Thrume({ ...TEST_CONFIG, limits: { search: { burst: 1000, perSecond: 1000.0 } } }, 'thrume-search-e2e');
 const b = new Browsers(server, 'search');
@@ -51,7 +51,7 @@ async function results(page) {
 
 describe('message search', () => {
   b.step('seed: a conversation of 160 messages, another with a match and a deleted match', async () => {
-    alice = await b.person('alice', 'Alice Liddell');
+    alice = await b.person('alice', 'Alice Liddell', { bypassCSP: true }); // bypassCSP: axe-core is injected
     bob = await b.person('bob', 'Bob Builder');
     ids.long = await b.conversation(alice, [bob], 'History');
     for (let i = 1; i <= 160; i++) {
@@ -181,4 +181,68 @@ describe('message search', () => {
     assert.deepEqual(alice.errors, []);
     assert.deepEqual(bob.errors, []);
   });
+  b.step('on a phone-width screen with a conversation open, the header\'s search button and Ctrl+K show the search in its place and focus it; Escape goes back; a result opens in context', async () => {
+    const page = alice.page;
+    await page.setViewportSize({ width: 390, height: 760 });
+    try {
+      await page.goto(`/c/${ids.other}`);
+      await page.getByTestId('composer-input').waitFor();
+      const field = page.getByTestId('message-search-input');
+      const conversation = page.getByTestId('conversation-view');
+      const focusedId = () => page.evaluate(() => document.activeElement?.id);
+      assert.equal(await field.isVisible(), false, 'the list and its search are hidden behind the conversation');
+
+      // the header's search button
+      const button = page.getByTestId('open-search');
+      assert.equal(await button.getAttribute('aria-label'), 'Search messages');
+      await button.click();
+      await waitUntil(async () => (await focusedId()) === 'message-search-input', 2_000, 'the search focused');
+      assert.equal(await field.isVisible(), true);
+      assert.equal(await conversation.isVisible(), false, 'in the conversation\'s place');
+      await shot(page, 'search-phone-open');
+      const violations = await axeViolations(page);
+      assert.deepEqual(violations, [], JSON.stringify(violations, null, 2));
+      // Escape on the empty field: back to the conversation, the focus on the button
+      await page.keyboard.press('Escape');
+      await conversation.waitFor();
+      assert.equal(await field.isVisible(), false);
+      assert.equal(await focusedId(), 'open-search');
+
+      // Ctrl+K from the composer, "/" from the messages: the same
+      await page.getByTestId('composer-input').focus();
+      await page.keyboard.press('Control+k');
+      await waitUntil(async () => (await focusedId()) === 'message-search-input', 2_000, 'Ctrl+K focused the search');
+      assert.equal(await conversation.isVisible(), false);
+      await page.getByTestId('search-back').click();
+      await conversation.waitFor();
+      await page.getByTestId('messages').focus();
+      await page.keyboard.press('/');
+      await waitUntil(async () => (await focusedId()) === 'message-search-input', 2_000, '"/" focused the search');
+
+      // a result in another conversation opens it around the message, as on a desktop
+      await page.keyboard.type('zebracorn seen');
+      await waitUntil(async () => (await results(page)).length === 1, LIVE_TIMEOUT_MS, 'the result');
+      await shot(page, 'search-phone-results');
+      await page.keyboard.press('Enter');
+      await page.waitForURL(`**/c/${ids.long}`);
+      const hit = messageAt(page, HIT);
+      await hit.waitFor();
+      await waitUntil(() => inView(page, HIT), 5_000, 'the hit scrolled into view');
+      assert.match(await hit.getAttribute('class'), /\bhighlight\b/, 'highlighted');
+      assert.equal(await field.isVisible(), false, 'the search stepped aside');
+      await shot(page, 'search-phone-opened-in-context');
+      // and one in the open conversation scrolls there
+      await page.getByTestId('open-search').click();
+      await waitUntil(async () => (await focusedId()) === 'message-search-input', 2_000, 'the search focused again');
+      await page.keyboard.type('filler message 150');
+      await waitUntil(async () => (await results(page)).some((r) => r.seq === 150), LIVE_TIMEOUT_MS, 'message 150 found');
+      await page.locator('[data-testid="search-result"][data-seq="150"]').click();
+      await waitUntil(() => inView(page, 150), 5_000, 'message 150 scrolled into view');
+      assert.equal(await conversation.isVisible(), true);
+      assert.deepEqual(alice.errors, []);
+    } finally {
+      await page.setViewportSize({ width: 1200, height: 800 });
+    }
+  });
+
 });

@@ -13,7 +13,7 @@ import { useComposer } from '@/composables/composer';
 import { useAuthStore } from '@/stores/auth';
 import { useConnectionStore } from '@/stores/connection';
 import { useConversationListStore } from '@/stores/conversationList';
-import { changeErrorText, excerptOf, useMessageActionsStore } from '@/stores/messageActions';
+import { changeErrorText, excerptOf, MAX_REACTIONS, reactionAllowed, reactionCount, useMessageActionsStore } from '@/stores/messageActions';
 import { useMessagesStore } from '@/stores/messages';
 import { useOutboxStore } from '@/stores/outbox';
 import { CONV, FakeBus, ME, OTHER, msg, refused, settle, summary } from '@/test/fakes';
@@ -256,6 +256,26 @@ describe('message changes in the stores', () => {
     expect(m().reactions).toEqual({ '👍': [OTHER] });
   });
 
+  it('at 20 different reactions a new emoji is not offered nor sent; one already there still toggles', async () => {
+    await loaded(0);
+    const twenty = Object.fromEntries(Array.from({ length: 19 }, (_, i) => [String.fromCodePoint(0x1f345 + i), [OTHER]]));
+    const full = { ...twenty, '❤️': [OTHER] };
+    const bus = new FakeBus().on('chat.react', (b: any) => changed(b.seq, 1, { content: 'message 1', reactions: { ...full, '❤️': [OTHER, ME] } }));
+    await connect(bus);
+    updated(changed(1, 1, { content: 'message 1', reactions: full }));
+    const m = () => messages.threads[CONV].items[0];
+    expect(reactionCount(m())).toBe(MAX_REACTIONS);
+    expect(reactionAllowed(m(), '👍')).toBe(false);
+    expect(reactionAllowed(m(), '❤️')).toBe(true);
+    expect(await actions.react(m(), '👍', true)).toBe(false);
+    expect(bus.sent('chat.react')).toEqual([]);
+    expect(actions.failure?.text).toBe('Could not react with 👍: a message takes at most 20 different reactions.');
+    expect(await actions.toggleReaction(m(), '❤️')).toBe(true);
+    expect(bus.sent('chat.react')).toEqual([{ conversationId: CONV, seq: 1, emoji: '❤️', on: true }]);
+    // a reaction everybody took back leaves room again
+    expect(reactionAllowed(msg(5, OTHER, { reactions: { ...twenty, '❤️': [] } }), '👍')).toBe(true);
+  });
+
   it('reply: the composer sends replyToSeq with the message, then the quote goes away; Up edits the last own message', async () => {
     await loaded(0);
     actions.startReply(messages.threads[CONV].items[0]);
@@ -268,8 +288,41 @@ describe('message changes in the stores', () => {
     expect(useOutboxStore().forConversation(CONV).map((e) => [e.content, e.replyToSeq])).toEqual([['an answer', 1]]);
     expect(actions.replyTo[CONV]).toBeUndefined();
 
+    // the last own message is the one not sent yet: Up edits it in the outbox
+    const queued = useOutboxStore().forConversation(CONV)[0];
+    expect(actions.editLast(CONV)).toBe(true);
+    expect(actions.editing).toEqual({ conversationId: CONV, seq: null, clientMessageId: queued.clientMessageId, from: 'composer' });
+    actions.discardQueued(queued.clientMessageId);
+    expect(actions.editing).toBeNull();
+    // then the last stored one
     expect(actions.editLast(CONV)).toBe(true);
     expect(actions.editing).toEqual({ conversationId: CONV, seq: 3, from: 'composer' });
+  });
+
+  it('a message still in the outbox: edited in the queue (empty refused unless it has files), deleted without a request', async () => {
+    await loaded(0);
+    const outbox = useOutboxStore();
+    const entry = outbox.enqueue(CONV, 'writen offline');
+    expect(actions.startEditQueued(entry)).toBe(true);
+    expect(outbox.isHeld(entry.clientMessageId)).toBe(true);
+    expect(actions.saveQueued(entry, '   ')).toBe(false);
+    expect(actions.failure).toMatchObject({ clientMessageId: entry.clientMessageId, text: 'A message cannot be empty: delete it instead.' });
+    expect(actions.saveQueued(entry, 'written offline')).toBe(true);
+    expect(actions.editing).toBeNull();
+    expect(outbox.isHeld(entry.clientMessageId)).toBe(false);
+    expect(outbox.find(entry.clientMessageId)?.content).toBe('written offline');
+    expect(mocked.editMessage).not.toHaveBeenCalled();
+
+    const withFile = outbox.enqueue(CONV, 'see attached', undefined, [{ id: 'f1', name: 'a.txt', size: 1, contentType: 'text/plain', url: '/x' }]);
+    actions.startEditQueued(withFile);
+    expect(actions.saveQueued(withFile, '')).toBe(true);
+    expect(outbox.find(withFile.clientMessageId)?.content).toBe('');
+
+    actions.startEditQueued(entry);
+    actions.discardQueued(entry.clientMessageId);
+    expect(actions.editing).toBeNull();
+    expect(outbox.find(entry.clientMessageId)).toBeUndefined();
+    expect(mocked.deleteMessage).not.toHaveBeenCalled();
   });
 
   it('texts: a rate limit says when to try again; excerpts count code points', () => {

@@ -5,6 +5,8 @@
 // shown, so a refused change (403, 409, 400, 429, offline) changes nothing and says why.
 // Which message is being edited, and which one the composer answers, live here too: the bubble,
 // the composer (ArrowUp edits the last own message) and the reply preview share them.
+// A message still in the outbox (not acknowledged yet, e.g. written offline) is edited and deleted
+// in the outbox itself (stores/outbox.ts): its text changes before it is sent, or it is never sent.
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { api, ApiError } from '@/services/api';
@@ -12,6 +14,7 @@ import { BusError, NotConnectedError } from '@/services/eventBus';
 import { useAuthStore } from '@/stores/auth';
 import { useConnectionStore } from '@/stores/connection';
 import { useMessagesStore } from '@/stores/messages';
+import { useOutboxStore, type OutboxEntry } from '@/stores/outbox';
 import { errorText } from '@/util/format';
 import type { Message } from '@/types/contract';
 
@@ -26,6 +29,8 @@ export const QUICK_REACTIONS: ReadonlyArray<{ emoji: string; name: string }> = [
 ];
 
 export const MAX_CODE_POINTS = 4000;
+/** The server takes at most this many different emoji on one message (docs/rest-api.md, "Message changes"). */
+export const MAX_REACTIONS = 20;
 
 /** What the user sees of a refused change: what could not be done, and the server's reason. */
 export function changeErrorText(what: string, error: unknown): string {
@@ -41,6 +46,16 @@ export function changeErrorText(what: string, error: unknown): string {
   return `Could not ${what}: ${reason.charAt(0).toLowerCase()}${reason.slice(1)}.`;
 }
 
+/** The different emoji on a message (one given by nobody any more does not count). */
+export function reactionCount(m: Message): number {
+  return Object.values(m.reactions ?? {}).filter((users) => users.length > 0).length;
+}
+
+/** Whether `emoji` can be given on the message: it is there already, or there is room for another. */
+export function reactionAllowed(m: Message, emoji: string): boolean {
+  return (m.reactions?.[emoji]?.length ?? 0) > 0 || reactionCount(m) < MAX_REACTIONS;
+}
+
 /** The first `max` code points of a text, on one line. */
 export function excerptOf(text: string, max = 100): string {
   const points = [...text.replace(/\s+/g, ' ').trim()];
@@ -50,10 +65,13 @@ export function excerptOf(text: string, max = 100): string {
 export const useMessageActionsStore = defineStore('messageActions', () => {
   /** The message the composer answers, per conversation. */
   const replyTo = ref<Record<string, Message>>({});
-  /** The message being edited (one at a time), and where the focus goes when the editor closes. */
-  const editing = ref<{ conversationId: string; seq: number; from: 'composer' | 'message' } | null>(null);
-  /** The last refused change, shown at its message until the next action. */
-  const failure = ref<{ conversationId: string; seq: number; text: string } | null>(null);
+  /**
+   * The message being edited (one at a time), and where the focus goes when the editor closes: a
+   * stored one by its seq, or one still in the outbox by its clientMessageId (seq null).
+   */
+  const editing = ref<{ conversationId: string; seq: number | null; clientMessageId?: string; from: 'composer' | 'message' } | null>(null);
+  /** The last refused change, shown at its message (a queued one: by clientMessageId) until the next action. */
+  const failure = ref<{ conversationId: string; seq: number | null; clientMessageId?: string; text: string } | null>(null);
   /** `${conversationId}:${seq}` of the changes under way (their buttons wait). */
   const busy = ref<Record<string, boolean>>({});
 
@@ -66,7 +84,7 @@ export const useMessageActionsStore = defineStore('messageActions', () => {
   function startReply(m: Message): void {
     if (m.deletedAt) return;
     replyTo.value[m.conversationId] = m;
-    if (editing.value?.conversationId === m.conversationId) editing.value = null;
+    if (editing.value?.conversationId === m.conversationId) stopEdit();
   }
 
   function cancelReply(conversationId: string): void {
@@ -75,20 +93,43 @@ export const useMessageActionsStore = defineStore('messageActions', () => {
 
   function startEdit(m: Message, from: 'composer' | 'message' = 'message'): boolean {
     if (!canChange(m)) return false;
+    stopEdit();
     failure.value = null;
     editing.value = { conversationId: m.conversationId, seq: m.seq, from };
     return true;
   }
 
-  /** ArrowUp in an empty composer: the user's last message there that can still be edited. */
+  /** Edits a message still in the outbox; it is held (not sent) until the editor closes. False while it is being sent. */
+  function startEditQueued(entry: OutboxEntry, from: 'composer' | 'message' = 'message'): boolean {
+    stopEdit();
+    if (!useOutboxStore().hold(entry.clientMessageId)) return false;
+    failure.value = null;
+    editing.value = { conversationId: entry.conversationId, seq: null, clientMessageId: entry.clientMessageId, from };
+    return true;
+  }
+
+  /** ArrowUp in an empty composer: the user's last message there that can still be edited (one not sent yet comes last). */
   function editLast(conversationId: string): boolean {
+    const outbox = useOutboxStore();
+    const queued = outbox.forConversation(conversationId);
+    for (let i = queued.length - 1; i >= 0; i--) if (outbox.changeable(queued[i].clientMessageId)) return startEditQueued(queued[i], 'composer');
     const items = useMessagesStore().threads[conversationId]?.items ?? [];
     for (let i = items.length - 1; i >= 0; i--) if (canChange(items[i])) return startEdit(items[i], 'composer');
     return false;
   }
 
   function stopEdit(): void {
+    const queued = editing.value?.clientMessageId;
     editing.value = null;
+    if (queued) useOutboxStore().release(queued);
+  }
+
+  /** Why an edit's text cannot be saved (null: it can). */
+  function refusedText(content: string, allowEmpty = false): string | null {
+    const length = [...content].length;
+    if (content.trim().length === 0 && !allowEmpty) return 'A message cannot be empty: delete it instead.';
+    if (length > MAX_CODE_POINTS) return `A message holds at most ${MAX_CODE_POINTS} characters (this one has ${length}).`;
+    return null;
   }
 
   /**
@@ -128,17 +169,9 @@ export const useMessageActionsStore = defineStore('messageActions', () => {
 
   /** Saves an edit; the same text again only closes the editor. Refused: the editor stays, with the reason. */
   async function saveEdit(m: Message, content: string): Promise<boolean> {
-    const length = [...content].length;
-    if (content.trim().length === 0) {
-      failure.value = { conversationId: m.conversationId, seq: m.seq, text: 'A message cannot be empty: delete it instead.' };
-      return false;
-    }
-    if (length > MAX_CODE_POINTS) {
-      failure.value = {
-        conversationId: m.conversationId,
-        seq: m.seq,
-        text: `A message holds at most ${MAX_CODE_POINTS} characters (this one has ${length}).`,
-      };
+    const refused = refusedText(content);
+    if (refused) {
+      failure.value = { conversationId: m.conversationId, seq: m.seq, text: refused };
       return false;
     }
     if (content === m.content) {
@@ -155,6 +188,32 @@ export const useMessageActionsStore = defineStore('messageActions', () => {
     return ok;
   }
 
+  /**
+   * Saves the edit of a message still in the outbox: the queued text changes (and its kept copy),
+   * then the queue goes on. Its files stay, so with files the text may be empty.
+   */
+  function saveQueued(entry: OutboxEntry, content: string): boolean {
+    const id = entry.clientMessageId;
+    const refused = refusedText(content, (entry.attachments?.length ?? 0) > 0);
+    if (refused) {
+      failure.value = { conversationId: entry.conversationId, seq: null, clientMessageId: id, text: refused };
+      return false;
+    }
+    if (content !== entry.content && !useOutboxStore().edit(id, content)) {
+      failure.value = { conversationId: entry.conversationId, seq: null, clientMessageId: id, text: 'Could not save the edit: the message is being sent.' };
+      return false;
+    }
+    if (editing.value?.clientMessageId === id) stopEdit();
+    return true;
+  }
+
+  /** Deletes a message still in the outbox: it is never sent (and leaves the kept copy). */
+  function discardQueued(clientMessageId: string): void {
+    if (editing.value?.clientMessageId === clientMessageId) stopEdit();
+    if (failure.value?.clientMessageId === clientMessageId) failure.value = null;
+    useOutboxStore().discard(clientMessageId);
+  }
+
   function remove(m: Message): Promise<boolean> {
     if (editing.value?.conversationId === m.conversationId && editing.value.seq === m.seq) stopEdit();
     return change(
@@ -167,6 +226,11 @@ export const useMessageActionsStore = defineStore('messageActions', () => {
 
   /** Gives or takes back the user's `emoji` on a message (on: whether to give it). */
   function react(m: Message, emoji: string, on: boolean): Promise<boolean> {
+    // the picker does not offer it; the server would refuse it (INVALID), so it is not sent
+    if (on && !reactionAllowed(m, emoji)) {
+      failure.value = { conversationId: m.conversationId, seq: m.seq, text: `Could not react with ${emoji}: a message takes at most ${MAX_REACTIONS} different reactions.` };
+      return Promise.resolve(false);
+    }
     return change(
       m,
       on ? `react with ${emoji}` : `take back ${emoji}`,
@@ -191,7 +255,7 @@ export const useMessageActionsStore = defineStore('messageActions', () => {
 
   function reset(): void {
     replyTo.value = {};
-    editing.value = null;
+    editing.value = null; // the outbox is reset too, its holds with it
     failure.value = null;
     busy.value = {};
   }
@@ -205,9 +269,12 @@ export const useMessageActionsStore = defineStore('messageActions', () => {
     startReply,
     cancelReply,
     startEdit,
+    startEditQueued,
     editLast,
     stopEdit,
     saveEdit,
+    saveQueued,
+    discardQueued,
     remove,
     react,
     reacted,

@@ -172,6 +172,59 @@ describe('outbox (offline send queue)', () => {
     expect(server.calls.map((c) => c.clientMessageId)).toEqual([a.clientMessageId]);
   });
 
+  it('a message not sent yet can be edited: the new text is what is sent, and the kept copy has it', async () => {
+    const outbox = setUp();
+    const a = outbox.enqueue(CONV, 'typo hree');
+    const b = outbox.enqueue(CONV, 'after it');
+    expect(outbox.edit(a.clientMessageId, 'typo here')).toBe(true);
+    const kept = () => JSON.parse(localStorage.getItem(`thrume.outbox.${ME}`) ?? '[]').map((e: OutboxEntry) => e.content);
+    expect(kept()).toEqual(['typo here', 'after it']);
+    online = true;
+    await outbox.flush();
+    expect(server.calls.map((c) => [c.clientMessageId, c.content])).toEqual([
+      [a.clientMessageId, 'typo here'],
+      [b.clientMessageId, 'after it'],
+    ]);
+    expect(localStorage.getItem(`thrume.outbox.${ME}`)).toBeNull();
+  });
+
+  it('a message not sent yet can be deleted: it is never sent, and leaves the kept copy', async () => {
+    const outbox = setUp();
+    const a = outbox.enqueue(CONV, 'never mind');
+    const b = outbox.enqueue(CONV, 'this one');
+    outbox.discard(a.clientMessageId);
+    expect(JSON.parse(localStorage.getItem(`thrume.outbox.${ME}`)!).map((e: OutboxEntry) => e.clientMessageId)).toEqual([b.clientMessageId]);
+    online = true;
+    await outbox.flush();
+    expect(server.calls.map((c) => c.clientMessageId)).toEqual([b.clientMessageId]);
+  });
+
+  it('a held message (being edited or deleted) is not sent, nor what was written after it, until released; one being sent cannot be changed', async () => {
+    let answer: ((m: Message) => void) | null = null;
+    const outbox = setUp((e) => new Promise<Message>((resolve) => (answer = resolve)).then(() => server.send(e)));
+    const a = outbox.enqueue(CONV, 'first');
+    const b = outbox.enqueue(CONV, 'second');
+    expect(outbox.hold(a.clientMessageId)).toBe(true);
+    online = true;
+    await outbox.flush();
+    expect(server.calls).toEqual([]);
+    expect(outbox.find(b.clientMessageId)?.state).toBe('queued');
+    expect(outbox.edit(a.clientMessageId, 'first, edited')).toBe(true);
+    outbox.release(a.clientMessageId);
+    await settle();
+    // now being sent: neither editable nor held
+    expect(outbox.find(a.clientMessageId)?.state).toBe('sending');
+    expect(outbox.changeable(a.clientMessageId)).toBe(false);
+    expect(outbox.hold(a.clientMessageId)).toBe(false);
+    expect(outbox.edit(a.clientMessageId, 'too late')).toBe(false);
+    answer!(msg(1));
+    await settle(20);
+    answer!(msg(2));
+    await settle(20);
+    expect(server.calls.map((c) => c.content)).toEqual(['first, edited', 'second']);
+    expect(outbox.entries).toEqual([]);
+  });
+
   it('a live event with our clientMessageId confirms the entry', () => {
     const outbox = setUp();
     const a = outbox.enqueue(CONV, 'echo');

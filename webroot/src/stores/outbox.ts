@@ -6,6 +6,9 @@
 // retry. The queue survives a reload (localStorage, per user). It is written at chosen moments by
 // hand rather than bound with VueUse's useStorage: logging out empties the page's queue but keeps
 // the stored one for the user's next login, which a bound ref would overwrite.
+// A message not sent yet can be edited (its text changes before it goes) or deleted (it never goes).
+// While the user edits it or confirms its deletion it is held: the queue stops at it (so that what
+// was written after it is not sent before it), and no send of it can start under the editor.
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { BusError, NotConnectedError } from '@/services/eventBus';
@@ -64,6 +67,8 @@ export const useOutboxStore = defineStore('outbox', () => {
   let flushing = false;
   let again = false;
   let waiting = false;
+  /** clientMessageIds the user is editing or deleting: not sent until released (not kept: a reload ends the editing). */
+  const held = new Set<string>();
 
   function configure(next: OutboxOptions): void {
     options = next;
@@ -114,6 +119,7 @@ export const useOutboxStore = defineStore('outbox', () => {
   }
 
   function remove(clientMessageId: string): void {
+    held.delete(clientMessageId);
     const before = entries.value.length;
     entries.value = entries.value.filter((e) => e.clientMessageId !== clientMessageId);
     if (entries.value.length !== before) persist();
@@ -142,7 +148,7 @@ export const useOutboxStore = defineStore('outbox', () => {
         for (;;) {
           if (!options.canSend()) return;
           const entry = entries.value.find((e) => e.state === 'queued');
-          if (!entry) break;
+          if (!entry || held.has(entry.clientMessageId)) break;
           entry.state = 'sending';
           entry.attempts += 1;
           let message: Message;
@@ -196,10 +202,59 @@ export const useOutboxStore = defineStore('outbox', () => {
     remove(clientMessageId);
   }
 
+  /** Whether the user may change the message: it is not being sent (queued or failed). */
+  function changeable(clientMessageId: string): boolean {
+    const entry = find(clientMessageId);
+    return !!entry && entry.state !== 'sending';
+  }
+
+  /** Holds a message the user is editing or deleting (false: it is being sent, or gone). */
+  function hold(clientMessageId: string): boolean {
+    if (!changeable(clientMessageId)) return false;
+    held.add(clientMessageId);
+    return true;
+  }
+
+  /** The editing or the deleting ended: the queue goes on. */
+  function release(clientMessageId: string): void {
+    if (held.delete(clientMessageId)) void flush();
+  }
+
+  function isHeld(clientMessageId: string): boolean {
+    return held.has(clientMessageId);
+  }
+
+  /** Changes the text of a message not sent yet (kept in localStorage too); false when it is being sent or gone. */
+  function edit(clientMessageId: string, content: string): boolean {
+    const entry = find(clientMessageId);
+    if (!entry || entry.state === 'sending') return false;
+    entry.content = content;
+    persist();
+    return true;
+  }
+
   function reset(): void {
     entries.value = [];
     userId = null;
+    held.clear();
   }
 
-  return { entries, configure, load, enqueue, confirm, forConversation, flush, retry, discard, find, reset };
+  return {
+    entries,
+    configure,
+    load,
+    enqueue,
+    confirm,
+    forConversation,
+    flush,
+    retry,
+    discard,
+    find,
+    changeable,
+    hold,
+    release,
+    isHeld,
+    edit,
+    reset,
+  };
 });

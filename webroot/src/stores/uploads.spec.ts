@@ -1,8 +1,8 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createPinia, setActivePinia } from 'pinia';
 import { ApiError } from '@/services/api';
 import type { UploadRequest } from '@/services/upload';
-import { uploadErrorText, useUploadsStore } from '@/stores/uploads';
+import { retryDelayMs, uploadErrorText, useUploadsStore } from '@/stores/uploads';
 import { CONV } from '@/test/fakes';
 import type { UploadedFile } from '@/types/contract';
 
@@ -93,17 +93,81 @@ describe('uploads', () => {
     expect(uploads.ready(CONV).map((a) => a.id)).toEqual(['ok']);
   });
 
-  it('a limit or a busy server may be tried again, with the same file', async () => {
+  it('a limit or a busy server may be tried again at once, with the same file', async () => {
     const [u] = uploads.add(CONV, [file('a.txt', 10)]);
     fake.calls[0].reject(new ApiError(503, { status: 503, title: 'Service Unavailable' }, 1));
     await flush();
-    expect(uploads.forConversation(CONV)[0]).toMatchObject({ state: 'failed', error: 'The server is busy: try again in a moment.', retryable: true });
+    expect(uploads.forConversation(CONV)[0]).toMatchObject({ state: 'failed', error: 'The server is busy.', retryable: true });
     uploads.retry(u.key);
+    expect(uploads.forConversation(CONV)[0].retryAt).toBeNull();
     expect(fake.calls).toHaveLength(2);
     expect(fake.calls[1].request.file.name).toBe('a.txt');
     fake.calls[1].resolve(stored('a', 'a.txt', 10));
     await flush();
     expect(uploads.ready(CONV).map((a) => a.id)).toEqual(['a']);
+  });
+
+  describe('automatic retries', () => {
+    beforeEach(() => vi.useFakeTimers());
+    afterEach(() => vi.useRealTimers());
+
+    it('429 with Retry-After: tried again by itself after that many seconds, then stored', async () => {
+      const [u] = uploads.add(CONV, [file('a.txt', 10)]);
+      const t0 = Date.now();
+      fake.calls[0].reject(new ApiError(429, { status: 429 }, 3));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(uploads.forConversation(CONV)[0]).toMatchObject({ state: 'failed', error: 'Too many uploads at once.', retryAt: t0 + 3000, retryable: true });
+      await vi.advanceTimersByTimeAsync(2_999);
+      expect(fake.calls).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(fake.calls).toHaveLength(2);
+      expect(uploads.forConversation(CONV)[0]).toMatchObject({ state: 'uploading', retryAt: null, autoRetries: 1 });
+      fake.calls[1].resolve(stored('a', 'a.txt', 10));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(uploads.ready(CONV).map((a) => a.id)).toEqual(['a']);
+      expect(u.key).toBe(uploads.forConversation(CONV)[0].key);
+    });
+
+    it('503 without Retry-After: 2, 4, 8, 16, 30 s between the tries, then it waits for the user, who may start again', async () => {
+      const [u] = uploads.add(CONV, [file('a.txt', 10)]);
+      const waits: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        fake.calls[i].reject(new ApiError(503, { status: 503 }));
+        await vi.advanceTimersByTimeAsync(0);
+        const now = uploads.forConversation(CONV)[0];
+        if (now.retryAt === null) break;
+        waits.push(now.retryAt - Date.now());
+        await vi.advanceTimersByTimeAsync(now.retryAt - Date.now());
+      }
+      expect(waits).toEqual([2000, 4000, 8000, 16000, 30000]);
+      expect(fake.calls).toHaveLength(6);
+      expect(uploads.forConversation(CONV)[0]).toMatchObject({ state: 'failed', error: 'The server is busy: try again in a moment.', retryAt: null, retryable: true });
+      await vi.advanceTimersByTimeAsync(120_000);
+      expect(fake.calls).toHaveLength(6);
+      uploads.retry(u.key);
+      expect(fake.calls).toHaveLength(7);
+      fake.calls[6].reject(new ApiError(503, { status: 503 }));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(uploads.forConversation(CONV)[0].retryAt! - Date.now()).toBe(2000);
+    });
+
+    it('400, 404 and 413 are not tried again; a file given up while it waits is not tried again either', async () => {
+      uploads.add(CONV, [file('a.bin', 10), file('b.bin', 10), file('c.bin', 10), file('d.bin', 10)]);
+      fake.calls[0].reject(new ApiError(400, { status: 400, detail: 'bad' }));
+      fake.calls[1].reject(new ApiError(404, { status: 404 }));
+      fake.calls[2].reject(new ApiError(413, { status: 413 }));
+      fake.calls[3].reject(new ApiError(429, { status: 429 }, 1));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(uploads.forConversation(CONV).map((x) => x.retryAt === null)).toEqual([true, true, true, false]);
+      uploads.remove(uploads.forConversation(CONV)[3].key);
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(fake.calls).toHaveLength(4);
+    });
+
+    it('the waits: the server\'s Retry-After when given, else doubling from 2 s up to 30 s', () => {
+      expect(retryDelayMs(new ApiError(429, {}, 7), 1)).toBe(7000);
+      expect([1, 2, 3, 4, 5, 6].map((n) => retryDelayMs(new ApiError(503, {}), n))).toEqual([2000, 4000, 8000, 16000, 30000, 30000]);
+    });
   });
 
   it('maps each refusal to a clear message', () => {

@@ -2,6 +2,9 @@
 // each is uploaded at once (services/upload.ts) with its progress, can be cancelled (the request is
 // aborted) or removed, and once stored waits as a chip until the message that names it is sent
 // (composer.ts takes the finished ones). A refused file shows why, per file, and is never sent.
+// Refused for now (429: too many uploads; 503: the node has too many at once) it is tried again by
+// itself after the server's Retry-After, or else after 2, 4, 8, 16, 30 s, at most AUTO_RETRIES times;
+// the user can still retry at once or give it up. Other refusals (400, 404, 413) are not retried.
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { ApiError } from '@/services/api';
@@ -12,6 +15,10 @@ import type { Attachment } from '@/types/contract';
 
 /** The server takes at most this many files in one message. */
 export const MAX_ATTACHMENTS = 10;
+/** Automatic tries of an upload refused with 429 or 503, before it waits for the user. */
+export const AUTO_RETRIES = 5;
+/** The longest wait before an automatic try when the server did not say how long. */
+export const RETRY_CAP_MS = 30_000;
 
 export type UploadState = 'uploading' | 'done' | 'failed';
 
@@ -28,10 +35,26 @@ export interface Upload {
   retryable: boolean;
   /** The stored file, once done. */
   attachment: Attachment | null;
+  /** When it is tried again by itself (epoch ms), or null. */
+  retryAt: number | null;
+  /** Automatic tries made since the user last chose it or pressed Retry. */
+  autoRetries: number;
 }
 
-/** What the user reads when a file was refused (docs/rest-api.md, "Files"). */
-export function uploadErrorText(error: unknown, name: string): string {
+/** Whether the refusal is "not now": the same upload may be taken a little later (tried again by itself). */
+export function retriesByItself(error: unknown): error is ApiError {
+  return error instanceof ApiError && (error.status === 429 || error.status === 503);
+}
+
+/** The wait before automatic try `attempt` (1, 2, …): the server's Retry-After, else 2, 4, 8, 16 s, at most 30 s. */
+export function retryDelayMs(error: ApiError, attempt: number): number {
+  if (error.retryAfterSeconds) return error.retryAfterSeconds * 1000;
+  return Math.min(RETRY_CAP_MS, 2000 * 2 ** (attempt - 1));
+}
+
+/** What the user reads when a file was refused (docs/rest-api.md, "Files"); `retrying`: it will be tried again by itself (the countdown says when). */
+export function uploadErrorText(error: unknown, name: string, retrying = false): string {
+  if (retrying && error instanceof ApiError) return error.status === 429 ? 'Too many uploads at once.' : 'The server is busy.';
   if (!(error instanceof ApiError)) return `“${name}” could not be uploaded.`;
   switch (error.status) {
     case 0:
@@ -62,6 +85,7 @@ export const useUploadsStore = defineStore('uploads', () => {
   /** Not reactive: the files (for a retry) and the requests in flight (for a cancel). */
   const files = new Map<string, File>();
   const controllers = new Map<string, AbortController>();
+  const timers = new Map<string, ReturnType<typeof setTimeout>>();
   let transport: UploadTransport = xhrUpload;
 
   /** Tests hand in their own transport. */
@@ -87,6 +111,8 @@ export const useUploadsStore = defineStore('uploads', () => {
         error: null,
         retryable: false,
         attachment: null,
+        retryAt: null,
+        autoRetries: 0,
       };
       uploads.value.push(upload);
       added.push(find(upload.key)!);
@@ -108,10 +134,37 @@ export const useUploadsStore = defineStore('uploads', () => {
     u.retryable = canRetry;
   }
 
+  function stopTimer(key: string): void {
+    clearTimeout(timers.get(key));
+    timers.delete(key);
+    const u = find(key);
+    if (u) u.retryAt = null;
+  }
+
+  /** Refused for now: tried again by itself after a while, unless it has been tried enough. */
+  function retryLater(key: string, error: ApiError): boolean {
+    const u = find(key);
+    if (!u || u.autoRetries >= AUTO_RETRIES) return false;
+    const ms = retryDelayMs(error, u.autoRetries + 1);
+    u.retryAt = Date.now() + ms;
+    timers.set(
+      key,
+      setTimeout(() => {
+        timers.delete(key);
+        const now = find(key);
+        if (now?.state !== 'failed') return;
+        now.autoRetries += 1;
+        void start(key);
+      }, ms),
+    );
+    return true;
+  }
+
   async function start(key: string): Promise<void> {
     const u = find(key);
     const file = files.get(key);
     if (!u || !file) return;
+    stopTimer(key);
     const controller = new AbortController();
     controllers.set(key, controller);
     Object.assign(u, { state: 'uploading', error: null, retryable: false, loaded: 0 });
@@ -133,7 +186,8 @@ export const useUploadsStore = defineStore('uploads', () => {
       files.delete(key);
     } catch (e) {
       if (controller.signal.aborted) return; // cancelled: already gone
-      fail(key, uploadErrorText(e, u.name), retryable(e));
+      const later = retriesByItself(e) && retryLater(key, e);
+      fail(key, uploadErrorText(e, u.name, later), retryable(e));
     } finally {
       if (controllers.get(key) === controller) controllers.delete(key);
     }
@@ -141,16 +195,19 @@ export const useUploadsStore = defineStore('uploads', () => {
 
   /** Cancel (uploading) or remove (done, failed): the request is aborted and the file is gone from the composer. */
   function remove(key: string): void {
+    stopTimer(key);
     controllers.get(key)?.abort();
     controllers.delete(key);
     files.delete(key);
     uploads.value = uploads.value.filter((u) => u.key !== key);
   }
 
-  /** A failed upload that may work later, tried again with the same file. */
+  /** The user's Retry of a failed upload that may work later: at once, with the same file (and a new round of automatic tries). */
   function retry(key: string): void {
     const u = find(key);
-    if (u?.state === 'failed' && u.retryable && files.has(key)) void start(key);
+    if (u?.state !== 'failed' || !u.retryable || !files.has(key)) return;
+    u.autoRetries = 0;
+    void start(key);
   }
 
   function forConversation(conversationId: string): Upload[] {
@@ -177,6 +234,8 @@ export const useUploadsStore = defineStore('uploads', () => {
   }
 
   function reset(): void {
+    for (const t of timers.values()) clearTimeout(t);
+    timers.clear();
     for (const c of controllers.values()) c.abort();
     controllers.clear();
     files.clear();
