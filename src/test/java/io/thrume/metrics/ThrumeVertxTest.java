@@ -1,0 +1,42 @@
+package io.thrume.metrics;
+
+import io.netty.util.concurrent.EventExecutor;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.VertxInternal;
+import org.junit.jupiter.api.Test;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** A node runs one event loop per processor it may use, not Vert.x's default of two. */
+class ThrumeVertxTest {
+
+  @Test
+  void oneEventLoopPerProcessor() throws Exception {
+    int processors = Runtime.getRuntime().availableProcessors();
+    Vertx vertx = ThrumeVertx.create(ThrumeMetrics.create());
+    try {
+      int loops = 0;
+      for (EventExecutor ignored : ((VertxInternal) vertx).nettyEventLoopGroup()) {
+        loops++;
+      }
+      assertEquals(processors, loops);
+      // verticles deployed one after another take the loops in turn: as many threads as loops, no more
+      Set<String> threads = ConcurrentHashMap.newKeySet();
+      vertx.deployVerticle(() -> new AbstractVerticle() {
+        @Override
+        public void start() {
+          threads.add(Thread.currentThread().getName());
+        }
+      }, new DeploymentOptions().setInstances(4 * processors)).await(10, TimeUnit.SECONDS);
+      assertEquals(processors, threads.size(), threads.toString());
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+}
