@@ -35,6 +35,17 @@ public class StoreVerticle extends VerticleBase {
     this.metrics = metrics;
   }
 
+  /**
+   * The pool's connections keep the statements they prepared (Vert.x's default is to parse every
+   * statement again, on both ends, each time it runs: a session's token, ticket, register and sync
+   * are a dozen of them), but PostgreSQL still plans each execution for its parameters: a generic
+   * plan would not know a batch's size nor a search's words (plan_cache_mode, sent at connect).
+   */
+  static PgConnectOptions forPool(PgConnectOptions options) {
+    return new PgConnectOptions(options).setCachePreparedStatements(true)
+      .addProperty("plan_cache_mode", "force_custom_plan");
+  }
+
   @Override
   public Future<?> start() {
     StoreConfig config = StoreConfig.from(config());
@@ -53,7 +64,7 @@ public class StoreVerticle extends VerticleBase {
       .map(options -> {
         pool = PgBuilder.pool()
           .with(new PoolOptions().setMaxSize(config.poolSize()))
-          .connectingTo(options)
+          .connectingTo(forPool(options))
           .using(vertx)
           .build();
         serve(config);
