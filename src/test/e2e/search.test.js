@@ -37,6 +37,16 @@ function inView(page, seq) {
   }, seq);
 }
 
+/** The search result for HIT was chosen: its conversation opens around it, scrolled to it and highlighted; returns its row. */
+async function openedAtHit(page) {
+  await page.waitForURL(`**/c/${ids.long}`);
+  const hit = messageAt(page, HIT);
+  await hit.waitFor();
+  await waitUntil(() => inView(page, HIT), 5_000, 'the hit scrolled into view');
+  assert.match(await hit.getAttribute('class'), /\bhighlight\b/, 'highlighted');
+  return hit;
+}
+
 async function results(page) {
   return page.getByTestId('search-result').evaluateAll((els) =>
     els.map((el) => ({
@@ -103,11 +113,7 @@ describe('message search', () => {
     await page.keyboard.press('ArrowDown');
     assert.equal((await results(page))[0].selected, 'true');
     await page.keyboard.press('Enter');
-    await page.waitForURL(`**/c/${ids.long}`);
-    const hit = messageAt(page, HIT);
-    await hit.waitFor();
-    await waitUntil(() => inView(page, HIT), 5_000, 'the hit scrolled into view');
-    assert.match(await hit.getAttribute('class'), /\bhighlight\b/, 'highlighted');
+    const hit = await openedAtHit(page);
     await shot(page, 'search-opened-in-context');
     assert.equal(await messageAt(page, 160).count(), 0, 'the latest page is not loaded');
     assert.equal(await messageAt(page, HIT - 24).count(), 1, 'the page starts 25 before the hit');
@@ -224,11 +230,7 @@ describe('message search', () => {
       await waitUntil(async () => (await results(page)).length === 1, LIVE_TIMEOUT_MS, 'the result');
       await shot(page, 'search-phone-results');
       await page.keyboard.press('Enter');
-      await page.waitForURL(`**/c/${ids.long}`);
-      const hit = messageAt(page, HIT);
-      await hit.waitFor();
-      await waitUntil(() => inView(page, HIT), 5_000, 'the hit scrolled into view');
-      assert.match(await hit.getAttribute('class'), /\bhighlight\b/, 'highlighted');
+      await openedAtHit(page);
       assert.equal(await field.isVisible(), false, 'the search stepped aside');
       await shot(page, 'search-phone-opened-in-context');
       // and one in the open conversation scrolls there

@@ -51,6 +51,15 @@ class AttachmentLimitsTest {
     User alice = rest.register("alice");
     User bob = rest.register("bob");
     String id = rest.acceptedConversation(alice, bob);
+    // the probe's own uploads are used up first: until the stalled upload holds the slot, a probe
+    // takes the slot, is refused 429 and gives the slot back, and no probe uses a budget that later
+    // checks need (bob's, below). On a busy machine the stalled upload took the slot only after
+    // three probes had succeeded, and the fourth met the per-user limit (429).
+    User pat = rest.register("pat");
+    String patsOwn = rest.acceptedConversation(pat, alice);
+    for (int i = 0; i < 3; i++) {
+      assertEquals(201, files.raw(pat.token(), patsOwn, DATA, "text/plain", "p" + i + ".txt").status());
+    }
     try (Socket stalled = new Socket("127.0.0.1", thrume.port)) {
       OutputStream out = stalled.getOutputStream();
       out.write(("POST /api/conversations/" + id + "/attachments HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
@@ -59,11 +68,12 @@ class AttachmentLimitsTest {
       out.flush();
       // the stalled upload holds the only slot once it streams
       Answer busy = null;
-      for (int i = 0; i < 50; i++) {
-        busy = files.raw(bob.token(), id, DATA, "text/plain", "b.txt");
+      for (int i = 0; i < 100; i++) {
+        busy = files.raw(pat.token(), patsOwn, DATA, "text/plain", "b.txt");
         if (busy.status() == 503) {
           break;
         }
+        assertEquals(429, busy.status(), "a free slot, and pat's uploads used up: " + busy);
         Thread.sleep(100);
       }
       assertEquals(503, busy.status(), busy.toString());
