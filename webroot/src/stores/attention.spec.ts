@@ -7,7 +7,7 @@ import { useAuthStore } from '@/stores/auth';
 import { useConversationListStore } from '@/stores/conversationList';
 import { useMessagesStore } from '@/stores/messages';
 import { useReadingStore } from '@/stores/reading';
-import { CONV, ME, OTHER, msg } from '@/test/fakes';
+import { CONV, ME, msg, summary } from '@/test/fakes';
 
 const shown: Array<{ title: string; body?: string; tag?: string }> = [];
 let permission = 'granted';
@@ -32,18 +32,7 @@ describe('attention', () => {
     permission = 'granted';
     vi.stubGlobal('Notification', FakeNotification);
     useAuthStore().session = { token: 't', expiresAt: '2099-01-01T00:00:00Z', account: { id: ME, username: 'me', displayName: 'Me' } };
-    useConversationListStore().upsertConversation({
-      id: CONV,
-      title: null,
-      participants: [
-        { id: ME, username: 'me', displayName: 'Me' },
-        { id: OTHER, username: 'other', displayName: 'Other' },
-      ],
-      createdAt: '2026-01-01T00:00:00Z',
-      lastSeq: 0,
-      lastMessage: null,
-      unreadCount: 0,
-    });
+    useConversationListStore().upsertConversation(summary());
   });
 
   afterEach(() => vi.unstubAllGlobals());
