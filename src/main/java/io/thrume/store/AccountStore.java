@@ -32,12 +32,15 @@ final class AccountStore {
       + "OR ($4 AND (' ' || lower(display_name)) LIKE ('% ' || $1))) AND id <> $2 "
       + "ORDER BY lower(username) LIMIT $3";
 
-  private static final String SET_LAST_SEEN = "UPDATE account SET last_seen_at = $2 WHERE id = $1";
+  /** Users written by one last-seen UPDATE at most. */
+  private static final int LAST_SEEN_BATCH = 1000;
 
   private final Pool pool;
+  private final LastSeenWriter lastSeen;
 
   AccountStore(Pool pool) {
     this.pool = pool;
+    this.lastSeen = new LastSeenWriter(pool, LAST_SEEN_BATCH);
   }
 
   /** {username, displayName, passwordHash} → account; CONFLICT when the name is taken in any case. */
@@ -90,11 +93,10 @@ final class AccountStore {
       });
   }
 
-  /** {userId, at} → {}: remembers when the user was last connected. */
+  /** {userId, at} → {}: remembers when the user was last connected (never moving it back), with others' in one write. */
   Future<JsonObject> lastSeen(JsonObject body) {
-    return pool.preparedQuery(SET_LAST_SEEN)
-      .execute(Tuple.of(UUID.fromString(body.getString("userId")), java.time.OffsetDateTime.parse(body.getString("at"))))
-      .map(rows -> new JsonObject());
+    return lastSeen.write(UUID.fromString(body.getString("userId")), java.time.OffsetDateTime.parse(body.getString("at")))
+      .map(v -> new JsonObject());
   }
 
   private static String escapeLike(String s) {
