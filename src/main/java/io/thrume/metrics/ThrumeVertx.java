@@ -32,7 +32,10 @@ public final class ThrumeVertx {
     // one event loop per core, not Vert.x's two: nothing of Thrume blocks a loop, and on one core a
     // second loop adds a thread switch to every hop between verticles that landed on different
     // loops (W4 on one core, steady: 726 µs of CPU per session against 926 µs, docs/performance.md)
-    return new VertxOptions().setEventLoopPoolSize(eventLoops()).setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
+    return new VertxOptions().setEventLoopPoolSize(eventLoops())
+      // Netty's own epoll on Linux instead of the JDK's selector (NIO where it cannot load)
+      .setPreferNativeTransport(true)
+      .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
       // one registry per Vert.x instance, even when tests run several in one JVM
       .setRegistryName("thrume-" + UUID.randomUUID())
       // memory, GC, threads and CPU of the JVM (jvm_*, process_*)

@@ -13,8 +13,24 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** A node runs one event loop per processor it may use, not Vert.x's default of two. */
+/**
+ * A node runs one event loop per processor it may use, not Vert.x's default of two, on Netty's
+ * native epoll where there is one (Linux on x86-64, the platform whose native library Thrume ships).
+ */
 class ThrumeVertxTest {
+
+  @Test
+  void nativeEpollOnLinuxX64() throws Exception {
+    boolean linuxX64 = System.getProperty("os.name").toLowerCase().contains("linux")
+      && Set.of("amd64", "x86_64").contains(System.getProperty("os.arch"));
+    Vertx vertx = ThrumeVertx.create(ThrumeMetrics.create());
+    try {
+      assertEquals(linuxX64, vertx.isNativeTransportEnabled(),
+        vertx.isNativeTransportEnabled() ? "native transport" : String.valueOf(vertx.unavailableNativeTransportCause()));
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
 
   @Test
   void oneEventLoopPerProcessor() throws Exception {
