@@ -64,8 +64,8 @@ class DeliveriesTest {
 
   @Test
   void aStepWithADuplicateIsNotHeld() {
-    Workloads.Step clean = new Workloads.Step(100, 2000, 100, 1, 10, 20, 0, 0, 0, 5, 100, 10, 50);
-    Workloads.Step duplicated = new Workloads.Step(100, 2000, 100, 1, 10, 20, 0, 1, 0, 5, 100, 10, 50);
+    Workloads.Step clean = new Workloads.Step(100, 2000, 100, 1, 10, 20, 0, 0, 0, 5, 100, 10, 50, 2);
+    Workloads.Step duplicated = new Workloads.Step(100, 2000, 100, 1, 10, 20, 0, 1, 0, 5, 100, 10, 50, 2);
     assertTrue(clean.held());
     assertFalse(duplicated.held());
   }
@@ -120,6 +120,6 @@ class DeliveriesTest {
   }
 
   private static Workloads.Step step(double rate, double p99, long lost) {
-    return new Workloads.Step(rate, rate * 20, rate, p99 / 2, p99, p99, lost, 0, 0, 5, 100, 10, 50);
+    return new Workloads.Step(rate, rate * 20, rate, p99 / 2, p99, p99, lost, 0, 0, 5, 100, 10, 50, 2);
   }
 }

@@ -27,6 +27,15 @@ final class ProcStats {
     return sum;
   }
 
+  /** stime of the processes, in nanoseconds: what they ran in the kernel (system calls, the TCP stack). */
+  static long systemNanos(List<Long> pids) {
+    long sum = 0;
+    for (long pid : pids) {
+      sum += userSystemNanos(pid)[1];
+    }
+    return sum;
+  }
+
   /** {utime, stime} of one process, in nanoseconds: what it ran in user space and in the kernel. */
   static long[] userSystemNanos(long pid) {
     String stat = read(Path.of("/proc/" + pid + "/stat"));

@@ -169,14 +169,15 @@ final class Report {
       md.append("\n");
     }
     md.append("## Every step of every run\n\n| workload | server | shape | run | msgs/s | deliveries/s | persisted/s | p50 | p99 "
-      + "| p99.9 | lost | dup | errors | CPU µs/delivery | generator CPU % | machine CPU % |\n"
-      + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+      + "| p99.9 | lost | dup | errors | CPU µs/delivery | of it in the kernel | generator CPU % | machine CPU % |\n"
+      + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     stepped.forEach((key, runs) -> {
       for (int r = 0; r < runs.size(); r++) {
         for (Step s : runs.get(r)) {
-          md.append(String.format("| %s | %d | %.0f | %.0f | %.0f | %.1f | %.1f | %.1f | %d | %d | %d | %.1f | %.0f | %.0f |%n",
+          md.append(String.format("| %s | %d | %.0f | %.0f | %.0f | %.1f | %.1f | %.1f | %d | %d | %d | %.1f | %.1f | %.0f | %.0f |%n",
             key, r + 1, s.rate(), s.deliveriesPerSecond(), s.persistedPerSecond(), s.p50(), s.p99(), s.p999(), s.lost(),
-            s.duplicated(), s.errors(), s.cpuMicrosPerDelivery(), s.generatorCpuPercent(), s.machineCpuPercent()));
+            s.duplicated(), s.errors(), s.cpuMicrosPerDelivery(), s.kernelMicrosPerDelivery(), s.generatorCpuPercent(),
+            s.machineCpuPercent()));
         }
       }
     });

@@ -37,7 +37,7 @@ final class Workloads {
   /** One rate of a stepped workload, or one measurement. */
   record Step(double rate, double deliveriesPerSecond, double persistedPerSecond, double p50, double p99, double p999,
               long lost, long duplicated, long errors, double cpuMicrosPerDelivery, double cpuMicrosPerMessage,
-              double generatorCpuPercent, double machineCpuPercent) {
+              double generatorCpuPercent, double machineCpuPercent, double kernelMicrosPerDelivery) {
     boolean held() {
       return p99 <= MAX_P99_MS && lost == 0 && duplicated == 0 && errors == 0;
     }
@@ -169,6 +169,7 @@ final class Workloads {
     AtomicIntegerArray ackedIndexes = new AtomicIntegerArray(total);
     long interval = (long) (1e9 / rate);
     long cpuBefore = ProcStats.cpuNanos(server.pids());
+    long kernelBefore = ProcStats.systemNanos(server.pids());
     long generatorBefore = ProcStats.generatorCpuNanos();
     long[] machineBefore = ProcStats.machineJiffies();
     long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
@@ -203,6 +204,7 @@ final class Workloads {
     long end = System.nanoTime();
     double wall = (end - start) / 1e9;
     double cpu = ProcStats.cpuNanos(server.pids()) - cpuBefore;
+    double kernel = ProcStats.systemNanos(server.pids()) - kernelBefore;
     double generator = ProcStats.generatorCpuNanos() - generatorBefore;
     Histogram latency = deliveries.takeLatency();
     long received = deliveries.received();
@@ -218,7 +220,8 @@ final class Workloads {
       latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6,
       latency.getValueAtPercentile(99.9) / 1e6, lost, deliveries.duplicated(),
       refused.get() + (total - answered.get()), cpu / 1e3 / Math.max(1, received), cpu / 1e3 / Math.max(1, acked.get()),
-      100 * generator / 1e9 / wall, ProcStats.machineBusyPercent(machineBefore, ProcStats.machineJiffies()));
+      100 * generator / 1e9 / wall, ProcStats.machineBusyPercent(machineBefore, ProcStats.machineJiffies()),
+      kernel / 1e3 / Math.max(1, received));
   }
 
   /** Steps through {@code rates} until one is not held; returns every step run. */
@@ -232,9 +235,9 @@ final class Workloads {
       Step s = step(population, rates[i], seconds, members, sender, label + "-" + i + "-");
       steps.add(s);
       System.out.printf("  %s %s %.0f msgs/s: %.0f deliveries/s, p50 %.1f p99 %.1f p99.9 %.1f ms, lost %d, dup %d, "
-          + "errors %d, %.1f µs CPU/delivery, generator %.0f%%, machine %.0f%%%n", server.name(), label, s.rate(),
-        s.deliveriesPerSecond(), s.p50(), s.p99(), s.p999(), s.lost(), s.duplicated(), s.errors(), s.cpuMicrosPerDelivery(),
-        s.generatorCpuPercent(), s.machineCpuPercent());
+          + "errors %d, %.1f µs CPU/delivery (%.1f in the kernel), generator %.0f%%, machine %.0f%%%n", server.name(), label,
+        s.rate(), s.deliveriesPerSecond(), s.p50(), s.p99(), s.p999(), s.lost(), s.duplicated(), s.errors(),
+        s.cpuMicrosPerDelivery(), s.kernelMicrosPerDelivery(), s.generatorCpuPercent(), s.machineCpuPercent());
       if (!s.held()) {
         break;
       }
