@@ -8,8 +8,6 @@ import io.thrume.support.TestThrume;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -42,10 +40,7 @@ class LastSeenWriterTest {
   @BeforeAll
   static void start() {
     context = thrume.vertx.getOrCreateContext();
-    pool = PgBuilder.pool().with(new io.vertx.sqlclient.PoolOptions().setMaxSize(2))
-      .connectingTo(new PgConnectOptions().setHost("127.0.0.1").setPort(thrume.dbPort).setDatabase("postgres")
-        .setUser("postgres").setPassword(thrume.dbPassword()))
-      .using(thrume.vertx).build();
+    pool = thrume.pool(2);
   }
 
   @AfterAll

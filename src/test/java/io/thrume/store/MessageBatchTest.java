@@ -13,8 +13,6 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,10 +52,7 @@ class MessageBatchTest {
   @BeforeAll
   static void start() {
     context = thrume.vertx.getOrCreateContext();
-    pool = PgBuilder.pool().with(new io.vertx.sqlclient.PoolOptions().setMaxSize(2))
-      .connectingTo(new PgConnectOptions().setHost("127.0.0.1").setPort(thrume.dbPort).setDatabase("postgres")
-        .setUser("postgres").setPassword(thrume.dbPassword()))
-      .using(thrume.vertx).build();
+    pool = thrume.pool(2);
     metrics = ThrumeMetrics.create();
     batcher = new MessageBatcher(pool, metrics, 1, 256);
     lead = client.register("lead");

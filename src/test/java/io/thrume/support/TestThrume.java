@@ -8,6 +8,10 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -110,6 +114,14 @@ public final class TestThrume implements AutoCloseable {
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** A Vert.x pool of its own on the embedded PostgreSQL, as its superuser (tests that drive a store class directly). */
+  public Pool pool(int maxSize) {
+    return PgBuilder.pool().with(new PoolOptions().setMaxSize(maxSize))
+      .connectingTo(new PgConnectOptions().setHost("127.0.0.1").setPort(dbPort).setDatabase("postgres")
+        .setUser("postgres").setPassword(dbPassword()))
+      .using(vertx).build();
   }
 
   /** A JDBC connection to the embedded PostgreSQL, as its superuser. */
