@@ -60,13 +60,10 @@ class AttachmentLimitsTest {
     for (int i = 0; i < 3; i++) {
       assertEquals(201, files.raw(pat.token(), patsOwn, DATA, "text/plain", "p" + i + ".txt").status());
     }
-    try (Socket stalled = new Socket("127.0.0.1", thrume.port)) {
-      OutputStream out = stalled.getOutputStream();
-      out.write(("POST /api/conversations/" + id + "/attachments HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
-        + alice.token() + "\r\nContent-Type: text/plain\r\nX-Filename: slow.txt\r\nContent-Length: 1000\r\n\r\nhalf of it")
-        .getBytes(StandardCharsets.ISO_8859_1));
-      out.flush();
-      // the stalled upload holds the only slot once it streams
+    // the stalled upload holds the only slot once it streams; it is itself refused (503) when it
+    // arrives while a probe holds the slot for its limit check, and then another one is opened
+    Socket stalled = stalledUpload(alice, id);
+    try {
       Answer busy = null;
       for (int i = 0; i < 100; i++) {
         busy = files.raw(pat.token(), patsOwn, DATA, "text/plain", "b.txt");
@@ -74,11 +71,18 @@ class AttachmentLimitsTest {
           break;
         }
         assertEquals(429, busy.status(), "a free slot, and pat's uploads used up: " + busy);
+        if (stalled.getInputStream().available() > 0) {
+          // answered: the stalled upload was refused, it holds nothing
+          stalled.close();
+          stalled = stalledUpload(alice, id);
+        }
         Thread.sleep(100);
       }
       assertEquals(503, busy.status(), busy.toString());
       assertEquals("1", busy.header("Retry-After"));
       assertTrue(busy.json().getString("detail").contains("uploads"), busy.toString());
+    } finally {
+      stalled.close();
     }
     // the stalled connection is gone: its slot is free again
     Answer after = null;
@@ -90,6 +94,17 @@ class AttachmentLimitsTest {
       Thread.sleep(100);
     }
     assertEquals(201, after.status(), after.toString());
+  }
+
+  /** An upload of 1,000 bytes that sends 10 and stalls, holding a slot while its connection is open. */
+  private static Socket stalledUpload(User user, String conversationId) throws Exception {
+    Socket socket = new Socket("127.0.0.1", thrume.port);
+    OutputStream out = socket.getOutputStream();
+    out.write(("POST /api/conversations/" + conversationId + "/attachments HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      + "Authorization: Bearer " + user.token() + "\r\nContent-Type: text/plain\r\nX-Filename: slow.txt\r\n"
+      + "Content-Length: 1000\r\n\r\nhalf of it").getBytes(StandardCharsets.ISO_8859_1));
+    out.flush();
+    return socket;
   }
 
   @Test
