@@ -33,6 +33,8 @@
 #   BENCH_JFR_OPTIONS adds recording options (say method-profiling=max: Java samples every 1 ms, not 10);
 #   BENCH_THRUME_JVM_OPTS adds JVM options to every node; BENCH_THREADS=1 prints W1's CPU per
 #   thread; BENCH_HISTOGRAMS=dir saves W1's class histograms; BENCH_SERVER_CPUS is --server-cpus' default;
+#   BENCH_METRICS=dir saves every Thrume node's /metrics before and after each W2/W3/W5 step
+#   (<step>-before-node<i>.prom, …-after-…), to split latency by stage with bench/stages.py;
 #   BENCH_PG_SHARED_BUFFERS sizes the benchmark's PostgreSQL buffers (default 512MB, for W7's million messages).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

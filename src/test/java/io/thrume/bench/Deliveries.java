@@ -7,6 +7,7 @@ import java.util.BitSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
+import java.util.function.IntUnaryOperator;
 
 /**
  * What the generator's sockets received of the benchmark's messages. A message's content carries
@@ -19,6 +20,12 @@ import java.util.function.IntFunction;
 final class Deliveries {
   static final String MARK = "b|";
   private final Recorder latency = new Recorder(TimeUnit.SECONDS.toNanos(120), 3);
+  /** The same latencies split by route: the receiving socket on the sender's node, or on another. */
+  private final Recorder sameNode = new Recorder(TimeUnit.SECONDS.toNanos(120), 3);
+  private final Recorder otherNode = new Recorder(TimeUnit.SECONDS.toNanos(120), 3);
+  /** Message index → the sending socket, and the node count (socket i is on node i mod nodes); 1: no split. */
+  private volatile IntUnaryOperator senderOf = index -> 0;
+  private volatile int nodes = 1;
   private final AtomicLong received = new AtomicLong();
   private final AtomicLong duplicated = new AtomicLong();
   private static final String SEQ = "\"seq\":";
@@ -44,6 +51,8 @@ final class Deliveries {
     duplicated.set(0);
     outOfOrder.set(0);
     latency.reset();
+    sameNode.reset();
+    otherNode.reset();
   }
 
   /** A frame socket {@code socket} received; returns false when it carried no benchmark message. */
@@ -79,7 +88,12 @@ final class Deliveries {
         outOfOrder.incrementAndGet();
       }
     }
-    latency.recordValue(Math.max(0, nowNanos - intended));
+    long nanos = Math.max(0, nowNanos - intended);
+    latency.recordValue(nanos);
+    int n = nodes;
+    if (n > 1) {
+      (senderOf.applyAsInt(index) % n == socket % n ? sameNode : otherNode).recordValue(nanos);
+    }
     received.incrementAndGet();
     return true;
   }
@@ -139,5 +153,24 @@ final class Deliveries {
   /** The latencies recorded since the last call (or reset), in nanoseconds. */
   Histogram takeLatency() {
     return latency.getIntervalHistogram();
+  }
+
+  /**
+   * Splits the latencies from now on by route: message index → its sending socket, on a server
+   * of {@code nodes} nodes where socket i is on node i mod nodes.
+   */
+  void route(IntUnaryOperator sender, int nodeCount) {
+    senderOf = sender;
+    nodes = nodeCount;
+  }
+
+  /** The latencies to sockets on the sender's node since the last call, in nanoseconds. */
+  Histogram takeSameNode() {
+    return sameNode.getIntervalHistogram();
+  }
+
+  /** The latencies to sockets on another node than the sender's since the last call, in nanoseconds. */
+  Histogram takeOtherNode() {
+    return otherNode.getIntervalHistogram();
   }
 }

@@ -30,6 +30,27 @@ class DeliveriesTest {
   }
 
   @Test
+  void onAClusterTheLatencyIsSplitByTheReceiversNode() {
+    Deliveries d = new Deliveries();
+    d.reset(4);
+    // two nodes: sockets 0 and 2 on node 1, 1 and 3 on node 2; message k is sent by socket k
+    d.route(k -> k, 2);
+    long intended = 1_000_000_000L;
+    String two = "{\"type\":\"rec\",\"body\":{\"message\":{\"content\":\"" + Deliveries.content(2, intended) + "\"}}}";
+    d.onFrame(0, two, intended + 2_000_000);
+    d.onFrame(2, two, intended + 4_000_000);
+    d.onFrame(1, two, intended + 30_000_000);
+    d.onFrame(3, two, intended + 30_000_000);
+    Histogram same = d.takeSameNode();
+    Histogram other = d.takeOtherNode();
+    assertEquals(2, same.getTotalCount());
+    assertEquals(4.0, same.getMaxValue() / 1e6, 0.01);
+    assertEquals(2, other.getTotalCount());
+    assertEquals(30.0, other.getMinValue() / 1e6, 0.01);
+    assertEquals(4, d.takeLatency().getTotalCount(), "every delivery still counts in the whole");
+  }
+
+  @Test
   void aMissingDeliveryIsLostEvenWhenAnotherCameTwice() {
     Deliveries d = new Deliveries();
     d.reset(2);
@@ -64,8 +85,8 @@ class DeliveriesTest {
 
   @Test
   void aStepWithADuplicateIsNotHeld() {
-    Workloads.Step clean = new Workloads.Step(100, 2000, 100, 1, 10, 20, 0, 0, 0, 5, 100, 10, 50, 2);
-    Workloads.Step duplicated = new Workloads.Step(100, 2000, 100, 1, 10, 20, 0, 1, 0, 5, 100, 10, 50, 2);
+    Workloads.Step clean = new Workloads.Step(100, 2000, 100, 1, 10, 20, 0, 0, 0, 5, 100, 10, 50, 2, Double.NaN, Double.NaN, 100);
+    Workloads.Step duplicated = new Workloads.Step(100, 2000, 100, 1, 10, 20, 0, 1, 0, 5, 100, 10, 50, 2, Double.NaN, Double.NaN, 100);
     assertTrue(clean.held());
     assertFalse(duplicated.held());
   }
@@ -120,6 +141,6 @@ class DeliveriesTest {
   }
 
   private static Workloads.Step step(double rate, double p99, long lost) {
-    return new Workloads.Step(rate, rate * 20, rate, p99 / 2, p99, p99, lost, 0, 0, 5, 100, 10, 50, 2);
+    return new Workloads.Step(rate, rate * 20, rate, p99 / 2, p99, p99, lost, 0, 0, 5, 100, 10, 50, 2, Double.NaN, Double.NaN, 100);
   }
 }

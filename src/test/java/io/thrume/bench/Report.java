@@ -168,16 +168,21 @@ final class Report {
       }
       md.append("\n");
     }
-    md.append("## Every step of every run\n\n| workload | server | shape | run | msgs/s | deliveries/s | persisted/s | p50 | p99 "
-      + "| p99.9 | lost | dup | errors | CPU µs/delivery | of it in the kernel | generator CPU % | machine CPU % |\n"
-      + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    md.append("## Every step of every run\n\nOn a cluster, \"p50 same / other node\" splits the p50 by route: the "
+      + "receiving socket on the sender's node, or on another (socket i is on node i mod n). \"PostgreSQL CPU µs/message\": the "
+      + "CPU time of the database's processes over the step, per message acknowledged (W2/W3/W5 store every message; the "
+      + "servers' own CPU is not in it).\n\n"
+      + "| workload | server | shape | run | msgs/s | deliveries/s | persisted/s | p50 | p50 same / other node | p99 "
+      + "| p99.9 | lost | dup | errors | CPU µs/delivery | of it in the kernel | PostgreSQL CPU µs/message | generator CPU % "
+      + "| machine CPU % |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     stepped.forEach((key, runs) -> {
       for (int r = 0; r < runs.size(); r++) {
         for (Step s : runs.get(r)) {
-          md.append(String.format("| %s | %d | %.0f | %.0f | %.0f | %.1f | %.1f | %.1f | %d | %d | %d | %.1f | %.1f | %.0f | %.0f |%n",
-            key, r + 1, s.rate(), s.deliveriesPerSecond(), s.persistedPerSecond(), s.p50(), s.p99(), s.p999(), s.lost(),
-            s.duplicated(), s.errors(), s.cpuMicrosPerDelivery(), s.kernelMicrosPerDelivery(), s.generatorCpuPercent(),
-            s.machineCpuPercent()));
+          String split = Double.isNaN(s.p50OtherNode()) ? "—" : String.format("%.1f / %.1f", s.p50SameNode(), s.p50OtherNode());
+          md.append(String.format("| %s | %d | %.0f | %.0f | %.0f | %.1f | %s | %.1f | %.1f | %d | %d | %d | %.1f | %.1f | %.0f | %.0f | %.0f |%n",
+            key, r + 1, s.rate(), s.deliveriesPerSecond(), s.persistedPerSecond(), s.p50(), split, s.p99(), s.p999(), s.lost(),
+            s.duplicated(), s.errors(), s.cpuMicrosPerDelivery(), s.kernelMicrosPerDelivery(), s.databaseMicrosPerMessage(),
+            s.generatorCpuPercent(), s.machineCpuPercent()));
         }
       }
     });

@@ -37,7 +37,8 @@ final class Workloads {
   /** One rate of a stepped workload, or one measurement. */
   record Step(double rate, double deliveriesPerSecond, double persistedPerSecond, double p50, double p99, double p999,
               long lost, long duplicated, long errors, double cpuMicrosPerDelivery, double cpuMicrosPerMessage,
-              double generatorCpuPercent, double machineCpuPercent, double kernelMicrosPerDelivery) {
+              double generatorCpuPercent, double machineCpuPercent, double kernelMicrosPerDelivery,
+              double p50SameNode, double p50OtherNode, double databaseMicrosPerMessage) {
     boolean held() {
       return p99 <= MAX_P99_MS && lost == 0 && duplicated == 0 && errors == 0;
     }
@@ -144,6 +145,21 @@ final class Workloads {
       cpuSeconds * 1e6 / heartbeatSeconds / count, count - open);
   }
 
+  /**
+   * With BENCH_METRICS set (a directory), saves each Thrume node's /metrics there as
+   * {@code <label>-node<i>.prom}: a step's before and after, to split its latency by stage
+   * (send to publish, commit to write) from the servers' own histograms.
+   */
+  private void saveMetrics(String label) throws Exception {
+    String dir = System.getenv("BENCH_METRICS");
+    if (dir != null && server instanceof BenchServer.Thrume thrume) {
+      Files.createDirectories(Path.of(dir));
+      for (int i = 0; i < thrume.ports().length; i++) {
+        Files.writeString(Path.of(dir, label + "-node" + (i + 1) + ".prom"), thrume.metrics(i));
+      }
+    }
+  }
+
   /** With BENCH_HISTOGRAMS set (a directory), saves the server's class histogram there (Thrume only). */
   private void histogram(String label) throws Exception {
     String dir = System.getenv("BENCH_HISTOGRAMS");
@@ -160,6 +176,7 @@ final class Workloads {
   Step step(Population population, double rate, int seconds, int members, IntFunction<Integer> sender, String tag)
     throws Exception {
     deliveries.reset(sessions.size());
+    deliveries.route(sender::apply, server.ports().length);
     deliveries.takeLatency();
     AtomicLong acked = new AtomicLong();
     AtomicLong refused = new AtomicLong();
@@ -171,7 +188,9 @@ final class Workloads {
     long cpuBefore = ProcStats.cpuNanos(server.pids());
     long kernelBefore = ProcStats.systemNanos(server.pids());
     long generatorBefore = ProcStats.generatorCpuNanos();
+    long databaseBefore = ProcStats.databaseCpuNanos();
     long[] machineBefore = ProcStats.machineJiffies();
+    saveMetrics(tag + "before");
     long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
     int[] sent = {0};
     Promise<Void> allSent = Promise.promise();
@@ -202,11 +221,15 @@ final class Workloads {
       Thread.sleep(20);
     }
     long end = System.nanoTime();
+    saveMetrics(tag + "after");
     double wall = (end - start) / 1e9;
     double cpu = ProcStats.cpuNanos(server.pids()) - cpuBefore;
     double kernel = ProcStats.systemNanos(server.pids()) - kernelBefore;
     double generator = ProcStats.generatorCpuNanos() - generatorBefore;
+    double database = ProcStats.databaseCpuNanos() - databaseBefore;
     Histogram latency = deliveries.takeLatency();
+    Histogram same = deliveries.takeSameNode();
+    Histogram other = deliveries.takeOtherNode();
     long received = deliveries.received();
     int[] ackedList = IntStream.range(0, total).filter(k -> ackedIndexes.get(k) == 1).toArray();
     int size = population.size();
@@ -221,7 +244,12 @@ final class Workloads {
       latency.getValueAtPercentile(99.9) / 1e6, lost, deliveries.duplicated(),
       refused.get() + (total - answered.get()), cpu / 1e3 / Math.max(1, received), cpu / 1e3 / Math.max(1, acked.get()),
       100 * generator / 1e9 / wall, ProcStats.machineBusyPercent(machineBefore, ProcStats.machineJiffies()),
-      kernel / 1e3 / Math.max(1, received));
+      kernel / 1e3 / Math.max(1, received), p50(same), p50(other), database / 1e3 / Math.max(1, acked.get()));
+  }
+
+  /** The median in ms, or NaN when nothing was recorded (one node: no route split). */
+  private static double p50(Histogram h) {
+    return h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(50) / 1e6;
   }
 
   /** Steps through {@code rates} until one is not held; returns every step run. */
@@ -234,10 +262,12 @@ final class Workloads {
     for (int i = 0; i < rates.length; i++) {
       Step s = step(population, rates[i], seconds, members, sender, label + "-" + i + "-");
       steps.add(s);
-      System.out.printf("  %s %s %.0f msgs/s: %.0f deliveries/s, p50 %.1f p99 %.1f p99.9 %.1f ms, lost %d, dup %d, "
-          + "errors %d, %.1f µs CPU/delivery (%.1f in the kernel), generator %.0f%%, machine %.0f%%%n", server.name(), label,
-        s.rate(), s.deliveriesPerSecond(), s.p50(), s.p99(), s.p999(), s.lost(), s.duplicated(), s.errors(),
-        s.cpuMicrosPerDelivery(), s.kernelMicrosPerDelivery(), s.generatorCpuPercent(), s.machineCpuPercent());
+      System.out.printf("  %s %s %.0f msgs/s: %.0f deliveries/s, p50 %.1f (same node %.1f, other %.1f) p99 %.1f p99.9 %.1f ms, "
+          + "lost %d, dup %d, errors %d, %.1f µs CPU/delivery (%.1f in the kernel), PostgreSQL %.0f µs/message, generator %.0f%%, "
+          + "machine %.0f%%%n",
+        server.name(), label, s.rate(), s.deliveriesPerSecond(), s.p50(), s.p50SameNode(), s.p50OtherNode(), s.p99(), s.p999(),
+        s.lost(), s.duplicated(), s.errors(), s.cpuMicrosPerDelivery(), s.kernelMicrosPerDelivery(), s.databaseMicrosPerMessage(),
+        s.generatorCpuPercent(), s.machineCpuPercent());
       if (!s.held()) {
         break;
       }
