@@ -36,6 +36,7 @@ public final class ThrumeMetrics {
   private final Counter persisted;
   private final Timer sendToPublish;
   private final DistributionSummary storeBatches;
+  private final Timer storeBatchTime;
   private final Timer connectionDuration;
   private final Timer delivery;
   /** Failure counters by code, one map per edge: looked up without locking or allocating. */
@@ -57,6 +58,12 @@ public final class ThrumeMetrics {
     this.storeBatches = DistributionSummary.builder("thrume.store.batch.messages")
       .description("Message inserts answered per database transaction (group commit)")
       .serviceLevelObjectives(1, 2, 5, 10, 20, 50, 100, 200)
+      .register(registry);
+    this.storeBatchTime = Timer.builder("thrume.store.batch")
+      .description("A message transaction's statement, from its sending to PostgreSQL to the answer (lock waits included)")
+      .publishPercentileHistogram()
+      .minimumExpectedValue(Duration.ofNanos(100_000))
+      .maximumExpectedValue(Duration.ofSeconds(10))
       .register(registry);
     this.connectionDuration = Timer.builder("thrume.bridge.connection")
       .description("How long accepted bridge sockets stayed open, recorded when they close")
@@ -101,9 +108,10 @@ public final class ThrumeMetrics {
     sendToPublish.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
   }
 
-  /** One committed message transaction and how many insert requests it answered. */
-  public void storeBatch(int messages) {
+  /** One committed message transaction: how many insert requests it answered, and when its statement was sent. */
+  public void storeBatch(int messages, long startNanos) {
     storeBatches.record(messages);
+    storeBatchTime.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
   }
 
   /**

@@ -178,11 +178,12 @@ final class MessageBatcher {
         batch.add(queue.poll());
       }
       inFlight++;
+      long started = System.nanoTime();
       transact(batch).onComplete(done -> {
         inFlight--;
         if (done.succeeded()) {
           Outcome outcome = done.result();
-          metrics.storeBatch(outcome.answers.size());
+          metrics.storeBatch(outcome.answers.size(), started);
           outcome.answers.forEach((request, answer) -> answer.onComplete(request.answer));
           // ahead of newer requests, as they arrived before them
           for (int i = outcome.deferred.size() - 1; i >= 0; i--) {

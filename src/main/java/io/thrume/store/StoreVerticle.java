@@ -30,6 +30,8 @@ public class StoreVerticle extends VerticleBase {
   private final ThrumeMetrics metrics;
   private EmbeddedDatabase embedded;
   private Pool pool;
+  /** The message batcher's own connections ({@link #forInserts}). */
+  private Pool insertPool;
 
   public StoreVerticle(ThrumeMetrics metrics) {
     this.metrics = metrics;
@@ -39,11 +41,24 @@ public class StoreVerticle extends VerticleBase {
    * The pool's connections keep the statements they prepared (Vert.x's default is to parse every
    * statement again, on both ends, each time it runs: a session's token, ticket, register and sync
    * are a dozen of them), but PostgreSQL still plans each execution for its parameters: a generic
-   * plan would not know a batch's size nor a search's words (plan_cache_mode, sent at connect).
+   * plan would not know a search's words (plan_cache_mode, sent at connect).
    */
   static PgConnectOptions forPool(PgConnectOptions options) {
     return new PgConnectOptions(options).setCachePreparedStatements(true)
       .addProperty("plan_cache_mode", "force_custom_plan");
+  }
+
+  /**
+   * The message batcher's connections plan its one statement once (a generic plan) and reuse it.
+   * Planning that statement cost PostgreSQL more than running it: a lone message took 1.49 ms of
+   * PostgreSQL's time planned each time and 0.40 ms with the generic plan, a batch of 32 4.2 ms
+   * against 2.5 (bench/insert-cost.sh, bench/results/2026-11-30-insert-cost.md). Only at the
+   * largest batches (256) is the generic plan slower, by 7 %; MessageInsertPlanTest checks that
+   * its work stays within the square of the batch there too.
+   */
+  static PgConnectOptions forInserts(PgConnectOptions options) {
+    return new PgConnectOptions(options).setCachePreparedStatements(true)
+      .addProperty("plan_cache_mode", "force_generic_plan");
   }
 
   @Override
@@ -67,6 +82,11 @@ public class StoreVerticle extends VerticleBase {
           .connectingTo(forPool(options))
           .using(vertx)
           .build();
+        insertPool = PgBuilder.pool()
+          .with(new PoolOptions().setMaxSize(insertConnections(config)))
+          .connectingTo(forInserts(options))
+          .using(vertx)
+          .build();
         serve(config);
         LOG.info("Store ready ({} PostgreSQL at {}:{})", config.embedded() ? "embedded" : "external",
           options.getHost(), options.getPort());
@@ -87,8 +107,7 @@ public class StoreVerticle extends VerticleBase {
     AttachmentStore attachments = new AttachmentStore(pool, urls);
     BlockStore blocks = new BlockStore(pool);
     SessionStore sessions = new SessionStore(pool);
-    // insert transactions may hold up to half the pool; the rest serves reads and markers meanwhile
-    MessageBatcher inserts = new MessageBatcher(pool, urls, metrics, Math.max(1, config.poolSize() / 2), MAX_BATCH);
+    MessageBatcher inserts = new MessageBatcher(insertPool, urls, metrics, insertConnections(config), MAX_BATCH);
     Handlers.serve(bus, Addresses.STORE_ACCOUNT_CREATE, m -> accounts.create(m.body()));
     Handlers.serve(bus, Addresses.STORE_ACCOUNT_CREDENTIALS, m -> accounts.credentials(m.body()));
     Handlers.serve(bus, Addresses.STORE_ACCOUNT_GET, m -> accounts.get(m.body()));
@@ -155,9 +174,15 @@ public class StoreVerticle extends VerticleBase {
     });
   }
 
+  /** Insert transactions in flight at once, each on a connection of its own: half the pool size, beside the pool. */
+  static int insertConnections(StoreConfig config) {
+    return Math.max(1, config.poolSize() / 2);
+  }
+
   @Override
   public Future<?> stop() {
-    Future<Void> closed = pool == null ? Future.succeededFuture() : pool.close();
+    Future<Void> closed = Future.all(pool == null ? Future.succeededFuture() : pool.close(),
+      insertPool == null ? Future.succeededFuture() : insertPool.close()).mapEmpty();
     return closed.compose(v -> embedded == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
       embedded.close();
       LOG.info("Embedded PostgreSQL stopped");

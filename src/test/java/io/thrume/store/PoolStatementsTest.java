@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The store's connections prepare a statement once and keep it, and PostgreSQL still plans each
- * execution with its parameters (StoreVerticle.forPool).
+ * execution with its parameters (StoreVerticle.forPool); the message batcher's connections plan
+ * its statement once (StoreVerticle.forInserts).
  */
 class PoolStatementsTest {
 
@@ -40,6 +41,30 @@ class PoolStatementsTest {
       assertEquals(1L, kept.getLong("n"));
       Row mode = pool.query("SHOW plan_cache_mode").execute().await(10, TimeUnit.SECONDS).iterator().next();
       assertEquals("force_custom_plan", mode.getString(0));
+      pool.close().await(10, TimeUnit.SECONDS);
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void theBatchersStatementIsPlannedOnceAndItsPlanKept() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
+      PgConnectOptions options = new PgConnectOptions().setHost("127.0.0.1").setPort(pg.getPort())
+        .setDatabase("postgres").setUser("postgres");
+      Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(1)).connectingTo(StoreVerticle.forInserts(options))
+        .using(vertx).build();
+      String sql = "SELECT count(*) AS n FROM unnest($1::int[]) x";
+      for (int size = 1; size <= 3; size++) {
+        Row row = pool.preparedQuery(sql).execute(Tuple.of(new Integer[size])).await(10, TimeUnit.SECONDS).iterator().next();
+        assertEquals(size, row.getLong("n"));
+      }
+      // one kept statement, run three times on its one generic plan and never planned for its parameters
+      Row kept = pool.query("SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = '" + sql + "'")
+        .execute().await(10, TimeUnit.SECONDS).iterator().next();
+      assertEquals(3L, kept.getLong("generic_plans"));
+      assertEquals(0L, kept.getLong("custom_plans"));
       pool.close().await(10, TimeUnit.SECONDS);
     } finally {
       vertx.close().await(10, TimeUnit.SECONDS);

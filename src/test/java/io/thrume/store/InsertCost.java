@@ -1,0 +1,105 @@
+package io.thrume.store;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.flywaydb.core.Flyway;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * What the message batcher's statement costs PostgreSQL, per batch size, planned for each execution
+ * (plan_cache_mode force_custom_plan) or once (force_generic_plan, the batcher's connections), and
+ * with PostgreSQL's own choice (auto). A fresh embedded PostgreSQL with Thrume's schema, 10,000
+ * accounts in 500 conversations of 20 (W3's shape), analyzed; one connection runs the prepared
+ * statement back to back, so the time per statement is PostgreSQL's (one local round trip included).
+ * Each figure is the median of 3 timed runs. Run with {@code bash bench/insert-cost.sh}.
+ */
+public final class InsertCost {
+  private static final int[] BATCHES = {1, 2, 8, 32, 128, 256};
+  private static final String[] MODES = {"force_custom_plan", "force_generic_plan", "auto"};
+  private final List<String[]> pairs = new ArrayList<>();
+  private int next;
+
+  public static void main(String[] args) throws Exception {
+    try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start();
+         Connection c = pg.getPostgresDatabase().getConnection();
+         Statement s = c.createStatement()) {
+      Flyway.configure().dataSource(pg.getPostgresDatabase()).locations("classpath:db/migration").load().migrate();
+      try (ResultSet rs = s.executeQuery("SELECT version()")) {
+        rs.next();
+        System.out.println("# " + rs.getString(1));
+      }
+      new InsertCost().run(s);
+    }
+  }
+
+  private void run(Statement s) throws Exception {
+    s.execute("INSERT INTO account (id, username, display_name, password_hash) SELECT gen_random_uuid(), "
+      + "'cost_' || i, 'Cost ' || i, 'x' FROM generate_series(0, 9999) i");
+    s.execute("INSERT INTO conversation (id, title) SELECT gen_random_uuid(), 'cost ' || i FROM generate_series(0, 499) i");
+    s.execute("INSERT INTO participant (conversation_id, account_id) SELECT c.id, a.id "
+      + "FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 AS i FROM account) a "
+      + "JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS i FROM conversation) c ON c.i = a.i % 500");
+    s.execute("ANALYZE");
+    try (ResultSet rs = s.executeQuery("SELECT conversation_id, account_id FROM participant ORDER BY random()")) {
+      while (rs.next()) {
+        pairs.add(new String[] {rs.getString(1), rs.getString(2)});
+      }
+    }
+    System.out.println("| plan_cache_mode | batch | µs per statement | µs per message | runs (µs per statement) |");
+    System.out.println("|---|---|---|---|---|");
+    for (String mode : MODES) {
+      s.execute("SET plan_cache_mode = " + mode);
+      s.execute("DEALLOCATE ALL");
+      s.execute("PREPARE ins(uuid[], uuid[], text[], text[], bigint[], text[]) AS " + MessageBatcher.INSERT);
+      for (int batch : BATCHES) {
+        int n = batch >= 128 ? 30 : 300;
+        time(s, batch, 20);
+        double[] runs = new double[3];
+        for (int r = 0; r < runs.length; r++) {
+          runs[r] = time(s, batch, n);
+        }
+        double[] sorted = runs.clone();
+        Arrays.sort(sorted);
+        System.out.printf("| %s | %d | %.0f | %.0f | %.0f, %.0f, %.0f |%n", mode, batch, sorted[1], sorted[1] / batch,
+          runs[0], runs[1], runs[2]);
+      }
+    }
+  }
+
+  /** Mean µs per statement over n executions of a batch of {@code batch} new messages, each to its sender's conversation. */
+  private double time(Statement s, int batch, int n) throws Exception {
+    long start = System.nanoTime();
+    for (int i = 0; i < n; i++) {
+      List<String> conversations = new ArrayList<>();
+      List<String> senders = new ArrayList<>();
+      List<String> contents = new ArrayList<>();
+      List<String> ids = new ArrayList<>();
+      List<String> nulls = new ArrayList<>();
+      for (int k = 0; k < batch; k++) {
+        String[] pair = pairs.get(next++ % pairs.size());
+        conversations.add(pair[0]);
+        senders.add(pair[1]);
+        contents.add("\"the quick brown fox jumps over the lazy dog, then naps in the sun " + next + "\"");
+        ids.add(UUID.randomUUID().toString());
+        nulls.add("NULL");
+      }
+      try (ResultSet rs = s.executeQuery("EXECUTE ins(" + array(conversations) + ", " + array(senders) + ", "
+        + array(contents) + ", " + array(ids) + ", " + array(nulls) + ", " + array(nulls) + ")")) {
+        while (rs.next()) {
+          // read every row, as the batcher does
+        }
+      }
+    }
+    return (System.nanoTime() - start) / 1e3 / n;
+  }
+
+  private static String array(List<String> items) {
+    return "'{" + String.join(",", items) + "}'";
+  }
+}
