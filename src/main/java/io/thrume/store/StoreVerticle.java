@@ -27,6 +27,8 @@ public class StoreVerticle extends VerticleBase {
   /** At most this many messages per insert transaction (one statement's arrays). */
   private static final int MAX_BATCH = 256;
   private static final long SESSION_PURGE_MS = 6 * 3600_000L;
+  /** Statements up to this many characters are prepared once per connection and kept ({@link #kept}). */
+  static final int KEPT_SQL_LIMIT = 16_384;
   private final ThrumeMetrics metrics;
   private EmbeddedDatabase embedded;
   private Pool pool;
@@ -44,8 +46,18 @@ public class StoreVerticle extends VerticleBase {
    * plan would not know a search's words (plan_cache_mode, sent at connect).
    */
   static PgConnectOptions forPool(PgConnectOptions options) {
-    return new PgConnectOptions(options).setCachePreparedStatements(true)
-      .addProperty("plan_cache_mode", "force_custom_plan");
+    return kept(options).addProperty("plan_cache_mode", "force_custom_plan");
+  }
+
+  /**
+   * Statements prepared once per connection and kept, the long ones too: Vert.x keeps only those
+   * under 2,048 characters by default, and the batcher's insert has 5,553, so it was parsed and
+   * planned again at every run whatever plan_cache_mode said.
+   */
+  private static PgConnectOptions kept(PgConnectOptions options) {
+    PgConnectOptions kept = new PgConnectOptions(options).setCachePreparedStatements(true);
+    kept.setPreparedStatementCacheSqlLimit(KEPT_SQL_LIMIT);
+    return kept;
   }
 
   /**
@@ -57,8 +69,7 @@ public class StoreVerticle extends VerticleBase {
    * its work stays within the square of the batch there too.
    */
   static PgConnectOptions forInserts(PgConnectOptions options) {
-    return new PgConnectOptions(options).setCachePreparedStatements(true)
-      .addProperty("plan_cache_mode", "force_generic_plan");
+    return kept(options).addProperty("plan_cache_mode", "force_generic_plan");
   }
 
   @Override
