@@ -32,8 +32,6 @@ public class StoreVerticle extends VerticleBase {
   private final ThrumeMetrics metrics;
   private EmbeddedDatabase embedded;
   private Pool pool;
-  /** The message batcher's own connections ({@link #forInserts}). */
-  private Pool insertPool;
 
   public StoreVerticle(ThrumeMetrics metrics) {
     this.metrics = metrics;
@@ -43,7 +41,11 @@ public class StoreVerticle extends VerticleBase {
    * The pool's connections keep the statements they prepared (Vert.x's default is to parse every
    * statement again, on both ends, each time it runs: a session's token, ticket, register and sync
    * are a dozen of them), but PostgreSQL still plans each execution for its parameters: a generic
-   * plan would not know a search's words (plan_cache_mode, sent at connect).
+   * plan would not know a batch's size nor a search's words (plan_cache_mode, sent at connect).
+   * The batcher's insert with a kept generic plan cost PostgreSQL a third of its planned runs on a
+   * table of steady size, but a plan made while the message table was small grew slower with it,
+   * from 0.5 to 25 ms a statement, until the next ANALYZE (bench/insert-cost.sh,
+   * bench/results/2026-11-30-insert-cost.md): a new install would start that way.
    */
   static PgConnectOptions forPool(PgConnectOptions options) {
     return kept(options).addProperty("plan_cache_mode", "force_custom_plan");
@@ -51,25 +53,13 @@ public class StoreVerticle extends VerticleBase {
 
   /**
    * Statements prepared once per connection and kept, the long ones too: Vert.x keeps only those
-   * under 2,048 characters by default, and the batcher's insert has 5,553, so it was parsed and
-   * planned again at every run whatever plan_cache_mode said.
+   * under 2,048 characters by default, and the batcher's insert has 5,553, so it was parsed again,
+   * on both ends, at every run.
    */
   private static PgConnectOptions kept(PgConnectOptions options) {
     PgConnectOptions kept = new PgConnectOptions(options).setCachePreparedStatements(true);
     kept.setPreparedStatementCacheSqlLimit(KEPT_SQL_LIMIT);
     return kept;
-  }
-
-  /**
-   * The message batcher's connections plan its one statement once (a generic plan) and reuse it.
-   * Planning that statement cost PostgreSQL more than running it: a lone message took 1.49 ms of
-   * PostgreSQL's time planned each time and 0.40 ms with the generic plan, a batch of 32 4.2 ms
-   * against 2.5 (bench/insert-cost.sh, bench/results/2026-11-30-insert-cost.md). Only at the
-   * largest batches (256) is the generic plan slower, by 7 %; MessageInsertPlanTest checks that
-   * its work stays within the square of the batch there too.
-   */
-  static PgConnectOptions forInserts(PgConnectOptions options) {
-    return kept(options).addProperty("plan_cache_mode", "force_generic_plan");
   }
 
   @Override
@@ -93,11 +83,6 @@ public class StoreVerticle extends VerticleBase {
           .connectingTo(forPool(options))
           .using(vertx)
           .build();
-        insertPool = PgBuilder.pool()
-          .with(new PoolOptions().setMaxSize(insertConnections(config)))
-          .connectingTo(forInserts(options))
-          .using(vertx)
-          .build();
         serve(config);
         LOG.info("Store ready ({} PostgreSQL at {}:{})", config.embedded() ? "embedded" : "external",
           options.getHost(), options.getPort());
@@ -118,7 +103,8 @@ public class StoreVerticle extends VerticleBase {
     AttachmentStore attachments = new AttachmentStore(pool, urls);
     BlockStore blocks = new BlockStore(pool);
     SessionStore sessions = new SessionStore(pool);
-    MessageBatcher inserts = new MessageBatcher(insertPool, urls, metrics, insertConnections(config), MAX_BATCH);
+    // insert transactions may hold up to half the pool; the rest serves reads and markers meanwhile
+    MessageBatcher inserts = new MessageBatcher(pool, urls, metrics, Math.max(1, config.poolSize() / 2), MAX_BATCH);
     Handlers.serve(bus, Addresses.STORE_ACCOUNT_CREATE, m -> accounts.create(m.body()));
     Handlers.serve(bus, Addresses.STORE_ACCOUNT_CREDENTIALS, m -> accounts.credentials(m.body()));
     Handlers.serve(bus, Addresses.STORE_ACCOUNT_GET, m -> accounts.get(m.body()));
@@ -185,15 +171,9 @@ public class StoreVerticle extends VerticleBase {
     });
   }
 
-  /** Insert transactions in flight at once, each on a connection of its own: half the pool size, beside the pool. */
-  static int insertConnections(StoreConfig config) {
-    return Math.max(1, config.poolSize() / 2);
-  }
-
   @Override
   public Future<?> stop() {
-    Future<Void> closed = Future.all(pool == null ? Future.succeededFuture() : pool.close(),
-      insertPool == null ? Future.succeededFuture() : insertPool.close()).mapEmpty();
+    Future<Void> closed = pool == null ? Future.succeededFuture() : pool.close();
     return closed.compose(v -> embedded == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
       embedded.close();
       LOG.info("Embedded PostgreSQL stopped");
