@@ -32,8 +32,10 @@ import java.util.UUID;
 final class MessageBatcher {
   // One statement for the whole batch, committed on its own: a lone message costs one round trip
   // to PostgreSQL, not four (BEGIN, a look-up of repeats, the insert, COMMIT).
-  // existing: requests already stored, found by (sender, clientMessageId); they are answered with
-  // the stored message and take no further part. locked: each conversation's row lock, taken once
+  // existing: requests already stored, found by (sender, clientMessageId), one look-up of the unique
+  // index per request (LATERAL … LIMIT 1 keeps the planner from turning it into a join that reads
+  // the whole table, as a plan made while the table was small did); they are answered with the
+  // stored message and take no further part. locked: each conversation's row lock, taken once
   // and in id order, so concurrent batches (and nodes) cannot deadlock; the FOR NO KEY UPDATE row
   // is the latest committed one. asked: the new messages of senders who are participants, with the
   // sender's status (invited: this message accepts the conversation), whether the sender may not
@@ -67,8 +69,9 @@ final class MessageBatcher {
   static final String INSERT =
     "WITH input AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::bigint[], $6::text[]) "
       + "  WITH ORDINALITY AS r (conversation_id, sender_id, content, client_message_id, reply_to_seq, attachment_ids, ord)), "
-      + "existing AS MATERIALIZED (SELECT r.ord AS existing_ord, " + MESSAGE_COLUMNS + " FROM input r "
-      + "  JOIN message m ON m.sender_id = r.sender_id AND m.client_message_id = r.client_message_id), "
+      + "existing AS MATERIALIZED (SELECT r.ord AS existing_ord, m.* FROM input r "
+      + "  CROSS JOIN LATERAL (SELECT " + MESSAGE_COLUMNS + " FROM message m "
+      + "    WHERE m.sender_id = r.sender_id AND m.client_message_id = r.client_message_id LIMIT 1) m), "
       + "locked AS MATERIALIZED (SELECT id, last_seq FROM conversation WHERE id = ANY($1::uuid[]) "
       + "  ORDER BY id FOR NO KEY UPDATE), "
       + "asked AS MATERIALIZED (SELECT r.ord, r.conversation_id, r.sender_id, r.content, r.client_message_id, "
@@ -130,7 +133,10 @@ final class MessageBatcher {
 
   /** At most this many attachments on one message. */
   static final int MAX_ATTACHMENTS = 10;
-  private final Pool pool;
+  /** Batches of up to {@value #SMALL_BATCH} requests: connections that keep the statement's generic plan. */
+  private final Pool smallBatches;
+  /** Larger batches: connections that plan each run for its size. */
+  private final Pool largeBatches;
   private final Message.Urls urls;
   private final ThrumeMetrics metrics;
   private final int maxInFlight;
@@ -138,12 +144,20 @@ final class MessageBatcher {
   private final ArrayDeque<Request> queue = new ArrayDeque<>();
   private int inFlight;
 
+  /**
+   * The largest batch run on the generic plan. That plan assumes about ten requests (PostgreSQL's
+   * guess for an array parameter) and pairs the batch's parts in nested loops; at 256 it cost 32 ms
+   * against 27 for a plan made for the size, at 32 3.3 against 3.9 (bench/insert-cost.sh).
+   */
+  static final int SMALL_BATCH = 64;
+
   MessageBatcher(Pool pool, ThrumeMetrics metrics, int maxInFlight, int maxBatch) {
-    this(pool, id -> null, metrics, maxInFlight, maxBatch);
+    this(pool, pool, id -> null, metrics, maxInFlight, maxBatch);
   }
 
-  MessageBatcher(Pool pool, Message.Urls urls, ThrumeMetrics metrics, int maxInFlight, int maxBatch) {
-    this.pool = pool;
+  MessageBatcher(Pool smallBatches, Pool largeBatches, Message.Urls urls, ThrumeMetrics metrics, int maxInFlight, int maxBatch) {
+    this.smallBatches = smallBatches;
+    this.largeBatches = largeBatches;
     this.urls = urls;
     this.metrics = metrics;
     this.maxInFlight = maxInFlight;
@@ -231,6 +245,7 @@ final class MessageBatcher {
       .addArrayOfLong(sent.stream().map(r -> r.replyToSeq).toArray(Long[]::new))
       .addArrayOfString(sent.stream().map(r -> r.attachments.isEmpty() ? null : String.join(",", r.attachments))
         .toArray(String[]::new));
+    Pool pool = sent.size() <= SMALL_BATCH ? smallBatches : largeBatches;
     return pool.preparedQuery(INSERT).execute(messages).map(rows -> {
       for (Row row : rows) {
         Request request = sent.get((int) row.getLong("ord").longValue() - 1);

@@ -32,6 +32,8 @@ public class StoreVerticle extends VerticleBase {
   private final ThrumeMetrics metrics;
   private EmbeddedDatabase embedded;
   private Pool pool;
+  /** The message batcher's own connections ({@link #forInserts}). */
+  private Pool insertPool;
 
   public StoreVerticle(ThrumeMetrics metrics) {
     this.metrics = metrics;
@@ -41,11 +43,7 @@ public class StoreVerticle extends VerticleBase {
    * The pool's connections keep the statements they prepared (Vert.x's default is to parse every
    * statement again, on both ends, each time it runs: a session's token, ticket, register and sync
    * are a dozen of them), but PostgreSQL still plans each execution for its parameters: a generic
-   * plan would not know a batch's size nor a search's words (plan_cache_mode, sent at connect).
-   * The batcher's insert with a kept generic plan cost PostgreSQL a third of its planned runs on a
-   * table of steady size, but a plan made while the message table was small grew slower with it,
-   * from 0.5 to 25 ms a statement, until the next ANALYZE (bench/insert-cost.sh,
-   * bench/results/2026-11-30-insert-cost.md): a new install would start that way.
+   * plan would not know a search's words (plan_cache_mode, sent at connect).
    */
   static PgConnectOptions forPool(PgConnectOptions options) {
     return kept(options).addProperty("plan_cache_mode", "force_custom_plan");
@@ -60,6 +58,27 @@ public class StoreVerticle extends VerticleBase {
     PgConnectOptions kept = new PgConnectOptions(options).setCachePreparedStatements(true);
     kept.setPreparedStatementCacheSqlLimit(KEPT_SQL_LIMIT);
     return kept;
+  }
+
+  /**
+   * The message batcher's connections plan its one statement once (a generic plan) and keep it:
+   * planning it cost PostgreSQL more than running it. No sequential scans there: a plan made while
+   * the tables were small (a new install) must not read a whole table once they have grown; every
+   * look-up the statement makes has its index. Measured by bench/insert-cost.sh
+   * (bench/results/2026-11-30-insert-cost.md): a lone message 0.41 ms of PostgreSQL's time against
+   * 1.46 planned each time, a batch of 32 3.3 against 3.9 ms, the same after 200,000 more messages
+   * under the kept plan; a full batch (256) was slower, 32 against 27 ms, so batches of more than
+   * {@link MessageBatcher#SMALL_BATCH} go to the shared pool and are planned for their size.
+   * MessageInsertPlanTest checks that the kept plan stays within the square of the batch and reads
+   * no more of a grown table than the batch needs.
+   */
+  static PgConnectOptions forInserts(PgConnectOptions options) {
+    return kept(options).addProperty("plan_cache_mode", "force_generic_plan").addProperty("enable_seqscan", "off");
+  }
+
+  /** Insert transactions in flight at once, each on a connection of its own: half the pool size, beside the pool. */
+  static int insertConnections(StoreConfig config) {
+    return Math.max(1, config.poolSize() / 2);
   }
 
   @Override
@@ -83,6 +102,11 @@ public class StoreVerticle extends VerticleBase {
           .connectingTo(forPool(options))
           .using(vertx)
           .build();
+        insertPool = PgBuilder.pool()
+          .with(new PoolOptions().setMaxSize(insertConnections(config)))
+          .connectingTo(forInserts(options))
+          .using(vertx)
+          .build();
         serve(config);
         LOG.info("Store ready ({} PostgreSQL at {}:{})", config.embedded() ? "embedded" : "external",
           options.getHost(), options.getPort());
@@ -103,8 +127,8 @@ public class StoreVerticle extends VerticleBase {
     AttachmentStore attachments = new AttachmentStore(pool, urls);
     BlockStore blocks = new BlockStore(pool);
     SessionStore sessions = new SessionStore(pool);
-    // insert transactions may hold up to half the pool; the rest serves reads and markers meanwhile
-    MessageBatcher inserts = new MessageBatcher(pool, urls, metrics, Math.max(1, config.poolSize() / 2), MAX_BATCH);
+    // batches up to MessageBatcher.SMALL_BATCH on the kept plan, larger ones planned for their size
+    MessageBatcher inserts = new MessageBatcher(insertPool, pool, urls, metrics, insertConnections(config), MAX_BATCH);
     Handlers.serve(bus, Addresses.STORE_ACCOUNT_CREATE, m -> accounts.create(m.body()));
     Handlers.serve(bus, Addresses.STORE_ACCOUNT_CREDENTIALS, m -> accounts.credentials(m.body()));
     Handlers.serve(bus, Addresses.STORE_ACCOUNT_GET, m -> accounts.get(m.body()));
@@ -173,7 +197,8 @@ public class StoreVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    Future<Void> closed = pool == null ? Future.succeededFuture() : pool.close();
+    Future<Void> closed = Future.all(pool == null ? Future.succeededFuture() : pool.close(),
+      insertPool == null ? Future.succeededFuture() : insertPool.close()).mapEmpty();
     return closed.compose(v -> embedded == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
       embedded.close();
       LOG.info("Embedded PostgreSQL stopped");

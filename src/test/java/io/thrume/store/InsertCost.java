@@ -20,9 +20,9 @@ import java.util.UUID;
  * Each figure is the median of 3 timed runs. Run with {@code bash bench/insert-cost.sh}.
  */
 public final class InsertCost {
-  private static final int[] BATCHES = {1, 2, 8, 32, 256};
+  private static final int[] BATCHES = {1, 2, 8, 32, 64, 128, 256};
   /** plan_cache_mode, and the other settings of the connection. */
-  private static final String[][] MODES = {{"force_custom_plan", ""}, {"force_generic_plan", ""}, {"auto", ""},
+  private static final String[][] MODES = {{"force_custom_plan", ""}, {"force_generic_plan", ""},
     {"force_generic_plan", "enable_seqscan = off"}};
   /** Messages stored before each mode's second pass: its plan was made on a smaller table. */
   private static final int GROWN = 200_000;
@@ -63,13 +63,20 @@ public final class InsertCost {
       s.execute("ANALYZE message");
       s.execute("SET plan_cache_mode = " + mode[0]);
       s.execute("RESET enable_seqscan");
-      if (!mode[1].isEmpty()) {
-        s.execute("SET " + mode[1]);
+      s.execute("RESET enable_hashjoin");
+      s.execute("RESET enable_mergejoin");
+      for (String setting : mode[1].split(";")) {
+        if (!setting.isBlank()) {
+          s.execute("SET " + setting);
+        }
       }
       s.execute("DEALLOCATE ALL");
       // prepared on an empty message table, as on a new install, and run once so the plan is made
       s.execute("PREPARE ins(uuid[], uuid[], text[], text[], bigint[], text[]) AS " + MessageBatcher.INSERT);
       time(s, 1, 1);
+      if (System.getenv("INSERT_COST_PLANS") != null) {
+        explain(s, mode);
+      }
       pass(s, mode, "0");
       // the table grows under the kept plan (in one statement, as many senders' messages would)
       s.execute("INSERT INTO message (conversation_id, seq, sender_id, content, client_message_id) "
@@ -123,6 +130,20 @@ public final class InsertCost {
       }
     }
     return (System.nanoTime() - start) / 1e3 / n;
+  }
+
+  /** The kept plan's joins and scans of tables (INSERT_COST_PLANS set), to see what the plan made on an empty table does. */
+  private void explain(Statement s, String[] mode) throws Exception {
+    String[] pair = pairs.get(next++ % pairs.size());
+    String one = "'{" + pair[0] + "}', '{" + pair[1] + "}', '{\"x\"}', '{" + UUID.randomUUID() + "}', '{NULL}', '{NULL}'";
+    try (ResultSet rs = s.executeQuery("EXPLAIN EXECUTE ins(" + one + ")")) {
+      while (rs.next()) {
+        String line = rs.getString(1);
+        if (line.matches(".*(Join|Nested Loop|Scan on (message|participant|conversation|account|block|attachment)).*")) {
+          System.out.println("    " + mode[0] + " " + mode[1] + ": " + line);
+        }
+      }
+    }
   }
 
   private static String array(List<String> items) {

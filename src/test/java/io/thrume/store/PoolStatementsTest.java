@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The store's connections prepare a statement once and keep it, and PostgreSQL still plans each
- * execution with its parameters (StoreVerticle.forPool), long statements too.
+ * execution with its parameters (StoreVerticle.forPool), long statements too; the message
+ * batcher's connections plan its statement once, with no sequential scans (StoreVerticle.forInserts).
  */
 class PoolStatementsTest {
 
@@ -67,6 +68,32 @@ class PoolStatementsTest {
         + sql + "'").execute().await(10, TimeUnit.SECONDS).iterator().next();
       assertEquals(1L, kept.getLong("n"));
       assertEquals(3L, kept.getLong("custom"));
+      pool.close().await(10, TimeUnit.SECONDS);
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void theBatchersStatementIsPlannedOnceAndItsPlanKeptWithoutSequentialScans() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
+      PgConnectOptions options = new PgConnectOptions().setHost("127.0.0.1").setPort(pg.getPort())
+        .setDatabase("postgres").setUser("postgres");
+      Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(1)).connectingTo(StoreVerticle.forInserts(options))
+        .using(vertx).build();
+      String sql = "SELECT count(*) AS n FROM unnest($1::int[]) x /* " + "long statement ".repeat(400) + "*/";
+      for (int size = 1; size <= 3; size++) {
+        Row row = pool.preparedQuery(sql).execute(Tuple.of(new Integer[size])).await(10, TimeUnit.SECONDS).iterator().next();
+        assertEquals(size, row.getLong("n"));
+      }
+      // one kept statement, run three times on its one generic plan and never planned for its parameters
+      Row kept = pool.query("SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = '" + sql + "'")
+        .execute().await(10, TimeUnit.SECONDS).iterator().next();
+      assertEquals(3L, kept.getLong("generic_plans"));
+      assertEquals(0L, kept.getLong("custom_plans"));
+      Row seqscan = pool.query("SHOW enable_seqscan").execute().await(10, TimeUnit.SECONDS).iterator().next();
+      assertEquals("off", seqscan.getString(0));
       pool.close().await(10, TimeUnit.SECONDS);
     } finally {
       vertx.close().await(10, TimeUnit.SECONDS);
