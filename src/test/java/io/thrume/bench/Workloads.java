@@ -65,6 +65,7 @@ final class Workloads {
     deliveries.reset(count);
     Semaphore inFlight = new Semaphore(300);
     AtomicInteger failed = new AtomicInteger();
+    java.util.concurrent.atomic.AtomicReference<Throwable> firstFailure = new java.util.concurrent.atomic.AtomicReference<>();
     Session[] opened = new Session[count];
     if (heartbeats == null) {
       heartbeats = new Heartbeats(vertx, server.protocol());
@@ -82,6 +83,7 @@ final class Workloads {
             opened[user] = ar.result();
           } else {
             failed.incrementAndGet();
+            firstFailure.compareAndSet(null, ar.cause());
           }
           inFlight.release();
         });
@@ -95,7 +97,8 @@ final class Workloads {
       }
     }
     if (failed.get() > 0) {
-      throw new IllegalStateException(failed.get() + " of " + count + " sockets failed to connect");
+      throw new IllegalStateException(failed.get() + " of " + count + " sockets failed to connect; the first: "
+        + firstFailure.get(), firstFailure.get());
     }
     return count / seconds;
   }
