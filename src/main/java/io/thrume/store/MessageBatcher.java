@@ -146,8 +146,9 @@ final class MessageBatcher {
 
   /**
    * The largest batch run on the generic plan. That plan assumes about ten requests (PostgreSQL's
-   * guess for an array parameter) and pairs the batch's parts in nested loops; at 256 it cost 32 ms
-   * against 27 for a plan made for the size, at 32 3.3 against 3.9 (bench/insert-cost.sh).
+   * guess for an array parameter) and pairs the batch's parts in nested loops; at 256 it cost 31.7 ms
+   * against 28.4 for a plan made for the size, at 64 6.6 against 9.5 (bench/insert-cost.sh,
+   * bench/results/2026-11-30-insert-cost.md).
    */
   static final int SMALL_BATCH = 64;
 

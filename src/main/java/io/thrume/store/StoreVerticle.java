@@ -65,9 +65,9 @@ public class StoreVerticle extends VerticleBase {
    * planning it cost PostgreSQL more than running it. No sequential scans there: a plan made while
    * the tables were small (a new install) must not read a whole table once they have grown; every
    * look-up the statement makes has its index. Measured by bench/insert-cost.sh
-   * (bench/results/2026-11-30-insert-cost.md): a lone message 0.41 ms of PostgreSQL's time against
-   * 1.46 planned each time, a batch of 32 3.3 against 3.9 ms, the same after 200,000 more messages
-   * under the kept plan; a full batch (256) was slower, 32 against 27 ms, so batches of more than
+   * (bench/results/2026-11-30-insert-cost.md): a lone message 0.39 ms of PostgreSQL's time against
+   * 2.1 planned each time, a batch of 32 2.9 against 5.5 ms, and 0.48 and 4.1 ms after 200,000 more
+   * messages under the kept plan; a full batch (256) was slower, 31.7 against 28.4 ms, so batches of more than
    * {@link MessageBatcher#SMALL_BATCH} go to the shared pool and are planned for their size.
    * MessageInsertPlanTest checks that the kept plan stays within the square of the batch and reads
    * no more of a grown table than the batch needs.

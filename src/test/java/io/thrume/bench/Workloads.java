@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
 import java.util.stream.IntStream;
 
@@ -65,7 +66,7 @@ final class Workloads {
     deliveries.reset(count);
     Semaphore inFlight = new Semaphore(300);
     AtomicInteger failed = new AtomicInteger();
-    java.util.concurrent.atomic.AtomicReference<Throwable> firstFailure = new java.util.concurrent.atomic.AtomicReference<>();
+    AtomicReference<Throwable> firstFailure = new AtomicReference<>();
     Session[] opened = new Session[count];
     if (heartbeats == null) {
       heartbeats = new Heartbeats(vertx, server.protocol());
