@@ -8,7 +8,7 @@ import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { Thrume } from '../js/thrume-server.mjs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Browsers, closeSockets, countdown, deliveryState, listItem, LIVE_TIMEOUT_MS, messageRow, send, shot, startedAround, TEST_CONFIG, waitUntil } from './support.mjs';
+import { Browsers, closeSockets, countdown, holdFrames, deliveryState, listItem, LIVE_TIMEOUT_MS, messageRow, send, shot, startedAround, TEST_CONFIG, waitUntil } from './support.mjs';
 
 async function presenceOf(page, username) {
   return page.locator(`[data-testid="participant"][data-username="${username}"] [data-presence]`).getAttribute('data-presence', { timeout: 2_000 });
@@ -156,6 +156,20 @@ describe('reconnecting', () => {
       assert.ok(took <= 2_500, `${how}: connected after ${took} ms`);
     }
   }, 150_000);
+
+  b.step('an invitation sent while a new socket\'s register is still on its way shows in the list: the client reads the list only once the server has answered it on that socket', async () => {
+    const { alice } = b.users;
+    const frank = await b.person('frank', 'Frank Late', { routeSockets: true });
+    const page = frank.page;
+    // the next socket's frames (user.<frank>'s register first) reach the server 3 s after it opens
+    const opened = holdFrames(frank, 3_000);
+    await closeSockets(frank);
+    await opened;
+    // long enough for a list read at once to have been answered, well before the register arrives
+    await sleep(1_000);
+    const invited = (await b.api(alice, 'POST', '/api/conversations', { participantIds: [frank.id], title: 'Sent while registering' })).json.id;
+    await page.locator(`[data-testid="invite-actions"][data-conversation-id="${invited}"]`).waitFor({ timeout: LIVE_TIMEOUT_MS });
+  }, 90_000);
 });
 
 describe('presence', () => {

@@ -96,7 +96,8 @@ export class Browsers {
   /**
    * Registers `username` over REST and opens a logged-in page for them in a new context.
    * options: viewport, colorScheme, notifications (grant the permission), routeSockets (the
-   * bridge's WebSockets go through playwright, so that closeSockets() can cut them).
+   * bridge's WebSockets go through playwright, so that closeSockets() can cut them, and so that
+   * holdFrames() can delay what the next socket sends).
    */
   async person(username, displayName, { viewport = { width: 1200, height: 800 }, colorScheme = 'light', notifications = false, routeSockets = false, bypassCSP = false } = {}) {
     const r = await this.server.api('POST', '/api/auth/register', { body: { username, displayName, password: PASSWORD } });
@@ -105,11 +106,26 @@ export class Browsers {
     context.setDefaultTimeout(UI_TIMEOUT_MS);
     if (notifications) await context.grantPermissions(['notifications'], { origin: this.server.base });
     await context.addInitScript(instrument);
-    const u = { username, displayName, id: r.json.account.id, token: r.json.token, context, page: null, errors: [], tickets: [], drains: [], sockets: [] };
+    const u = { username, displayName, id: r.json.account.id, token: r.json.token, context, page: null, errors: [], tickets: [], drains: [], sockets: [], hold: null };
     if (routeSockets) {
       await context.routeWebSocket(/\/eventbus/, (ws) => {
-        ws.connectToServer();
+        const toServer = ws.connectToServer();
         u.sockets.push(ws);
+        const hold = u.hold;
+        if (hold) {
+          // this socket's frames to the server wait out the hold, in the order they were sent
+          u.hold = null;
+          const until = Date.now() + hold.ms;
+          let chain = Promise.resolve();
+          ws.onMessage((frame) => {
+            chain = chain.then(async () => {
+              const wait = until - Date.now();
+              if (wait > 0) await sleep(wait);
+              toServer.send(frame);
+            });
+          });
+          hold.opened(Date.now());
+        }
       });
     }
     this.users[username] = u;
@@ -198,6 +214,17 @@ export async function axeViolations(page) {
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')}: ${n.failureSummary?.split('\n').slice(1).join(' ')}`) }));
+}
+
+/**
+ * The person's next bridge socket (person(…, { routeSockets: true })) holds every frame the page
+ * sends for `ms` from its opening: registers, requests and pings reach the server late, in order,
+ * as over a slow uplink. Answers a promise of the time (ms since the epoch) the socket opened.
+ */
+export function holdFrames(u, ms) {
+  return new Promise((opened) => {
+    u.hold = { ms, opened };
+  });
 }
 
 /** Cuts the person's bridge sockets (person(…, { routeSockets: true })). */

@@ -115,6 +115,46 @@ describe('the real-time session', () => {
     expect(useBlocksStore().loadError).toBe('The server cannot be reached.');
   });
 
+  it('on a new socket the list is asked for only after the server answered presence.update, which follows the register of user.<me>', async () => {
+    // the bridge acts on a socket's frames in order, REST does not: a list read before the register
+    // took effect could miss a conversation.created the socket was not yet there to hear
+    let answer: () => void = () => {};
+    bridge.open = async () => {
+      const bus = new FakeBus()
+        .on('chat.sync', () => ({ conversations: {} }))
+        .on('presence.update', () => new Promise((resolve) => (answer = () => resolve({}))));
+      buses.push(bus);
+      return bus;
+    };
+    session = new RealtimeSession(ME);
+    session.start();
+    await vi.advanceTimersByTimeAsync(0);
+    await settle(30);
+    const bus = buses[0];
+    expect([...bus.subscriptions.keys()]).toEqual([`user.${ME}`]);
+    expect(bus.sent('presence.update')).toEqual([{ status: 'online' }]);
+    expect(mocked.listConversations).not.toHaveBeenCalled();
+    expect(bus.sent('chat.sync')).toEqual([]);
+    answer();
+    await settle(30);
+    expect(mocked.listConversations).toHaveBeenCalledTimes(1);
+  });
+
+  it('a refused presence.update still lets the list and the sync go on', async () => {
+    bridge.open = async () => {
+      const bus = new FakeBus()
+        .on('chat.sync', () => ({ conversations: {} }))
+        .on('presence.update', () => {
+          throw refused('RATE_LIMITED', 'retry after 1 s', 429);
+        });
+      buses.push(bus);
+      return bus;
+    };
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    await started();
+    expect(mocked.listConversations).toHaveBeenCalledTimes(1);
+  });
+
   it('a refused presence.update is logged with what was asked', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     bridge.open = async () => {

@@ -102,10 +102,14 @@ export class RealtimeSession {
     useUploadsStore().reset();
   }
 
-  private announcePresence(): void {
-    useConnectionStore()
+  /** Sends presence.update; settles (never fails) when the server has answered it, or the socket is gone. */
+  private announcePresence(): Promise<void> {
+    return useConnectionStore()
       .request('presence.update', { status: useReadingStore().pageVisible ? 'online' : 'away' })
-      .catch(logUnlessOffline('presence.update'));
+      .then(
+        () => undefined,
+        logUnlessOffline('presence.update'),
+      );
   }
 
   /** The list again (a failure stays in listError, shown by the list; the next reconnection or visibility change tries again). */
@@ -118,7 +122,11 @@ export class RealtimeSession {
   private async onOpen(): Promise<void> {
     // views and watches ended with the last socket: view the open conversation, watch who is shown
     useLiveStore().connected();
-    this.announcePresence();
+    // The bridge acts on a socket's frames in the order they were sent, so presence.update's answer
+    // means user.<me> (registered before it) is in effect. The list comes over REST, which keeps no
+    // such order: asked before that answer, it could be read before a conversation.created that the
+    // socket was not yet registered to hear, and that invitation would show only at the next refresh.
+    await this.announcePresence();
     // the list first (new conversations, authoritative unread counts), then what was missed
     await this.refreshList();
     await useMessagesStore().syncAll();
@@ -130,7 +138,7 @@ export class RealtimeSession {
   private onVisibility(visible: boolean): void {
     const connection = useConnectionStore();
     useReadingStore().setVisible(visible);
-    if (connection.isConnected()) this.announcePresence();
+    if (connection.isConnected()) void this.announcePresence();
     if (visible) {
       useAttentionStore().dismiss();
       connection.wake();
