@@ -16,7 +16,7 @@ import { useConversationListStore } from '@/stores/conversationList';
 import { useReadingStore } from '@/stores/reading';
 import { bridge } from '@/test/modules';
 import { connectedSession } from '@/test/session';
-import { FakeBus, ME, refused, settle } from '@/test/fakes';
+import { CONV, FakeBus, ME, msg, refused, settle, summary } from '@/test/fakes';
 
 const mocked = vi.mocked(api);
 let visibility: DocumentVisibilityState = 'visible';
@@ -138,6 +138,33 @@ describe('the real-time session', () => {
     answer();
     await settle(30);
     expect(mocked.listConversations).toHaveBeenCalledTimes(1);
+  });
+
+  it('a conversation announced after the list was synced is registered, then synced by itself: a message stored before the register shows', async () => {
+    bridge.open = async () => {
+      const bus = new FakeBus().on('chat.sync', (body: any) =>
+        CONV in (body.positions ?? {}) ? { conversations: { [CONV]: { messages: [msg(1)], lastSeq: 1, hasMore: false } } } : { conversations: {} },
+      );
+      buses.push(bus);
+      return bus;
+    };
+    const bus = await started();
+    expect(bus.sent('chat.sync')).toEqual([]); // an empty list has nothing to sync
+    bus.emit(`user.${ME}`, { type: 'conversation.created', conversation: { ...summary(), myStatus: 'invited' } });
+    await settle(30);
+    const register = bus.frames.indexOf(`register conversation.${CONV}`);
+    const sync = bus.frames.lastIndexOf('send chat.sync');
+    expect(register).toBeGreaterThan(-1);
+    expect(sync).toBeGreaterThan(register);
+    expect(bus.sent('chat.sync').at(-1)).toEqual({ positions: { [CONV]: 0 } });
+    expect(useConversationListStore().summaries[CONV].lastMessage?.seq).toBe(1);
+  });
+
+  it('the conversations of the list registered on a new socket are synced once, by the sync of the whole list', async () => {
+    mocked.listConversations.mockResolvedValue([summary()]);
+    const bus = await started();
+    expect(bus.frames).toContain(`register conversation.${CONV}`);
+    expect(bus.sent('chat.sync')).toEqual([{ positions: { [CONV]: 0 } }]);
   });
 
   it('a refused presence.update still lets the list and the sync go on', async () => {

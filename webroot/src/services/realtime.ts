@@ -29,6 +29,11 @@ export class RealtimeSession {
   /** Holds the session's watchers and listeners; stopping it removes them all. */
   private readonly scope: EffectScope = effectScope(true);
   private state: 'new' | 'running' | 'stopped' = 'new';
+  /**
+   * This socket's chat.sync of the whole list has been asked for: a conversation registered after
+   * that (announced by conversation.created, or found by a later list refresh) is synced by itself.
+   */
+  private listSynced = false;
 
   /** `me`: the logged-in user's id. */
   constructor(private readonly me: string) {}
@@ -62,13 +67,16 @@ export class RealtimeSession {
       // a 401 for the ticket has logged the user out already (the API's unauthorized hook)
     });
     connection.subscribe(`user.${this.me}`, onUserEvent);
-    live.start(onConversationEvent);
+    live.start(onConversationEvent, (ids) => this.onRegistered(ids));
     const visible = this.scope.run(() => {
       // the socket's views and watches end with it
       watch(
         () => connection.status,
         (status) => {
-          if (status !== 'Connected') live.disconnected();
+          if (status !== 'Connected') {
+            this.listSynced = false;
+            live.disconnected();
+          }
         },
         { flush: 'sync' },
       );
@@ -129,10 +137,24 @@ export class RealtimeSession {
     await this.announcePresence();
     // the list first (new conversations, authoritative unread counts), then what was missed
     await this.refreshList();
+    // syncAll takes its positions before its first request: what is registered later syncs alone
+    this.listSynced = true;
     await useMessagesStore().syncAll();
     void useOutboxStore().flush();
     const reading = useReadingStore();
     if (reading.openId) void reading.markOpenRead();
+  }
+
+  /**
+   * Conversations just registered on a socket whose list was synced: their chat.sync follows the
+   * register on the same socket, so a message stored before the register took effect (the creator's
+   * first one, sent as the invitation went out) comes in its answer, and every later one live.
+   */
+  private onRegistered(conversationIds: string[]): void {
+    if (!this.listSynced || !useConnectionStore().isConnected()) return;
+    useMessagesStore()
+      .syncAll(conversationIds)
+      .catch(logUnlessOffline('chat.sync'));
   }
 
   private onVisibility(visible: boolean): void {

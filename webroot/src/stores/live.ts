@@ -63,6 +63,8 @@ export const useLiveStore = defineStore('live', () => {
   const subscribed = new Set<string>();
   /** Where the events heard on conversation.<id> go (services/dispatch.ts). */
   let onEvent: (conversationId: string, body: unknown) => void = () => {};
+  /** Told which conversations were just registered (sent now if connected, else on the next socket). */
+  let onRegistered: (conversationIds: string[]) => void = () => {};
   /** A socket is open and its registrations were sent: views and watches may go out. */
   let online = false;
   let stops: WatchStopHandle[] = [];
@@ -74,10 +76,14 @@ export const useLiveStore = defineStore('live', () => {
   /** Numbers the watches sent: only the newest one's reply is applied. */
   let watchRound = 0;
 
-  /** Follows the list and the open conversation until stop() (idempotent); their events go to `dispatch`. */
-  function start(dispatch: (conversationId: string, body: unknown) => void): void {
+  /**
+   * Follows the list and the open conversation until stop() (idempotent); their events go to
+   * `dispatch`, and `registered` hears of each conversation added to the list and registered.
+   */
+  function start(dispatch: (conversationId: string, body: unknown) => void, registered: (conversationIds: string[]) => void = () => {}): void {
     if (stops.length > 0) return;
     onEvent = dispatch;
+    onRegistered = registered;
     const list = useConversationListStore();
     const reading = useReadingStore();
     stops = [
@@ -135,11 +141,14 @@ export const useLiveStore = defineStore('live', () => {
       subscribed.delete(id);
       connection.unsubscribe(`conversation.${id}`);
     }
+    const added: string[] = [];
     for (const id of ids) {
       if (subscribed.has(id)) continue;
       subscribed.add(id);
       connection.subscribe(`conversation.${id}`, (body) => onEvent(id, body));
+      added.push(id);
     }
+    if (added.length > 0) onRegistered(added);
   }
 
   /** Views the open conversation (once it is registered, so that the server tells us who is there). */
@@ -220,6 +229,7 @@ export const useLiveStore = defineStore('live', () => {
     viewing.value = null;
     watchTimer.stop();
     onEvent = () => {};
+    onRegistered = () => {};
   }
 
   return { viewing, wanted, start, connected, disconnected, refreshWatch, heardViewers, stop };

@@ -473,12 +473,14 @@ export const useMessagesStore = defineStore('messages', () => {
    * tail of a loaded thread; the summary's lastSeq otherwise), page after page while hasMore;
    * for every loaded thread also `changes` from its change counter, page after page while
    * changedHasMore (a conversation whose thread is not loaded has its preview from the list).
+   * `only`: just these conversations (newly registered ones).
    */
-  async function syncAll(): Promise<void> {
+  async function syncAll(only?: readonly string[]): Promise<void> {
     const list = useConversationListStore();
     let positions: Record<string, number> = {};
     let changes: Record<string, number> = {};
-    for (const s of Object.values(list.summaries)) {
+    const summaries = only ? only.map((id) => list.summaries[id]).filter((s) => s !== undefined) : Object.values(list.summaries);
+    for (const s of summaries) {
       const t = threads.value[s.id];
       positions[s.id] = t?.loaded && !t.hasNewer && t.items.length > 0 ? contiguousTail(t.items) : s.lastSeq;
       if (t?.loaded) changes[s.id] = changesFrom(s.id);

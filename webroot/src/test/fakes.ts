@@ -8,6 +8,8 @@ export class FakeBus implements Bus {
   isOpen = true;
   readonly requests: Array<{ address: string; body: any }> = [];
   readonly subscriptions = new Map<string, (body: unknown) => void>();
+  /** What went out, in order: `register <address>` and `send <address>`. */
+  readonly frames: string[] = [];
   private readonly handlers = new Map<string, Handler>();
   private readonly closeListeners: CloseListener[] = [];
 
@@ -20,12 +22,14 @@ export class FakeBus implements Bus {
   async request<T>(address: string, body: unknown): Promise<T> {
     if (!this.isOpen) throw new NotConnectedError();
     this.requests.push({ address, body });
+    this.frames.push(`send ${address}`);
     const handler = this.handlers.get(address);
     return (handler ? await handler(body) : {}) as T;
   }
 
   subscribe(address: string, onEvent: (body: unknown) => void): () => void {
     this.subscriptions.set(address, onEvent);
+    this.frames.push(`register ${address}`);
     return () => this.subscriptions.delete(address);
   }
 
