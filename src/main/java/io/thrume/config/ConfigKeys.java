@@ -22,6 +22,7 @@ public final class ConfigKeys {
 
   public static final String DB_URL = "db.url";
   public static final String DB_POOL_SIZE = "db.poolSize";
+  public static final String DB_BATCH_WINDOW_MS = "db.batchWindowMs";
   public static final String DB_EMBEDDED_PORT = "db.embeddedPort";
   public static final String DB_EMBEDDED_SHARED_BUFFERS = "db.embeddedSharedBuffers";
 

@@ -128,7 +128,8 @@ public class StoreVerticle extends VerticleBase {
     BlockStore blocks = new BlockStore(pool);
     SessionStore sessions = new SessionStore(pool);
     // batches up to MessageBatcher.SMALL_BATCH on the kept plan, larger ones planned for their size
-    MessageBatcher inserts = new MessageBatcher(insertPool, pool, urls, metrics, insertConnections(config), MAX_BATCH);
+    MessageBatcher inserts = new MessageBatcher(insertPool, pool, urls, metrics, insertConnections(config), MAX_BATCH,
+      config.batchWindowMs(), (delayMs, action) -> vertx.setTimer(delayMs, id -> action.run()));
     Handlers.serve(bus, Addresses.STORE_ACCOUNT_CREATE, m -> accounts.create(m.body()));
     Handlers.serve(bus, Addresses.STORE_ACCOUNT_CREDENTIALS, m -> accounts.credentials(m.body()));
     Handlers.serve(bus, Addresses.STORE_ACCOUNT_GET, m -> accounts.get(m.body()));

@@ -6,6 +6,7 @@ import io.thrume.support.RestClient.User;
 import io.thrume.support.SharedThrume;
 import io.thrume.support.SharedThrume.Shared;
 import io.thrume.support.TestThrume;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -217,6 +218,68 @@ class MessageBatchTest {
     assertTrue(next.get(0).getBoolean("created"));
     assertEquals(2, next.get(1).getJsonObject("message").getLong("seq"));
     assertEquals(List.of(1L, 2L), seqs(id));
+  }
+
+  /** A batcher of 4 slots with a window of {@code windowMs}, its own meter, on the test's context. */
+  private static MessageBatcher windowed(long windowMs, ThrumeMetrics meter) {
+    return new MessageBatcher(pool, pool, id -> null, meter, 4, 256, windowMs,
+      (delayMs, action) -> thrume.vertx.setTimer(delayMs, id -> action.run()));
+  }
+
+  /** Inserts on the context; each answer with the ms after the first insert when it came. */
+  private static List<long[]> timed(MessageBatcher on, List<JsonObject> requests) {
+    Promise<List<long[]>> done = Promise.promise();
+    context.runOnContext(v -> {
+      long start = System.nanoTime();
+      List<Future<long[]>> answers = new ArrayList<>();
+      for (JsonObject request : requests) {
+        answers.add(on.insert(request).map(a -> new long[] {a.getJsonObject("message").getLong("seq"),
+          (System.nanoTime() - start) / 1_000_000}));
+      }
+      Future.all(answers).map(all -> answers.stream().map(Future::result).toList()).onComplete(done);
+    });
+    return TestThrume.await(done.future(), 30);
+  }
+
+  @Test
+  void sendsCloserThanTheWindowWaitForItAndShareOneStatementALoneSendDoesNotWait() {
+    User alice = client.register("alice");
+    String id = client.conversation(alice, client.register("bob"));
+    ThrumeMetrics meter = ThrumeMetrics.create();
+    MessageBatcher batcher = windowed(3_000, meter);
+    List<JsonObject> requests = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      requests.add(request(alice, id, "w" + i, "w-" + i));
+    }
+    List<long[]> answers = timed(batcher, requests);
+    DistributionSummary batches = meter.registry().get("thrume.store.batch.messages").summary();
+    assertEquals(2, batches.count(), "the first alone, the five after it together");
+    assertEquals(5, batches.max());
+    assertTrue(answers.get(0)[1] < 2_000, "the first did not wait for the window: " + answers.get(0)[1] + " ms");
+    for (int i = 1; i < 6; i++) {
+      assertTrue(answers.get(i)[1] >= 2_900, "send " + i + " waited out the window: " + answers.get(i)[1] + " ms");
+    }
+    assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), answers.stream().map(a -> a[0]).toList());
+    assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), seqs(id));
+  }
+
+  @Test
+  void aFullBatchDoesNotWaitForTheWindow() {
+    User alice = client.register("alice");
+    String id = client.conversation(alice, client.register("bob"));
+    ThrumeMetrics meter = ThrumeMetrics.create();
+    MessageBatcher batcher = windowed(10_000, meter);
+    List<JsonObject> requests = new ArrayList<>();
+    for (int i = 0; i <= MessageBatcher.SMALL_BATCH; i++) {
+      requests.add(request(alice, id, "f" + i, "f-" + i));
+    }
+    List<long[]> answers = timed(batcher, requests);
+    DistributionSummary batches = meter.registry().get("thrume.store.batch.messages").summary();
+    assertEquals(2, batches.count(), "the first alone, then a full batch");
+    assertEquals(MessageBatcher.SMALL_BATCH, batches.max());
+    long last = answers.stream().mapToLong(a -> a[1]).max().orElseThrow();
+    assertTrue(last < 8_000, "a full batch left before the window's end: the last answer came after " + last + " ms");
+    assertEquals(MessageBatcher.SMALL_BATCH + 1L, seqs(id).size());
   }
 
   private static String upload(User user, String conversationId, String name) {

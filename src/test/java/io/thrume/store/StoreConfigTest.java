@@ -11,7 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The embedded database's shared buffers: a size with its unit, or a clear error before anything starts. */
+/**
+ * The embedded database's shared buffers (a size with its unit) and the message batch window (0 to
+ * 100 ms), or a clear error before anything starts.
+ */
 class StoreConfigTest {
 
   private static StoreConfig with(String sharedBuffers) {
@@ -38,5 +41,24 @@ class StoreConfigTest {
     JsonObject config = ConfigLoader.load(Map.of());
     config.getJsonObject("db").putNull("embeddedSharedBuffers");
     assertThrows(IllegalArgumentException.class, () -> StoreConfig.from(config));
+  }
+
+  private static StoreConfig withWindow(Object windowMs) {
+    JsonObject config = ConfigLoader.load(Map.of());
+    config.getJsonObject("db").put("batchWindowMs", windowMs);
+    return StoreConfig.from(config);
+  }
+
+  @Test
+  void theBatchWindowIsZeroToAHundredMilliseconds() {
+    assertEquals(2, StoreConfig.from(ConfigLoader.load(Map.of())).batchWindowMs());
+    assertEquals(0, withWindow(0).batchWindowMs());
+    assertEquals(100, withWindow(100).batchWindowMs());
+    for (int bad : new int[] {-1, 101, Integer.MAX_VALUE}) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> withWindow(bad), Integer.toString(bad));
+      assertEquals("configuration db.batchWindowMs must be 0 to 100 (milliseconds); got " + bad, e.getMessage());
+    }
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> withWindow("2ms"));
+    assertTrue(e.getMessage().contains("db.batchWindowMs"), e.getMessage());
   }
 }
