@@ -28,6 +28,9 @@ final class Clients {
   private final WebClient http;
   private final AtomicInteger next = new AtomicInteger();
 
+  /** How long an idle pooled HTTP connection is kept: well below the server's idle timeout. */
+  static final int KEEP_ALIVE_SECONDS = 10;
+
   Clients(Vertx vertx, int localAddresses) {
     this.vertx = vertx;
     this.sockets = new WebSocketClient[localAddresses];
@@ -36,8 +39,12 @@ final class Clients {
         .setConnectTimeout(60_000).setLocalAddress("127.0.0." + (i + 1)).setMaxFrameSize(1 << 20)
         .setMaxMessageSize(1 << 22));
     }
-    this.http = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setKeepAlive(true),
-      new PoolOptions().setHttp1MaxSize(200));
+    // idle connections are closed here before the server's idle timeout (http.idleTimeoutSeconds,
+    // 30 s) closes them: a request sent on a connection the server is closing at that moment is
+    // reset, which failed a few of 10,000 connects in W5 (the first half minute of a slow connect
+    // opens more pooled connections than the rest of it uses)
+    this.http = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setKeepAlive(true)
+        .setKeepAliveTimeout(KEEP_ALIVE_SECONDS), new PoolOptions().setHttp1MaxSize(200));
   }
 
   /** How often a client of the protocol sends a heartbeat; 0: the server pings, the client answers. */

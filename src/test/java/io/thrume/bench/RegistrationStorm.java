@@ -80,8 +80,8 @@ public final class RegistrationStorm {
       Vertx vertx = cluster.vertx;
       WebSocketClient wsClient = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(100_000)
         .setConnectTimeout(30_000));
-      WebClient web = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1"),
-        new PoolOptions().setHttp1MaxSize(64));
+      WebClient web = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
+        .setKeepAliveTimeout(Clients.KEEP_ALIVE_SECONDS), new PoolOptions().setHttp1MaxSize(64));
       List<Socket> sockets = new ArrayList<>();
       for (Client c : clients) {
         for (int n = 0; n < NODES; n++) {

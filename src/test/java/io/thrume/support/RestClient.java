@@ -40,7 +40,10 @@ public final class RestClient {
   }
 
   public RestClient(Vertx vertx, int port, String localAddress) {
-    WebClientOptions options = new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port);
+    // idle connections closed before the server's idle timeout (30 s) does: a request sent just as
+    // the server closes its connection would be reset
+    WebClientOptions options = new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port)
+      .setKeepAliveTimeout(10);
     if (localAddress != null) {
       options.setLocalAddress(localAddress);
     }
