@@ -1,7 +1,9 @@
 // Group commit for the Socket.IO peer's message inserts, with the policy of Thrume's
-// store/MessageBatcher.java: a request is sent at once when a slot is free (no timer: a lone
-// message is not delayed); while all slots (half the pool) are busy, requests queue up and leave
-// together as the next batch (at most 256). Each batch is ONE statement committed on its own
+// store/MessageBatcher.java: a request is sent at once when a slot is free and no batch started
+// within the last window (windowMs: a lone message is not delayed); requests that come closer
+// wait for the rest of the window and leave together, as do requests queued while all slots (half
+// the pool) are busy; a full batch (64, or maxBatch if smaller) leaves at once; at most maxBatch
+// (256) per statement. Each batch is ONE statement committed on its own
 // (autocommit: one round trip), which
 //  - answers requests already stored, found by (sender_id, client_message_id), with the stored
 //    message (created: false), storing nothing for them;
@@ -62,16 +64,32 @@ const RETRY = '40001';
 /**
  * query(text, values) → Promise<{rows}> (a pg Pool's query: each call takes a connection, runs the
  * statement in autocommit and gives it back); slots: statements in flight at most; maxBatch:
- * requests per statement at most; onBatch(size) and onRetry(size) are told of each statement sent
+ * requests per statement at most; windowMs: the least time between two batches' starts unless
+ * the later one is full (0: none); onBatch(size) and onRetry(size) are told of each statement sent
  * and each one run again. insert({sender, conversationId, content, clientMessageId}) →
  * Promise<{message: row, created} | {error: 'FORBIDDEN'}>, row as the statement returns it.
  */
-export function createBatcher({ query, slots, maxBatch = 256, onBatch = () => {}, onRetry = () => {} }) {
+export function createBatcher({ query, slots, maxBatch = 256, windowMs = 0, onBatch = () => {}, onRetry = () => {} }) {
   const queue = [];
+  const full = Math.min(maxBatch, 64);
   let inFlight = 0;
+  let lastStart = -Infinity;
+  let waiting = false;
 
   const flush = () => {
-    while (inFlight < slots && queue.length) {
+    while (inFlight < slots && queue.length && (!waiting || queue.length >= full)) {
+      const now = performance.now();
+      const early = lastStart + windowMs - now;
+      if (early > 0 && queue.length < full) {
+        // a batch started less than a window ago: wait for the rest of it, gathering more
+        waiting = true;
+        setTimeout(() => {
+          waiting = false;
+          flush();
+        }, Math.max(1, Math.floor(early)));
+        return;
+      }
+      lastStart = now;
       const batch = queue.splice(0, maxBatch);
       inFlight++;
       onBatch(batch.length);

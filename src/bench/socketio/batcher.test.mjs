@@ -107,3 +107,32 @@ test('SQLSTATE 40001 (thrume_retry): the batch runs again; another failure rejec
   for (const r of await q) assert.equal(r.reason?.message, 'down');
   assert.equal(b.inFlight, 0);
 });
+
+test('with a window: requests closer than it wait and leave together; a lone one and a full batch do not wait', async () => {
+  const db = fakeDb();
+  const b = createBatcher({ query: db.query, slots: 4, maxBatch: 256, windowMs: 300 });
+  const started = performance.now();
+  const first = b.insert(req(0));
+  assert.deepEqual(db.calls, [['k0']], 'the first leaves at once');
+  const close = [1, 2, 3].map((i) => b.insert(req(i)));
+  assert.equal(db.calls.length, 1, 'free slots, but a batch started less than a window ago');
+  await db.release();
+  await first;
+  await new Promise((r) => setTimeout(r, 400));
+  assert.deepEqual(db.calls[1], ['k1', 'k2', 'k3'], 'together, once the window is over');
+  assert.ok(performance.now() - started >= 300);
+  await db.release();
+  await Promise.all(close);
+
+  // a window later: one leaves at once, and 64 queued behind it leave as a full batch without waiting
+  await new Promise((r) => setTimeout(r, 400));
+  const lone = b.insert(req(10));
+  assert.deepEqual(db.calls[2], ['k10'], 'a window after the last start: at once');
+  const burst = Array.from({ length: 64 }, (_, i) => b.insert(req(100 + i)));
+  assert.equal(db.calls.length, 4, 'the 64th made the batch full');
+  assert.equal(db.calls[3].length, 64);
+  await db.release();
+  await db.release();
+  await lone;
+  await Promise.all(burst);
+});

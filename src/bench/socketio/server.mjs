@@ -24,8 +24,11 @@ const poolSize = Number(process.env.DB_POOL || 8);
 const pool = new pg.Pool({ connectionString: process.env.THRUME_DB_URL, max: poolSize });
 const mode = process.env.PEER_PERSIST || 'batch';
 if (mode !== 'batch' && mode !== 'naive') throw new Error('PEER_PERSIST must be batch or naive, not ' + mode);
-// as Thrume's StoreVerticle: half the pool in flight, at most 256 messages per statement
-const batcher = createBatcher({ query: (text, values) => pool.query(text, values), slots: Math.max(1, poolSize / 2 | 0), maxBatch: 256 });
+// as Thrume's StoreVerticle: half the pool in flight, at most 256 messages per statement, batches
+// started at most once per window (Thrume's db.batchWindowMs, 2 ms) unless full
+const windowMs = Number(process.env.PEER_BATCH_WINDOW_MS ?? 2);
+const batcher = createBatcher({ query: (text, values) => pool.query(text, values), slots: Math.max(1, poolSize / 2 | 0), maxBatch: 256,
+  windowMs });
 
 const COLUMNS = 'm.id, m.conversation_id, m.seq, m.sender_id, a.display_name, m.content, m.sent_at, m.client_message_id';
 const NEXT_SEQ =
