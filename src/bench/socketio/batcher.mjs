@@ -86,7 +86,7 @@ export function createBatcher({ query, slots, maxBatch = 256, windowMs = 0, onBa
         setTimeout(() => {
           waiting = false;
           flush();
-        }, Math.max(1, Math.floor(early)));
+        }, Math.ceil(early));
         return;
       }
       lastStart = now;

@@ -31,10 +31,11 @@ import java.util.UUID;
  * that is full leaves at once. Confined to the store verticle's event loop (the pool completes on
  * the caller's context, and so does the timer), so the queue needs no locking.
  *
- * <p>Why a window: the statement costs PostgreSQL about 300 µs of CPU whatever the batch, and about
- * 90 µs more per message. Sent as soon as a slot is free, messages at a few thousand a second
- * leave one or two at a time, and PostgreSQL spends a core on them; waiting up to 2 ms lets them
- * share statements (docs/performance.md, "Statements per message under load").
+ * <p>Why a window: the statement costs PostgreSQL 330 µs of CPU for one message and about 70 µs for
+ * each further one (bench/results/2026-11-30-insert-cpu.md). Sent as soon as a slot is free,
+ * messages at a few thousand a second left 1.6 at a time, and PostgreSQL spent a core on them;
+ * waiting up to 2 ms lets them share statements (docs/performance.md, "Statements per message
+ * under load").
  */
 final class MessageBatcher {
   // One statement for the whole batch, committed on its own: a lone message costs one round trip
@@ -219,7 +220,7 @@ final class MessageBatcher {
       if (early > 0 && queue.size() < full) {
         // a batch started less than a window ago: wait for the rest of it, gathering more
         waiting = true;
-        timers.after(Math.max(1, early / 1_000_000L), () -> {
+        timers.after((early + 999_999L) / 1_000_000L, () -> {
           waiting = false;
           flush();
         });
