@@ -1,15 +1,8 @@
 package io.thrume.store;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import org.flywaydb.core.Flyway;
-
-import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
-import java.util.UUID;
 
 /**
  * What the message batcher's statement costs PostgreSQL, per batch size, planned for each execution
@@ -26,35 +19,14 @@ public final class InsertCost {
     {"force_generic_plan", "enable_seqscan = off"}};
   /** Messages stored before each mode's second pass: its plan was made on a smaller table. */
   private static final int GROWN = 200_000;
-  private final List<String[]> pairs = new ArrayList<>();
-  private int next;
+  private InsertWorkload workload;
 
   public static void main(String[] args) throws Exception {
-    try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start();
-         Connection c = pg.getPostgresDatabase().getConnection();
-         Statement s = c.createStatement()) {
-      Flyway.configure().dataSource(pg.getPostgresDatabase()).locations("classpath:db/migration").load().migrate();
-      try (ResultSet rs = s.executeQuery("SELECT version()")) {
-        rs.next();
-        System.out.println("# " + rs.getString(1));
-      }
-      new InsertCost().run(s);
-    }
+    InsertWorkload.onFreshDatabase(s -> new InsertCost().run(s));
   }
 
   private void run(Statement s) throws Exception {
-    s.execute("INSERT INTO account (id, username, display_name, password_hash) SELECT gen_random_uuid(), "
-      + "'cost_' || i, 'Cost ' || i, 'x' FROM generate_series(0, 9999) i");
-    s.execute("INSERT INTO conversation (id, title) SELECT gen_random_uuid(), 'cost ' || i FROM generate_series(0, 499) i");
-    s.execute("INSERT INTO participant (conversation_id, account_id) SELECT c.id, a.id "
-      + "FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 AS i FROM account) a "
-      + "JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS i FROM conversation) c ON c.i = a.i % 500");
-    s.execute("ANALYZE");
-    try (ResultSet rs = s.executeQuery("SELECT conversation_id, account_id FROM participant ORDER BY random()")) {
-      while (rs.next()) {
-        pairs.add(new String[] {rs.getString(1), rs.getString(2)});
-      }
-    }
+    workload = InsertWorkload.seed(s);
     System.out.println("| plan_cache_mode | also set | messages stored when prepared → now | batch | µs per statement | µs per message | runs (µs per statement) |");
     System.out.println("|---|---|---|---|---|---|---|");
     for (String[] mode : MODES) {
@@ -109,34 +81,14 @@ public final class InsertCost {
   private double time(Statement s, int batch, int n) throws Exception {
     long start = System.nanoTime();
     for (int i = 0; i < n; i++) {
-      List<String> conversations = new ArrayList<>();
-      List<String> senders = new ArrayList<>();
-      List<String> contents = new ArrayList<>();
-      List<String> ids = new ArrayList<>();
-      List<String> nulls = new ArrayList<>();
-      for (int k = 0; k < batch; k++) {
-        String[] pair = pairs.get(next++ % pairs.size());
-        conversations.add(pair[0]);
-        senders.add(pair[1]);
-        contents.add("\"the quick brown fox jumps over the lazy dog, then naps in the sun " + next + "\"");
-        ids.add(UUID.randomUUID().toString());
-        nulls.add("NULL");
-      }
-      try (ResultSet rs = s.executeQuery("EXECUTE ins(" + array(conversations) + ", " + array(senders) + ", "
-        + array(contents) + ", " + array(ids) + ", " + array(nulls) + ", " + array(nulls) + ")")) {
-        while (rs.next()) {
-          // read every row, as the batcher does
-        }
-      }
+      workload.execute(s, batch);
     }
     return (System.nanoTime() - start) / 1e3 / n;
   }
 
   /** The kept plan's joins and scans of tables (INSERT_COST_PLANS set), to see what the plan made on an empty table does. */
   private void explain(Statement s, String[] mode) throws Exception {
-    String[] pair = pairs.get(next++ % pairs.size());
-    String one = "'{" + pair[0] + "}', '{" + pair[1] + "}', '{\"x\"}', '{" + UUID.randomUUID() + "}', '{NULL}', '{NULL}'";
-    try (ResultSet rs = s.executeQuery("EXPLAIN EXECUTE ins(" + one + ")")) {
+    try (ResultSet rs = s.executeQuery("EXPLAIN EXECUTE ins(" + workload.arguments(1) + ")")) {
       while (rs.next()) {
         String line = rs.getString(1);
         if (line.matches(".*(Join|Nested Loop|Scan on (message|participant|conversation|account|block|attachment)).*")) {
@@ -146,7 +98,4 @@ public final class InsertCost {
     }
   }
 
-  private static String array(List<String> items) {
-    return "'{" + String.join(",", items) + "}'";
-  }
 }

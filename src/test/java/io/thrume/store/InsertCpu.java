@@ -1,17 +1,10 @@
 package io.thrume.store;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import org.flywaydb.core.Flyway;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
-import java.util.UUID;
 
 /**
  * What the message batcher's statement costs PostgreSQL in CPU, per statement and per message, for
@@ -29,29 +22,14 @@ public final class InsertCpu {
     + "$5::bigint[], $6::text[]) AS r (c, s, t, k, reply, files) RETURNING *";
   /** Clock ticks per second of /proc/PID/stat's utime and stime (USER_HZ, 100 on Linux). */
   private static final double TICKS_PER_SECOND = 100;
-  private final List<String[]> pairs = new ArrayList<>();
-  private int next;
+  private InsertWorkload workload;
 
   public static void main(String[] args) throws Exception {
-    try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start();
-         Connection c = pg.getPostgresDatabase().getConnection();
-         Statement s = c.createStatement()) {
-      Flyway.configure().dataSource(pg.getPostgresDatabase()).locations("classpath:db/migration").load().migrate();
-      try (ResultSet rs = s.executeQuery("SELECT version()")) {
-        rs.next();
-        System.out.println("# " + rs.getString(1));
-      }
-      new InsertCpu().run(s);
-    }
+    InsertWorkload.onFreshDatabase(s -> new InsertCpu().run(s));
   }
 
   private void run(Statement s) throws Exception {
-    s.execute("INSERT INTO account (id, username, display_name, password_hash) SELECT gen_random_uuid(), "
-      + "'cpu_' || i, 'Cpu ' || i, 'x' FROM generate_series(0, 9999) i");
-    s.execute("INSERT INTO conversation (id, title) SELECT gen_random_uuid(), 'cpu ' || i FROM generate_series(0, 499) i");
-    s.execute("INSERT INTO participant (conversation_id, account_id) SELECT c.id, a.id "
-      + "FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 AS i FROM account) a "
-      + "JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS i FROM conversation) c ON c.i = a.i % 500");
+    workload = InsertWorkload.seed(s);
     s.execute("INSERT INTO message (conversation_id, seq, sender_id, content, client_message_id) "
       + "SELECT p.conversation_id, g * 100 + p.k, p.account_id, 'stored ' || g, 'stored-' || g || '-' || p.account_id "
       + "FROM (SELECT *, row_number() OVER (PARTITION BY conversation_id) AS k FROM participant) p "
@@ -59,11 +37,6 @@ public final class InsertCpu {
     s.execute("UPDATE conversation c SET last_seq = (SELECT max(seq) FROM message m WHERE m.conversation_id = c.id)");
     s.execute("CREATE SEQUENCE insert_cpu_seq");
     s.execute("VACUUM ANALYZE");
-    try (ResultSet rs = s.executeQuery("SELECT conversation_id, account_id FROM participant ORDER BY random()")) {
-      while (rs.next()) {
-        pairs.add(new String[] {rs.getString(1), rs.getString(2)});
-      }
-    }
     int pid;
     try (ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
       rs.next();
@@ -77,7 +50,7 @@ public final class InsertCpu {
       s.execute("DEALLOCATE ALL");
       s.execute("PREPARE ins(uuid[], uuid[], text[], text[], bigint[], text[]) AS " + statement[1]);
       for (int i = 0; i < 300; i++) {
-        execute(s, 1);
+        workload.execute(s, 1);
       }
       for (int batch : BATCHES) {
         int n = batch >= 64 ? 100 : 1_000;
@@ -87,7 +60,7 @@ public final class InsertCpu {
           long ticks = ticks(pid);
           long start = System.nanoTime();
           for (int i = 0; i < n; i++) {
-            execute(s, batch);
+            workload.execute(s, batch);
           }
           wall[r] = (System.nanoTime() - start) / 1e3 / n;
           cpu[r] = (ticks(pid) - ticks) / TICKS_PER_SECOND * 1e6 / n;
@@ -110,32 +83,5 @@ public final class InsertCpu {
     String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-  }
-
-  /** One execution of a batch of new messages, each to its sender's conversation, every row read. */
-  private void execute(Statement s, int batch) throws Exception {
-    List<String> conversations = new ArrayList<>();
-    List<String> senders = new ArrayList<>();
-    List<String> contents = new ArrayList<>();
-    List<String> ids = new ArrayList<>();
-    List<String> nulls = new ArrayList<>();
-    for (int k = 0; k < batch; k++) {
-      String[] pair = pairs.get(next++ % pairs.size());
-      conversations.add(pair[0]);
-      senders.add(pair[1]);
-      contents.add("\"the quick brown fox jumps over the lazy dog, then naps in the sun " + next + "\"");
-      ids.add(UUID.randomUUID().toString());
-      nulls.add("NULL");
-    }
-    try (ResultSet rs = s.executeQuery("EXECUTE ins(" + array(conversations) + ", " + array(senders) + ", "
-      + array(contents) + ", " + array(ids) + ", " + array(nulls) + ", " + array(nulls) + ")")) {
-      while (rs.next()) {
-        // read every row, as the batcher does
-      }
-    }
-  }
-
-  private static String array(List<String> items) {
-    return "'{" + String.join(",", items) + "}'";
   }
 }

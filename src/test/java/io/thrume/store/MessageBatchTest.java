@@ -226,6 +226,15 @@ class MessageBatchTest {
       (delayMs, action) -> thrume.vertx.setTimer(delayMs, id -> action.run()));
   }
 
+  /** {@code count} new messages from the sender to the conversation. */
+  private static List<JsonObject> requests(User sender, String conversationId, int count) {
+    List<JsonObject> requests = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      requests.add(request(sender, conversationId, "m" + i, "m-" + i));
+    }
+    return requests;
+  }
+
   /** Inserts on the context; each answer with the ms after the first insert when it came. */
   private static List<long[]> timed(MessageBatcher on, List<JsonObject> requests) {
     Promise<List<long[]>> done = Promise.promise();
@@ -246,12 +255,7 @@ class MessageBatchTest {
     User alice = client.register("alice");
     String id = client.conversation(alice, client.register("bob"));
     ThrumeMetrics meter = ThrumeMetrics.create();
-    MessageBatcher batcher = windowed(3_000, meter);
-    List<JsonObject> requests = new ArrayList<>();
-    for (int i = 0; i < 6; i++) {
-      requests.add(request(alice, id, "w" + i, "w-" + i));
-    }
-    List<long[]> answers = timed(batcher, requests);
+    List<long[]> answers = timed(windowed(3_000, meter), requests(alice, id, 6));
     DistributionSummary batches = meter.registry().get("thrume.store.batch.messages").summary();
     assertEquals(2, batches.count(), "the first alone, the five after it together");
     assertEquals(5, batches.max());
@@ -268,12 +272,7 @@ class MessageBatchTest {
     User alice = client.register("alice");
     String id = client.conversation(alice, client.register("bob"));
     ThrumeMetrics meter = ThrumeMetrics.create();
-    MessageBatcher batcher = windowed(10_000, meter);
-    List<JsonObject> requests = new ArrayList<>();
-    for (int i = 0; i <= MessageBatcher.SMALL_BATCH; i++) {
-      requests.add(request(alice, id, "f" + i, "f-" + i));
-    }
-    List<long[]> answers = timed(batcher, requests);
+    List<long[]> answers = timed(windowed(10_000, meter), requests(alice, id, MessageBatcher.SMALL_BATCH + 1));
     DistributionSummary batches = meter.registry().get("thrume.store.batch.messages").summary();
     assertEquals(2, batches.count(), "the first alone, then a full batch");
     assertEquals(MessageBatcher.SMALL_BATCH, batches.max());
