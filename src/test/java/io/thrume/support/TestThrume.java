@@ -33,6 +33,13 @@ import java.util.concurrent.TimeUnit;
 public final class TestThrume implements AutoCloseable {
   public static final String JWT_SECRET = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
   private static TestThrume shared;
+  /** Every data dir handed out by {@link #tempDir()}: removed when the test JVM exits. */
+  private static final java.util.Set<Path> TEMP_DIRS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  static {
+    // One hook, so the shared instance (and its PostgreSQL) stops before its data dir goes.
+    Runtime.getRuntime().addShutdownHook(new Thread(TestThrume::cleanUp, "thrume-test-cleanup"));
+  }
 
   public final Vertx vertx;
   public final int port;
@@ -56,16 +63,41 @@ public final class TestThrume implements AutoCloseable {
         .put("auth", new JsonObject().put("attemptsBurst", 100_000).put("attemptsPerMinute", 100_000))
         .put("chat", new JsonObject().put("sendBurst", 100_000).put("sendPerSecond", 100_000.0));
       shared = start(relaxed, tempDir());
-      Runtime.getRuntime().addShutdownHook(new Thread(shared::close));
     }
     return shared;
   }
 
+  /**
+   * A new temporary data dir, deleted when the test JVM exits. A run leaves nothing behind: one
+   * PostgreSQL data dir holds hundreds of MB of WAL, and leftovers from many runs filled the disk.
+   */
   public static Path tempDir() {
     try {
-      return Files.createTempDirectory("thrume-test-");
+      Path dir = Files.createTempDirectory("thrume-test-");
+      TEMP_DIRS.add(dir);
+      return dir;
     } catch (IOException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  private static void cleanUp() {
+    TestThrume running;
+    synchronized (TestThrume.class) {
+      running = shared;
+    }
+    if (running != null) {
+      running.close();
+    }
+    TEMP_DIRS.forEach(TestThrume::deleteTree);
+  }
+
+  /** Best effort: a file a process still writes may reappear, and a failure here must not hide a test's result. */
+  private static void deleteTree(Path root) {
+    try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException | java.io.UncheckedIOException ignored) {
+      // already gone, or unreadable: nothing more to do at exit
     }
   }
 
