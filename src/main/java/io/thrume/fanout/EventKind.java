@@ -6,20 +6,4 @@ package io.thrume.fanout;
  */
 public enum EventKind {
   TYPING, PRESENCE, ESSENTIAL;
-
-  /** The value of the kind header ({@link Events}). */
-  String header() {
-    return this == TYPING ? "typing" : this == PRESENCE ? "presence" : "essential";
-  }
-
-  static EventKind ofHeader(String header) {
-    if (header == null) {
-      return ESSENTIAL;
-    }
-    return switch (header) {
-      case "typing" -> TYPING;
-      case "presence" -> PRESENCE;
-      default -> ESSENTIAL;
-    };
-  }
 }

@@ -8,27 +8,16 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * How a service publishes an event for clients. The event is encoded once, into the bridge frame
- * clients receive, and published on {@link Addresses#FANOUT}: every node gets it and hands it to
- * its own sockets on that address, routing by headers without parsing the body.
- * <ul>
- *   <li>{@value #TO}: the client address (conversation.&lt;id&gt;, user.&lt;id&gt;);</li>
- *   <li>{@value #SEQ}: a message's seq, so each node delivers a conversation's messages in order, once;</li>
- *   <li>{@value #KIND}: "typing" or "presence" (what a slow socket may drop or coalesce), absent otherwise;</li>
- *   <li>{@value #COMMITTED}: a message's commit time ({@link #nowMicros()}, when it is published, right after
- *   the store answered that it committed), for the delivery-latency histogram;</li>
- *   <li>{@value #WATCHED}: instead of {@value #TO}, a presence change for the watchers of that user; the
- *   body is then the event itself, since each watcher gets it on its own user address;</li>
- *   <li>{@value #FORWARD}: not for clients: a message for that (local) service address on every node
- *   ({@link #broadcast}).</li>
- * </ul>
+ * clients receive, and published on {@link Addresses#FANOUT} with the others of the same
+ * event-loop turn ({@link Outbox}, {@link EventBundle}): every node gets it and hands it to its own
+ * sockets on that address, routing by the entry's address, kind and seq without parsing the body.
+ * A message's entry also carries its commit time ({@link #nowMicros()}, taken when it is
+ * published, right after the store answered that it committed), for the delivery-latency
+ * histogram. A presence change for watchers stays on its node and travels alone, with the header
+ * {@value #WATCHED}: the user whose watchers get the body, each on its own user address.
  */
 public final class Events {
-  static final String TO = "to";
-  static final String SEQ = "seq";
-  static final String KIND = "kind";
   static final String WATCHED = "watched";
-  static final String FORWARD = "forward";
-  static final String COMMITTED = "committed";
   /** Wall-clock microseconds at {@link #CLOCK_NANOS}: comparable across nodes (as their clocks are). */
   private static final long CLOCK_MICROS;
   private static final long CLOCK_NANOS;
@@ -50,25 +39,24 @@ public final class Events {
     return CLOCK_MICROS + (System.nanoTime() - CLOCK_NANOS) / 1000;
   }
 
-  /** Publishes an event on a client address, to the sockets of every node that registered it. */
+  /**
+   * Publishes an event on a client address, to the sockets of every node that registered it. It
+   * leaves at the end of this event-loop turn, with the others published in it ({@link Outbox}).
+   */
   public static void publish(EventBus bus, String address, ClientEvent event) {
-    DeliveryOptions options = new DeliveryOptions().addHeader(TO, address);
-    if (event.kind() != EventKind.ESSENTIAL) {
-      options.addHeader(KIND, event.kind().header());
-    }
-    if (event.seq() != ClientEvent.NO_SEQ) {
-      options.addHeader(SEQ, Long.toString(event.seq())).addHeader(COMMITTED, Long.toString(nowMicros()));
-    }
-    bus.publish(Addresses.FANOUT, Frames.rec(address, event.body()), options);
+    long committed = event.seq() == ClientEvent.NO_SEQ ? 0 : nowMicros();
+    Outbox.of(bus).add(new EventBundle.Entry(EventBundle.TO, address, event.kind(), event.seq(), committed,
+      Frames.rec(address, event.body())));
   }
 
   /**
    * Sends a message to a service on every node, this one included: it rides the fan-out address, so
    * it reaches exactly the nodes that receive events (see {@code Probe}) and needs no cluster
-   * registration of its own.
+   * registration of its own, in order with the events published around it.
    */
   public static void broadcast(EventBus bus, String serviceAddress, JsonObject body) {
-    bus.publish(Addresses.FANOUT, Frames.utf8(body), new DeliveryOptions().addHeader(FORWARD, serviceAddress));
+    Outbox.of(bus).add(new EventBundle.Entry(EventBundle.FORWARD, serviceAddress, EventKind.ESSENTIAL,
+      ClientEvent.NO_SEQ, 0, Frames.utf8(body)));
   }
 
   /**
@@ -77,6 +65,6 @@ public final class Events {
    */
   public static void toWatchers(EventBus bus, String userId, ClientEvent event) {
     bus.publish(Addresses.FANOUT, Frames.utf8(event.body()), new DeliveryOptions().setLocalOnly(true)
-      .addHeader(WATCHED, userId).addHeader(KIND, event.kind().header()));
+      .addHeader(WATCHED, userId));
   }
 }

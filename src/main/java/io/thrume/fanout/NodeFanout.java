@@ -346,38 +346,41 @@ public final class NodeFanout {
     }
   }
 
-  /** An event from any node (this one included); runs on the fan-out's context. */
+  /** Events from any node (this one included); runs on the fan-out's context. */
   private void onEvent(Message<Buffer> message) {
     MultiMap headers = message.headers();
+    if (headers.contains(Outbox.BUNDLE)) {
+      EventBundle.decode(message.body(), this::onEntry);
+      return;
+    }
     String watched = headers.get(Events.WATCHED);
     if (watched != null) {
       toWatchers(watched, message.body());
-      return;
+    } else if (headers.contains(Probe.HEADER)) {
+      probe.received(headers);
     }
-    String to = headers.get(Events.TO);
-    if (to == null) {
-      String forward = headers.get(Events.FORWARD);
-      Consumer<JsonObject> here = forward == null ? null : inline.get(forward);
+  }
+
+  /** One entry of a bundle, in the order it was published. */
+  private void onEntry(byte route, String address, EventKind kind, long seq, long committed, Buffer body) {
+    if (route == EventBundle.FORWARD) {
+      Consumer<JsonObject> here = inline.get(address);
       if (here != null) {
-        here.accept(message.body().toJsonObject());
-      } else if (forward != null) {
-        vertx.eventBus().send(forward, message.body().toJsonObject(), Local.delivery());
-      } else if (headers.contains(Probe.HEADER)) {
-        probe.received(headers);
+        here.accept(body.toJsonObject());
+      } else {
+        vertx.eventBus().send(address, body.toJsonObject(), Local.delivery());
       }
       return;
     }
-    Topic topic = topics.get(to);
+    Topic topic = topics.get(address);
     if (topic == null) {
       return;
     }
-    String committed = headers.get(Events.COMMITTED);
-    EventFrame frame = new EventFrame(message.body(), committed == null ? 0 : Long.parseLong(committed));
-    String seq = headers.get(Events.SEQ);
-    if (seq != null) {
-      sequencer(topic).offer(Long.parseLong(seq), frame);
+    EventFrame frame = new EventFrame(body, committed);
+    if (seq != ClientEvent.NO_SEQ) {
+      sequencer(topic).offer(seq, frame);
     } else {
-      deliver(topic, frame, EventKind.ofHeader(headers.get(Events.KIND)), null);
+      deliver(topic, frame, kind, null);
     }
   }
 

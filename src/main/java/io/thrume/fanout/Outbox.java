@@ -1,0 +1,60 @@
+package io.thrume.fanout;
+
+import io.thrume.bus.Addresses;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
+
+/**
+ * Where a node's events wait for the end of the event-loop turn that published them, then leave
+ * together as one {@link EventBundle} on {@link Addresses#FANOUT}. A group commit stores several
+ * messages at once and their events are published in one turn: on a cluster each other node then
+ * reads and dispatches one event-bus message instead of one per event, and this node sends one.
+ *
+ * <p>One outbox per event bus (per node), whatever thread publishes: events leave in the order
+ * they were published, across verticles, as they did one by one.
+ */
+final class Outbox {
+  static final String BUNDLE = "bundle";
+  private static final Map<EventBus, Outbox> OUTBOXES = Collections.synchronizedMap(new WeakHashMap<>());
+  private final EventBus bus;
+  private List<EventBundle.Entry> pending = new ArrayList<>();
+
+  private Outbox(EventBus bus) {
+    this.bus = bus;
+  }
+
+  static Outbox of(EventBus bus) {
+    return OUTBOXES.computeIfAbsent(bus, Outbox::new);
+  }
+
+  synchronized void add(EventBundle.Entry entry) {
+    pending.add(entry);
+    if (pending.size() > 1) {
+      return; // a flush is on its way
+    }
+    Context context = Vertx.currentContext();
+    if (context == null) {
+      flush();
+    } else {
+      context.runOnContext(v -> flush());
+    }
+  }
+
+  /** Publishes under the lock, so that bundles from different threads leave in the order they were filled. */
+  private synchronized void flush() {
+    if (pending.isEmpty()) {
+      return;
+    }
+    List<EventBundle.Entry> leaving = pending;
+    pending = new ArrayList<>();
+    bus.publish(Addresses.FANOUT, EventBundle.encode(leaving), new DeliveryOptions().addHeader(BUNDLE, "1"));
+  }
+}
