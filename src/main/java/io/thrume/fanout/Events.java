@@ -45,7 +45,7 @@ public final class Events {
    */
   public static void publish(EventBus bus, String address, ClientEvent event) {
     long committed = event.seq() == ClientEvent.NO_SEQ ? 0 : nowMicros();
-    Outbox.of(bus).add(new EventBundle.Entry(EventBundle.TO, address, event.kind(), event.seq(), committed,
+    Outbox.publish(bus, new EventBundle.Entry(EventBundle.TO, address, event.kind(), event.seq(), committed,
       Frames.rec(address, event.body())));
   }
 
@@ -55,7 +55,7 @@ public final class Events {
    * registration of its own, in order with the events published around it.
    */
   public static void broadcast(EventBus bus, String serviceAddress, JsonObject body) {
-    Outbox.of(bus).add(new EventBundle.Entry(EventBundle.FORWARD, serviceAddress, EventKind.ESSENTIAL,
+    Outbox.publish(bus, new EventBundle.Entry(EventBundle.FORWARD, serviceAddress, EventKind.ESSENTIAL,
       ClientEvent.NO_SEQ, 0, Frames.utf8(body)));
   }
 

@@ -24,32 +24,32 @@ import java.util.WeakHashMap;
 final class Outbox {
   static final String BUNDLE = "bundle";
   private static final Map<EventBus, Outbox> OUTBOXES = Collections.synchronizedMap(new WeakHashMap<>());
-  private final EventBus bus;
+  /** Holds no reference to its bus: the map's key stays weak, and a closed Vert.x can go. */
   private List<EventBundle.Entry> pending = new ArrayList<>();
 
-  private Outbox(EventBus bus) {
-    this.bus = bus;
+  private Outbox() {
   }
 
-  static Outbox of(EventBus bus) {
-    return OUTBOXES.computeIfAbsent(bus, Outbox::new);
+  /** Queues the entry in the bus's outbox; it leaves at the end of the caller's event-loop turn. */
+  static void publish(EventBus bus, EventBundle.Entry entry) {
+    OUTBOXES.computeIfAbsent(bus, b -> new Outbox()).add(bus, entry);
   }
 
-  synchronized void add(EventBundle.Entry entry) {
+  private synchronized void add(EventBus bus, EventBundle.Entry entry) {
     pending.add(entry);
     if (pending.size() > 1) {
       return; // a flush is on its way
     }
     Context context = Vertx.currentContext();
     if (context == null) {
-      flush();
+      flush(bus);
     } else {
-      context.runOnContext(v -> flush());
+      context.runOnContext(v -> flush(bus));
     }
   }
 
   /** Publishes under the lock, so that bundles from different threads leave in the order they were filled. */
-  private synchronized void flush() {
+  private synchronized void flush(EventBus bus) {
     if (pending.isEmpty()) {
       return;
     }
