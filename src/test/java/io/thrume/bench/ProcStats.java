@@ -10,14 +10,14 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /** CPU time and resident memory of processes, read from /proc (Linux), and the generator's own CPU. */
-final class ProcStats {
+public final class ProcStats {
   private static final long NANOS_PER_TICK = 1_000_000_000L / 100;
 
   private ProcStats() {
   }
 
   /** utime + stime of the processes, in nanoseconds. */
-  static long cpuNanos(List<Long> pids) {
+  public static long cpuNanos(List<Long> pids) {
     long sum = 0;
     for (long pid : pids) {
       String stat = read(Path.of("/proc/" + pid + "/stat"));

@@ -1,10 +1,11 @@
 package io.thrume.store;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.thrume.bench.ProcStats;
+
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * What the message batcher's statement costs PostgreSQL in CPU, per statement and per message, for
@@ -20,8 +21,6 @@ public final class InsertCpu {
   private static final String PLAIN = "INSERT INTO message (conversation_id, seq, sender_id, content, client_message_id) "
     + "SELECT c, 2000000000 + nextval('insert_cpu_seq'), s, t, k FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], "
     + "$5::bigint[], $6::text[]) AS r (c, s, t, k, reply, files) RETURNING *";
-  /** Clock ticks per second of /proc/PID/stat's utime and stime (USER_HZ, 100 on Linux). */
-  private static final double TICKS_PER_SECOND = 100;
   private InsertWorkload workload;
 
   public static void main(String[] args) throws Exception {
@@ -37,10 +36,10 @@ public final class InsertCpu {
     s.execute("UPDATE conversation c SET last_seq = (SELECT max(seq) FROM message m WHERE m.conversation_id = c.id)");
     s.execute("CREATE SEQUENCE insert_cpu_seq");
     s.execute("VACUUM ANALYZE");
-    int pid;
+    List<Long> backend;
     try (ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
       rs.next();
-      pid = rs.getInt(1);
+      backend = List.of(rs.getLong(1));
     }
     s.execute("SET plan_cache_mode = force_generic_plan");
     s.execute("SET enable_seqscan = off");
@@ -57,13 +56,13 @@ public final class InsertCpu {
         double[] cpu = new double[3];
         double[] wall = new double[3];
         for (int r = 0; r < 3; r++) {
-          long ticks = ticks(pid);
+          long cpuNanos = ProcStats.cpuNanos(backend);
           long start = System.nanoTime();
           for (int i = 0; i < n; i++) {
             workload.execute(s, batch);
           }
           wall[r] = (System.nanoTime() - start) / 1e3 / n;
-          cpu[r] = (ticks(pid) - ticks) / TICKS_PER_SECOND * 1e6 / n;
+          cpu[r] = (ProcStats.cpuNanos(backend) - cpuNanos) / 1e3 / n;
         }
         double medianCpu = median(cpu);
         System.out.printf("| %s | %d | %.0f | %.0f | %.0f | %.0f, %.0f, %.0f |%n", statement[0], batch, medianCpu,
@@ -76,12 +75,5 @@ public final class InsertCpu {
     double[] sorted = runs.clone();
     Arrays.sort(sorted);
     return sorted[sorted.length / 2];
-  }
-
-  /** utime + stime of a process, in clock ticks. */
-  private static long ticks(int pid) throws Exception {
-    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-    return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
   }
 }
