@@ -1,13 +1,20 @@
 package io.thrume.fanout;
 
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.MessageCodec;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The events a node publishes in one event-loop turn, in one event-bus message ({@link Outbox}):
- * one TCP write to each other node and one wake-up there, instead of one per event. Each entry,
- * in order:
+ * one TCP write to each other node and one wake-up there, instead of one per event.
+ *
+ * <p>Within a node the bundle is handed over as it is ({@link Codec#transform}): its entries and
+ * their bodies are never written to once made, so the node's own fan-out reads the frames the
+ * services encoded, with no copy. Only a bundle for another node is written out, once per node,
+ * in this form (each entry, in order):
  * <pre>
  *   byte  route     {@link #TO} (body is a client frame) or {@link #FORWARD} (body is JSON for a service)
  *   byte  kind      {@link EventKind#ordinal()}
@@ -16,8 +23,8 @@ import java.util.List;
  *   short length, then the address (ASCII: client or service address)
  *   int   length, then the body
  * </pre>
- * Nodes of one cluster must run the same version: a node that expects one event per message
- * drops a bundle.
+ * after an int, the length of all entries. Nodes of one cluster must run the same version: a node
+ * without this codec cannot read a bundle.
  */
 final class EventBundle {
   static final byte TO = 1;
@@ -28,47 +35,82 @@ final class EventBundle {
   record Entry(byte route, String address, EventKind kind, long seq, long committed, Buffer body) {
   }
 
-  /** What a node does with each entry of a bundle it receives, in order. */
-  interface Visitor {
-    void entry(byte route, String address, EventKind kind, long seq, long committed, Buffer body);
+  private final List<Entry> entries;
+
+  EventBundle(List<Entry> entries) {
+    this.entries = entries;
   }
 
-  private EventBundle() {
-  }
-
-  static Buffer encode(List<Entry> entries) {
-    int size = 0;
-    for (Entry e : entries) {
-      size += 24 + e.address().length() + e.body().length();
-    }
-    Buffer out = Buffer.buffer(size);
-    for (Entry e : entries) {
-      out.appendByte(e.route()).appendByte((byte) e.kind().ordinal()).appendLong(e.seq()).appendLong(e.committed())
-        .appendShort((short) e.address().length()).appendString(e.address(), "US-ASCII")
-        .appendInt(e.body().length()).appendBuffer(e.body());
-    }
-    return out;
+  List<Entry> entries() {
+    return entries;
   }
 
   /**
-   * Hands each entry to the visitor; each body is a copy of its own, since a frame may be held (by
-   * a sequencer, a slow socket's queue) long after the bundle is gone.
+   * Makes {@link Codec} the event bus' codec for bundles. Every node needs it before a bundle
+   * arrives from another node, and before it publishes one; idempotent.
    */
-  static void decode(Buffer bundle, Visitor visitor) {
-    int at = 0;
-    int end = bundle.length();
-    while (at < end) {
-      byte route = bundle.getByte(at);
-      EventKind kind = KINDS[bundle.getByte(at + 1)];
-      long seq = bundle.getLong(at + 2);
-      long committed = bundle.getLong(at + 10);
-      int addressLength = bundle.getShort(at + 18) & 0xFFFF;
-      String address = bundle.getString(at + 20, at + 20 + addressLength, "US-ASCII");
-      at += 20 + addressLength;
-      int bodyLength = bundle.getInt(at);
-      Buffer body = bundle.getBuffer(at + 4, at + 4 + bodyLength);
-      at += 4 + bodyLength;
-      visitor.entry(route, address, kind, seq, committed, body);
+  static void registerCodec(EventBus bus) {
+    try {
+      bus.registerDefaultCodec(EventBundle.class, new Codec());
+    } catch (IllegalStateException registeredAlready) {
+      // this event bus has it: another verticle or an earlier outbox registered it
+    }
+  }
+
+  /** How a bundle crosses the cluster, and why it does not need to within a node. */
+  static final class Codec implements MessageCodec<EventBundle, EventBundle> {
+    static final String NAME = "thrume.bundle";
+
+    @Override
+    public void encodeToWire(Buffer buffer, EventBundle bundle) {
+      int start = buffer.length();
+      buffer.appendInt(0);
+      for (Entry e : bundle.entries) {
+        buffer.appendByte(e.route()).appendByte((byte) e.kind().ordinal()).appendLong(e.seq()).appendLong(e.committed())
+          .appendShort((short) e.address().length()).appendString(e.address(), "US-ASCII")
+          .appendInt(e.body().length()).appendBuffer(e.body());
+      }
+      buffer.setInt(start, buffer.length() - start - 4);
+    }
+
+    /**
+     * Each body is a copy of its own, since a frame may be held (by a sequencer, a slow socket's
+     * queue) long after the message read from the wire is gone.
+     */
+    @Override
+    public EventBundle decodeFromWire(int pos, Buffer buffer) {
+      int at = pos + 4;
+      int end = at + buffer.getInt(pos);
+      List<Entry> entries = new ArrayList<>();
+      while (at < end) {
+        byte route = buffer.getByte(at);
+        EventKind kind = KINDS[buffer.getByte(at + 1)];
+        long seq = buffer.getLong(at + 2);
+        long committed = buffer.getLong(at + 10);
+        int addressLength = buffer.getShort(at + 18) & 0xFFFF;
+        String address = buffer.getString(at + 20, at + 20 + addressLength, "US-ASCII");
+        at += 20 + addressLength;
+        int bodyLength = buffer.getInt(at);
+        Buffer body = buffer.getBuffer(at + 4, at + 4 + bodyLength);
+        at += 4 + bodyLength;
+        entries.add(new Entry(route, address, kind, seq, committed, body));
+      }
+      return new EventBundle(entries);
+    }
+
+    @Override
+    public EventBundle transform(EventBundle bundle) {
+      return bundle;
+    }
+
+    @Override
+    public String name() {
+      return NAME;
+    }
+
+    @Override
+    public byte systemCodecID() {
+      return -1;
     }
   }
 }

@@ -70,7 +70,7 @@ public final class NodeFanout {
       latencyMicros.accept(micros);
     }
   };
-  private MessageConsumer<Buffer> consumer;
+  private MessageConsumer<Object> consumer;
   private Probe probe;
   /** Where events are received and sequenced. */
   private Context context;
@@ -115,6 +115,8 @@ public final class NodeFanout {
   public Future<Void> start(String nodeId, Supplier<Collection<String>> otherMembers) {
     probe = new Probe(vertx, nodeId);
     context = vertx.getOrCreateContext();
+    // before any bundle can arrive from another node
+    EventBundle.registerCodec(vertx.eventBus());
     consumer = vertx.eventBus().consumer(Addresses.FANOUT, this::onEvent);
     return consumer.completion().compose(v -> probe.await(otherMembers, PROBE_TIMEOUT_MS));
   }
@@ -347,15 +349,17 @@ public final class NodeFanout {
   }
 
   /** Events from any node (this one included); runs on the fan-out's context. */
-  private void onEvent(Message<Buffer> message) {
-    MultiMap headers = message.headers();
-    if (headers.contains(Outbox.BUNDLE)) {
-      EventBundle.decode(message.body(), this::onEntry);
+  private void onEvent(Message<Object> message) {
+    if (message.body() instanceof EventBundle bundle) {
+      for (EventBundle.Entry entry : bundle.entries()) {
+        onEntry(entry.route(), entry.address(), entry.kind(), entry.seq(), entry.committed(), entry.body());
+      }
       return;
     }
+    MultiMap headers = message.headers();
     String watched = headers.get(Events.WATCHED);
     if (watched != null) {
-      toWatchers(watched, message.body());
+      toWatchers(watched, (Buffer) message.body());
     } else if (headers.contains(Probe.HEADER)) {
       probe.received(headers);
     }

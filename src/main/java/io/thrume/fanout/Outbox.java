@@ -3,7 +3,6 @@ package io.thrume.fanout;
 import io.thrume.bus.Addresses;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 
 import java.util.ArrayList;
@@ -19,10 +18,10 @@ import java.util.WeakHashMap;
  * reads and dispatches one event-bus message instead of one per event, and this node sends one.
  *
  * <p>One outbox per event bus (per node), whatever thread publishes: events leave in the order
- * they were published, across verticles, as they did one by one.
+ * they were published, across verticles, as they did one by one. Within the node the bundle is
+ * handed over as it is; it is encoded only for the other nodes ({@link EventBundle.Codec}).
  */
 final class Outbox {
-  static final String BUNDLE = "bundle";
   private static final Map<EventBus, Outbox> OUTBOXES = Collections.synchronizedMap(new WeakHashMap<>());
   /** Holds no reference to its bus: the map's key stays weak, and a closed Vert.x can go. */
   private List<EventBundle.Entry> pending = new ArrayList<>();
@@ -32,7 +31,10 @@ final class Outbox {
 
   /** Queues the entry in the bus's outbox; it leaves at the end of the caller's event-loop turn. */
   static void publish(EventBus bus, EventBundle.Entry entry) {
-    OUTBOXES.computeIfAbsent(bus, b -> new Outbox()).add(bus, entry);
+    OUTBOXES.computeIfAbsent(bus, b -> {
+      EventBundle.registerCodec(b);
+      return new Outbox();
+    }).add(bus, entry);
   }
 
   private synchronized void add(EventBus bus, EventBundle.Entry entry) {
@@ -55,6 +57,6 @@ final class Outbox {
     }
     List<EventBundle.Entry> leaving = pending;
     pending = new ArrayList<>();
-    bus.publish(Addresses.FANOUT, EventBundle.encode(leaving), new DeliveryOptions().addHeader(BUNDLE, "1"));
+    bus.publish(Addresses.FANOUT, new EventBundle(leaving));
   }
 }

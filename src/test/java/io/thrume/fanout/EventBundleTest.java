@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -37,17 +39,23 @@ class EventBundleTest {
   }
 
   /** What one event-bus message on the fan-out address carried, entry by entry. */
-  private static List<String> entries(Message<Buffer> message) {
+  private static List<String> entries(Message<Object> message) {
+    return entries((EventBundle) message.body());
+  }
+
+  private static List<String> entries(EventBundle bundle) {
     List<String> out = new ArrayList<>();
-    EventBundle.decode(message.body(), (route, address, kind, seq, committed, body) ->
-      out.add(route + " " + address + " " + kind + " " + seq + " " + (committed > 0) + " " + body.toString()));
+    for (EventBundle.Entry e : bundle.entries()) {
+      out.add(e.route() + " " + e.address() + " " + e.kind() + " " + e.seq() + " " + (e.committed() > 0) + " "
+        + e.body().toString());
+    }
     return out;
   }
 
   @Test
   void eventsOfOneTurnLeaveTogetherInOrderAndEachArrivesAsSent() throws Exception {
     List<List<String>> received = new CopyOnWriteArrayList<>();
-    TestThrume.await(vertx.eventBus().<Buffer>consumer(Addresses.FANOUT, m -> received.add(entries(m))).completion(), 10);
+    TestThrume.await(vertx.eventBus().<Object>consumer(Addresses.FANOUT, m -> received.add(entries(m))).completion(), 10);
     JsonObject message = new JsonObject().put("seq", 7).put("text", "héllo 👋").put("conversationId", "c1");
     Promise<Void> published = Promise.promise();
     vertx.runOnContext(v -> {
@@ -77,7 +85,7 @@ class EventBundleTest {
     String address = Addresses.FANOUT;
     Vertx own = Vertx.vertx();
     try {
-      TestThrume.await(own.eventBus().<Buffer>consumer(address, m -> received.add(entries(m))).completion(), 10);
+      TestThrume.await(own.eventBus().<Object>consumer(address, m -> received.add(entries(m))).completion(), 10);
       // a thread of no event loop (a driver's, a test's): nothing would flush later, so it leaves now
       Events.publish(own.eventBus(), "user.a", ClientEvent.unread("c", 1));
       waitFor(() -> received.size() == 1);
@@ -90,6 +98,44 @@ class EventBundleTest {
     } finally {
       TestThrume.await(own.close(), 10);
     }
+  }
+
+  @Test
+  void withinTheNodeTheBundleIsHandedOverAsPublished() throws Exception {
+    List<EventBundle> received = new CopyOnWriteArrayList<>();
+    TestThrume.await(vertx.eventBus().<Object>consumer(Addresses.FANOUT, m -> received.add((EventBundle) m.body()))
+      .completion(), 10);
+    Buffer frame = Buffer.buffer("{\"type\":\"rec\",\"address\":\"user.local\",\"body\":{}}");
+    vertx.runOnContext(v -> Outbox.publish(vertx.eventBus(),
+      new EventBundle.Entry(EventBundle.TO, "user.local", EventKind.ESSENTIAL, ClientEvent.NO_SEQ, 0, frame)));
+    waitFor(() -> received.stream().anyMatch(b -> b.entries().get(0).address().equals("user.local")));
+    EventBundle bundle = received.stream().filter(b -> b.entries().get(0).address().equals("user.local")).findFirst()
+      .orElseThrow();
+    // no encoding, copy or decoding on the node's own path: the very frame the service made
+    assertSame(frame, bundle.entries().get(0).body());
+  }
+
+  @Test
+  void aBundleForAnotherNodeReadsBackEntryByEntryWhereverItStartsInTheMessage() {
+    EventBundle.Codec codec = new EventBundle.Codec();
+    EventBundle bundle = new EventBundle(List.of(
+      new EventBundle.Entry(EventBundle.TO, "conversation.c9", EventKind.ESSENTIAL, 42, 1_700_000_000_000_000L,
+        Buffer.buffer("{\"text\":\"héllo 👋\"}")),
+      new EventBundle.Entry(EventBundle.FORWARD, "thrume.limit.report", EventKind.ESSENTIAL, ClientEvent.NO_SEQ, 0,
+        Buffer.buffer("{}")),
+      new EventBundle.Entry(EventBundle.TO, "user.u1", EventKind.TYPING, ClientEvent.NO_SEQ, 0, Buffer.buffer())));
+    // the event bus writes its own header first and may write more after: the codec keeps to its part
+    Buffer wire = Buffer.buffer("header").appendString("-");
+    int at = wire.length();
+    codec.encodeToWire(wire, bundle);
+    wire.appendString("trailer");
+    EventBundle back = codec.decodeFromWire(at, wire);
+    assertEquals(entries(bundle), entries(back));
+    assertEquals(1_700_000_000_000_000L, back.entries().get(0).committed());
+    assertNotSame(bundle.entries().get(0).body(), back.entries().get(0).body());
+    // a body read from the wire is its own copy: the message it came in may be reused
+    wire.setByte(at + 4 + 20 + "conversation.c9".length() + 4, (byte) 'X');
+    assertEquals("{\"text\":\"héllo 👋\"}", back.entries().get(0).body().toString());
   }
 
   private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
