@@ -18,6 +18,8 @@ import java.util.concurrent.locks.LockSupport;
  * as W8 runs Thrume: this sender pinned to core 0, the reader not pinned). No Java work is done
  * between the writes, so the sending thread's CPU is a floor under any server's CPU per message in
  * that shape: each message written to {@code members} sockets, one thread, idle between messages.
+ * Two senders on the one core, each with half the sockets and half of each message's writes, are
+ * W5's two nodes with nothing but their writes (SENDERS=2).
  *
  * <pre>
  *   java bench/SendFloor.java receive PORT
@@ -79,13 +81,14 @@ public class SendFloor {
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     int groups = sockets / members;
     System.out.printf("%d sockets, %d per message, %d bytes per write, %d s per rate%n", sockets, members, bytes, seconds);
-    System.out.println("| msgs/s | writes | CPU µs per message | of it in the kernel | CPU µs per write | kernel µs per write |");
-    System.out.println("|---|---|---|---|---|---|");
+    // no user/kernel split: both are sampled at the kernel's 100 Hz tick, and a thread that wakes on
+    // a schedule in step with the tick (every 10 or 2.5 ms) is always caught at the same point
+    System.out.println("| msgs/s | writes | CPU µs per message | CPU µs per write |");
+    System.out.println("|---|---|---|---|");
     for (double rate : rates) {
       long interval = (long) (TimeUnit.SECONDS.toNanos(1) / rate);
       int total = (int) (rate * seconds);
       long cpu0 = threads.getCurrentThreadCpuTime();
-      long[] ticks0 = ticks();
       long start = System.nanoTime();
       long writes = 0;
       for (int m = 0; m < total; m++) {
@@ -104,26 +107,10 @@ public class SendFloor {
         }
       }
       double cpu = (threads.getCurrentThreadCpuTime() - cpu0) / 1000.0;
-      long[] ticks1 = ticks();
-      double user = ticks1[0] - ticks0[0];
-      double system = ticks1[1] - ticks0[1];
-      double kernel = cpu * system / (user + system);
-      System.out.printf("| %.0f | %d | %.0f | %.0f | %.1f | %.1f |%n", rate, writes, cpu / total, kernel / total,
-        cpu / writes, kernel / writes);
+      System.out.printf("| %.0f | %d | %.0f | %.1f |%n", rate, writes, cpu / total, cpu / writes);
     }
     for (SocketChannel channel : channels) {
       channel.close();
     }
-  }
-
-  /**
-   * This thread's user and system time in clock ticks ({@code /proc/thread-self/stat}): both sampled
-   * the same way, so their ratio splits the exact CPU time (ThreadMXBean's user time is in ticks
-   * while its CPU time is exact, which would skew a difference of the two).
-   */
-  static long[] ticks() throws IOException {
-    String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/thread-self/stat"));
-    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-    return new long[] {Long.parseLong(fields[11]), Long.parseLong(fields[12])};
   }
 }
