@@ -2,7 +2,6 @@ package io.thrume.bus;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
-import io.vertx.core.eventbus.MessageCodec;
 
 import java.nio.charset.StandardCharsets;
 
@@ -11,8 +10,12 @@ import java.nio.charset.StandardCharsets;
  * where Vert.x' own codec of a ReplyException would keep only its status and message. Within a
  * node the failure is passed as is.
  */
-public final class ServiceFailureCodec implements MessageCodec<ServiceFailure, ServiceFailure> {
+public final class ServiceFailureCodec extends ImmutableCodec<ServiceFailure> {
   static final String NAME = "thrume.failure";
+
+  ServiceFailureCodec() {
+    super(NAME);
+  }
 
   /** Makes the codec the event bus' default for ServiceFailure; once per Vert.x instance, before any request. */
   public static void register(EventBus bus) {
@@ -41,20 +44,5 @@ public final class ServiceFailureCodec implements MessageCodec<ServiceFailure, S
     String reason = buffer.getString(pos + 4, pos + 4 + reasonLength, "UTF-8");
     long retryAfter = buffer.getLong(pos + 4 + reasonLength);
     return new ServiceFailure(Failure.valueOf(code), reason, retryAfter);
-  }
-
-  @Override
-  public ServiceFailure transform(ServiceFailure failure) {
-    return failure; // immutable
-  }
-
-  @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public byte systemCodecID() {
-    return -1;
   }
 }

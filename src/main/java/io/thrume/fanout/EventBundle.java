@@ -1,8 +1,8 @@
 package io.thrume.fanout;
 
+import io.thrume.bus.ImmutableCodec;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
-import io.vertx.core.eventbus.MessageCodec;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +11,7 @@ import java.util.List;
  * The events a node publishes in one event-loop turn, in one event-bus message ({@link Outbox}):
  * one TCP write to each other node and one wake-up there, instead of one per event.
  *
- * <p>Within a node the bundle is handed over as it is ({@link Codec#transform}): its entries and
+ * <p>Within a node the bundle is handed over as it is ({@link ImmutableCodec}): its entries and
  * their bodies are never written to once made, so the node's own fan-out reads the frames the
  * services encoded, with no copy. Only a bundle for another node is written out, once per node,
  * in this form (each entry, in order):
@@ -58,8 +58,12 @@ final class EventBundle {
   }
 
   /** How a bundle crosses the cluster, and why it does not need to within a node. */
-  static final class Codec implements MessageCodec<EventBundle, EventBundle> {
+  static final class Codec extends ImmutableCodec<EventBundle> {
     static final String NAME = "thrume.bundle";
+
+    Codec() {
+      super(NAME);
+    }
 
     @Override
     public void encodeToWire(Buffer buffer, EventBundle bundle) {
@@ -96,21 +100,6 @@ final class EventBundle {
         entries.add(new Entry(route, address, kind, seq, committed, body));
       }
       return new EventBundle(entries);
-    }
-
-    @Override
-    public EventBundle transform(EventBundle bundle) {
-      return bundle;
-    }
-
-    @Override
-    public String name() {
-      return NAME;
-    }
-
-    @Override
-    public byte systemCodecID() {
-      return -1;
     }
   }
 }

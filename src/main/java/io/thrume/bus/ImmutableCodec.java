@@ -1,0 +1,30 @@
+package io.thrume.bus;
+
+import io.vertx.core.eventbus.MessageCodec;
+
+/**
+ * An event-bus codec for a type whose objects never change once made: within a node the object is
+ * handed over as it is, and only a message to another node of the cluster is encoded.
+ */
+public abstract class ImmutableCodec<T> implements MessageCodec<T, T> {
+  private final String name;
+
+  protected ImmutableCodec(String name) {
+    this.name = name;
+  }
+
+  @Override
+  public final T transform(T value) {
+    return value;
+  }
+
+  @Override
+  public final String name() {
+    return name;
+  }
+
+  @Override
+  public final byte systemCodecID() {
+    return -1;
+  }
+}
