@@ -64,17 +64,16 @@ final class LoginFailures {
     });
     reporting = vertx.isClustered() && nodeId != null;
     if (reporting) {
+      // the other nodes' reports only: a node's own never comes back to it (Events.broadcastToOthers)
       vertx.eventBus().<JsonObject>localConsumer(REPORT_ADDRESS, message -> {
         JsonObject report = message.body();
-        if (!nodeId.equals(report.getString("node"))) {
-          JsonObject failed = report.getJsonObject("failed", new JsonObject());
-          failed.fieldNames().forEach(key -> backoff.failedElsewhere(key, failed.getInteger(key)));
-          report.getJsonArray("succeeded", new JsonArray()).forEach(key -> backoff.succeeded((String) key));
-          report.getJsonArray("known", new JsonArray()).forEach(pair -> {
-            JsonArray nameAndAddress = (JsonArray) pair;
-            known.remember(nameAndAddress.getString(0), nameAndAddress.getString(1));
-          });
-        }
+        JsonObject failed = report.getJsonObject("failed", new JsonObject());
+        failed.fieldNames().forEach(key -> backoff.failedElsewhere(key, failed.getInteger(key)));
+        report.getJsonArray("succeeded", new JsonArray()).forEach(key -> backoff.succeeded((String) key));
+        report.getJsonArray("known", new JsonArray()).forEach(pair -> {
+          JsonArray nameAndAddress = (JsonArray) pair;
+          known.remember(nameAndAddress.getString(0), nameAndAddress.getString(1));
+        });
       });
       vertx.setPeriodic(REPORT_MS, id -> {
         if (!failedHere.isEmpty() || !succeededHere.isEmpty() || !knownHere.isEmpty()) {
@@ -86,7 +85,7 @@ final class LoginFailures {
           failedHere.clear();
           succeededHere.clear();
           knownHere.clear();
-          Events.broadcast(vertx.eventBus(), REPORT_ADDRESS, new JsonObject().put("node", nodeId)
+          Events.broadcastToOthers(vertx.eventBus(), REPORT_ADDRESS, new JsonObject().put("node", nodeId)
             .put("failed", failed).put("succeeded", succeeded).put("known", knownPairs));
         }
       });

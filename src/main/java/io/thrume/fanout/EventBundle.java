@@ -16,7 +16,8 @@ import java.util.List;
  * services encoded, with no copy. Only a bundle for another node is written out, once per node,
  * in this form (each entry, in order):
  * <pre>
- *   byte  route     {@link #TO} (body is a client frame) or {@link #FORWARD} (body is JSON for a service)
+ *   byte  route     {@link #TO} (body is a client frame), {@link #FORWARD} or {@link #FORWARD_TO_OTHERS}
+ *                   (body is JSON for a service, on every node or on the others only)
  *   byte  kind      {@link EventKind#ordinal()}
  *   long  seq       a message's seq, or {@link ClientEvent#NO_SEQ}
  *   long  committed a message's commit time in µs ({@link Events#nowMicros()}), or 0
@@ -29,6 +30,8 @@ import java.util.List;
 final class EventBundle {
   static final byte TO = 1;
   static final byte FORWARD = 2;
+  /** A service message for the other nodes only: what a node reports about itself. */
+  static final byte FORWARD_TO_OTHERS = 3;
   private static final EventKind[] KINDS = EventKind.values();
 
   /** One event or service message in a bundle. */
@@ -36,13 +39,20 @@ final class EventBundle {
   }
 
   private final List<Entry> entries;
+  private final boolean fromOtherNode;
 
-  EventBundle(List<Entry> entries) {
+  EventBundle(List<Entry> entries, boolean fromOtherNode) {
     this.entries = entries;
+    this.fromOtherNode = fromOtherNode;
   }
 
   List<Entry> entries() {
     return entries;
+  }
+
+  /** Read from the wire: another node published it (this node's own bundles are handed over as they are). */
+  boolean fromOtherNode() {
+    return fromOtherNode;
   }
 
   /**
@@ -99,7 +109,7 @@ final class EventBundle {
         at += 4 + bodyLength;
         entries.add(new Entry(route, address, kind, seq, committed, body));
       }
-      return new EventBundle(entries);
+      return new EventBundle(entries, true);
     }
   }
 }

@@ -60,6 +60,16 @@ public final class Events {
   }
 
   /**
+   * {@link #broadcast} to the other nodes only, for what a node tells the others about itself (the
+   * requests it let through for each rate-limit key, its login failures): its own fan-out would
+   * parse the report only for the service to drop it.
+   */
+  public static void broadcastToOthers(EventBus bus, String serviceAddress, JsonObject body) {
+    Outbox.publish(bus, new EventBundle.Entry(EventBundle.FORWARD_TO_OTHERS, serviceAddress, EventKind.ESSENTIAL,
+      ClientEvent.NO_SEQ, 0, Frames.utf8(body)));
+  }
+
+  /**
    * Hands a presence change to this node's sockets that watch the user (each node's presence
    * service does this when it learns of a change, so it crosses the cluster once).
    */

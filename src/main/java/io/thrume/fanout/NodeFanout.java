@@ -352,7 +352,9 @@ public final class NodeFanout {
   private void onEvent(Message<Object> message) {
     if (message.body() instanceof EventBundle bundle) {
       for (EventBundle.Entry entry : bundle.entries()) {
-        onEntry(entry.route(), entry.address(), entry.kind(), entry.seq(), entry.committed(), entry.body());
+        if (entry.route() != EventBundle.FORWARD_TO_OTHERS || bundle.fromOtherNode()) {
+          onEntry(entry.route(), entry.address(), entry.kind(), entry.seq(), entry.committed(), entry.body());
+        }
       }
       return;
     }
@@ -367,7 +369,7 @@ public final class NodeFanout {
 
   /** One entry of a bundle, in the order it was published. */
   private void onEntry(byte route, String address, EventKind kind, long seq, long committed, Buffer body) {
-    if (route == EventBundle.FORWARD) {
+    if (route == EventBundle.FORWARD || route == EventBundle.FORWARD_TO_OTHERS) {
       Consumer<JsonObject> here = inline.get(address);
       if (here != null) {
         here.accept(body.toJsonObject());

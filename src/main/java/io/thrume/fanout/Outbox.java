@@ -57,6 +57,6 @@ final class Outbox {
     }
     List<EventBundle.Entry> leaving = pending;
     pending = new ArrayList<>();
-    bus.publish(Addresses.FANOUT, new EventBundle(leaving));
+    bus.publish(Addresses.FANOUT, new EventBundle(leaving, false));
   }
 }

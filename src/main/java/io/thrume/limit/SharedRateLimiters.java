@@ -35,19 +35,17 @@ public final class SharedRateLimiters implements RateLimiter.Factory {
     TokenBuckets buckets = new TokenBuckets(burst, perSecond);
     Map<String, Integer> takenHere = new HashMap<>();
     String address = Addresses.RATE_LIMIT_USED + "." + name;
+    // the other nodes' reports only: a node's own never comes back to it (Events.broadcastToOthers)
     vertx.eventBus().<JsonObject>localConsumer(address, message -> {
-      JsonObject report = message.body();
-      if (!nodeId.equals(report.getString("node"))) {
-        JsonObject taken = report.getJsonObject("taken");
-        taken.fieldNames().forEach(key -> buckets.debit(key, taken.getInteger(key)));
-      }
+      JsonObject taken = message.body().getJsonObject("taken");
+      taken.fieldNames().forEach(key -> buckets.debit(key, taken.getInteger(key)));
     });
     vertx.setPeriodic(REPORT_MS, id -> {
       if (!takenHere.isEmpty()) {
         JsonObject taken = new JsonObject();
         takenHere.forEach(taken::put);
         takenHere.clear();
-        Events.broadcast(vertx.eventBus(), address, new JsonObject().put("node", nodeId).put("taken", taken));
+        Events.broadcastToOthers(vertx.eventBus(), address, new JsonObject().put("node", nodeId).put("taken", taken));
       }
     });
     return new LocalRateLimiter(buckets, key -> takenHere.merge(key, 1, Integer::sum));

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -113,6 +114,7 @@ class EventBundleTest {
       .orElseThrow();
     // no encoding, copy or decoding on the node's own path: the very frame the service made
     assertSame(frame, bundle.entries().get(0).body());
+    assertFalse(bundle.fromOtherNode());
   }
 
   @Test
@@ -123,7 +125,7 @@ class EventBundleTest {
         Buffer.buffer("{\"text\":\"héllo 👋\"}")),
       new EventBundle.Entry(EventBundle.FORWARD, "thrume.limit.report", EventKind.ESSENTIAL, ClientEvent.NO_SEQ, 0,
         Buffer.buffer("{}")),
-      new EventBundle.Entry(EventBundle.TO, "user.u1", EventKind.TYPING, ClientEvent.NO_SEQ, 0, Buffer.buffer())));
+      new EventBundle.Entry(EventBundle.TO, "user.u1", EventKind.TYPING, ClientEvent.NO_SEQ, 0, Buffer.buffer())), false);
     // the event bus writes its own header first and may write more after: the codec keeps to its part
     Buffer wire = Buffer.buffer("header").appendString("-");
     int at = wire.length();
@@ -131,6 +133,7 @@ class EventBundleTest {
     wire.appendString("trailer");
     EventBundle back = codec.decodeFromWire(at, wire);
     assertEquals(entries(bundle), entries(back));
+    assertTrue(back.fromOtherNode(), "read from the wire: another node's");
     assertEquals(1_700_000_000_000_000L, back.entries().get(0).committed());
     assertNotSame(bundle.entries().get(0).body(), back.entries().get(0).body());
     // a body read from the wire is its own copy: the message it came in may be reused
