@@ -329,26 +329,12 @@ class LiveDeliveryTest {
           notInEffect++;
           continue;
         }
-        Arrivals arrivals = Arrivals.of(c, Map.of());
-        duplicates += arrivals.duplicates();
-        // in seq order: what was sent once the register was in effect. A message committed before
-        // (node 3 asked where the conversation stood after it) whose event comes late is delivered
-        // once, after later ones (Sequencer: order yields to completeness there); counted apart
         Map<Long, Sent> sentBySeq = byConversation.getOrDefault(c.conversationId, List.of()).stream()
           .collect(Collectors.toMap(Sent::seq, sent -> sent, (a, b) -> a));
-        long highest = 0;
-        Set<Long> seenOnce = new HashSet<>();
-        for (long seq : c.seqsInArrivalOrder()) {
-          if (seenOnce.add(seq) && seq < highest) {
-            Sent behind = sentBySeq.get(seq);
-            if (behind != null && behind.requestedAt() >= inEffect) {
-              outOfOrder++;
-            } else {
-              lateFromBefore++;
-            }
-          }
-          highest = Math.max(highest, seq);
-        }
+        Arrivals arrivals = Arrivals.of(c, sentBySeq, inEffect);
+        duplicates += arrivals.duplicates();
+        outOfOrder += arrivals.outOfOrder();
+        lateFromBefore += arrivals.lateFromBefore();
         for (Sent sent : byConversation.getOrDefault(c.conversationId, List.of())) {
           if (sent.requestedAt() >= inEffect) {
             expected++;
@@ -437,6 +423,7 @@ class LiveDeliveryTest {
       long duplicates = 0;
       long outOfOrder = 0;
       long outOfOrderFromOtherNode = 0;
+      long lateFromBefore = 0;
       int[][] byRoute = new int[2][2];
       int[] socketsMissing = new int[2];
       Set<String> conversationsMissing = new HashSet<>();
@@ -450,11 +437,12 @@ class LiveDeliveryTest {
         } else {
           inEffectAfterMs.add(TimeUnit.NANOSECONDS.toMillis(inEffect - c.registerSentAt));
         }
-        Arrivals arrivals = Arrivals.of(c, bySeq.getOrDefault(c.conversationId, Map.of()));
+        Arrivals arrivals = Arrivals.of(c, bySeq.getOrDefault(c.conversationId, Map.of()), inEffect);
         Set<Long> seen = arrivals.seen();
         duplicates += arrivals.duplicates();
         outOfOrder += arrivals.outOfOrder();
         outOfOrderFromOtherNode += arrivals.outOfOrderFromOtherNode();
+        lateFromBefore += arrivals.lateFromBefore();
         List<Long> missed = new ArrayList<>();
         for (Sent s : byConversation.getOrDefault(c.conversationId, List.of())) {
           if (s.ackedAt() >= c.registerSentAt + TimeUnit.MILLISECONDS.toNanos(SETTLE_MS)) {
@@ -481,13 +469,15 @@ class LiveDeliveryTest {
         }
       }
       String text = String.format("%,d of %,d deliveries missing (messages sent after the receiving socket's register was"
-          + " in effect), %d duplicated, %d out of order (%d of them sent from the other node); %d sockets missed"
+          + " in effect), %d duplicated, %d out of order (%d of them sent from the other node; and %d sent before the"
+          + " register was in effect delivered late); %d sockets missed"
           + " messages (node 1: %d, node 2: %d) in %d"
           + " conversations%n  missing by route (sender's node -> receiver's node): 1->1 %d, 1->2 %d, 2->1 %d, 2->2 %d;"
           + " the missed were sent %s ms after the receiver's register frame%n  registers in effect (probe answered) %s ms"
           + " after the frame; %d probes never answered%n  by the brief's criterion (acked from"
           + " %d ms after the register frame): %,d of %,d missing%n  e.g. %s",
-        missing, expected, duplicates, outOfOrder, outOfOrderFromOtherNode, socketsMissing[0] + socketsMissing[1],
+        missing, expected, duplicates, outOfOrder, outOfOrderFromOtherNode, lateFromBefore,
+        socketsMissing[0] + socketsMissing[1],
         socketsMissing[0],
         socketsMissing[1], conversationsMissing.size(), byRoute[0][0], byRoute[0][1], byRoute[1][0], byRoute[1][1],
         range(sentAfterRegisterMs), range(inEffectAfterMs), notInEffect, SETTLE_MS, bySettle, expectedBySettle,
@@ -501,25 +491,36 @@ class LiveDeliveryTest {
     }
   }
 
-  /** What one socket received, in arrival order: the distinct seqs, repeats, and seqs that came after a higher one. */
-  record Arrivals(Set<Long> seen, long duplicates, long outOfOrder, long outOfOrderFromOtherNode) {
-    static Arrivals of(Client c, Map<Long, Sent> sentBySeq) {
+  /**
+   * What one socket received, in arrival order: the distinct seqs, repeats, and seqs that came
+   * after a higher one. Out of order counts only messages sent once the socket's register was in
+   * effect: the guarantee's messages. One committed before its node asked where the conversation
+   * stood, whose event comes late, is delivered once after later ones (Sequencer: order yields to
+   * completeness there); those are counted apart, as late from before.
+   */
+  record Arrivals(Set<Long> seen, long duplicates, long outOfOrder, long outOfOrderFromOtherNode, long lateFromBefore) {
+    static Arrivals of(Client c, Map<Long, Sent> sentBySeq, long inEffect) {
       Set<Long> seen = new HashSet<>();
       long duplicates = 0;
       long outOfOrder = 0;
       long fromOtherNode = 0;
+      long lateFromBefore = 0;
       long highest = 0;
       for (long seq : c.seqsInArrivalOrder()) {
         if (!seen.add(seq)) {
           duplicates++;
         } else if (seq < highest) {
-          outOfOrder++;
           Sent late = sentBySeq.get(seq);
-          fromOtherNode += late != null && late.senderNode() != c.node ? 1 : 0;
+          if (late != null && inEffect != 0 && late.requestedAt() >= inEffect) {
+            outOfOrder++;
+            fromOtherNode += late.senderNode() != c.node ? 1 : 0;
+          } else {
+            lateFromBefore++;
+          }
         }
         highest = Math.max(highest, seq);
       }
-      return new Arrivals(seen, duplicates, outOfOrder, fromOtherNode);
+      return new Arrivals(seen, duplicates, outOfOrder, fromOtherNode, lateFromBefore);
     }
   }
 
