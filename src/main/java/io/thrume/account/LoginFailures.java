@@ -85,7 +85,7 @@ final class LoginFailures {
           failedHere.clear();
           succeededHere.clear();
           knownHere.clear();
-          Events.broadcastToOthers(vertx.eventBus(), REPORT_ADDRESS, new JsonObject().put("node", nodeId)
+          Events.broadcastToOthers(vertx.eventBus(), REPORT_ADDRESS, new JsonObject()
             .put("failed", failed).put("succeeded", succeeded).put("known", knownPairs));
         }
       });

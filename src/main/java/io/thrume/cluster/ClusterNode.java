@@ -87,7 +87,7 @@ public final class ClusterNode {
 
   /** Node-local buckets that tell each other what they let through (no Hazelcast operation per request). */
   public RateLimiter.Factory rateLimiters() {
-    return new SharedRateLimiters(vertx, nodeId());
+    return new SharedRateLimiters(vertx);
   }
 
   /** The ids of the other members now. */

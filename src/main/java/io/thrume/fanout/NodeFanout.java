@@ -353,7 +353,7 @@ public final class NodeFanout {
     if (message.body() instanceof EventBundle bundle) {
       for (EventBundle.Entry entry : bundle.entries()) {
         if (entry.route() != EventBundle.FORWARD_TO_OTHERS || bundle.fromOtherNode()) {
-          onEntry(entry.route(), entry.address(), entry.kind(), entry.seq(), entry.committed(), entry.body());
+          onEntry(entry);
         }
       }
       return;
@@ -368,25 +368,25 @@ public final class NodeFanout {
   }
 
   /** One entry of a bundle, in the order it was published. */
-  private void onEntry(byte route, String address, EventKind kind, long seq, long committed, Buffer body) {
-    if (route == EventBundle.FORWARD || route == EventBundle.FORWARD_TO_OTHERS) {
-      Consumer<JsonObject> here = inline.get(address);
+  private void onEntry(EventBundle.Entry entry) {
+    if (entry.route() == EventBundle.FORWARD || entry.route() == EventBundle.FORWARD_TO_OTHERS) {
+      Consumer<JsonObject> here = inline.get(entry.address());
       if (here != null) {
-        here.accept(body.toJsonObject());
+        here.accept(entry.body().toJsonObject());
       } else {
-        vertx.eventBus().send(address, body.toJsonObject(), Local.delivery());
+        vertx.eventBus().send(entry.address(), entry.body().toJsonObject(), Local.delivery());
       }
       return;
     }
-    Topic topic = topics.get(address);
+    Topic topic = topics.get(entry.address());
     if (topic == null) {
       return;
     }
-    EventFrame frame = new EventFrame(body, committed);
-    if (seq != ClientEvent.NO_SEQ) {
-      sequencer(topic).offer(seq, frame);
+    EventFrame frame = new EventFrame(entry.body(), entry.committed());
+    if (entry.seq() != ClientEvent.NO_SEQ) {
+      sequencer(topic).offer(entry.seq(), frame);
     } else {
-      deliver(topic, frame, kind, null);
+      deliver(topic, frame, entry.kind(), null);
     }
   }
 

@@ -22,11 +22,9 @@ import java.util.Map;
 public final class SharedRateLimiters implements RateLimiter.Factory {
   private static final long REPORT_MS = 1000;
   private final Vertx vertx;
-  private final String nodeId;
 
-  public SharedRateLimiters(Vertx vertx, String nodeId) {
+  public SharedRateLimiters(Vertx vertx) {
     this.vertx = vertx;
-    this.nodeId = nodeId;
   }
 
   /** Call from the verticle that will use the limiter: its buckets live on that verticle's event loop. */
@@ -45,7 +43,7 @@ public final class SharedRateLimiters implements RateLimiter.Factory {
         JsonObject taken = new JsonObject();
         takenHere.forEach(taken::put);
         takenHere.clear();
-        Events.broadcastToOthers(vertx.eventBus(), address, new JsonObject().put("node", nodeId).put("taken", taken));
+        Events.broadcastToOthers(vertx.eventBus(), address, new JsonObject().put("taken", taken));
       }
     });
     return new LocalRateLimiter(buckets, key -> takenHere.merge(key, 1, Integer::sum));
