@@ -2,12 +2,14 @@ package io.thrume.http;
 
 import io.thrume.edge.Problems;
 import io.thrume.bus.Addresses;
+import io.thrume.bus.EncodedJson;
 import io.thrume.bus.Failure;
 import io.thrume.bus.Local;
 import io.thrume.limit.Action;
 import io.thrume.limit.Limits;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.DecodeException;
@@ -49,7 +51,8 @@ final class Api {
           ctx.response().setStatusCode(204).end();
         } else if (!ctx.response().ended()) {
           Object body = ar.result().body();
-          String json = body instanceof JsonObject o ? o.encode() : body instanceof JsonArray a ? a.encode() : "{}";
+          Buffer json = body instanceof EncodedJson e ? e.utf8()
+            : Buffer.buffer(body instanceof JsonObject o ? o.encode() : body instanceof JsonArray a ? a.encode() : "{}");
           ctx.response().setStatusCode(ar.result().status()).putHeader("Content-Type", "application/json").end(json);
         }
       });

@@ -1,5 +1,6 @@
 package io.thrume.store;
 
+import io.thrume.bus.EncodedJson;
 import io.thrume.bus.Failure;
 import io.thrume.model.Message;
 import io.thrume.model.Participant;
@@ -104,9 +105,10 @@ final class MessageStore {
   /**
    * {userId, conversationId, afterSeq?, beforeSeq?, limit} → {messages, hasMore}, seq ascending.
    * With afterSeq the page starts just after it (hasMore: newer ones remain); otherwise it ends
-   * just before beforeSeq, or at the newest message (hasMore: older ones remain).
+   * just before beforeSeq, or at the newest message (hasMore: older ones remain). Answered as
+   * {@link EncodedJson}: the page only passes through on its way to the client.
    */
-  Future<JsonObject> page(JsonObject body) {
+  Future<EncodedJson> page(JsonObject body) {
     UUID conversation = UUID.fromString(body.getString("conversationId"));
     UUID user = UUID.fromString(body.getString("userId"));
     Long after = body.getLong("afterSeq");
@@ -128,7 +130,7 @@ final class MessageStore {
         }
         JsonArray out = new JsonArray();
         messages.forEach(m -> out.add(m.toJson(urls)));
-        return new JsonObject().put("messages", out).put("hasMore", hasMore);
+        return EncodedJson.of(new JsonObject().put("messages", out).put("hasMore", hasMore));
       });
     });
   }
@@ -183,9 +185,9 @@ final class MessageStore {
    * lastChange?}}}: per position up to {@code limit} messages after it, and per changes entry up to
    * {@code limit} messages changed after it (changeSeq order, as they are now). The whole answer
    * stays within maxBytes; hasMore / changedHasMore say ask again. Conversations the user is not in
-   * are left out of the answer.
+   * are left out of the answer. Answered as {@link EncodedJson}, like a page.
    */
-  Future<JsonObject> sync(JsonObject body) {
+  Future<EncodedJson> sync(JsonObject body) {
     UUID user = UUID.fromString(body.getString("userId"));
     int limit = body.getInteger("limit");
     long maxBytes = body.getLong("maxBytes", Long.MAX_VALUE);
@@ -195,7 +197,7 @@ final class MessageStore {
     JsonObject changes = body.getJsonObject("changes", new JsonObject());
     return read(NEW, user, positions, limit, maxBytes, out, bytes)
       .compose(v -> read(CHANGED, user, changes, limit, maxBytes, out, bytes))
-      .map(v -> new JsonObject().put("conversations", out));
+      .map(v -> EncodedJson.of(new JsonObject().put("conversations", out)));
   }
 
   /** One of sync's two reads: new messages after seq positions, or changed ones after change positions. */

@@ -2,6 +2,7 @@ package io.thrume.store;
 
 import io.thrume.auth.AttachmentLinks;
 import io.thrume.bus.Addresses;
+import io.thrume.bus.EncodedJson;
 import io.thrume.bus.Handlers;
 import io.thrume.config.ConfigKeys;
 import io.thrume.config.Settings;
@@ -130,6 +131,8 @@ public class StoreVerticle extends VerticleBase {
     // batches up to MessageBatcher.SMALL_BATCH on the kept plan, larger ones planned for their size
     MessageBatcher inserts = new MessageBatcher(insertPool, pool, urls, metrics, insertConnections(config), MAX_BATCH,
       config.batchWindowMs(), (delayMs, action) -> vertx.setTimer(delayMs, id -> action.run()));
+    // page and sync answers pass through as JSON text, handed over without copies
+    EncodedJson.register(bus);
     Handlers.serve(bus, Addresses.STORE_ACCOUNT_CREATE, m -> accounts.create(m.body()));
     Handlers.serve(bus, Addresses.STORE_ACCOUNT_CREDENTIALS, m -> accounts.credentials(m.body()));
     Handlers.serve(bus, Addresses.STORE_ACCOUNT_GET, m -> accounts.get(m.body()));

@@ -1,8 +1,10 @@
 package io.thrume.transport;
 
+import io.thrume.bus.EncodedJson;
 import io.thrume.bus.Failure;
 import io.thrume.bus.ServiceFailure;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 
 /** The standard Vert.x event-bus bridge frames Thrume writes: rec and err. */
@@ -10,8 +12,17 @@ public final class Frames {
   private Frames() {
   }
 
-  /** {type: "rec", address, body}: an event on a registered address, or a reply. Encoded once per event. */
+  /**
+   * {type: "rec", address, body}: an event on a registered address, or a reply. Encoded once per
+   * event; a body already encoded ({@link EncodedJson}) is written as it is.
+   */
   public static Buffer rec(String address, Object body) {
+    if (body instanceof EncodedJson encoded) {
+      String quoted = Json.encode(address);
+      return Buffer.buffer(encoded.utf8().length() + quoted.length() + 40)
+        .appendString("{\"type\":\"rec\",\"address\":").appendString(quoted).appendString(",\"body\":")
+        .appendBuffer(encoded.utf8()).appendString("}");
+    }
     return utf8(new JsonObject().put("type", "rec").put("address", address).put("body", body));
   }
 

@@ -1,5 +1,6 @@
 package io.thrume.transport;
 
+import io.thrume.bus.EncodedJson;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -46,6 +47,17 @@ class FramesTest {
       JsonObject json = new JsonObject().put("text", text);
       assertEquals(new String(json.encode().getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8),
         Frames.utf8(json).toString(), text);
+    }
+  }
+
+  @Test
+  void aBodyAlreadyEncodedMakesTheSameFrameAsTheObject() {
+    // the reply address is the client's choice: quotes, backslashes and any text are escaped as in the object
+    String[] addresses = {"reply.1", "a\"b\\c", "héllo 👋 \u0000", "</script>"};
+    JsonObject body = new JsonObject().put("messages", new JsonArray().add(new JsonObject().put("content", "👨‍👩‍👧 \"x\"")))
+      .put("hasMore", false);
+    for (String address : addresses) {
+      assertArrayEquals(Frames.rec(address, body).getBytes(), Frames.rec(address, EncodedJson.of(body)).getBytes(), address);
     }
   }
 }
