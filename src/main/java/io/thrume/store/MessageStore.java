@@ -22,9 +22,12 @@ final class MessageStore {
   /**
    * What a message shows besides its ids and sender, for {@link Message#fromRow}: its changes, and
    * the sender and first 100 code points of the message it replies to, as that message is now.
+   * No reactions and no attachments come back as NULL, not as '{}' and '[]': the client decodes
+   * each JSONB value with a JSON parser of its own, two per message read (W4: 6 % of what a
+   * session allocated), and most messages have neither.
    */
   static final String REPLY_COLUMNS =
-    "m.edited_at, m.deleted_at, m.change_seq, m.reactions, m.reply_to_seq, "
+    "m.edited_at, m.deleted_at, m.change_seq, NULLIF(m.reactions, '{}'::jsonb) AS reactions, m.reply_to_seq, "
       + "(SELECT r.sender_id FROM message r WHERE r.conversation_id = m.conversation_id AND r.seq = m.reply_to_seq) "
       + "AS reply_sender_id, "
       + "(SELECT left(r.content, 100) FROM message r WHERE r.conversation_id = m.conversation_id AND r.seq = m.reply_to_seq) "
@@ -32,9 +35,9 @@ final class MessageStore {
   /** One attachment as a message shows it (signed URL added in Java), from an attachment row t. */
   static final String ATTACHMENT_JSON =
     "jsonb_build_object('id', t.id, 'name', t.name, 'size', t.size, 'contentType', t.content_type)";
-  /** The message's attachments, in the order its send listed them. */
+  /** The message's attachments, in the order its send listed them; NULL for none. */
   static final String ATTACHMENTS =
-    "(SELECT coalesce(jsonb_agg(" + ATTACHMENT_JSON + " ORDER BY t.position), '[]'::jsonb) FROM attachment t "
+    "(SELECT jsonb_agg(" + ATTACHMENT_JSON + " ORDER BY t.position) FROM attachment t "
       + "WHERE t.conversation_id = m.conversation_id AND t.message_seq = m.seq) AS attachments";
   static final String CHANGE_COLUMNS = REPLY_COLUMNS + ", " + ATTACHMENTS;
   /** The columns of a message but its attachments (the insert reads those from the request). */
