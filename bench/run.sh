@@ -19,7 +19,7 @@
 #   --w8-rates 100,400 (msgs/s), --w8-seconds 120, --w8-sockets 2000 (conversations of 20).
 # Options: --runs N, --workloads W1,W2,W3,W4,W5,W6,W7,W8, --servers thrume,socketio,socketio-naive, --seconds (per step),
 #   --idle 10000,19000, --idle-members 20 (W1's conversation size), --warmup-seconds (W2/W3/W5's unrecorded warm-up step; default: --seconds), --members 10,100,1000, --fanout-sockets 1000, --chat-users 10000,
-#   --churn-rates 1000,2000, --churn-seconds 60, --nodes 2,3, --server-cpus 0 (taskset list; "" = no pinning),
+#   --churn-rates 1000,2000, --churn-seconds 60, --churn-warmup-seconds 0 (W4 at its rate first, not measured), --nodes 2,3, --server-cpus 0 (taskset list; "" = no pinning),
 #   --out target/bench/results.md
 # W6 (ClusterChat.java; socket i on node i mod n, tickets from node 1, user.<id> and conversation.<id>
 #   registered, fresh conversations of 20, sends from when the last socket joined; missing deliveries

@@ -82,7 +82,8 @@ final class Report {
       .append(Arrays.toString(options.idleSizes())).append(", W2 members ").append(Arrays.toString(options.fanoutMembers()))
       .append(" on ").append(options.fanoutSockets()).append(" sockets, W3/W5 ").append(options.chatUsers())
       .append(" users, W4 ").append(Arrays.toString(options.churnRates())).append("/s for ").append(options.churnSeconds())
-      .append(" s, W6 ").append(Arrays.toString(options.w6().nodes())).append(" nodes at ")
+      .append(" s").append(options.churnWarmupSeconds() > 0 ? " after " + options.churnWarmupSeconds() + " s of warm-up at that rate" : "")
+      .append(", W6 ").append(Arrays.toString(options.w6().nodes())).append(" nodes at ")
       .append(Arrays.toString(options.w6().rates())).append(" msgs/s for ").append(options.w6().seconds()).append(" s, ")
       .append(options.w6().sockets()).append(" sockets, settle ").append(options.w6().settleMs()).append(" ms, drain ≤ ")
       .append(options.w6().drainMs()).append(" ms\n\n");
