@@ -1,9 +1,12 @@
 package io.thrume.model;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.json.jackson.JacksonCodec;
 import io.vertx.sqlclient.Row;
 
+import java.io.IOException;
 import java.time.OffsetDateTime;
 import java.util.UUID;
 
@@ -133,5 +136,51 @@ public record Message(UUID id, UUID conversationId, long seq, UUID senderId, Str
       .put("reactions", reactions.copy())
       .put("attachments", files)
       .put("changeSeq", changeSeq);
+  }
+
+  /**
+   * The same JSON text as {@code toJson(urls).encode()}, written to the generator without making
+   * the object: pages and syncs write twenty messages and more at a time (AnswerTextTest holds the
+   * two to the same bytes).
+   */
+  public void writeJson(JsonGenerator g, Urls urls) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("id", id.toString());
+    g.writeStringField("conversationId", conversationId.toString());
+    g.writeNumberField("seq", seq);
+    g.writeStringField("senderId", senderId.toString());
+    g.writeStringField("senderDisplayName", senderDisplayName);
+    g.writeStringField("content", content);
+    g.writeStringField("sentAt", Timestamps.iso(sentAt));
+    g.writeStringField("clientMessageId", clientMessageId);
+    g.writeStringField("editedAt", Timestamps.iso(editedAt));
+    g.writeStringField("deletedAt", Timestamps.iso(deletedAt));
+    g.writeFieldName("replyTo");
+    if (replyTo == null) {
+      g.writeNull();
+    } else {
+      g.writeStartObject();
+      g.writeNumberField("seq", replyTo.seq());
+      g.writeStringField("senderId", replyTo.senderId() == null ? null : replyTo.senderId().toString());
+      g.writeStringField("excerpt", replyTo.excerpt());
+      g.writeEndObject();
+    }
+    g.writeFieldName("reactions");
+    JacksonCodec.encodeJson(reactions, g);
+    g.writeArrayFieldStart("attachments");
+    for (Object a : attachments) {
+      JsonObject attachment = (JsonObject) a;
+      g.writeStartObject();
+      g.writeStringField("id", attachment.getString("id"));
+      g.writeStringField("name", attachment.getString("name"));
+      g.writeFieldName("size");
+      JacksonCodec.encodeJson(attachment.getLong("size"), g);
+      g.writeStringField("contentType", attachment.getString("contentType"));
+      g.writeStringField("url", urls.url(attachment.getString("id")));
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+    g.writeNumberField("changeSeq", changeSeq);
+    g.writeEndObject();
   }
 }

@@ -131,9 +131,7 @@ final class MessageStore {
         if (after == null) {
           Collections.reverse(messages);
         }
-        JsonArray out = new JsonArray();
-        messages.forEach(m -> out.add(m.toJson(urls)));
-        return EncodedJson.of(new JsonObject().put("messages", out).put("hasMore", hasMore));
+        return AnswerText.page(messages, hasMore, urls);
       });
     });
   }
@@ -194,34 +192,33 @@ final class MessageStore {
     UUID user = UUID.fromString(body.getString("userId"));
     int limit = body.getInteger("limit");
     long maxBytes = body.getLong("maxBytes", Long.MAX_VALUE);
-    JsonObject out = new JsonObject();
-    long[] bytes = {0};
+    AnswerText.Sync answer = new AnswerText.Sync(2);
     JsonObject positions = body.getJsonObject("positions", new JsonObject());
     JsonObject changes = body.getJsonObject("changes", new JsonObject());
-    return read(NEW, user, positions, limit, maxBytes, out, bytes)
-      .compose(v -> read(CHANGED, user, changes, limit, maxBytes, out, bytes))
-      .map(v -> EncodedJson.of(new JsonObject().put("conversations", out)));
+    return read(NEW, user, positions, limit, maxBytes, answer)
+      .compose(v -> read(CHANGED, user, changes, limit, maxBytes, answer))
+      .map(v -> answer.text(urls));
   }
 
-  /** One of sync's two reads: new messages after seq positions, or changed ones after change positions. */
-  private record SyncRead(String sql, String counterColumn, String counterField, String list, String more) {
+  /** One of sync's two reads (the index of its part): new messages after seq positions, or changed ones after change positions. */
+  private record SyncRead(int index, String sql, String counterColumn, String counterField, String list, String more) {
   }
 
-  private static final SyncRead NEW = new SyncRead(SYNC, "conversation_last_seq", "lastSeq", "messages", "hasMore");
+  private static final SyncRead NEW = new SyncRead(0, SYNC, "conversation_last_seq", "lastSeq", "messages", "hasMore");
   private static final SyncRead CHANGED =
-    new SyncRead(SYNC_CHANGES, "conversation_last_change", "lastChange", "changed", "changedHasMore");
+    new SyncRead(1, SYNC_CHANGES, "conversation_last_change", "lastChange", "changed", "changedHasMore");
 
-  /** Adds what the read finds after each position to the answer's entries, within the answer's bounds. */
-  private Future<Void> read(SyncRead read, UUID user, JsonObject positions, int limit, long maxBytes, JsonObject out,
-                            long[] bytes) {
+  /** Adds what the read finds after each position to the answer, within the answer's bounds. */
+  private Future<Void> read(SyncRead read, UUID user, JsonObject positions, int limit, long maxBytes, AnswerText.Sync answer) {
     if (positions.isEmpty()) {
       return Future.succeededFuture();
     }
     return pool.preparedQuery(read.sql()).execute(after(user, positions, limit)).map(rows -> {
       for (Row row : rows) {
-        JsonObject entry = entry(out, row.getUUID("position_id").toString(), bytes);
-        entry.put(read.counterField(), row.getLong(read.counterColumn()));
-        page(entry, read.list(), read.more(), row, limit, maxBytes, bytes);
+        AnswerText.Part part = answer.part(row.getUUID("position_id").toString(), read.index(), read.counterField(),
+          read.list(), read.more(), SYNC_ENTRY_BYTES);
+        part.counter = row.getLong(read.counterColumn());
+        page(part, row, limit, maxBytes, answer);
       }
       return null;
     });
@@ -239,32 +236,18 @@ final class MessageStore {
     return Tuple.of(user).addArrayOfUUID(ids).addArrayOfLong(after).addInteger(limit + 1);
   }
 
-  private static JsonObject entry(JsonObject out, String id, long[] bytes) {
-    JsonObject entry = out.getJsonObject(id);
-    if (entry == null) {
-      entry = new JsonObject();
-      out.put(id, entry);
-      bytes[0] += SYNC_ENTRY_BYTES;
-    }
-    return entry;
-  }
-
-  /** Adds the row's message to the entry's list, unless the page or the answer is full: then more = true. */
-  private void page(JsonObject entry, String list, String more, Row row, int limit, long maxBytes, long[] bytes) {
-    if (!entry.containsKey(list)) {
-      entry.put(list, new JsonArray()).put(more, false);
-    }
+  /** Adds the row's message to the part, unless the page or the answer is full: then more = true. */
+  private static void page(AnswerText.Part part, Row row, int limit, long maxBytes, AnswerText.Sync answer) {
     if (row.getUUID("id") == null) {
       return;
     }
-    JsonArray messages = entry.getJsonArray(list);
     Message message = Message.fromRow(row);
     long size = message.maxEncodedBytes();
-    if (messages.size() == limit || entry.getBoolean(more) || bytes[0] + size > maxBytes) {
-      entry.put(more, true);
+    if (part.messages.size() == limit || part.more || answer.bytes + size > maxBytes) {
+      part.more = true;
     } else {
-      messages.add(message.toJson(urls));
-      bytes[0] += size;
+      part.messages.add(message);
+      answer.bytes += size;
     }
   }
 
