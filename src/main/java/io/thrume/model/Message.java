@@ -85,8 +85,11 @@ public record Message(UUID id, UUID conversationId, long seq, UUID senderId, Str
     return n;
   }
 
-  /** At most how many bytes a string takes as a JSON string's content: UTF-8, escapes counted as six. */
+  /** At most how many bytes a string takes as a JSON string's content: UTF-8, escapes counted as six; null as null. */
   static long jsonBytes(String s) {
+    if (s == null) {
+      return 4;
+    }
     long n = 0;
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);

@@ -7,8 +7,8 @@ import io.thrume.model.Message;
 import io.vertx.core.buffer.Buffer;
 
 import java.io.IOException;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,7 +27,11 @@ final class AnswerText {
 
   /** {messages, hasMore}. */
   static EncodedJson page(List<Message> messages, boolean hasMore, Message.Urls urls) {
-    return write(g -> {
+    long bound = 40;
+    for (Message m : messages) {
+      bound += m.maxEncodedBytes();
+    }
+    return write(bound, g -> {
       g.writeStartObject();
       g.writeArrayFieldStart("messages");
       for (Message m : messages) {
@@ -84,7 +88,7 @@ final class AnswerText {
     }
 
     EncodedJson text(Message.Urls urls) {
-      return write(g -> {
+      return write(bytes + 40, g -> {
         g.writeStartObject();
         g.writeObjectFieldStart("conversations");
         for (Map.Entry<String, Part[]> conversation : conversations.entrySet()) {
@@ -118,14 +122,47 @@ final class AnswerText {
     void write(JsonGenerator g) throws IOException;
   }
 
-  private static EncodedJson write(Body body) {
-    StringWriter text = new StringWriter(1024);
-    try (JsonGenerator g = JSON.createGenerator(text)) {
+  /** The text in a builder sized for it ({@code sizeHint}: the answer's bound), then once to UTF-8. */
+  private static EncodedJson write(long sizeHint, Body body) {
+    StringBuilder text = new StringBuilder((int) Math.min(Math.max(sizeHint, 256), 1 << 20));
+    try (JsonGenerator g = JSON.createGenerator(new Appender(text))) {
       body.write(g);
     } catch (IOException e) {
-      // a StringWriter does not fail
+      // appending to a StringBuilder does not fail
       throw new UncheckedIOException(e);
     }
     return new EncodedJson(Buffer.buffer(text.toString()));
+  }
+
+  /** A Writer onto a StringBuilder: a StringWriter's buffer is synchronized, and grows from its own small start. */
+  private static final class Appender extends Writer {
+    private final StringBuilder text;
+
+    Appender(StringBuilder text) {
+      this.text = text;
+    }
+
+    @Override
+    public void write(char[] chars, int off, int len) {
+      text.append(chars, off, len);
+    }
+
+    @Override
+    public void write(String s, int off, int len) {
+      text.append(s, off, off + len);
+    }
+
+    @Override
+    public void write(int c) {
+      text.append((char) c);
+    }
+
+    @Override
+    public void flush() {
+    }
+
+    @Override
+    public void close() {
+    }
   }
 }

@@ -31,6 +31,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.core.net.impl.VertxHandler;
 
@@ -173,7 +174,10 @@ public final class ChannelTransport extends ChannelInboundHandlerAdapter impleme
   public void write(Buffer frame) {
     if (!closed) {
       unflushed = false;
-      channel.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(frame.getBytes())), channel.voidPromise());
+      // the frame's own bytes, not a copy (a sync answer is tens of KB); the frame encoder releases
+      // what it wrote, which must not free the Buffer: the same Buffer may go to other sockets
+      ByteBuf bytes = Unpooled.unreleasableBuffer(((BufferInternal) frame).getByteBuf());
+      channel.writeAndFlush(new BinaryWebSocketFrame(bytes), channel.voidPromise());
     }
   }
 
