@@ -19,11 +19,7 @@ public record EncodedJson(Buffer utf8) {
 
   /** Makes the codec the event bus' default for EncodedJson; idempotent, before the first answer. */
   public static void register(EventBus bus) {
-    try {
-      bus.registerDefaultCodec(EncodedJson.class, new Codec());
-    } catch (IllegalStateException registeredAlready) {
-      // another verticle of this node (or another node deployed on the same Vert.x in tests) did
-    }
+    ImmutableCodec.registerDefault(bus, EncodedJson.class, new Codec());
   }
 
   /** Services answer only their own node; should one cross the cluster, the text travels length-prefixed. */

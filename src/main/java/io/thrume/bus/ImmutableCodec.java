@@ -1,5 +1,6 @@
 package io.thrume.bus;
 
+import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.MessageCodec;
 
 /**
@@ -11,6 +12,18 @@ public abstract class ImmutableCodec<T> implements MessageCodec<T, T> {
 
   protected ImmutableCodec(String name) {
     this.name = name;
+  }
+
+  /**
+   * Makes the codec the event bus' default for its type; idempotent, since several verticles of a
+   * node (and several nodes deployed on one Vert.x in tests) each register what they need.
+   */
+  public static <T> void registerDefault(EventBus bus, Class<T> type, ImmutableCodec<T> codec) {
+    try {
+      bus.registerDefaultCodec(type, codec);
+    } catch (IllegalStateException registeredAlready) {
+      // this event bus has it
+    }
   }
 
   @Override

@@ -19,11 +19,7 @@ public final class ServiceFailureCodec extends ImmutableCodec<ServiceFailure> {
 
   /** Makes the codec the event bus' default for ServiceFailure; once per Vert.x instance, before any request. */
   public static void register(EventBus bus) {
-    try {
-      bus.registerDefaultCodec(ServiceFailure.class, new ServiceFailureCodec());
-    } catch (IllegalStateException registeredAlready) {
-      // a second node deployment on the same Vert.x (tests): the codec is there
-    }
+    registerDefault(bus, ServiceFailure.class, new ServiceFailureCodec());
   }
 
   @Override

@@ -60,11 +60,7 @@ final class EventBundle {
    * arrives from another node, and before it publishes one; idempotent.
    */
   static void registerCodec(EventBus bus) {
-    try {
-      bus.registerDefaultCodec(EventBundle.class, new Codec());
-    } catch (IllegalStateException registeredAlready) {
-      // this event bus has it: another verticle or an earlier outbox registered it
-    }
+    ImmutableCodec.registerDefault(bus, EventBundle.class, new Codec());
   }
 
   /** How a bundle crosses the cluster, and why it does not need to within a node. */

@@ -18,10 +18,7 @@ public final class Frames {
    */
   public static Buffer rec(String address, Object body) {
     if (body instanceof EncodedJson encoded) {
-      String quoted = Json.encode(address);
-      return Buffer.buffer(encoded.utf8().length() + quoted.length() + 40)
-        .appendString("{\"type\":\"rec\",\"address\":").appendString(quoted).appendString(",\"body\":")
-        .appendBuffer(encoded.utf8()).appendString("}");
+      return recAround(Json.encode(address), encoded.utf8());
     }
     return utf8(new JsonObject().put("type", "rec").put("address", address).put("body", body));
   }
@@ -36,8 +33,13 @@ public final class Frames {
 
   /** The same rec frame around a body already encoded as JSON (the address must need no escaping). */
   public static Buffer recOf(String address, Buffer encodedBody) {
-    return Buffer.buffer(encodedBody.length() + address.length() + 40)
-      .appendString("{\"type\":\"rec\",\"address\":\"").appendString(address).appendString("\",\"body\":")
+    return recAround('"' + address + '"', encodedBody);
+  }
+
+  /** A rec frame of an address already written as a JSON string, around a body already encoded. */
+  private static Buffer recAround(String quotedAddress, Buffer encodedBody) {
+    return Buffer.buffer(encodedBody.length() + quotedAddress.length() + 40)
+      .appendString("{\"type\":\"rec\",\"address\":").appendString(quotedAddress).appendString(",\"body\":")
       .appendBuffer(encodedBody).appendString("}");
   }
 
