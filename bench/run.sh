@@ -18,7 +18,7 @@
 # W8 (ClusterChat on one node; the report adds the send window's second half, after the JIT's warm-up):
 #   --w8-rates 100,400 (msgs/s), --w8-seconds 120, --w8-sockets 2000 (conversations of 20).
 # Options: --runs N, --workloads W1,W2,W3,W4,W5,W6,W7,W8, --servers thrume,socketio,socketio-naive, --seconds (per step),
-#   --idle 10000,19000, --idle-members 20 (W1's conversation size), --warmup-seconds (W2/W3/W5's unrecorded warm-up step; default: --seconds), --members 10,100,1000, --fanout-sockets 1000, --chat-users 10000,
+#   --idle 10000,19000, --idle-members 20 (W1's conversation size), --idle-warmup-sockets 0 (W1 connects and closes that many first, unmeasured), --warmup-seconds (W2/W3/W5's unrecorded warm-up step; default: --seconds), --members 10,100,1000, --fanout-sockets 1000, --chat-users 10000,
 #   --churn-rates 1000,2000, --churn-seconds 60, --churn-warmup-seconds 0 (W4 at its rate first, not measured), --nodes 2,3, --server-cpus 0 (taskset list; "" = no pinning),
 #   --out target/bench/results.md
 # W6 (ClusterChat.java; socket i on node i mod n, tickets from node 1, user.<id> and conversation.<id>
@@ -35,6 +35,7 @@
 #   thread; BENCH_HISTOGRAMS=dir saves W1's class histograms; BENCH_SERVER_CPUS is --server-cpus' default;
 #   BENCH_METRICS=dir saves every Thrume node's /metrics before and after each W2/W3/W5 step
 #   (<step>-before-node<i>.prom, …-after-…), to split latency by stage with bench/stages.py;
+#   BENCH_PG_STATEMENTS=dir writes dir/run<r>-<server>-W1-<size>.txt, the statements each W1 run sent (pg_stat_statements);
 #   BENCH_PG_SHARED_BUFFERS sizes the benchmark's PostgreSQL buffers (default 512MB, for W7's million messages).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

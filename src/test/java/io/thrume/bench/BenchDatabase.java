@@ -6,7 +6,10 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.flywaydb.core.Flyway;
 
 import java.sql.Connection;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -40,11 +43,21 @@ final class BenchDatabase implements AutoCloseable {
     // docs/performance.md). A production database is sized for its working set;
     // BENCH_PG_SHARED_BUFFERS sets another size.
     String buffers = System.getenv().getOrDefault("BENCH_PG_SHARED_BUFFERS", "");
-    postgres = EmbeddedPostgres.builder().setServerConfig("max_connections", "200")
-      .setServerConfig("shared_buffers", buffers.isBlank() ? "512MB" : buffers).start();
+    EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder().setServerConfig("max_connections", "200")
+      .setServerConfig("shared_buffers", buffers.isBlank() ? "512MB" : buffers);
+    if (statementsDir() != null) {
+      builder.setServerConfig("shared_preload_libraries", "pg_stat_statements")
+        .setServerConfig("pg_stat_statements.track_planning", "on");
+    }
+    postgres = builder.start();
     try (Connection c = postgres.getPostgresDatabase().getConnection()) {
       c.createStatement().execute("CREATE USER thrume WITH PASSWORD 'pw-thrume'");
       c.createStatement().execute("CREATE DATABASE chat OWNER thrume");
+    }
+    if (statementsDir() != null) {
+      try (Connection c = postgres.getDatabase("postgres", "chat").getConnection()) {
+        c.createStatement().execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+      }
     }
     Flyway.configure().dataSource("jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/chat", "thrume", "pw-thrume")
       .locations("classpath:db/migration").load().migrate();
@@ -102,6 +115,44 @@ final class BenchDatabase implements AutoCloseable {
       c.createStatement().execute("VACUUM ANALYZE");
     }
     return new Population(ids, conversations, size);
+  }
+
+  /** BENCH_PG_STATEMENTS: a directory for the statements each W1 run sent, from pg_stat_statements; null: not kept. */
+  static Path statementsDir() {
+    String dir = System.getenv("BENCH_PG_STATEMENTS");
+    return dir == null || dir.isBlank() ? null : Path.of(dir);
+  }
+
+  /** With BENCH_PG_STATEMENTS set, forgets the statements counted so far. */
+  void resetStatements() throws Exception {
+    if (statementsDir() != null) {
+      try (Connection c = postgres.getDatabase("postgres", "chat").getConnection()) {
+        c.createStatement().execute("SELECT pg_stat_statements_reset()");
+      }
+    }
+  }
+
+  /**
+   * With BENCH_PG_STATEMENTS set, writes {@code <label>.txt} there: the statements since the last
+   * reset, by total execution time (calls, rows, execution and planning ms, both in µs per call, the text).
+   */
+  void saveStatements(String label) throws Exception {
+    Path dir = statementsDir();
+    if (dir == null) {
+      return;
+    }
+    StringBuilder out = new StringBuilder("calls | rows | exec_ms | plan_ms | us_per_call | query\n");
+    try (Connection c = postgres.getDatabase("postgres", "chat").getConnection();
+         ResultSet r = c.createStatement().executeQuery("SELECT calls, rows, round(total_exec_time) AS exec_ms, "
+           + "round(total_plan_time) AS plan_ms, round(1000 * (total_exec_time + total_plan_time) / NULLIF(calls, 0)) AS us_per_call, "
+           + "regexp_replace(query, '\\s+', ' ', 'g') AS q FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 30")) {
+      while (r.next()) {
+        out.append(String.format("%d | %d | %d | %d | %d | %s%n", r.getLong(1), r.getLong(2), r.getLong(3), r.getLong(4),
+          r.getLong(5), r.getString(6)));
+      }
+    }
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve(label + ".txt"), out);
   }
 
   /** Distinct words of the messages W7 stores and searches. */

@@ -34,7 +34,7 @@ public final class Benchmark {
   private int run;
 
   record Options(int runs, List<String> workloads, List<String> servers, int seconds, int warmupSeconds, int[] idleSizes,
-                 int idleMembers, int[] fanoutMembers, int fanoutSockets, int chatUsers, int churnSeconds, double[] churnRates, int churnWarmupSeconds,
+                 int idleMembers, int idleWarmupSockets, int[] fanoutMembers, int fanoutSockets, int chatUsers, int churnSeconds, double[] churnRates, int churnWarmupSeconds,
                  int[] clusterNodes, ClusterChat.Options w6, ClusterChat.Options w8, int searchMessages, int searches, int searchInFlight,
                  int heavyUsers, int heavyConversations, int heavySearches, List<String> launcher, Path out) {
     static Options parse(String[] args) {
@@ -49,7 +49,8 @@ public final class Benchmark {
         List.of(a.getOrDefault("workloads", "W1,W2,W3,W4,W5,W6,W7,W8").split(",")),
         servers(a.getOrDefault("servers", "thrume,socketio,socketio-naive")),
         Integer.parseInt(a.getOrDefault("seconds", "10")), Integer.parseInt(a.getOrDefault("warmup-seconds", a.getOrDefault("seconds", "10"))),
-        ints(a.getOrDefault("idle", "10000,19000")), Integer.parseInt(a.getOrDefault("idle-members", "20")), ints(a.getOrDefault("members", "10,100,1000")),
+        ints(a.getOrDefault("idle", "10000,19000")), Integer.parseInt(a.getOrDefault("idle-members", "20")),
+        Integer.parseInt(a.getOrDefault("idle-warmup-sockets", "0")), ints(a.getOrDefault("members", "10,100,1000")),
         Integer.parseInt(a.getOrDefault("fanout-sockets", "1000")),
         Integer.parseInt(a.getOrDefault("chat-users", "10000")),
         Integer.parseInt(a.getOrDefault("churn-seconds", "60")),
@@ -124,7 +125,9 @@ public final class Benchmark {
         if (options.workloads().contains("W1") && !naive) {
           for (int size : options.idleSizes()) {
             Population p = db.seed(size, options.idleMembers(), 0);
-            Idle idle = with(server, 1, "W1-" + size, w -> w.idle(p, size, 30));
+            db.resetStatements();
+            Idle idle = with(server, 1, "W1-" + size, w -> w.idle(p, size, options.idleWarmupSockets(), 30));
+            db.saveStatements("run" + run + "-" + server + "-W1-" + size);
             System.out.printf("run %d %s W1 %d: %s%n", run, server, size, idle);
             report.idle(name(server), size, idle);
           }

@@ -79,7 +79,9 @@ final class Report {
       .append(" (embedded) and the generator are not pinned.\n");
     flags.forEach(f -> md.append("- ").append(f).append("\n"));
     md.append("- Options: runs ").append(options.runs()).append(", ").append(options.seconds()).append(" s per step, W1 ")
-      .append(Arrays.toString(options.idleSizes())).append(", W2 members ").append(Arrays.toString(options.fanoutMembers()))
+      .append(Arrays.toString(options.idleSizes()))
+      .append(options.idleWarmupSockets() > 0 ? " after " + options.idleWarmupSockets() + " sockets connected and closed" : "")
+      .append(", W2 members ").append(Arrays.toString(options.fanoutMembers()))
       .append(" on ").append(options.fanoutSockets()).append(" sockets, W3/W5 ").append(options.chatUsers())
       .append(" users, W4 ").append(Arrays.toString(options.churnRates())).append("/s for ").append(options.churnSeconds())
       .append(" s").append(options.churnWarmupSeconds() > 0 ? " after " + options.churnWarmupSeconds() + " s of warm-up at that rate" : "")
@@ -90,8 +92,9 @@ final class Report {
 
     if (!idle.isEmpty()) {
       md.append("## W1 idle connections\n\nFor each server and size, the run with the median RSS per connection (every "
-        + "column from that run; ties: run order), then every run.\n\n| server | connections | run | connects/s | heap per connection "
-        + "| RSS per connection | heartbeat CPU % | heartbeat µs per connection·s | dropped |\n|---|---|---|---|---|---|---|---|---|\n");
+        + "column from that run; ties: run order), then every run.\n\n| server | connections | run | connects/s | server CPU µs per connect "
+        + "| database CPU µs per connect | generator CPU % | machine CPU % | heap per connection "
+        + "| RSS per connection | heartbeat CPU % | heartbeat µs per connection·s | dropped |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
       idle.forEach((key, runs) -> {
         int median = medianRun(runs, Comparator.comparingDouble(Idle::rssBytesPerConnection));
         idleRow(md, key, "**median: run " + (median + 1) + "**", runs.get(median));
@@ -222,7 +225,8 @@ final class Report {
   }
 
   private static void idleRow(StringBuilder md, String key, String run, Idle r) {
-    md.append(String.format("| %s | %s | %.0f/s | %.1f KB | %.1f KB | %.2f | %.3f | %d |%n", key, run, r.connectsPerSecond(),
+    md.append(String.format("| %s | %s | %.0f/s | %.0f | %.0f | %.0f | %.0f | %.1f KB | %.1f KB | %.2f | %.3f | %d |%n", key, run,
+      r.connectsPerSecond(), r.cpuMicrosPerConnect(), r.databaseMicrosPerConnect(), r.generatorCpuPercent(), r.machineCpuPercent(),
       r.heapBytesPerConnection() / 1024, r.rssBytesPerConnection() / 1024, r.heartbeatCpuPercent(),
       r.heartbeatMicrosPerConnectionSecond(), r.failed()));
   }

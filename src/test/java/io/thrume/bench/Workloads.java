@@ -46,7 +46,8 @@ final class Workloads {
   }
 
   /** W1: connections, their memory and their heartbeat. */
-  record Idle(int connections, double connectsPerSecond, double heapBytesPerConnection, double rssBytesPerConnection,
+  record Idle(int connections, double connectsPerSecond, double cpuMicrosPerConnect, double databaseMicrosPerConnect,
+              double generatorCpuPercent, double machineCpuPercent, double heapBytesPerConnection, double rssBytesPerConnection,
               double heartbeatCpuPercent, double heartbeatMicrosPerConnectionSecond, long failed) {
   }
 
@@ -118,13 +119,32 @@ final class Workloads {
     Thread.sleep(1000);
   }
 
-  /** W1: connects {@code count} idle sockets; memory per socket against the empty server; then a heartbeat window. */
-  Idle idle(Population population, int count, int heartbeatSeconds) throws Exception {
+  /**
+   * W1: connects {@code count} idle sockets; memory per socket against the empty server; then a heartbeat window.
+   * With {@code warmupSockets} &gt; 0, that many of the sockets are connected and closed first, unmeasured: a
+   * server that has just started compiles its connect path during the first thousands of connects.
+   */
+  Idle idle(Population population, int count, int warmupSockets, int heartbeatSeconds) throws Exception {
+    if (warmupSockets > 0) {
+      connect(population, Math.min(warmupSockets, count));
+      closeAll();
+      // the closed sockets' state (tickets, presence) settles before the empty server is measured
+      Thread.sleep(5000);
+    }
     Thread.sleep(2000);
     BenchServer.Memory before = server.memory();
     histogram("before");
+    long cpuBefore = ProcStats.cpuNanos(server.pids());
+    long generatorBefore = ProcStats.generatorCpuNanos();
+    long databaseBefore = ProcStats.databaseCpuNanos();
+    long[] machineBefore = ProcStats.machineJiffies();
+    long connecting = System.nanoTime();
     double rate = connect(population, count);
     long connected = System.nanoTime();
+    double connectCpuNanos = ProcStats.cpuNanos(server.pids()) - cpuBefore;
+    double databaseNanos = ProcStats.databaseCpuNanos() - databaseBefore;
+    double generatorPercent = 100 * (ProcStats.generatorCpuNanos() - generatorBefore) / (double) (connected - connecting);
+    double machinePercent = ProcStats.machineBusyPercent(machineBefore, ProcStats.machineJiffies());
     Thread.sleep(5000);
     BenchServer.Memory after = server.memory();
     histogram("after-" + count);
@@ -144,7 +164,7 @@ final class Workloads {
       });
     }
     int open = (int) sessions.stream().filter(s -> !s.ws.isClosed()).count();
-    return new Idle(count, rate, (after.heapBytes() - before.heapBytes()) / (double) count,
+    return new Idle(count, rate, connectCpuNanos / 1e3 / count, databaseNanos / 1e3 / count, generatorPercent, machinePercent, (after.heapBytes() - before.heapBytes()) / (double) count,
       (after.rssBytes() - before.rssBytes()) / (double) count, 100 * cpuSeconds / heartbeatSeconds,
       cpuSeconds * 1e6 / heartbeatSeconds / count, count - open);
   }
