@@ -302,13 +302,13 @@ public final class BridgeNode {
     Limits.take(bus, socket.userId, Action.REGISTER).compose(v -> policy.mayRegister(socket.userId, address))
       .onComplete(ar -> {
         if (ar.succeeded()) {
-          fanout.subscribe(socket, address);
-        } else {
-          refuse(socket, address, ar.cause());
-          if (ar.cause() instanceof ServiceFailure f && f.code() == Failure.FORBIDDEN) {
-            // a refused register costs twice: probing for conversations is not cheap
-            Limits.take(bus, socket.userId, Action.REGISTER);
-          }
+          fanout.subscribe(socket, address).onComplete(v -> socket.release());
+          return;
+        }
+        refuse(socket, address, ar.cause());
+        if (ar.cause() instanceof ServiceFailure f && f.code() == Failure.FORBIDDEN) {
+          // a refused register costs twice: probing for conversations is not cheap
+          Limits.take(bus, socket.userId, Action.REGISTER);
         }
         socket.release();
       });

@@ -7,6 +7,7 @@ import io.thrume.bus.Local;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
@@ -91,6 +92,10 @@ public final class NodeFanout {
     boolean removed;
     /** For conversations; made and used on the fan-out's context only. */
     Sequencer sequencer;
+    /** Conversations: the store has said where the conversation stood (or could not); under the topic's lock. */
+    boolean startKnown;
+    /** Subscriptions waiting for {@link #startKnown}, each completed on its socket's context; under the topic's lock. */
+    List<Runnable> awaitingStart;
 
     Topic(String address) {
       this.address = address;
@@ -241,11 +246,19 @@ public final class NodeFanout {
     return topics.size();
   }
 
-  /** Registers the socket on an already authorized address; call on the socket's own context. */
-  public void subscribe(ClientSocket socket, String address) {
+  /**
+   * Registers the socket on an already authorized address; call on the socket's own context.
+   * Completes there once the registration is in effect: for a conversation, once this node knows
+   * where the conversation stood when it began delivering it. A message sent after that is past
+   * the sequencer's start, so it reaches the socket in order; one committed before the node asked
+   * but published after may come late, out of order (Sequencer), and a register that took effect
+   * earlier would have let such a message be sent after it.
+   */
+  public Future<Void> subscribe(ClientSocket socket, String address) {
     if (!socket.isClosed() && socket.addresses.add(address)) {
-      join(socket, address);
+      return join(socket, address);
     }
+    return Future.succeededFuture();
   }
 
   /** Removes one registration; call on the socket's own context. */
@@ -276,12 +289,14 @@ public final class NodeFanout {
     socket.watching = wanted.isEmpty() ? null : wanted;
   }
 
-  private void join(ClientSocket socket, String key) {
+  private Future<Void> join(ClientSocket socket, String key) {
     LoopHub hub = hub(socket.context);
     hub.subscribe(key, socket);
+    boolean conversation = key.startsWith(Addresses.CONVERSATION_PREFIX);
     while (true) {
       Topic topic = topics.computeIfAbsent(key, Topic::new);
       boolean fresh;
+      Promise<Void> inEffect = null;
       synchronized (topic) {
         if (topic.removed) {
           continue;
@@ -290,18 +305,41 @@ public final class NodeFanout {
         if (topic.socketsPerHub.merge(hub, 1, Integer::sum) == 1) {
           topic.hubs = topic.socketsPerHub.keySet().toArray(new LoopHub[0]);
         }
+        if (conversation && !topic.startKnown) {
+          Promise<Void> waiting = Promise.promise();
+          Context on = socket.context;
+          if (topic.awaitingStart == null) {
+            topic.awaitingStart = new ArrayList<>(2);
+          }
+          topic.awaitingStart.add(() -> on.runOnContext(v -> waiting.complete()));
+          inEffect = waiting;
+        }
       }
-      if (fresh && key.startsWith(Addresses.CONVERSATION_PREFIX)) {
+      if (fresh && conversation) {
         // where the conversation stands now: its messages from here on are due to this node's sockets
         context.runOnContext(v -> askStart(topic));
       }
-      return;
+      return inEffect == null ? Future.succeededFuture() : inEffect.future();
+    }
+  }
+
+  /** The topic's start is known (or will not be): subscriptions waiting for it take effect. */
+  private static void startKnown(Topic topic) {
+    List<Runnable> waiting;
+    synchronized (topic) {
+      topic.startKnown = true;
+      waiting = topic.awaitingStart;
+      topic.awaitingStart = null;
+    }
+    if (waiting != null) {
+      waiting.forEach(Runnable::run);
     }
   }
 
   /** On the fan-out's context: the topic's sequencer waits for its start, asked with others on the next turn. */
   private void askStart(Topic topic) {
     if (topic.removed || !sequencer(topic).starting()) {
+      startKnown(topic);
       return;
     }
     startingTopics.add(topic);
@@ -325,6 +363,7 @@ public final class NodeFanout {
           } else {
             t.sequencer.startUnknown();
           }
+          startKnown(t);
         }
       });
   }

@@ -11,10 +11,13 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -131,6 +134,42 @@ class BridgeDeliveryTest {
       m.request("presence.watch", new JsonObject().put("userIds", new JsonArray()));
       List<String> order = m.received.stream().map(f -> f.getString("type") + " " + f.getString("address")).toList();
       assertEquals("err conversation." + theirs, order.get(0), "the register's refusal comes first: " + order);
+    }
+  }
+
+  /**
+   * A register takes effect once the node knows where the conversation stood when it began
+   * delivering it (NodeFanout.subscribe): a message sent after the register is then past the
+   * sequencer's start and arrives in order. Here that answer is held back: the conversation table
+   * is locked, the membership check (on participant) is not, so the register is authorized at once
+   * and only its start waits; the request sent after it must wait too.
+   */
+  @Test
+  void aRegisterTakesEffectOnceTheNodeKnowsWhereTheConversationStands() throws Exception {
+    User alice = rest.register("alice");
+    User bob = rest.register("bob");
+    String conversation = rest.conversation(alice, bob);
+    try (BridgeClient a = BridgeClient.connect(thrume, alice.token());
+         Connection c = thrume.jdbc();
+         Statement s = c.createStatement()) {
+      c.setAutoCommit(false);
+      s.execute("LOCK TABLE conversation IN ACCESS EXCLUSIVE MODE");
+      try {
+        a.register("conversation." + conversation);
+        String probe = "probe-" + conversation;
+        a.sendFrame(new JsonObject().put("type", "send").put("address", "presence.watch")
+          .put("body", new JsonObject().put("userIds", new JsonArray())).put("replyAddress", probe));
+        assertNull(a.poll(f -> probe.equals(f.getString("address")), Duration.ofMillis(1_500)),
+          "the request after the register was answered while where the conversation stands was unknown");
+        c.rollback();
+        assertNotNull(a.poll(f -> probe.equals(f.getString("address")), BridgeClient.WAIT),
+          "the request after the register is answered once the node knows where the conversation stands");
+      } finally {
+        c.rollback();
+      }
+      // and the register is in effect: a message sent now reaches the socket
+      JsonObject sent = rest.sendMessage(alice, conversation, "after the start", "start-1").json();
+      assertEquals(sent, a.event("conversation." + conversation, "message").getJsonObject("message"));
     }
   }
 }
