@@ -93,14 +93,9 @@ public class StoreVerticle extends VerticleBase {
     return Math.max(1, config.poolSize() / 2);
   }
 
-  /**
-   * The lookup pool's connections: as many as the pool's. Each read takes tens of µs, but a node's
-   * sockets reconnect together (a restart elsewhere), each with a sync: with half as many,
-   * RollingRestartTest's slowest socket came back in 9.9–10.4 s of its node's SIGTERM (4 runs; its
-   * bound is 10), with as many 6.9 and 8.4 s, and 6.4 s when these reads shared the pool.
-   */
+  /** The lookup pool's connections: half the pool size, beside the pool; each read on them takes tens of µs. */
   static int lookupConnections(StoreConfig config) {
-    return config.poolSize();
+    return Math.max(1, config.poolSize() / 2);
   }
 
   @Override
