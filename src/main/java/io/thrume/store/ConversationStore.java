@@ -78,9 +78,9 @@ final class ConversationStore {
     "INSERT INTO participant (conversation_id, account_id, status) SELECT $1, unnest($2::uuid[]), 'invited' "
       + "ON CONFLICT DO NOTHING";
   private static final String RENAME = "UPDATE conversation SET title = $2 WHERE id = $1";
-  static final String MEMBER =
+  private static final String MEMBER =
     "SELECT status FROM participant WHERE conversation_id = $1 AND account_id = $2";
-  static final String LAST_SEQS = "SELECT id, last_seq FROM conversation WHERE id = ANY($1)";
+  private static final String LAST_SEQS = "SELECT id, last_seq FROM conversation WHERE id = ANY($1)";
   // People whose presence $1 may see (optionally only those among $2), with when they were last
   // seen: they share a conversation with $1 that THEY have accepted (what $1 accepted does not
   // matter), and they have not blocked $1.
@@ -93,13 +93,10 @@ final class ConversationStore {
       + "AND NOT EXISTS (SELECT 1 FROM block b WHERE b.blocker_id = a.id AND b.blocked_id = $1)";
 
   private final Pool pool;
-  /** Membership checks and last seqs: by key, on kept plans (StoreVerticle.forKeptPlans). */
-  private final Pool lookups;
   private final Message.Urls urls;
 
-  ConversationStore(Pool pool, Pool lookups, Message.Urls urls) {
+  ConversationStore(Pool pool, Message.Urls urls) {
     this.pool = pool;
-    this.lookups = lookups;
     this.urls = urls;
   }
 
@@ -290,7 +287,7 @@ final class ConversationStore {
 
   /** {userId, conversationId} → {member: true|false, status: "accepted"|"invited"|null}. */
   Future<JsonObject> membership(JsonObject body) {
-    return lookups.preparedQuery(MEMBER)
+    return pool.preparedQuery(MEMBER)
       .execute(Tuple.of(UUID.fromString(body.getString("conversationId")), UUID.fromString(body.getString("userId"))))
       .map(rows -> {
         String status = rows.size() > 0 ? rows.iterator().next().getString("status") : null;
@@ -304,7 +301,7 @@ final class ConversationStore {
    */
   Future<JsonObject> lastSeqs(JsonObject body) {
     UUID[] ids = body.getJsonArray("ids").stream().map(o -> UUID.fromString((String) o)).toArray(UUID[]::new);
-    return lookups.preparedQuery(LAST_SEQS).execute(Tuple.of(ids)).map(rows -> {
+    return pool.preparedQuery(LAST_SEQS).execute(Tuple.of(ids)).map(rows -> {
       JsonObject seqs = new JsonObject();
       rows.forEach(row -> seqs.put(row.getUUID(0).toString(), row.getLong(1)));
       return new JsonObject().put("seqs", seqs);

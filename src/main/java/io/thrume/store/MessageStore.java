@@ -58,7 +58,7 @@ final class MessageStore {
     "UPDATE participant SET delivered_seq = $3 WHERE conversation_id = $1 AND account_id = $2 AND delivered_seq < $3 "
       + "RETURNING delivered_seq";
   // Every conversation of the positions the user is in, with up to $4 messages after its position.
-  static final String SYNC =
+  private static final String SYNC =
     "SELECT pos.conversation_id AS position_id, c.last_seq AS conversation_last_seq, m.* "
       + "FROM unnest($2::uuid[], $3::bigint[]) AS pos (conversation_id, after_seq) "
       + "JOIN participant p ON p.conversation_id = pos.conversation_id AND p.account_id = $1 "
@@ -67,7 +67,7 @@ final class MessageStore {
       + "  WHERE m.conversation_id = pos.conversation_id AND m.seq > pos.after_seq ORDER BY m.seq LIMIT $4) m ON true "
       + "ORDER BY pos.conversation_id, m.seq";
   // The same for changes: per conversation, up to $4 messages changed after its position.
-  static final String SYNC_CHANGES =
+  private static final String SYNC_CHANGES =
     "SELECT pos.conversation_id AS position_id, c.last_change AS conversation_last_change, m.* "
       + "FROM unnest($2::uuid[], $3::bigint[]) AS pos (conversation_id, after_change) "
       + "JOIN participant p ON p.conversation_id = pos.conversation_id AND p.account_id = $1 "
@@ -82,13 +82,10 @@ final class MessageStore {
   /** What a conversation's entry in a sync answer takes besides its messages, at most. */
   private static final int SYNC_ENTRY_BYTES = 100;
   private final Pool pool;
-  /** Sync's reads: by key, on kept plans (StoreVerticle.forKeptPlans). */
-  private final Pool lookups;
   private final Message.Urls urls;
 
-  MessageStore(Pool pool, Pool lookups, Message.Urls urls) {
+  MessageStore(Pool pool, Message.Urls urls) {
     this.pool = pool;
-    this.lookups = lookups;
     this.urls = urls;
   }
 
@@ -216,7 +213,7 @@ final class MessageStore {
     if (positions.isEmpty()) {
       return Future.succeededFuture();
     }
-    return lookups.preparedQuery(read.sql()).execute(after(user, positions, limit)).map(rows -> {
+    return pool.preparedQuery(read.sql()).execute(after(user, positions, limit)).map(rows -> {
       for (Row row : rows) {
         AnswerText.Part part = answer.part(row.getUUID("position_id").toString(), read.index(), read.counterField(),
           read.list(), read.more(), SYNC_ENTRY_BYTES);

@@ -30,17 +30,11 @@ public class StoreVerticle extends VerticleBase {
   private static final long SESSION_PURGE_MS = 6 * 3600_000L;
   /** Statements up to this many characters are prepared once per connection and kept ({@link #kept}). */
   static final int KEPT_SQL_LIMIT = 16_384;
-  /** How each pool's connections name themselves to PostgreSQL (pg_stat_activity.application_name). */
-  static final String POOL_NAME = "thrume";
-  static final String INSERTS_NAME = "thrume-inserts";
-  static final String LOOKUPS_NAME = "thrume-lookups";
   private final ThrumeMetrics metrics;
   private EmbeddedDatabase embedded;
   private Pool pool;
-  /** The message batcher's own connections ({@link #forKeptPlans}). */
+  /** The message batcher's own connections ({@link #forInserts}). */
   private Pool insertPool;
-  /** Connections for the reads every session makes, by key, on kept plans ({@link #forKeptPlans}). */
-  private Pool lookupPool;
 
   public StoreVerticle(ThrumeMetrics metrics) {
     this.metrics = metrics;
@@ -50,8 +44,7 @@ public class StoreVerticle extends VerticleBase {
    * The pool's connections keep the statements they prepared (Vert.x's default is to parse every
    * statement again, on both ends, each time it runs: a session's token, ticket, register and sync
    * are a dozen of them), but PostgreSQL still plans each execution for its parameters: a generic
-   * plan would not know a search's words (plan_cache_mode, sent at connect). Reads by key whose plan
-   * is the same whatever the key go to the lookup pool instead ({@link #forKeptPlans}).
+   * plan would not know a search's words (plan_cache_mode, sent at connect).
    */
   static PgConnectOptions forPool(PgConnectOptions options) {
     return kept(options).addProperty("plan_cache_mode", "force_custom_plan");
@@ -69,14 +62,10 @@ public class StoreVerticle extends VerticleBase {
   }
 
   /**
-   * Connections that plan each statement once (a generic plan) and keep it, for statements whose
-   * best plan does not depend on their parameters: planning them cost PostgreSQL more than running
-   * them. The message batcher's insert is one; the lookup pool's reads by key are the others: a
-   * session's sync was planned in 545 µs and ran in 42, its membership check 63 and 20
-   * (pg_stat_statements over W1's 10,000 connects, bench/results/2026-12-01-w1-statements.md).
-   * No sequential scans there: a plan made while the tables were small (a new install) must not read
-   * a whole table once they have grown; every look-up these statements make has its index.
-   * KeptPlanReadsTest and MessageInsertPlanTest check that. For the insert, measured by bench/insert-cost.sh
+   * The message batcher's connections plan its one statement once (a generic plan) and keep it:
+   * planning it cost PostgreSQL more than running it. No sequential scans there: a plan made while
+   * the tables were small (a new install) must not read a whole table once they have grown; every
+   * look-up the statement makes has its index. Measured by bench/insert-cost.sh
    * (bench/results/2026-11-30-insert-cost.md): a lone message 0.39 ms of PostgreSQL's time against
    * 2.1 planned each time, a batch of 32 2.9 against 5.5 ms, and 0.48 and 4.1 ms after 200,000 more
    * messages under the kept plan; a full batch (256) was slower, 31.7 against 28.4 ms, so batches of more than
@@ -84,17 +73,12 @@ public class StoreVerticle extends VerticleBase {
    * MessageInsertPlanTest checks that the kept plan stays within the square of the batch and reads
    * no more of a grown table than the batch needs.
    */
-  static PgConnectOptions forKeptPlans(PgConnectOptions options) {
+  static PgConnectOptions forInserts(PgConnectOptions options) {
     return kept(options).addProperty("plan_cache_mode", "force_generic_plan").addProperty("enable_seqscan", "off");
   }
 
   /** Insert transactions in flight at once, each on a connection of its own: half the pool size, beside the pool. */
   static int insertConnections(StoreConfig config) {
-    return Math.max(1, config.poolSize() / 2);
-  }
-
-  /** The lookup pool's connections: half the pool size, beside the pool; each read on them takes tens of µs. */
-  static int lookupConnections(StoreConfig config) {
     return Math.max(1, config.poolSize() / 2);
   }
 
@@ -116,17 +100,12 @@ public class StoreVerticle extends VerticleBase {
       .map(options -> {
         pool = PgBuilder.pool()
           .with(new PoolOptions().setMaxSize(config.poolSize()))
-          .connectingTo(forPool(options).addProperty("application_name", POOL_NAME))
+          .connectingTo(forPool(options))
           .using(vertx)
           .build();
         insertPool = PgBuilder.pool()
           .with(new PoolOptions().setMaxSize(insertConnections(config)))
-          .connectingTo(forKeptPlans(options).addProperty("application_name", INSERTS_NAME))
-          .using(vertx)
-          .build();
-        lookupPool = PgBuilder.pool()
-          .with(new PoolOptions().setMaxSize(lookupConnections(config)))
-          .connectingTo(forKeptPlans(options).addProperty("application_name", LOOKUPS_NAME))
+          .connectingTo(forInserts(options))
           .using(vertx)
           .build();
         serve(config);
@@ -142,8 +121,8 @@ public class StoreVerticle extends VerticleBase {
     AttachmentLinks links = new AttachmentLinks(settings.string(ConfigKeys.AUTH_JWT_SECRET));
     Message.Urls urls = links::url;
     AccountStore accounts = new AccountStore(pool);
-    ConversationStore conversations = new ConversationStore(pool, lookupPool, urls);
-    MessageStore messages = new MessageStore(pool, lookupPool, urls);
+    ConversationStore conversations = new ConversationStore(pool, urls);
+    MessageStore messages = new MessageStore(pool, urls);
     MessageSearch search = new MessageSearch(pool, urls);
     MessageChanges changes = new MessageChanges(pool, urls);
     AttachmentStore attachments = new AttachmentStore(pool, urls);
@@ -223,8 +202,7 @@ public class StoreVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     Future<Void> closed = Future.all(pool == null ? Future.succeededFuture() : pool.close(),
-      insertPool == null ? Future.succeededFuture() : insertPool.close(),
-      lookupPool == null ? Future.succeededFuture() : lookupPool.close()).mapEmpty();
+      insertPool == null ? Future.succeededFuture() : insertPool.close()).mapEmpty();
     return closed.compose(v -> embedded == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
       embedded.close();
       LOG.info("Embedded PostgreSQL stopped");

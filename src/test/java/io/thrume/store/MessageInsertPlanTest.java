@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * on PostgreSQL's own account of a full batch (EXPLAIN ANALYZE, rolled back): the rows all plan
  * nodes produced over all their loops, not a timing. Both plans are checked: one made for the
  * batch's own arrays, and the generic plan the batcher's connections use (made once, for arrays of
- * unknown size; StoreVerticle.forKeptPlans). And a generic plan made on an empty message table, as on
+ * unknown size; StoreVerticle.forInserts). And a generic plan made on an empty message table, as on
  * a new install, must not read the table whole once it has grown: such a plan once looked a
  * request's earlier copy up by scanning every message (2.7 ms at 10,000 messages, 25 ms a
  * statement at a few tens of thousands).
@@ -99,9 +99,12 @@ class MessageInsertPlanTest {
     JsonArray explained;
     try {
       s.execute("SET LOCAL plan_cache_mode = " + (generic ? "force_generic_plan" : "force_custom_plan"));
-      // the batcher's connections' other setting (StoreVerticle.forKeptPlans)
+      // the batcher's connections' other setting (StoreVerticle.forInserts)
       s.execute("SET LOCAL enable_seqscan = " + (generic ? "off" : "on"));
-      explained = PlanWork.explained(s, sql);
+      try (ResultSet rs = s.executeQuery("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)) {
+        rs.next();
+        explained = new JsonArray(rs.getString(1));
+      }
     } finally {
       c.rollback();
       if (generic) {
@@ -110,7 +113,7 @@ class MessageInsertPlanTest {
     }
     JsonObject root = explained.getJsonObject(0).getJsonObject("Plan");
     assertEquals(n, root.getLong("Actual Rows"), "one row per request:\n" + explained.encodePrettily());
-    long work = PlanWork.rows(root);
+    long work = work(root);
     String plan = generic ? "generic plan" : "plan for the batch";
     System.out.println("[MessageInsertPlanTest] " + plan + ": rows produced over all loops for " + n + " messages: " + work);
     // the generic plan, made for about ten requests, pairs the batch's parts in nested loops (n² rows
@@ -127,11 +130,23 @@ class MessageInsertPlanTest {
          Connection c = pg.getPostgresDatabase().getConnection();
          Statement s = c.createStatement()) {
       Flyway.configure().dataSource(pg.getPostgresDatabase()).locations("classpath:db/migration").load().migrate();
-      PlanWork.Member one = PlanWork.tenConversationsOfTwenty(s, "grow");
-      String conversation = one.conversation();
-      String sender = one.account();
-      // the batcher's connections' settings; the plan is made at the first run
-      PlanWork.keptPlanSettings(s);
+      s.execute("INSERT INTO account (id, username, display_name, password_hash) SELECT gen_random_uuid(), "
+        + "'grow_' || i, 'Grow ' || i, 'x' FROM generate_series(0, 199) i");
+      s.execute("INSERT INTO conversation (id, title) SELECT gen_random_uuid(), 'grow ' || i FROM generate_series(0, 9) i");
+      s.execute("INSERT INTO participant (conversation_id, account_id) SELECT c.id, a.id "
+        + "FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 AS i FROM account) a "
+        + "JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS i FROM conversation) c ON c.i = a.i % 10");
+      s.execute("ANALYZE");
+      String conversation;
+      String sender;
+      try (ResultSet rs = s.executeQuery("SELECT conversation_id, account_id FROM participant LIMIT 1")) {
+        rs.next();
+        conversation = rs.getString(1);
+        sender = rs.getString(2);
+      }
+      // the batcher's connections' settings (StoreVerticle.forInserts); the plan is made at the first run
+      s.execute("SET plan_cache_mode = force_generic_plan");
+      s.execute("SET enable_seqscan = off");
       s.execute("PREPARE grown_insert(uuid[], uuid[], text[], text[], bigint[], text[]) AS " + MessageBatcher.INSERT);
       s.execute("EXECUTE grown_insert(" + one(conversation, sender) + ")");
       // 20,000 messages later, under the same kept plan
@@ -139,8 +154,12 @@ class MessageInsertPlanTest {
         + "SELECT p.conversation_id, 1000 + g * 100 + p.k, p.account_id, 'grown ' || g, 'grown-' || g || '-' || p.account_id "
         + "FROM (SELECT *, row_number() OVER (PARTITION BY conversation_id) AS k FROM participant) p "
         + "CROSS JOIN generate_series(1, 100) g");
-      JsonArray explained = PlanWork.explained(s, "EXECUTE grown_insert(" + one(conversation, sender) + ")");
-      long work = PlanWork.rows(explained.getJsonObject(0).getJsonObject("Plan"));
+      JsonArray explained;
+      try (ResultSet rs = s.executeQuery("EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE grown_insert(" + one(conversation, sender) + ")")) {
+        rs.next();
+        explained = new JsonArray(rs.getString(1));
+      }
+      long work = work(explained.getJsonObject(0).getJsonObject("Plan"));
       System.out.println("[MessageInsertPlanTest] kept generic plan, one message after 20,000: rows produced over all loops: " + work);
       assertTrue(work <= 1_000, "one message read " + work + " rows:\n" + explained.encodePrettily());
     }
@@ -154,5 +173,17 @@ class MessageInsertPlanTest {
   /** An array literal, quoted as a SQL string. */
   private static String array(List<String> items) {
     return "'{" + String.join(",", items) + "}'";
+  }
+
+  /** Rows a node produced over all its loops, summed over the node and everything under it. */
+  private static long work(JsonObject node) {
+    long sum = node.getLong("Actual Rows", 0L) * node.getLong("Actual Loops", 1L);
+    JsonArray plans = node.getJsonArray("Plans");
+    if (plans != null) {
+      for (int i = 0; i < plans.size(); i++) {
+        sum += work(plans.getJsonObject(i));
+      }
+    }
+    return sum;
   }
 }

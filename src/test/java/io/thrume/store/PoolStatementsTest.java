@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The store's connections prepare a statement once and keep it, and PostgreSQL still plans each
  * execution with its parameters (StoreVerticle.forPool), long statements too; the message
- * batcher's connections plan its statement once, with no sequential scans (StoreVerticle.forKeptPlans).
+ * batcher's connections plan its statement once, with no sequential scans (StoreVerticle.forInserts).
  */
 class PoolStatementsTest {
   /** As long as the batcher's insert (5,553 characters): Vert.x keeps none over 2,048 by default. */
@@ -76,7 +76,7 @@ class PoolStatementsTest {
 
   @Test
   void theBatchersStatementIsPlannedOnceAndItsPlanKeptWithoutSequentialScans() throws Exception {
-    Pool pool = onePool(StoreVerticle::forKeptPlans);
+    Pool pool = onePool(StoreVerticle::forInserts);
     try {
       runLongStatementThrice(pool);
       // one kept statement, run three times on its one generic plan and never planned for its parameters
