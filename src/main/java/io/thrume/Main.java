@@ -117,7 +117,8 @@ public final class Main {
       JsonObject drained = vertx.eventBus().<JsonObject>request(Addresses.NODE_DRAIN, new JsonObject().put("drainMs", drainMs),
           Local.delivery().setSendTimeout(DRAIN_TIMEOUT_MS))
         .toCompletionStage().toCompletableFuture().get(DRAIN_TIMEOUT_MS + 1000, TimeUnit.MILLISECONDS).body();
-      LOG.info("Drained: {} sockets told to reconnect within {} ms", drained.getInteger("sockets"), drainMs);
+      LOG.info("Drained: {} sockets told to reconnect within {} ms", drained.getInteger("sockets"),
+        drained.getLong("reconnectWithinMs"));
       if (clustered && drained.getInteger("sockets") > 0) {
         stayWhileClientsMove(started, drained.getLong("reconnectWithinMs"));
       }

@@ -80,6 +80,14 @@ final class CarefulClient {
   volatile long backAfterMs = -1;
   volatile long slowestBackMs;
   volatile String lastFailure;
+  /** Where the last return after a node's SIGTERM spent its time, for the slowest one's report. */
+  volatile String backTimeline = "";
+  /** The last return's steps in ms: ticket, upgrade, registers to the watch's answer, registers to the sync's. */
+  volatile long[] backSteps = new long[4];
+  private final long[] steps = new long[4];
+  private long stepFrom;
+  private final StringBuilder timeline = new StringBuilder();
+  private int failedOpens;
   long pinger = -1;
 
   CarefulClient(Vertx vertx, Balancer balancer, User user, String conversationId, List<String> others, int perSecond) {
@@ -102,6 +110,8 @@ final class CarefulClient {
       return;
     }
     int n = balancer.pick();
+    mark("ticket from node " + n);
+    stepFrom = System.nanoTime();
     balancer.http.request(HttpMethod.POST, balancer.ports[n], "127.0.0.1", "/api/realtime/ticket")
       .compose(req -> req.putHeader("Authorization", "Bearer " + user.token()).send())
       .compose(res -> res.body().map(body -> {
@@ -110,17 +120,24 @@ final class CarefulClient {
         }
         return body.toJsonObject().getString("ticket");
       }))
-      .compose(ticket -> balancer.webSockets.connect(new WebSocketConnectOptions().setHost("127.0.0.1")
-        .setPort(balancer.ports[n]).setURI("/eventbus/websocket?ticket=" + ticket)))
+      .compose(ticket -> {
+        mark("upgrade");
+        steps[0] = step();
+        return balancer.webSockets.connect(new WebSocketConnectOptions().setHost("127.0.0.1")
+        .setPort(balancer.ports[n]).setURI("/eventbus/websocket?ticket=" + ticket));
+      })
       .onSuccess(socket -> opened(socket, n))
       // a node going away refuses tickets and sockets (503): like a balancer's retry, another node
       .onFailure(e -> {
         lastFailure = e.toString();
+        failedOpens++;
+        mark("failed (" + e.getMessage() + ")");
         vertx.setTimer(200, id -> open());
       });
   }
 
   private void opened(WebSocket socket, int n) {
+    steps[1] = step();
     ws = socket;
     if (pinger < 0) {
       // like the web client: a socket silent for 30 s is closed
@@ -139,9 +156,20 @@ final class CarefulClient {
     socket.closeHandler(v -> closed(number, socket.closeStatusCode()));
     write(new JsonObject().put("type", "register").put("address", "user." + user.id()));
     write(new JsonObject().put("type", "register").put("address", address));
-    // the registers are in effect for what follows: sync from the last seq held, then watch
-    sync().compose(v -> request("presence.watch", new JsonObject().put("userIds", new JsonArray(others))))
+    mark("registers, sync and watch sent");
+    // the registers are in effect for what follows: sync from the last seq held, and watch (both at
+    // once: the watch answers from memory, the sync from the database, so the slowest one's
+    // report shows which of them, or the registers both wait for, took the time)
+    long sent = System.nanoTime();
+    Future<Void> synced = sync().onSuccess(v -> {
+      mark("synced");
+      steps[3] = (System.nanoTime() - sent) / 1_000_000;
+    });
+    // the watch answer is applied as it comes: presence events after it are newer
+    Future<JsonObject> watched = request("presence.watch", new JsonObject().put("userIds", new JsonArray(others)))
       .onSuccess(states -> {
+        mark("watched");
+        steps[2] = (System.nanoTime() - sent) / 1_000_000;
         states.forEach(e -> {
           boolean online = ((JsonObject) e.getValue()).getBoolean("online");
           othersOnline.put(e.getKey(), online);
@@ -149,7 +177,13 @@ final class CarefulClient {
             flaps.add(e.getKey() + " offline in the watch answer on node " + n);
           }
         });
+      });
+    Future.all(synced, watched)
+      .onSuccess(v -> {
         if (nodeGoingAwayAt != 0 && backAfterMs < 0) {
+          mark("back");
+          backTimeline = timeline.toString();
+          backSteps = steps.clone();
           backAfterMs = (System.nanoTime() - nodeGoingAwayAt) / 1_000_000;
         }
         connected = true;
@@ -207,6 +241,7 @@ final class CarefulClient {
       Matcher m = RECONNECT_IN.matcher(frame.getString("message", ""));
       if (to == null && m.find()) {
         reconnectInMs = Long.parseLong(m.group(1));
+        mark("told to reconnect in " + reconnectInMs + " ms");
       } else {
         unexpected.add("err " + frame.encode());
       }
@@ -235,6 +270,7 @@ final class CarefulClient {
     pending.values().forEach(p -> p.tryFail("the socket closed"));
     pending.clear();
     inFlightOnThisSocket = false;
+    mark("closed (" + status + ")");
     if (reconnectInMs < 0) {
       cut.add("socket on node " + node + " closed with " + status + " without being told");
     }
@@ -248,8 +284,28 @@ final class CarefulClient {
 
   /** Its node got SIGTERM at {@code at} (System.nanoTime): from then on, it counts the time until it is back. */
   void goingAway(long at) {
+    context.runOnContext(v -> {
+      timeline.setLength(0);
+      failedOpens = 0;
+    });
     backAfterMs = -1;
     nodeGoingAwayAt = at;
+  }
+
+  /** ms since the last step began; the next begins now. */
+  private long step() {
+    long now = System.nanoTime();
+    long ms = (now - stepFrom) / 1_000_000;
+    stepFrom = now;
+    return ms;
+  }
+
+  /** Notes a step of a return after a node's SIGTERM, in ms since it (on this client's context). */
+  private void mark(String step) {
+    long at = nodeGoingAwayAt;
+    if (at != 0 && backAfterMs < 0 && failedOpens < 20) {
+      timeline.append((System.nanoTime() - at) / 1_000_000).append(" ms ").append(step).append("; ");
+    }
   }
 
   void backAgain() {

@@ -71,6 +71,18 @@ class RollingRestartTest {
     }
   }
 
+  /** Where the returns spent their time: each step's median and maximum over the sockets. */
+  static String steps(List<CarefulClient> returned) {
+    String[] names = {"ticket", "upgrade", "registers to watch answer", "registers to sync answer"};
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < names.length; i++) {
+      int step = i;
+      long[] ms = returned.stream().mapToLong(m -> m.backSteps[step]).sorted().toArray();
+      out.append(names[i]).append(' ').append(ms[ms.length / 2]).append(" / ").append(ms[ms.length - 1]).append("; ");
+    }
+    return out.toString();
+  }
+
   @Test
   void aRollingRestartUnderLoadLosesNothingDoublesNothingAndShowsNobodyOffline() throws Exception {
     List<User> users = cluster.seedAccounts("roll", USERS);
@@ -109,9 +121,10 @@ class RollingRestartTest {
       await(() -> onIt.stream().allMatch(m -> m.backAfterMs >= 0 || !m.cut.isEmpty()), 30,
         () -> "the sockets of node " + n + " come back: " + onIt.stream().filter(m -> m.backAfterMs < 0).map(CarefulClient::describe)
           .limit(5).toList());
-      long slowest = onIt.stream().mapToLong(m -> m.backAfterMs).max().orElse(-1);
+      CarefulClient slowest = onIt.stream().max(java.util.Comparator.comparingLong(m -> m.backAfterMs)).orElseThrow();
       restarts.add("node " + node + ": " + onIt.size() + " sockets; exit " + exit + " after " + exited + " ms; ready again after "
-        + ready + " ms; its sockets back within " + slowest + " ms");
+        + ready + " ms; its sockets back within " + slowest.backAfterMs + " ms (the slowest: " + slowest.backTimeline + ")"
+        + "; steps over its sockets, median / max ms: " + steps(onIt));
       onIt.forEach(CarefulClient::backAgain);
       pause(5_000);
     }
