@@ -21,6 +21,13 @@ import java.time.Duration;
  * good. So each removal heard is noted with its time, and an answer to a question asked before a
  * removal of that user and conversation is asked again.
  * <p>
+ * A node that has not seen a user yet (a new node, or the user's sockets just moved here) would ask
+ * once per conversation, and a client registers every conversation of its list at once, one after
+ * the other. So the first question about a user the node does not know reads all the conversations
+ * the user has accepted (up to {@link #PRELOAD_LIMIT}) in one query, remembered like the answers
+ * above; questions about the others then need no store. Whether a user was read so is remembered
+ * for {@link #PRELOAD_MEMORY}: after that, or for invitations, a question is asked on its own.
+ * <p>
  * One per node, shared by the chat service and the bridge's policy (MainVerticle), so thread-safe.
  * Both memories are bounded Caffeine caches: the least used "accepted" go first (they are asked of
  * the store again), and a removal is kept for {@link #REMOVAL_MEMORY}.
@@ -33,6 +40,11 @@ public final class Membership {
   /** Removals older than this cannot race with a question any more (requests time out sooner). */
   private static final Duration REMOVAL_MEMORY = Duration.ofMinutes(2);
   private static final int MAX_REMOVALS = 10_000;
+  /** A user's accepted conversations read at once, at most: a bounded answer; the rest are asked one by one. */
+  static final int PRELOAD_LIMIT = 1_000;
+  /** How long a user counts as read whole: later questions about the user go one by one meanwhile. */
+  private static final Duration PRELOAD_MEMORY = Duration.ofMinutes(10);
+  private static final int MAX_PRELOADED = 100_000;
   private final EventBus bus;
   /** "userId/conversationId" of accepted participants. */
   private final Cache<String, Boolean> accepted = Caffeine.newBuilder().maximumSize(MAX_ENTRIES)
@@ -40,6 +52,9 @@ public final class Membership {
   /** "userId/conversationId" → System.nanoTime() when its removal was heard. */
   private final Cache<String, Long> removedAt = Caffeine.newBuilder().maximumSize(MAX_REMOVALS)
     .expireAfterWrite(REMOVAL_MEMORY).executor(Runnable::run).build();
+  /** Users whose accepted conversations were read whole lately (or are being read). */
+  private final Cache<String, Boolean> preloaded = Caffeine.newBuilder().maximumSize(MAX_PRELOADED)
+    .expireAfterWrite(PRELOAD_MEMORY).executor(Runnable::run).build();
 
   public Membership(EventBus bus) {
     this.bus = bus;
@@ -74,13 +89,36 @@ public final class Membership {
     if (accepted.getIfPresent(key) != null) {
       return Future.succeededFuture(Status.ACCEPTED);
     }
+    if (preloaded.asMap().putIfAbsent(userId, Boolean.TRUE) == null) {
+      // the node does not know this user yet: one read for all their conversations, then this one
+      return preload(userId).transform(ar -> accepted.getIfPresent(key) != null
+        ? Future.succeededFuture(Status.ACCEPTED) : ask(userId, conversationId));
+    }
+    return ask(userId, conversationId);
+  }
+
+  /** Remembers every conversation the user has accepted (up to {@link #PRELOAD_LIMIT}), read in one query. */
+  private Future<Void> preload(String userId) {
+    long asked = now();
+    return bus.<JsonObject>request(Addresses.STORE_ACCEPTED, new JsonObject().put("userId", userId).put("limit", PRELOAD_LIMIT),
+        Local.delivery())
+      .<Void>map(reply -> {
+        reply.body().getJsonArray("conversationIds").forEach(id -> rememberAccepted(userId, (String) id, asked));
+        return null;
+      })
+      .onFailure(e -> preloaded.invalidate(userId));
+  }
+
+  /** One conversation's status, asked of the store. */
+  private Future<Status> ask(String userId, String conversationId) {
+    String key = key(userId, conversationId);
     long asked = now();
     return bus.<JsonObject>request(Addresses.STORE_MEMBERSHIP,
         new JsonObject().put("userId", userId).put("conversationId", conversationId), Local.delivery())
       .compose(reply -> {
         if (removedSince(key, asked)) {
           // the answer may predate a removal heard meanwhile: ask again
-          return status(userId, conversationId);
+          return ask(userId, conversationId);
         }
         if (!reply.body().getBoolean("member")) {
           return Future.failedFuture(Failure.NOT_FOUND.exception("conversation not found"));

@@ -80,6 +80,8 @@ final class ConversationStore {
   private static final String RENAME = "UPDATE conversation SET title = $2 WHERE id = $1";
   private static final String MEMBER =
     "SELECT status FROM participant WHERE conversation_id = $1 AND account_id = $2";
+  private static final String ACCEPTED =
+    "SELECT conversation_id FROM participant WHERE account_id = $1 AND status = 'accepted' LIMIT $2";
   private static final String LAST_SEQS = "SELECT id, last_seq FROM conversation WHERE id = ANY($1)";
   // People whose presence $1 may see (optionally only those among $2), with when they were last
   // seen: they share a conversation with $1 that THEY have accepted (what $1 accepted does not
@@ -292,6 +294,16 @@ final class ConversationStore {
       .map(rows -> {
         String status = rows.size() > 0 ? rows.iterator().next().getString("status") : null;
         return new JsonObject().put("member", status != null).put("status", status);
+      });
+  }
+
+  /** {userId, limit} → {conversationIds: [...]}: the conversations the user has accepted, at most limit of them. */
+  Future<JsonObject> accepted(JsonObject body) {
+    return pool.preparedQuery(ACCEPTED).execute(Tuple.of(UUID.fromString(body.getString("userId")), body.getInteger("limit")))
+      .map(rows -> {
+        JsonArray ids = new JsonArray();
+        rows.forEach(row -> ids.add(row.getUUID(0).toString()));
+        return new JsonObject().put("conversationIds", ids);
       });
   }
 

@@ -1,0 +1,116 @@
+package io.thrume.bridge;
+
+import io.thrume.bus.Addresses;
+import io.thrume.support.BridgeClient;
+import io.thrume.support.RestClient;
+import io.thrume.support.RestClient.User;
+import io.thrume.support.TestThrume;
+import io.vertx.core.Handler;
+import io.vertx.core.eventbus.DeliveryContext;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/**
+ * A node that does not know a user yet (a new node, or one the user's sockets just moved to)
+ * checks the registers of the user's whole conversation list with one read of the store, not one
+ * per conversation (chat.Membership); invitations, strangers and removals are checked as before.
+ */
+class ColdNodeRegistersTest {
+  static final int CONVERSATIONS = 20;
+
+  @Test
+  void aNewNodeChecksAUsersTwentyRegistersWithOneReadAndStillRefusesWhatIsNotTheirs() {
+    Path dataDir = TestThrume.tempDir();
+    JsonObject roomy = new JsonObject().put("limits", new JsonObject()
+      .put("createConversation", new JsonObject().put("burst", 100).put("perSecond", 10.0)));
+    User alice;
+    User bob;
+    List<String> hers = new ArrayList<>();
+    String invitedTo;
+    String notHers;
+    TestThrume first = TestThrume.start(roomy, dataDir);
+    try {
+      RestClient rest = first.client();
+      alice = rest.register("cold-a");
+      bob = rest.register("cold-b");
+      User carol = rest.register("cold-c");
+      for (int i = 0; i < CONVERSATIONS; i++) {
+        hers.add(rest.conversation(alice, bob));
+      }
+      invitedTo = rest.conversation(bob, alice);
+      notHers = rest.conversation(bob, carol);
+    } finally {
+      first.close();
+    }
+
+    // the same database and secret, a new process: it has seen nobody
+    TestThrume node = TestThrume.start(roomy, dataDir);
+    Map<String, AtomicInteger> asked = new ConcurrentHashMap<>();
+    Handler<DeliveryContext<Object>> counting = ctx -> {
+      String address = ctx.message().address();
+      if (address.equals(Addresses.STORE_MEMBERSHIP) || address.equals(Addresses.STORE_ACCEPTED)) {
+        asked.computeIfAbsent(address, a -> new AtomicInteger()).incrementAndGet();
+      }
+      ctx.next();
+    };
+    node.vertx.eventBus().addOutboundInterceptor(counting);
+    try (BridgeClient a = BridgeClient.connect(node, alice.token())) {
+      for (String id : hers) {
+        a.registerInEffect("conversation." + id);
+      }
+      assertEquals(1, count(asked, Addresses.STORE_ACCEPTED), "one read of her accepted conversations: " + asked);
+      assertEquals(0, count(asked, Addresses.STORE_MEMBERSHIP), "no read per conversation: " + asked);
+
+      // an invitation is not among those read: asked on its own, and allowed
+      a.registerInEffect("conversation." + invitedTo);
+      assertEquals(1, count(asked, Addresses.STORE_MEMBERSHIP), String.valueOf(asked));
+      // someone else's conversation is refused, as on a node that knew her
+      a.register("conversation." + notHers);
+      JsonObject err = a.await(f -> "err".equals(f.getString("type")) && ("conversation." + notHers).equals(f.getString("address")),
+        BridgeClient.WAIT);
+      assertEquals(403, err.getInteger("failureCode"), err.encode());
+      assertEquals(1, count(asked, Addresses.STORE_ACCEPTED), "read once: " + asked);
+
+      // the registers are in effect: a message in the last of her conversations reaches her live
+      RestClient rest = node.client();
+      assertEquals(201, rest.sendMessage(bob, hers.get(CONVERSATIONS - 1), "hello again", "cold-1").status());
+      JsonObject rec = a.await(f -> "rec".equals(f.getString("type"))
+        && ("conversation." + hers.get(CONVERSATIONS - 1)).equals(f.getString("address")), BridgeClient.WAIT);
+      assertNotNull(rec);
+
+      // she leaves one: a new socket's register of it is refused, though it was read as hers
+      assertEquals(204, rest.delete("/api/conversations/" + hers.get(0) + "/participants/me", alice.token()).status());
+      try (BridgeClient again = BridgeClient.connect(node, alice.token())) {
+        again.register("conversation." + hers.get(0));
+        JsonObject refused = again.await(f -> "err".equals(f.getString("type"))
+          && ("conversation." + hers.get(0)).equals(f.getString("address")), BridgeClient.WAIT);
+        assertEquals(403, refused.getInteger("failureCode"), refused.encode());
+        again.registerInEffect("conversation." + hers.get(1));
+        rest.sendMessage(bob, hers.get(0), "after she left", "cold-2");
+        assertNull(again.poll(f -> "rec".equals(f.getString("type"))
+          && ("conversation." + hers.get(0)).equals(f.getString("address")), Duration.ofMillis(500)));
+      }
+      assertEquals(1, count(asked, Addresses.STORE_ACCEPTED), String.valueOf(asked));
+    } finally {
+      node.vertx.eventBus().removeOutboundInterceptor(counting);
+      node.close();
+    }
+  }
+
+  private static int count(Map<String, AtomicInteger> asked, String address) {
+    AtomicInteger n = asked.get(address);
+    return n == null ? 0 : n.get();
+  }
+}
