@@ -58,8 +58,8 @@ public final class Addresses {
   public static final String STORE_MESSAGE_REACT = "thrume.store.message.react";
   public static final String STORE_MESSAGE_CHANGES = "thrume.store.message.changes";
   public static final String STORE_MEMBERSHIP = "thrume.store.membership";
-  /** {userId, limit} → {conversationIds: [...]}: conversations the user has accepted, at most limit of them. */
-  public static final String STORE_ACCEPTED = "thrume.store.membership.accepted";
+  /** {userId, limit} → {statuses: {conversationId: "accepted" | "invited"}}: the user's conversations, at most limit of them. */
+  public static final String STORE_MEMBERSHIPS = "thrume.store.memberships";
   /** A file uploaded: {userId, conversationId, name, contentType, sha256, data} → {attachment, accepted}. */
   public static final String STORE_ATTACHMENT_CREATE = "thrume.store.attachment.create";
   /** A file's bytes: {id, userId?} → {id, conversationId, name, contentType, size, sha256, data}. */

@@ -23,10 +23,11 @@ import java.time.Duration;
  * <p>
  * A node that has not seen a user yet (a new node, or the user's sockets just moved here) would ask
  * once per conversation, and a client registers every conversation of its list at once, one after
- * the other. So the first question about a user the node does not know reads all the conversations
- * the user has accepted (up to {@link #PRELOAD_LIMIT}) in one query, remembered like the answers
- * above; questions about the others then need no store. Whether a user was read so is remembered
- * for {@link #PRELOAD_MEMORY}: after that, or for invitations, a question is asked on its own.
+ * the other. So the first question about a user the node does not know reads all the user's
+ * conversations (up to {@link #PRELOAD_LIMIT}) in one query, which answers it; the accepted ones
+ * are remembered like the answers above, so questions about them then need no store. Whether a
+ * user was read so is remembered for {@link #PRELOAD_MEMORY}: after that, or for invitations, a
+ * question is asked on its own.
  * <p>
  * One per node, shared by the chat service and the bridge's policy (MainVerticle), so thread-safe.
  * Both memories are bounded Caffeine caches: the least used "accepted" go first (they are asked of
@@ -90,21 +91,40 @@ public final class Membership {
       return Future.succeededFuture(Status.ACCEPTED);
     }
     if (preloaded.asMap().putIfAbsent(userId, Boolean.TRUE) == null) {
-      // the node does not know this user yet: one read for all their conversations, then this one
-      return preload(userId).transform(ar -> accepted.getIfPresent(key) != null
-        ? Future.succeededFuture(Status.ACCEPTED) : ask(userId, conversationId));
+      // the node does not know this user yet: one read of all their conversations answers this one too
+      long asked = now();
+      return preload(userId, asked).transform(ar -> {
+        if (accepted.getIfPresent(key) != null) {
+          return Future.succeededFuture(Status.ACCEPTED);
+        }
+        if (ar.failed() || removedSince(key, asked)) {
+          return ask(userId, conversationId);
+        }
+        JsonObject statuses = ar.result();
+        String status = statuses.getString(conversationId);
+        if (status == null) {
+          // not among them: not a participant, unless the answer was cut at its limit
+          return statuses.size() < PRELOAD_LIMIT ? Future.failedFuture(Failure.NOT_FOUND.exception("conversation not found"))
+            : ask(userId, conversationId);
+        }
+        return "accepted".equals(status) ? ask(userId, conversationId) : Future.succeededFuture(Status.INVITED);
+      });
     }
     return ask(userId, conversationId);
   }
 
-  /** Remembers every conversation the user has accepted (up to {@link #PRELOAD_LIMIT}), read in one query. */
-  private Future<Void> preload(String userId) {
-    long asked = now();
-    return bus.<JsonObject>request(Addresses.STORE_ACCEPTED, new JsonObject().put("userId", userId).put("limit", PRELOAD_LIMIT),
+  /** The user's conversations and statuses (up to {@link #PRELOAD_LIMIT}) in one query; the accepted ones are remembered. */
+  private Future<JsonObject> preload(String userId, long asked) {
+    return bus.<JsonObject>request(Addresses.STORE_MEMBERSHIPS, new JsonObject().put("userId", userId).put("limit", PRELOAD_LIMIT),
         Local.delivery())
-      .<Void>map(reply -> {
-        reply.body().getJsonArray("conversationIds").forEach(id -> rememberAccepted(userId, (String) id, asked));
-        return null;
+      .map(reply -> {
+        JsonObject statuses = reply.body().getJsonObject("statuses");
+        statuses.forEach(e -> {
+          if ("accepted".equals(e.getValue())) {
+            rememberAccepted(userId, e.getKey(), asked);
+          }
+        });
+        return statuses;
       })
       .onFailure(e -> preloaded.invalidate(userId));
   }

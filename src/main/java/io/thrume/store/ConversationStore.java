@@ -81,7 +81,7 @@ final class ConversationStore {
   private static final String MEMBER =
     "SELECT status FROM participant WHERE conversation_id = $1 AND account_id = $2";
   private static final String ACCEPTED =
-    "SELECT conversation_id FROM participant WHERE account_id = $1 AND status = 'accepted' LIMIT $2";
+    "SELECT conversation_id, status FROM participant WHERE account_id = $1 LIMIT $2";
   private static final String LAST_SEQS = "SELECT id, last_seq FROM conversation WHERE id = ANY($1)";
   // People whose presence $1 may see (optionally only those among $2), with when they were last
   // seen: they share a conversation with $1 that THEY have accepted (what $1 accepted does not
@@ -297,13 +297,13 @@ final class ConversationStore {
       });
   }
 
-  /** {userId, limit} → {conversationIds: [...]}: the conversations the user has accepted, at most limit of them. */
-  Future<JsonObject> accepted(JsonObject body) {
+  /** {userId, limit} → {statuses: {conversationId: "accepted" | "invited"}}: the user's conversations, at most limit of them. */
+  Future<JsonObject> statuses(JsonObject body) {
     return pool.preparedQuery(ACCEPTED).execute(Tuple.of(UUID.fromString(body.getString("userId")), body.getInteger("limit")))
       .map(rows -> {
-        JsonArray ids = new JsonArray();
-        rows.forEach(row -> ids.add(row.getUUID(0).toString()));
-        return new JsonObject().put("conversationIds", ids);
+        JsonObject statuses = new JsonObject();
+        rows.forEach(row -> statuses.put(row.getUUID(0).toString(), row.getString(1)));
+        return new JsonObject().put("statuses", statuses);
       });
   }
 

@@ -152,7 +152,7 @@ public class StoreVerticle extends VerticleBase {
     Handlers.serve(bus, Addresses.STORE_MESSAGE_REACT, m -> changes.react(m.body()));
     Handlers.serve(bus, Addresses.STORE_MESSAGE_CHANGES, m -> changes.changes(m.body()));
     Handlers.serve(bus, Addresses.STORE_MEMBERSHIP, m -> conversations.membership(m.body()));
-    Handlers.serve(bus, Addresses.STORE_ACCEPTED, m -> conversations.accepted(m.body()));
+    Handlers.serve(bus, Addresses.STORE_MEMBERSHIPS, m -> conversations.statuses(m.body()));
     Handlers.serve(bus, Addresses.STORE_ATTACHMENT_CREATE, m -> attachments.create(m.body()));
     Handlers.serve(bus, Addresses.STORE_ATTACHMENT_GET, m -> attachments.get(m.body()));
     Handlers.serve(bus, Addresses.STORE_LAST_SEQS, m -> conversations.lastSeqs(m.body()));

@@ -37,6 +37,7 @@ class ColdNodeRegistersTest {
       .put("createConversation", new JsonObject().put("burst", 100).put("perSecond", 10.0)));
     User alice;
     User bob;
+    User carol;
     List<String> hers = new ArrayList<>();
     String invitedTo;
     String notHers;
@@ -45,7 +46,7 @@ class ColdNodeRegistersTest {
       RestClient rest = first.client();
       alice = rest.register("cold-a");
       bob = rest.register("cold-b");
-      User carol = rest.register("cold-c");
+      carol = rest.register("cold-c");
       for (int i = 0; i < CONVERSATIONS; i++) {
         hers.add(rest.conversation(alice, bob));
       }
@@ -60,7 +61,7 @@ class ColdNodeRegistersTest {
     Map<String, AtomicInteger> asked = new ConcurrentHashMap<>();
     Handler<DeliveryContext<Object>> counting = ctx -> {
       String address = ctx.message().address();
-      if (address.equals(Addresses.STORE_MEMBERSHIP) || address.equals(Addresses.STORE_ACCEPTED)) {
+      if (address.equals(Addresses.STORE_MEMBERSHIP) || address.equals(Addresses.STORE_MEMBERSHIPS)) {
         asked.computeIfAbsent(address, a -> new AtomicInteger()).incrementAndGet();
       }
       ctx.next();
@@ -70,7 +71,7 @@ class ColdNodeRegistersTest {
       for (String id : hers) {
         a.registerInEffect("conversation." + id);
       }
-      assertEquals(1, count(asked, Addresses.STORE_ACCEPTED), "one read of her accepted conversations: " + asked);
+      assertEquals(1, count(asked, Addresses.STORE_MEMBERSHIPS), "one read of her accepted conversations: " + asked);
       assertEquals(0, count(asked, Addresses.STORE_MEMBERSHIP), "no read per conversation: " + asked);
 
       // an invitation is not among those read: asked on its own, and allowed
@@ -81,7 +82,7 @@ class ColdNodeRegistersTest {
       JsonObject err = a.await(f -> "err".equals(f.getString("type")) && ("conversation." + notHers).equals(f.getString("address")),
         BridgeClient.WAIT);
       assertEquals(403, err.getInteger("failureCode"), err.encode());
-      assertEquals(1, count(asked, Addresses.STORE_ACCEPTED), "read once: " + asked);
+      assertEquals(1, count(asked, Addresses.STORE_MEMBERSHIPS), "read once: " + asked);
 
       // the registers are in effect: a message in the last of her conversations reaches her live
       RestClient rest = node.client();
@@ -102,7 +103,17 @@ class ColdNodeRegistersTest {
         assertNull(again.poll(f -> "rec".equals(f.getString("type"))
           && ("conversation." + hers.get(0)).equals(f.getString("address")), Duration.ofMillis(500)));
       }
-      assertEquals(1, count(asked, Addresses.STORE_ACCEPTED), String.valueOf(asked));
+      assertEquals(1, count(asked, Addresses.STORE_MEMBERSHIPS), String.valueOf(asked));
+      // someone only invited, new to the node: the one read answers the first register as well
+      int single = count(asked, Addresses.STORE_MEMBERSHIP);
+      try (BridgeClient c = BridgeClient.connect(node, carol.token())) {
+        c.registerInEffect("conversation." + notHers);
+        assertEquals(2, count(asked, Addresses.STORE_MEMBERSHIPS), String.valueOf(asked));
+        assertEquals(single, count(asked, Addresses.STORE_MEMBERSHIP), "no second read for the invited: " + asked);
+        assertEquals(201, rest.sendMessage(bob, notHers, "for the invited", "cold-3").status());
+        assertNotNull(c.await(f -> "rec".equals(f.getString("type")) && ("conversation." + notHers).equals(f.getString("address")),
+          BridgeClient.WAIT));
+      }
     } finally {
       node.vertx.eventBus().removeOutboundInterceptor(counting);
       node.close();
