@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.thrume.bus.Addresses;
 import io.thrume.bus.Failure;
 import io.thrume.bus.Local;
+import io.thrume.model.Participant;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
@@ -41,11 +42,13 @@ public final class Membership {
   /** Removals older than this cannot race with a question any more (requests time out sooner). */
   private static final Duration REMOVAL_MEMORY = Duration.ofMinutes(2);
   private static final int MAX_REMOVALS = 10_000;
-  /** A user's accepted conversations read at once, at most: a bounded answer; the rest are asked one by one. */
+  /** A user's conversations read at once, at most: a bounded answer; the rest are asked one by one. */
   static final int PRELOAD_LIMIT = 1_000;
   /** How long a user counts as read whole: later questions about the user go one by one meanwhile. */
   private static final Duration PRELOAD_MEMORY = Duration.ofMinutes(10);
   private static final int MAX_PRELOADED = 100_000;
+  /** The store's word for a participant who accepted. */
+  private static final String ACCEPTED = Participant.ACCEPTED;
   private final EventBus bus;
   /** "userId/conversationId" of accepted participants. */
   private final Cache<String, Boolean> accepted = Caffeine.newBuilder().maximumSize(MAX_ENTRIES)
@@ -53,7 +56,7 @@ public final class Membership {
   /** "userId/conversationId" → System.nanoTime() when its removal was heard. */
   private final Cache<String, Long> removedAt = Caffeine.newBuilder().maximumSize(MAX_REMOVALS)
     .expireAfterWrite(REMOVAL_MEMORY).executor(Runnable::run).build();
-  /** Users whose accepted conversations were read whole lately (or are being read). */
+  /** Users whose conversations were read whole lately (or are being read). */
   private final Cache<String, Boolean> preloaded = Caffeine.newBuilder().maximumSize(MAX_PRELOADED)
     .expireAfterWrite(PRELOAD_MEMORY).executor(Runnable::run).build();
 
@@ -93,24 +96,20 @@ public final class Membership {
     if (preloaded.asMap().putIfAbsent(userId, Boolean.TRUE) == null) {
       // the node does not know this user yet: one read of all their conversations answers this one too
       long asked = now();
-      return preload(userId, asked).transform(ar -> {
-        if (accepted.getIfPresent(key) != null) {
-          return Future.succeededFuture(Status.ACCEPTED);
-        }
-        if (ar.failed() || removedSince(key, asked)) {
-          return ask(userId, conversationId);
-        }
-        JsonObject statuses = ar.result();
-        String status = statuses.getString(conversationId);
-        if (status == null) {
-          // not among them: not a participant, unless the answer was cut at its limit
-          return statuses.size() < PRELOAD_LIMIT ? Future.failedFuture(Failure.NOT_FOUND.exception("conversation not found"))
-            : ask(userId, conversationId);
-        }
-        return "accepted".equals(status) ? ask(userId, conversationId) : Future.succeededFuture(Status.INVITED);
-      });
+      return preload(userId, asked).transform(ar -> ar.failed() || removedSince(key, asked)
+        ? ask(userId, conversationId) : answer(ar.result(), userId, conversationId));
     }
     return ask(userId, conversationId);
+  }
+
+  /** The question's answer from the user's statuses read whole; asked on its own only if the read was cut at its limit. */
+  private Future<Status> answer(JsonObject statuses, String userId, String conversationId) {
+    String status = statuses.getString(conversationId);
+    if (status == null) {
+      return statuses.size() < PRELOAD_LIMIT ? Future.failedFuture(Failure.NOT_FOUND.exception("conversation not found"))
+        : ask(userId, conversationId);
+    }
+    return Future.succeededFuture(ACCEPTED.equals(status) ? Status.ACCEPTED : Status.INVITED);
   }
 
   /** The user's conversations and statuses (up to {@link #PRELOAD_LIMIT}) in one query; the accepted ones are remembered. */
@@ -120,7 +119,7 @@ public final class Membership {
       .map(reply -> {
         JsonObject statuses = reply.body().getJsonObject("statuses");
         statuses.forEach(e -> {
-          if ("accepted".equals(e.getValue())) {
+          if (ACCEPTED.equals(e.getValue())) {
             rememberAccepted(userId, e.getKey(), asked);
           }
         });
@@ -143,7 +142,7 @@ public final class Membership {
         if (!reply.body().getBoolean("member")) {
           return Future.failedFuture(Failure.NOT_FOUND.exception("conversation not found"));
         }
-        if ("accepted".equals(reply.body().getString("status"))) {
+        if (ACCEPTED.equals(reply.body().getString("status"))) {
           rememberAccepted(userId, conversationId, asked);
           return Future.succeededFuture(Status.ACCEPTED);
         }

@@ -80,7 +80,7 @@ final class ConversationStore {
   private static final String RENAME = "UPDATE conversation SET title = $2 WHERE id = $1";
   private static final String MEMBER =
     "SELECT status FROM participant WHERE conversation_id = $1 AND account_id = $2";
-  private static final String ACCEPTED =
+  private static final String MEMBERSHIPS =
     "SELECT conversation_id, status FROM participant WHERE account_id = $1 LIMIT $2";
   private static final String LAST_SEQS = "SELECT id, last_seq FROM conversation WHERE id = ANY($1)";
   // People whose presence $1 may see (optionally only those among $2), with when they were last
@@ -299,7 +299,7 @@ final class ConversationStore {
 
   /** {userId, limit} → {statuses: {conversationId: "accepted" | "invited"}}: the user's conversations, at most limit of them. */
   Future<JsonObject> statuses(JsonObject body) {
-    return pool.preparedQuery(ACCEPTED).execute(Tuple.of(UUID.fromString(body.getString("userId")), body.getInteger("limit")))
+    return pool.preparedQuery(MEMBERSHIPS).execute(Tuple.of(UUID.fromString(body.getString("userId")), body.getInteger("limit")))
       .map(rows -> {
         JsonObject statuses = new JsonObject();
         rows.forEach(row -> statuses.put(row.getUUID(0).toString(), row.getString(1)));
