@@ -75,6 +75,8 @@ public final class BridgeNode {
   private long pruneTimer = -1;
   /** Set once, on SIGTERM ({@link Addresses#NODE_DRAIN}): no new socket or ticket from then on. */
   private volatile boolean draining;
+  /** The drain's spread (ms), for a socket accepted while the drain began. */
+  private volatile long drainMs;
   /** Set once the node found itself cut off from the cluster (it drains too): it is not live. */
   private volatile boolean cutOff;
 
@@ -159,25 +161,38 @@ public final class BridgeNode {
    * and the longest delay any was told.
    */
   Future<JsonObject> drain(long drainMs) {
+    this.drainMs = drainMs;
     draining = true;
     List<Future<Void>> told = new ArrayList<>();
     long latest = 0;
     for (ClientSocket socket : fanout.sockets()) {
-      long reconnectMs = ThreadLocalRandom.current().nextLong(Math.max(1, drainMs) + 1);
+      long reconnectMs = reconnectDelay(drainMs);
       latest = Math.max(latest, reconnectMs);
       Promise<Void> queued = Promise.promise();
       socket.context.runOnContext(v -> {
-        metrics.rejected(Failure.UNAVAILABLE.name());
-        // a time of its own, in ms: no "retry after" added
-        socket.send(Frames.err(null, new ServiceFailure(Failure.UNAVAILABLE, "server restarting, reconnect in " + reconnectMs + " ms",
-          ServiceFailure.NO_RETRY_AFTER)));
-        socket.close(1012, "server restarting");
+        tellToReconnect(socket, reconnectMs);
         queued.complete();
       });
       told.add(queued.future());
     }
     long reconnectWithinMs = latest;
     return Future.join(told).map(v -> new JsonObject().put("sockets", told.size()).put("reconnectWithinMs", reconnectWithinMs));
+  }
+
+  private static long reconnectDelay(long drainMs) {
+    return ThreadLocalRandom.current().nextLong(Math.max(1, drainMs) + 1);
+  }
+
+  /** Tells the socket when to come back and closes it with 1012; on its own context, once (a closed one is left be). */
+  private void tellToReconnect(ClientSocket socket, long reconnectMs) {
+    if (socket.isClosed()) {
+      return;
+    }
+    metrics.rejected(Failure.UNAVAILABLE.name());
+    // a time of its own, in ms: no "retry after" added
+    socket.send(Frames.err(null, new ServiceFailure(Failure.UNAVAILABLE, "server restarting, reconnect in " + reconnectMs + " ms",
+      ServiceFailure.NO_RETRY_AFTER)));
+    socket.close(1012, "server restarting");
   }
 
   /** True once the node found itself cut off from its cluster: it should be restarted. */
@@ -240,6 +255,12 @@ public final class BridgeNode {
       if (revoked.contains(sessionId)) {
         endSession(socket);
       }
+    }
+    // after the socket is among the fan-out's: a drain either tells it there or is seen here (a
+    // socket whose upgrade was checked just before SIGTERM would otherwise be cut when the node exits)
+    if (draining) {
+      long reconnectMs = reconnectDelay(drainMs);
+      socket.context.runOnContext(v -> tellToReconnect(socket, reconnectMs));
     }
     bus.send(Addresses.PRESENCE_CONNECTED, new JsonObject().put("userId", userId).put("connectionId", id)
       .put("nodeId", nodeId), Local.delivery());
