@@ -31,6 +31,12 @@ public final class FanoutMeters {
           + " the store, dropped as a duplicate, or a gap given up")
         .tag("outcome", outcome.name().toLowerCase(Locale.ROOT)).register(registry);
     }
+    FunctionCounter.builder("thrume.fanout.topic.starts", fanout, NodeFanout::startsFromSeen)
+      .description("Conversations a socket of this node began receiving, by where their last seq came from:"
+        + " the events seen lately, or a store read").tag("from", "seen").register(registry);
+    FunctionCounter.builder("thrume.fanout.topic.starts", fanout, NodeFanout::startsFromStore)
+      .description("Conversations a socket of this node began receiving, by where their last seq came from:"
+        + " the events seen lately, or a store read").tag("from", "store").register(registry);
     FunctionCounter.builder("thrume.deliveries", fanout, NodeFanout::deliveries)
       .description("Events handed to sockets").register(registry);
     FunctionCounter.builder("thrume.sockets.slow.closed", fanout, NodeFanout::slowClosed)

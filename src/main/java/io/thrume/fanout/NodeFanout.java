@@ -42,6 +42,9 @@ import java.util.function.Supplier;
 public final class NodeFanout {
   private static final String WATCH_PREFIX = "watch:";
   private static final long PROBE_TIMEOUT_MS = 60_000;
+  /** How long a conversation's last seen seq stands for where it is (longer than any event's way between nodes). */
+  static final long SEEN_MEMORY_MS = 30_000;
+  private static final int MAX_SEEN = 200_000;
   private final Vertx vertx;
   private final long idleTimeoutNanos;
   /** The close reason of a socket the sweep finds silent (clients ping every 10 s). */
@@ -83,6 +86,11 @@ public final class NodeFanout {
   private final Map<String, Consumer<JsonObject>> inline = new ConcurrentHashMap<>();
   /** Conversations whose last seq is to be asked of the store, together, on the next turn (fan-out context only). */
   private List<Topic> startingTopics = new ArrayList<>();
+  /** Where each conversation active lately stands, from its events (fan-out context only). */
+  private final SeenSeqs seen = new SeenSeqs(TimeUnit.MILLISECONDS.toNanos(SEEN_MEMORY_MS), MAX_SEEN);
+  /** Topics started from {@link #seen}, and from the store, for the meters and tests. */
+  private final LongAdder startsFromSeen = new LongAdder();
+  private final LongAdder startsFromStore = new LongAdder();
 
   /** One address on this node: the loops with sockets on it. Guarded by itself. */
   private static final class Topic {
@@ -123,6 +131,7 @@ public final class NodeFanout {
     // before any bundle can arrive from another node
     EventBundle.registerCodec(vertx.eventBus());
     consumer = vertx.eventBus().consumer(Addresses.FANOUT, this::onEvent);
+    vertx.setPeriodic(SEEN_MEMORY_MS, id -> seen.forgetSilent(System.nanoTime()));
     return consumer.completion().compose(v -> probe.await(otherMembers, PROBE_TIMEOUT_MS));
   }
 
@@ -241,6 +250,15 @@ public final class NodeFanout {
     return sequencing.get(outcome).sum();
   }
 
+  /** Conversation topics started from the seqs seen lately (no store read), and from the store. */
+  long startsFromSeen() {
+    return startsFromSeen.sum();
+  }
+
+  long startsFromStore() {
+    return startsFromStore.sum();
+  }
+
   /** Addresses and watched users this node's sockets are on. */
   int topics() {
     return topics.size();
@@ -342,6 +360,15 @@ public final class NodeFanout {
       startKnown(topic);
       return;
     }
+    long last = seen.last(topic.address, System.nanoTime());
+    if (last >= 0) {
+      // active lately: its events said where it stands, no need to ask the store
+      startsFromSeen.increment();
+      topic.sequencer.start(last);
+      startKnown(topic);
+      return;
+    }
+    startsFromStore.increment();
     startingTopics.add(topic);
     if (startingTopics.size() == 1) {
       context.runOnContext(v -> askStarts());
@@ -416,6 +443,9 @@ public final class NodeFanout {
         vertx.eventBus().send(entry.address(), entry.body().toJsonObject(), Local.delivery());
       }
       return;
+    }
+    if (entry.seq() != ClientEvent.NO_SEQ) {
+      seen.saw(entry.address(), entry.seq(), System.nanoTime());
     }
     Topic topic = topics.get(entry.address());
     if (topic == null) {
