@@ -109,7 +109,12 @@ public final class BridgeNode {
     consumers.add(Handlers.serve(bus, Addresses.TICKET_ISSUE, m -> draining
       ? Future.failedFuture(Failure.UNAVAILABLE.exception(RESTARTING))
       : Limits.take(bus, m.body().getString("userId"), Action.TICKET)
-        .map(v -> tickets.issue(m.body().getString("userId"), m.body().getString("sessionId")))));
+        .map(v -> {
+          String userId = m.body().getString("userId");
+          // the client connects next, most likely here, and registers its conversations: read them meanwhile
+          policy.expect(userId);
+          return tickets.issue(userId, m.body().getString("sessionId"));
+        })));
     consumers.add(Handlers.serve(bus, Addresses.NODE_DRAIN, m -> {
       cutOff |= m.body().getBoolean("cutOff", false);
       return drain(m.body().getLong("drainMs", 0L));

@@ -29,7 +29,11 @@ final class BridgePolicy {
         : Future.failedFuture(Failure.FORBIDDEN.exception("only your own user address"));
     }
     if (address.startsWith(Addresses.CONVERSATION_PREFIX)) {
-      return status(userId, address.substring(Addresses.CONVERSATION_PREFIX.length())).mapEmpty();
+      String conversationId = address.substring(Addresses.CONVERSATION_PREFIX.length());
+      if (!Fields.isUuid(conversationId)) {
+        return Future.failedFuture(Failure.FORBIDDEN.exception("no such conversation"));
+      }
+      return membership.participates(userId, conversationId).recover(BridgePolicy::forbiddenIfNotFound);
     }
     return Future.failedFuture(Failure.FORBIDDEN.exception("this address cannot be registered"));
   }
@@ -39,9 +43,18 @@ final class BridgePolicy {
     if (!Fields.isUuid(conversationId)) {
       return Future.failedFuture(Failure.FORBIDDEN.exception("no such conversation"));
     }
-    return membership.status(userId, conversationId).recover(e -> e instanceof ServiceFailure f && f.code() == Failure.NOT_FOUND
+    return membership.status(userId, conversationId).recover(BridgePolicy::forbiddenIfNotFound);
+  }
+
+  private static <T> Future<T> forbiddenIfNotFound(Throwable e) {
+    return e instanceof ServiceFailure f && f.code() == Failure.NOT_FOUND
       ? Future.failedFuture(Failure.FORBIDDEN.exception("not a participant of this conversation"))
-      : Future.failedFuture(e));
+      : Future.failedFuture(e);
+  }
+
+  /** A socket of the user is likely on its way: what the node will be asked about them is read now ({@link Membership#expect}). */
+  void expect(String userId) {
+    membership.expect(userId);
   }
 
   /** The user left the conversation or was removed: a new register or view of it asks the store again. */

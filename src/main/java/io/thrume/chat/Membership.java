@@ -7,16 +7,20 @@ import io.thrume.bus.Failure;
 import io.thrume.bus.Local;
 import io.thrume.model.Participant;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * "Is this user in that conversation, and has the user accepted it?", asked of the store and
  * remembered when the answer is "accepted": that only changes when the user leaves or is removed,
- * which every node hears of ({@link #forget}). "Invited" is not remembered: the user may accept on
- * any node at any time, so it is asked again each time (invitations are few and short-lived).
+ * which every node hears of ({@link #forget}). An invitation is remembered only as taking part
+ * ({@link #participates}, what a register needs): the user may accept on any node at any time, so
+ * a question about the status of an invited user is asked again each time; taking part, like
+ * acceptance, ends only with a removal (declining is leaving).
  * <p>
  * A "yes" asked before a removal could arrive after the removal was heard and be remembered for
  * good. So each removal heard is noted with its time, and an answer to a question asked before a
@@ -25,14 +29,15 @@ import java.time.Duration;
  * A node that has not seen a user yet (a new node, or the user's sockets just moved here) would ask
  * once per conversation, and a client registers every conversation of its list at once, one after
  * the other. So the first question about a user the node does not know reads all the user's
- * conversations (up to {@link #PRELOAD_LIMIT}) in one query, which answers it; the accepted ones
- * are remembered like the answers above, so questions about them then need no store. Whether a
- * user was read so is remembered for {@link #PRELOAD_MEMORY}: after that, or for invitations, a
- * question is asked on its own.
+ * conversations (up to {@link #PRELOAD_LIMIT}) in one query, which answers it; each is remembered
+ * like the answers above, so questions about them then need no store. The read starts earlier when
+ * the node issues the user a ticket ({@link #expect}): it runs while the client connects, and
+ * questions that come while it runs wait for it. Whether a user was read so is remembered for
+ * {@link #PRELOAD_MEMORY}: after that a question is asked on its own.
  * <p>
  * One per node, shared by the chat service and the bridge's policy (MainVerticle), so thread-safe.
- * Both memories are bounded Caffeine caches: the least used "accepted" go first (they are asked of
- * the store again), and a removal is kept for {@link #REMOVAL_MEMORY}.
+ * The memories are bounded Caffeine caches: the least used participations go first (they are asked
+ * of the store again), and a removal is kept for {@link #REMOVAL_MEMORY}.
  */
 public final class Membership {
   /** A participant's consent. */
@@ -56,9 +61,17 @@ public final class Membership {
   /** "userId/conversationId" → System.nanoTime() when its removal was heard. */
   private final Cache<String, Long> removedAt = Caffeine.newBuilder().maximumSize(MAX_REMOVALS)
     .expireAfterWrite(REMOVAL_MEMORY).executor(Runnable::run).build();
+  /**
+   * "userId/conversationId" of invited participants: enough to say they take part ({@link #participates}),
+   * not what their status is (they may accept on any node at any time).
+   */
+  private final Cache<String, Boolean> invited = Caffeine.newBuilder().maximumSize(MAX_ENTRIES)
+    .executor(Runnable::run).build();
   /** Users whose conversations were read whole lately (or are being read). */
   private final Cache<String, Boolean> preloaded = Caffeine.newBuilder().maximumSize(MAX_PRELOADED)
     .expireAfterWrite(PRELOAD_MEMORY).executor(Runnable::run).build();
+  /** Reads of a user's conversations under way: a question meanwhile waits for the read rather than reading again. */
+  private final ConcurrentHashMap<String, Future<JsonObject>> reading = new ConcurrentHashMap<>();
 
   public Membership(EventBus bus) {
     this.bus = bus;
@@ -80,11 +93,23 @@ public final class Membership {
     }
   }
 
-  /** The user left the conversation or was removed from it. */
+  /** The user left the conversation or was removed from it (declining an invitation is leaving). */
   public void forget(String userId, String conversationId) {
     String key = key(userId, conversationId);
     removedAt.put(key, now());
     accepted.invalidate(key);
+    invited.invalidate(key);
+  }
+
+  /**
+   * A socket of the user is likely on its way (this node issued them a ticket): if the node does
+   * not know the user, their conversations are read now, while the client connects, so that its
+   * registers find the answers here or the read under way.
+   */
+  public void expect(String userId) {
+    if (preloaded.asMap().putIfAbsent(userId, Boolean.TRUE) == null) {
+      preload(userId, now());
+    }
   }
 
   /** The user's status in the conversation; fails NOT_FOUND (no existence leak) for non-participants. */
@@ -93,6 +118,13 @@ public final class Membership {
     if (accepted.getIfPresent(key) != null) {
       return Future.succeededFuture(Status.ACCEPTED);
     }
+    Future<JsonObject> underWay = reading.get(userId);
+    if (underWay != null) {
+      // begun before this question: its "accepted" stands (only a removal undoes it, and removals are
+      // heard), anything else may have changed since it began and is asked again
+      return underWay.transform(ar -> accepted.getIfPresent(key) != null ? Future.succeededFuture(Status.ACCEPTED)
+        : ask(userId, conversationId));
+    }
     if (preloaded.asMap().putIfAbsent(userId, Boolean.TRUE) == null) {
       // the node does not know this user yet: one read of all their conversations answers this one too
       long asked = now();
@@ -100,6 +132,24 @@ public final class Membership {
         ? ask(userId, conversationId) : answer(ar.result(), userId, conversationId));
     }
     return ask(userId, conversationId);
+  }
+
+  /**
+   * Succeeds for participants, invited or accepted; fails NOT_FOUND for everyone else. What a
+   * register or a view needs: unlike the status, taking part only ends with a removal, which every
+   * node hears of, so an invitation read earlier still answers it.
+   */
+  public Future<Void> participates(String userId, String conversationId) {
+    String key = key(userId, conversationId);
+    if (accepted.getIfPresent(key) != null || invited.getIfPresent(key) != null) {
+      return Future.succeededFuture();
+    }
+    Future<JsonObject> underWay = reading.get(userId);
+    if (underWay != null) {
+      return underWay.transform(ar -> accepted.getIfPresent(key) != null || invited.getIfPresent(key) != null
+        ? Future.succeededFuture() : require(userId, conversationId));
+    }
+    return require(userId, conversationId);
   }
 
   /** The question's answer from the user's statuses read whole; asked on its own only if the read was cut at its limit. */
@@ -112,20 +162,35 @@ public final class Membership {
     return Future.succeededFuture(ACCEPTED.equals(status) ? Status.ACCEPTED : Status.INVITED);
   }
 
-  /** The user's conversations and statuses (up to {@link #PRELOAD_LIMIT}) in one query; the accepted ones are remembered. */
+  /**
+   * The user's conversations and statuses (up to {@link #PRELOAD_LIMIT}) in one query, each
+   * remembered (accepted, or invited); questions about the user meanwhile wait for it ({@link #reading}).
+   */
   private Future<JsonObject> preload(String userId, long asked) {
-    return bus.<JsonObject>request(Addresses.STORE_MEMBERSHIPS, new JsonObject().put("userId", userId).put("limit", PRELOAD_LIMIT),
+    Promise<JsonObject> read = Promise.promise();
+    reading.put(userId, read.future());
+    bus.<JsonObject>request(Addresses.STORE_MEMBERSHIPS, new JsonObject().put("userId", userId).put("limit", PRELOAD_LIMIT),
         Local.delivery())
       .map(reply -> {
         JsonObject statuses = reply.body().getJsonObject("statuses");
-        statuses.forEach(e -> {
-          if (ACCEPTED.equals(e.getValue())) {
-            rememberAccepted(userId, e.getKey(), asked);
-          }
-        });
+        statuses.forEach(e -> remember(userId, e.getKey(), ACCEPTED.equals(e.getValue()), asked));
         return statuses;
       })
-      .onFailure(e -> preloaded.invalidate(userId));
+      .onFailure(e -> preloaded.invalidate(userId))
+      .onComplete(ar -> {
+        reading.remove(userId, read.future());
+        read.handle(ar);
+      });
+    return read.future();
+  }
+
+  /** A participant as read at {@code since}: remembered unless a removal was heard after that. */
+  private void remember(String userId, String conversationId, boolean hasAccepted, long since) {
+    if (hasAccepted) {
+      rememberAccepted(userId, conversationId, since);
+    } else if (!removedSince(key(userId, conversationId), since)) {
+      invited.put(key(userId, conversationId), Boolean.TRUE);
+    }
   }
 
   /** One conversation's status, asked of the store. */
@@ -142,11 +207,9 @@ public final class Membership {
         if (!reply.body().getBoolean("member")) {
           return Future.failedFuture(Failure.NOT_FOUND.exception("conversation not found"));
         }
-        if (ACCEPTED.equals(reply.body().getString("status"))) {
-          rememberAccepted(userId, conversationId, asked);
-          return Future.succeededFuture(Status.ACCEPTED);
-        }
-        return Future.succeededFuture(Status.INVITED);
+        boolean hasAccepted = ACCEPTED.equals(reply.body().getString("status"));
+        remember(userId, conversationId, hasAccepted, asked);
+        return Future.succeededFuture(hasAccepted ? Status.ACCEPTED : Status.INVITED);
       });
   }
 
