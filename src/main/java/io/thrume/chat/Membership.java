@@ -8,7 +8,9 @@ import io.thrume.bus.Local;
 import io.thrume.model.Participant;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;
@@ -122,8 +124,8 @@ public final class Membership {
     if (underWay != null) {
       // begun before this question: its "accepted" stands (only a removal undoes it, and removals are
       // heard), anything else may have changed since it began and is asked again
-      return underWay.transform(ar -> accepted.getIfPresent(key) != null ? Future.succeededFuture(Status.ACCEPTED)
-        : ask(userId, conversationId));
+      return onCallersContext(underWay).transform(ar -> accepted.getIfPresent(key) != null
+        ? Future.succeededFuture(Status.ACCEPTED) : ask(userId, conversationId));
     }
     if (preloaded.asMap().putIfAbsent(userId, Boolean.TRUE) == null) {
       // the node does not know this user yet: one read of all their conversations answers this one too
@@ -146,10 +148,24 @@ public final class Membership {
     }
     Future<JsonObject> underWay = reading.get(userId);
     if (underWay != null) {
-      return underWay.transform(ar -> accepted.getIfPresent(key) != null || invited.getIfPresent(key) != null
-        ? Future.succeededFuture() : require(userId, conversationId));
+      return onCallersContext(underWay).transform(ar -> accepted.getIfPresent(key) != null
+        || invited.getIfPresent(key) != null ? Future.succeededFuture() : require(userId, conversationId));
     }
     return require(userId, conversationId);
+  }
+
+  /**
+   * The read, completing on the asker's context: it may have been started on another (a ticket's),
+   * and what the asker does next (a socket's subscription) must run on its own.
+   */
+  private static <T> Future<T> onCallersContext(Future<T> read) {
+    ContextInternal caller = (ContextInternal) Vertx.currentContext();
+    if (caller == null) {
+      return read;
+    }
+    Promise<T> here = caller.promise();
+    read.onComplete(here);
+    return here.future();
   }
 
   /** The question's answer from the user's statuses read whole; asked on its own only if the read was cut at its limit. */
