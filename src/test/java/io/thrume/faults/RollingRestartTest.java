@@ -80,6 +80,14 @@ class RollingRestartTest {
       long[] ms = returned.stream().mapToLong(m -> m.backSteps[step]).sorted().toArray();
       out.append(names[i]).append(' ').append(ms[ms.length / 2]).append(" / ").append(ms[ms.length - 1]).append("; ");
     }
+    // by the node they came back to: a node restarted a moment before is still compiling its hot paths
+    Map<Integer, List<CarefulClient>> byNode = new java.util.TreeMap<>();
+    returned.forEach(m -> byNode.computeIfAbsent(m.node, k -> new ArrayList<>()).add(m));
+    byNode.forEach((node, those) -> {
+      long[] ms = those.stream().mapToLong(m -> m.backSteps[3]).sorted().toArray();
+      out.append("back on node ").append(node).append(": ").append(those.size()).append(" sockets, registers to sync answer ")
+        .append(ms[ms.length / 2]).append(" / ").append(ms[ms.length - 1]).append("; ");
+    });
     return out.toString();
   }
 
