@@ -48,6 +48,11 @@ import io.vertx.core.net.impl.VertxHandler;
  * balanced and its objects can go); {@code thrume_sockets_open} counts bridge sockets.
  */
 public final class ChannelTransport extends ChannelInboundHandlerAdapter implements Transport {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ChannelTransport.class);
+  /** How long a close this side began waits for the client's close frame before the connection is dropped. */
+  static final long CLOSE_WAIT_MS = 5_000;
+  /** Frames a client may still send after this side's close frame: those it had on their way, not a flood. */
+  static final int MAX_READ_AFTER_CLOSE = 32;
   private final Channel channel;
   private final ContextInternal context;
   private Handler<Buffer> frameHandler;
@@ -55,6 +60,10 @@ public final class ChannelTransport extends ChannelInboundHandlerAdapter impleme
   private Handler<Void> drainHandler;
   private boolean unflushed;
   private boolean closed;
+  /** This side sent a close frame and waits for the client's (see {@link #close}). */
+  private boolean closeSent;
+  /** Frames read (and dropped) since this side sent its close frame. */
+  private int readAfterClose;
 
   private ChannelTransport(Channel channel, ContextInternal context) {
     this.channel = channel;
@@ -105,14 +114,22 @@ public final class ChannelTransport extends ChannelInboundHandlerAdapter impleme
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     WebSocketFrame frame = (WebSocketFrame) msg;
     try {
-      if (frame instanceof BinaryWebSocketFrame || frame instanceof TextWebSocketFrame) {
+      if (closeSent && !(frame instanceof CloseWebSocketFrame) && ++readAfterClose > MAX_READ_AFTER_CLOSE) {
+        // not a client that had frames on their way when the close came, but one that goes on: dropped
+        channel.close();
+      } else if (frame instanceof BinaryWebSocketFrame || frame instanceof TextWebSocketFrame) {
         Buffer buffer = Buffer.buffer(ByteBufUtil.getBytes(frame.content()));
         Handler<Buffer> handler = frameHandler;
         if (handler != null && !closed) {
           context.dispatch(buffer, handler);
         }
       } else if (frame instanceof PingWebSocketFrame) {
-        channel.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
+        if (!closeSent) {
+          channel.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
+        }
+      } else if (frame instanceof CloseWebSocketFrame && closeSent) {
+        // the client's answer to the close this side began: the handshake is done
+        channel.close();
       } else if (frame instanceof CloseWebSocketFrame close) {
         // the peer's closing handshake: answer with its code, then close the connection. The decoder
         // refused reserved codes already, but it reads the code as a signed short: 5000 and up are not
@@ -159,6 +176,10 @@ public final class ChannelTransport extends ChannelInboundHandlerAdapter impleme
     } else if (cause instanceof CorruptedFrameException) {
       closeWith(new CloseWebSocketFrame(WebSocketCloseStatus.PROTOCOL_ERROR));
     } else {
+      if (!(cause instanceof java.io.IOException)) {
+        // not the peer going away: a client sees its socket cut (1006) without a word, so say why here
+        LOG.warn("Closing a socket after an unexpected error: {}", cause.toString());
+      }
       channel.close();
     }
   }
@@ -228,7 +249,9 @@ public final class ChannelTransport extends ChannelInboundHandlerAdapter impleme
 
   @Override
   public void pause() {
-    channel.config().setAutoRead(false);
+    if (!closeSent) {
+      channel.config().setAutoRead(false);
+    }
   }
 
   @Override
@@ -236,11 +259,27 @@ public final class ChannelTransport extends ChannelInboundHandlerAdapter impleme
     channel.config().setAutoRead(true);
   }
 
+  /**
+   * Begins the closing handshake (RFC 6455 §7.1.1): the close frame goes out, and the connection
+   * ends when the client answers with its own, or after {@link #CLOSE_WAIT_MS}. Meanwhile what the
+   * client still sends is read and dropped (up to {@link #MAX_READ_AFTER_CLOSE} frames: a client
+   * that goes on sending is dropped): a connection closed with unread data, or with data still on
+   * its way, is reset by the kernel, and a client whose connection is reset can lose the frames it
+   * had not read yet, such as the drain's "reconnect in N ms" before the close.
+   */
   @Override
   public void close(int code, String reason) {
     if (!closed) {
       flush();
-      closeWith(new CloseWebSocketFrame(code, reason));
+      closed = true;
+      closeSent = true;
+      channel.config().setAutoRead(true);
+      channel.writeAndFlush(new CloseWebSocketFrame(code, reason));
+      channel.eventLoop().schedule(() -> {
+        if (channel.isOpen()) {
+          channel.close();
+        }
+      }, CLOSE_WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
   }
 

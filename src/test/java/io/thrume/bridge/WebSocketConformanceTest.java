@@ -215,6 +215,26 @@ class WebSocketConformanceTest {
   }
 
   @Test
+  void aCloseTheServerBeginsWaitsForTheClientsCloseAndReadsWhatComesMeanwhile() throws Exception {
+    try (RawWebSocket ws = RawWebSocket.open(ticket(), false)) {
+      // a frame over bridge.maxFrameBytes: refused, and the server closes with 1009
+      byte[] tooLarge = new byte[65_536 + 100];
+      Arrays.fill(tooLarge, (byte) 'x');
+      ws.send(true, 0, TEXT, concat(bytes("{\"type\":\"ping\",\"x\":\""), tooLarge, bytes("\"}")));
+      assertEquals(1009, ws.awaitClose().code());
+      // the client has not seen the close yet and goes on sending: read and dropped, not answered
+      // with a reset (which can cost a client the frames it had not read yet)
+      for (int i = 0; i < 20; i++) {
+        ws.send(true, 0, TEXT, ping());
+        Thread.sleep(10);
+      }
+      // the client's close ends the handshake, and the connection
+      ws.send(true, 0, CLOSE, new byte[]{(byte) (1009 >> 8), (byte) 1009});
+      ws.assertEnd();
+    }
+  }
+
+  @Test
   void aCloseIsEchoedWithItsCodeThenTheConnectionEnds() throws IOException {
     for (int code : new int[]{1000, 1001, 1003, 1011, 3000, 4000, 4999}) {
       try (RawWebSocket ws = RawWebSocket.open(ticket(), false)) {
