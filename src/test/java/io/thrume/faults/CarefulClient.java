@@ -57,6 +57,8 @@ final class CarefulClient {
   volatile boolean watchingForFlaps;
   WebSocket ws;
   long socketNumber;
+  /** When the current socket opened (System.nanoTime). */
+  private long openedNanos;
   /** The seqs this socket received live, to tell a duplicate. */
   Set<Long> liveOnThisSocket = new TreeSet<>();
   final Set<Long> held = Collections.synchronizedSet(new TreeSet<>());
@@ -148,6 +150,7 @@ final class CarefulClient {
       });
     }
     long number = ++socketNumber;
+    openedNanos = System.nanoTime();
     node = n;
     liveOnThisSocket = new TreeSet<>();
     reconnectInMs = -1;
@@ -272,7 +275,10 @@ final class CarefulClient {
     inFlightOnThisSocket = false;
     mark("closed (" + status + ")");
     if (reconnectInMs < 0) {
-      cut.add("socket on node " + node + " closed with " + status + " without being told");
+      // when, to find it in the nodes' logs
+      cut.add("socket on node " + node + " closed with " + status + " without being told, "
+        + (System.nanoTime() - openedNanos) / 1_000_000 + " ms after it opened (socket " + number + "), at "
+        + java.time.LocalTime.now());
     }
     vertx.setTimer(Math.max(1, reconnectInMs), id -> open());
   }

@@ -144,6 +144,7 @@ class RollingRestartTest {
     String figures = ackedTotal + " acknowledged in " + seconds + " s (" + (ackedTotal / Math.max(1, seconds))
       + " msgs/s; " + steady[0] / 5 + " msgs/s before the first restart); " + sum(m -> m.resent.get()) + " sent again on another socket, "
       + sum(m -> m.unavailable.get()) + " refused UNAVAILABLE; " + String.join("; ", restarts);
+    figures += "; sockets the nodes (as they are now) closed as slow: " + slowClosed();
     System.out.println("RollingRestartTest: " + figures);
     String context = figures + "\n" + cluster.logs();
 
@@ -191,6 +192,17 @@ class RollingRestartTest {
     } catch (AssertionError e) {
       throw new AssertionError(why.get() + e.getMessage() + "\n" + cluster.logs());
     }
+  }
+
+  /** Each node's thrume_sockets_slow_closed_total: a socket dropped as slow is cut, not told (1006). */
+  static String slowClosed() {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < NODES; i++) {
+      String text = cluster.rest(i).get("/metrics", null).body().toString();
+      out.add(text.lines().filter(l -> l.startsWith("thrume_sockets_slow_closed_total")).map(l -> l.substring(l.lastIndexOf(' ') + 1))
+        .findFirst().orElse("?"));
+    }
+    return String.join(" / ", out);
   }
 
   static long acked() {
