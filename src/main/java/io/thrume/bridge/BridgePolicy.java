@@ -31,7 +31,7 @@ final class BridgePolicy {
     if (address.startsWith(Addresses.CONVERSATION_PREFIX)) {
       String conversationId = address.substring(Addresses.CONVERSATION_PREFIX.length());
       if (!Fields.isUuid(conversationId)) {
-        return Future.failedFuture(Failure.FORBIDDEN.exception("no such conversation"));
+        return noSuchConversation();
       }
       return membership.participates(userId, conversationId).recover(BridgePolicy::forbiddenIfNotFound);
     }
@@ -41,9 +41,14 @@ final class BridgePolicy {
   /** The user's status in the conversation; FORBIDDEN for non-participants and ids that are no ids. */
   Future<Membership.Status> status(String userId, String conversationId) {
     if (!Fields.isUuid(conversationId)) {
-      return Future.failedFuture(Failure.FORBIDDEN.exception("no such conversation"));
+      return noSuchConversation();
     }
     return membership.status(userId, conversationId).recover(BridgePolicy::forbiddenIfNotFound);
+  }
+
+  /** What an id that is no conversation id gets: the same FORBIDDEN as someone else's conversation would. */
+  private static <T> Future<T> noSuchConversation() {
+    return Future.failedFuture(Failure.FORBIDDEN.exception("no such conversation"));
   }
 
   private static <T> Future<T> forbiddenIfNotFound(Throwable e) {

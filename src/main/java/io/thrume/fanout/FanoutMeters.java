@@ -6,6 +6,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.thrume.metrics.ThrumeMetrics;
 
 import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The fan-out's meters, read from the node's {@link NodeFanout} (held by the node for its whole
@@ -31,12 +33,10 @@ public final class FanoutMeters {
           + " the store, dropped as a duplicate, or a gap given up")
         .tag("outcome", outcome.name().toLowerCase(Locale.ROOT)).register(registry);
     }
-    FunctionCounter.builder("thrume.fanout.topic.starts", fanout, NodeFanout::startsFromSeen)
+    Map<String, ToDoubleFunction<NodeFanout>> starts = Map.of("seen", NodeFanout::startsFromSeen, "store", NodeFanout::startsFromStore);
+    starts.forEach((from, count) -> FunctionCounter.builder("thrume.fanout.topic.starts", fanout, count)
       .description("Conversations a socket of this node began receiving, by where their last seq came from:"
-        + " the events seen lately, or a store read").tag("from", "seen").register(registry);
-    FunctionCounter.builder("thrume.fanout.topic.starts", fanout, NodeFanout::startsFromStore)
-      .description("Conversations a socket of this node began receiving, by where their last seq came from:"
-        + " the events seen lately, or a store read").tag("from", "store").register(registry);
+        + " the events seen lately, or a store read").tag("from", from).register(registry));
     FunctionCounter.builder("thrume.deliveries", fanout, NodeFanout::deliveries)
       .description("Events handed to sockets").register(registry);
     FunctionCounter.builder("thrume.sockets.slow.closed", fanout, NodeFanout::slowClosed)

@@ -417,9 +417,10 @@ public final class NodeFanout {
   /** Events from any node (this one included); runs on the fan-out's context. */
   private void onEvent(Message<Object> message) {
     if (message.body() instanceof EventBundle bundle) {
+      long now = System.nanoTime();
       for (EventBundle.Entry entry : bundle.entries()) {
         if (entry.route() != EventBundle.FORWARD_TO_OTHERS || bundle.fromOtherNode()) {
-          onEntry(entry);
+          onEntry(entry, now);
         }
       }
       return;
@@ -434,7 +435,7 @@ public final class NodeFanout {
   }
 
   /** One entry of a bundle, in the order it was published. */
-  private void onEntry(EventBundle.Entry entry) {
+  private void onEntry(EventBundle.Entry entry, long nowNanos) {
     if (entry.route() == EventBundle.FORWARD || entry.route() == EventBundle.FORWARD_TO_OTHERS) {
       Consumer<JsonObject> here = inline.get(entry.address());
       if (here != null) {
@@ -445,7 +446,7 @@ public final class NodeFanout {
       return;
     }
     if (entry.seq() != ClientEvent.NO_SEQ) {
-      seen.saw(entry.address(), entry.seq(), System.nanoTime());
+      seen.saw(entry.address(), entry.seq(), nowNanos);
     }
     Topic topic = topics.get(entry.address());
     if (topic == null) {

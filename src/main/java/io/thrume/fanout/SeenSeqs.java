@@ -55,8 +55,4 @@ final class SeenSeqs {
   void forgetSilent(long nowNanos) {
     seen.values().removeIf(s -> nowNanos - s.atNanos > memoryNanos);
   }
-
-  int size() {
-    return seen.size();
-  }
 }
