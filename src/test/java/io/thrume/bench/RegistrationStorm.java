@@ -63,6 +63,8 @@ public final class RegistrationStorm {
 
   public static void main(String[] args) throws Exception {
     int perNode = args.length > 0 ? Integer.parseInt(args[0]) : 3000;
+    // a later round meets nodes that have served a storm already (their JIT has compiled its path)
+    int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 1;
     int users = perNode;                       // each user: one socket on every node
     int probeConversations = Math.max(1, users / 30);
     int conversations = probeConversations * CONVERSATIONS_PER_SOCKET;
@@ -101,49 +103,12 @@ public final class RegistrationStorm {
       Thread.sleep(3000);
       System.out.println("consumers per node before the storm: " + consumers(cluster));
 
-      double[] opsBefore = operations(cluster);
-      Map<String, Double> mapOpsBefore = HazelcastOps.read(n -> metricsText(cluster.httpPorts[n]), NODES);
-      long stormStart = System.nanoTime();
-      for (Socket s : sockets) {
-        s.firstProbeNanos = 0;
-        s.ws.close();
+      StringBuilder md = new StringBuilder();
+      for (int r = 1; r <= rounds; r++) {
+        String heading = rounds == 1 ? "" : "round " + r + " of " + rounds + ": ";
+        storm(vertx, web, wsClient, cluster, sockets, clients, proberToken, conversations, heading, md);
+        Thread.sleep(3000);
       }
-      AtomicInteger round = new AtomicInteger();
-      long probeTimer = vertx.setPeriodic(1000, id -> probe(web, cluster, proberToken, clients, round.incrementAndGet()));
-      connectAll(vertx, web, wsClient, cluster, sockets);
-      long reconnected = System.nanoTime();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-      while (System.nanoTime() < deadline && sockets.stream().anyMatch(s -> s.firstProbeNanos == 0)) {
-        Thread.sleep(200);
-      }
-      long allReceiving = sockets.stream().mapToLong(s -> s.firstProbeNanos).max().orElse(0);
-      double[] opsAfter = operations(cluster);
-      Map<String, Double> mapOps = HazelcastOps.delta(mapOpsBefore, HazelcastOps.read(n -> metricsText(cluster.httpPorts[n]), NODES));
-      vertx.cancelTimer(probeTimer);
-      long missing = sockets.stream().filter(s -> s.firstProbeNanos == 0).count();
-      long[] ready = sockets.stream().filter(s -> s.firstProbeNanos > 0)
-        .mapToLong(s -> (s.firstProbeNanos - stormStart) / 1_000_000).sorted().toArray();
-      double seconds = (allReceiving - stormStart) / 1e9;
-      System.out.printf("reconnect + register of %d sockets done after %.1f s%n", sockets.size(), (reconnected - stormStart) / 1e9);
-      System.out.printf("every socket receiving again after %.1f s (p50 %d ms, p99 %d ms, missing %d)%n",
-        seconds, ready.length == 0 ? -1 : ready[ready.length / 2], ready.length == 0 ? -1 : ready[(int) (ready.length * 0.99)], missing);
-      double totalOps = 0;
-      for (int n = 0; n < NODES; n++) {
-        totalOps += opsAfter[n] - opsBefore[n];
-      }
-      System.out.printf("Hazelcast operations during the storm: %.0f in %.1f s = %.0f ops/s (per node: %s)%n",
-        totalOps, seconds, totalOps / seconds, Arrays.toString(diff(opsAfter, opsBefore)));
-      System.out.println("consumers per node after the storm: " + consumers(cluster) + " (conversations: " + conversations
-        + ", user addresses are not registered here)");
-      StringBuilder md = new StringBuilder(String.format("# Registration storm: %d nodes × %d sockets, %d conversations%n%n"
-          + "Every socket receiving again after %.1f s (p50 %d ms, p99 %d ms, missing %d); %.0f Hazelcast operations "
-          + "executed, %.1f per reconnecting socket.%n%nHazelcast operations during the storm (from the drop to every socket "
-          + "receiving again), summed over the nodes; how Hazelcast counts: io.thrume.cluster.HazelcastMapStats.%n%n"
-          + "| map | op | in the storm | per reconnecting socket |%n|---|---|---|---|%n", NODES, perNode, conversations,
-        seconds, ready.length == 0 ? -1 : ready[ready.length / 2], ready.length == 0 ? -1 : ready[(int) (ready.length * 0.99)],
-        missing, totalOps, totalOps / sockets.size()));
-      HazelcastOps.rows(mapOps, 1, mapOps, sockets.size()).forEach(row -> md.append(row).append('\n'));
-      System.out.println(md);
       Path out = Path.of("target/bench/storm-" + perNode + ".md");
       Files.createDirectories(out.getParent());
       Files.writeString(out, md);
@@ -151,6 +116,60 @@ public final class RegistrationStorm {
       wsClient.close();
     }
     System.exit(0);
+  }
+
+  /** One storm: every socket drops and reconnects at once; prints and appends to {@code md} what it took. */
+  static void storm(Vertx vertx, WebClient web, WebSocketClient wsClient, ThrumeCluster cluster, List<Socket> sockets,
+                    List<Client> clients, String proberToken, int conversations, String heading, StringBuilder md)
+    throws Exception {
+    double[] opsBefore = operations(cluster);
+    Map<String, Double> mapOpsBefore = HazelcastOps.read(n -> metricsText(cluster.httpPorts[n]), NODES);
+    long stormStart = System.nanoTime();
+    for (Socket s : sockets) {
+      s.firstProbeNanos = 0;
+      s.ws.close();
+    }
+    AtomicInteger round = new AtomicInteger();
+    long probeTimer = vertx.setPeriodic(1000, id -> probe(web, cluster, proberToken, clients, round.incrementAndGet()));
+    connectAll(vertx, web, wsClient, cluster, sockets);
+    long reconnected = System.nanoTime();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (System.nanoTime() < deadline && sockets.stream().anyMatch(s -> s.firstProbeNanos == 0)) {
+      Thread.sleep(200);
+    }
+    long allReceiving = sockets.stream().mapToLong(s -> s.firstProbeNanos).max().orElse(0);
+    double[] opsAfter = operations(cluster);
+    Map<String, Double> mapOps = HazelcastOps.delta(mapOpsBefore, HazelcastOps.read(n -> metricsText(cluster.httpPorts[n]), NODES));
+    vertx.cancelTimer(probeTimer);
+    long missing = sockets.stream().filter(s -> s.firstProbeNanos == 0).count();
+    long[] ready = sockets.stream().filter(s -> s.firstProbeNanos > 0)
+      .mapToLong(s -> (s.firstProbeNanos - stormStart) / 1_000_000).sorted().toArray();
+    double seconds = (allReceiving - stormStart) / 1e9;
+    System.out.printf("%sreconnect + register of %d sockets done after %.1f s%n", heading, sockets.size(),
+      (reconnected - stormStart) / 1e9);
+    System.out.printf(heading + "every socket receiving again after %.1f s (p50 %d ms, p99 %d ms, missing %d)%n",
+      seconds, ready.length == 0 ? -1 : ready[ready.length / 2], ready.length == 0 ? -1 : ready[(int) (ready.length * 0.99)], missing);
+    double totalOps = 0;
+    for (int n = 0; n < NODES; n++) {
+      totalOps += opsAfter[n] - opsBefore[n];
+    }
+    System.out.printf("Hazelcast operations during the storm: %.0f in %.1f s = %.0f ops/s (per node: %s)%n",
+      totalOps, seconds, totalOps / seconds, Arrays.toString(diff(opsAfter, opsBefore)));
+    System.out.println("consumers per node after the storm: " + consumers(cluster) + " (conversations: " + conversations
+      + ", user addresses are not registered here)");
+    int perNode = sockets.size() / NODES;
+    int start = md.length();
+    md.append(String.format("# Registration storm%s: %d nodes × %d sockets, %d conversations%n%n"
+        + "Every socket receiving again after %.1f s (p50 %d ms, p99 %d ms, missing %d); %.0f Hazelcast operations "
+        + "executed, %.1f per reconnecting socket.%n%nHazelcast operations during the storm (from the drop to every socket "
+        + "receiving again), summed over the nodes; how Hazelcast counts: io.thrume.cluster.HazelcastMapStats.%n%n"
+        + "| map | op | in the storm | per reconnecting socket |%n|---|---|---|---|%n",
+      heading.isEmpty() ? "" : " (" + heading.substring(0, heading.length() - 2) + ")", NODES, perNode, conversations,
+      seconds, ready.length == 0 ? -1 : ready[ready.length / 2], ready.length == 0 ? -1 : ready[(int) (ready.length * 0.99)],
+      missing, totalOps, totalOps / sockets.size()));
+    HazelcastOps.rows(mapOps, 1, mapOps, sockets.size()).forEach(row -> md.append(row).append('\n'));
+    md.append('\n');
+    System.out.println(md.substring(start));
   }
 
   static double[] diff(double[] a, double[] b) {

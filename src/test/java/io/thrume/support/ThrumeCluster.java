@@ -26,6 +26,9 @@ public final class ThrumeCluster implements AutoCloseable {
   /** The password hash of seeded accounts: a valid format that no password matches. */
   static final String SEED_HASH = "pbkdf2-sha512$210000$c2VlZA$c2VlZA";
   private static final Path TASKSET = Path.of("/usr/bin/taskset");
+  /** JVM options added to every node's, from {@code -Dthrume.cluster.jvmOptions="…"} (space separated; for experiments). */
+  static final List<String> EXTRA_JVM_OPTIONS = List.of(System.getProperty("thrume.cluster.jvmOptions", "").trim().split("\\s+"))
+    .stream().filter(o -> !o.isEmpty()).toList();
   private final EmbeddedPostgres postgres;
   private final String dbUrl;
   private final Path config;
@@ -103,8 +106,10 @@ public final class ThrumeCluster implements AutoCloseable {
     env.put("THRUME_CLUSTER_PORT", Integer.toString(clusterPorts[i]));
     env.put("THRUME_CLUSTER_MEMBERS", java.util.Arrays.stream(clusterPorts).mapToObj(p -> "127.0.0.1:" + p)
       .collect(Collectors.joining(",")));
-    // the heap ThrumeProcess.start gives a node without a launcher
-    ThrumeProcess process = ThrumeProcess.start(env, httpPorts[i], launcher, List.of("-Xmx512m"), "-cluster");
+    // the heap ThrumeProcess.start gives a node without a launcher, then any options an experiment adds
+    List<String> jvmOptions = new ArrayList<>(List.of("-Xmx512m"));
+    jvmOptions.addAll(EXTRA_JVM_OPTIONS);
+    ThrumeProcess process = ThrumeProcess.start(env, httpPorts[i], launcher, jvmOptions, "-cluster");
     nodes[i] = process;
     return process;
   }
