@@ -145,10 +145,12 @@ public final class RegistrationStorm {
     long[] ready = sockets.stream().filter(s -> s.firstProbeNanos > 0)
       .mapToLong(s -> (s.firstProbeNanos - stormStart) / 1_000_000).sorted().toArray();
     double seconds = (allReceiving - stormStart) / 1e9;
+    long p50 = ready.length == 0 ? -1 : ready[ready.length / 2];
+    long p99 = ready.length == 0 ? -1 : ready[(int) (ready.length * 0.99)];
     System.out.printf("%sreconnect + register of %d sockets done after %.1f s%n", heading, sockets.size(),
       (reconnected - stormStart) / 1e9);
     System.out.printf(heading + "every socket receiving again after %.1f s (p50 %d ms, p99 %d ms, missing %d)%n",
-      seconds, ready.length == 0 ? -1 : ready[ready.length / 2], ready.length == 0 ? -1 : ready[(int) (ready.length * 0.99)], missing);
+      seconds, p50, p99, missing);
     double totalOps = 0;
     for (int n = 0; n < NODES; n++) {
       totalOps += opsAfter[n] - opsBefore[n];
@@ -165,8 +167,7 @@ public final class RegistrationStorm {
         + "receiving again), summed over the nodes; how Hazelcast counts: io.thrume.cluster.HazelcastMapStats.%n%n"
         + "| map | op | in the storm | per reconnecting socket |%n|---|---|---|---|%n",
       heading.isEmpty() ? "" : " (" + heading.substring(0, heading.length() - 2) + ")", NODES, perNode, conversations,
-      seconds, ready.length == 0 ? -1 : ready[ready.length / 2], ready.length == 0 ? -1 : ready[(int) (ready.length * 0.99)],
-      missing, totalOps, totalOps / sockets.size()));
+      seconds, p50, p99, missing, totalOps, totalOps / sockets.size()));
     HazelcastOps.rows(mapOps, 1, mapOps, sockets.size()).forEach(row -> md.append(row).append('\n'));
     md.append('\n');
     System.out.println(md.substring(start));
